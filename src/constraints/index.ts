@@ -1,0 +1,6 @@
+/**
+ * lq.constraints — filled in by its issue; see the module map in the README.
+ *
+ * @packageDocumentation
+ */
+export {};
