@@ -1,6 +1,6 @@
 /**
- * lq.constraints — filled in by its issue; see the module map in the README.
+ * Weight constraints for quantized layers.
  *
  * @packageDocumentation
  */
-export {};
+export { Constraint, WeightClip, weightClip, get, serialize, type WeightClipArgs, type ConstraintIdentifier } from "./weight_clip.js";
