@@ -44,11 +44,11 @@ export class WeightClip extends Constraint {
     this.clipValue = checkNumber("clipValue", args.clipValue ?? 1.0, { min: 0 }) as number;
   }
 
-  apply(w: tf.Tensor): tf.Tensor {
+  override apply(w: tf.Tensor): tf.Tensor {
     return tf.clipByValue(w, -this.clipValue, this.clipValue);
   }
 
-  getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): tf.serialization.ConfigDict {
     return { clipValue: this.clipValue };
   }
 }
