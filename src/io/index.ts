@@ -1,6 +1,26 @@
 /**
- * lq.io — filled in by its issue; see the module map in the README.
+ * lq.io — saving and loading models without tfjs-node.
+ *
+ * @remarks
+ * Importing larq-ts under Node.js registers a `file://` save and load router, so that
+ * `model.save("file://dir")` and `tf.loadLayersModel("file://dir/model.json")` work with only
+ * tfjs-core, tfjs-layers and a cpu/wasm backend installed. {@link fileSystem} creates the handler
+ * explicitly. {@link checkModelArtifacts} gives clear errors for malformed model files from any source.
  *
  * @packageDocumentation
  */
-export {};
+export {
+  FILE_SCHEME,
+  FileSystemHandler,
+  fileSystem,
+  fileSystemRouter,
+  isNode,
+  registerFileSystemRouter,
+} from "./file_system.js";
+export {
+  checkModelArtifacts,
+  checkModelTopology,
+  checkWeightDataLength,
+  checkWeightsManifest,
+  weightByteLength,
+} from "./validate.js";
