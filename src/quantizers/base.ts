@@ -5,8 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-import { getTrainingMetrics } from "../context/index.js";
-import { invalidArgument } from "../utils/errors.js";
+import { AVAILABLE_METRICS } from "../context/index.js";
+import { checkNumber, invalidArgument } from "../utils/errors.js";
 import { Layer, type Kwargs, type LayerArgs } from "../utils/tfjs.js";
 
 /**
@@ -19,9 +19,37 @@ export type QuantizerFunction = ((x: tf.Tensor) => tf.Tensor) & { precision?: nu
 export interface BaseQuantizerArgs extends LayerArgs {
   /**
    * Training metrics to collect for this quantizer, e.g. `["flip_ratio"]`.
-   * Default: the metrics of the enclosing `lq.context.metricsScope`, else none.
+   * Default: none. As in larq, only kernel quantizers resolved through {@link getKernelQuantizer}
+   * (which the quantized layers use for their kernels) pick up the metrics of the enclosing
+   * `lq.context.metricsScope`; input quantizers never do.
    */
   metrics?: string[] | null;
+}
+
+/** Keys of `tf.layers.Layer` arguments that a quantizer config may carry besides its own. */
+export const LAYER_CONFIG_KEYS: readonly string[] = Object.freeze([
+  "name",
+  "trainable",
+  "dtype",
+  "inputShape",
+  "batchInputShape",
+  "batchSize",
+  "inputDType",
+  "weights",
+  "metrics",
+]);
+
+function checkMetrics(metrics: unknown): string[] {
+  if (metrics === undefined || metrics === null) return [];
+  if (!Array.isArray(metrics)) {
+    invalidArgument("metrics", metrics, `an array of metric names (${AVAILABLE_METRICS.join(", ")}), or null`);
+  }
+  for (const metric of metrics) {
+    if (typeof metric !== "string" || !AVAILABLE_METRICS.includes(metric)) {
+      invalidArgument("metrics", metrics, `an array of metric names from: ${AVAILABLE_METRICS.join(", ")}`);
+    }
+  }
+  return [...(metrics as string[])];
 }
 
 /**
@@ -34,19 +62,28 @@ export interface BaseQuantizerArgs extends LayerArgs {
  * functional API, or passed to the `inputQuantizer` / `kernelQuantizer` arguments of the layers.
  */
 export abstract class Quantizer extends Layer {
+  /**
+   * Names of the quantizer-specific constructor arguments (camelCase), used by
+   * `lq.quantizers.get` to reject misspelled config keys. Subclasses with arguments override it.
+   */
+  static readonly argumentNames: readonly string[] = [];
+
   /** Bit width of the quantizer's output (1 for binary, 2 for ternary, 32 for identity). */
   abstract get precision(): number;
 
-  /** Training metrics this quantizer collects (see `lq.metrics`). */
-  readonly metrics: string[];
+  /**
+   * Training metrics this quantizer collects (see `lq.metrics`). Empty unless given to the
+   * constructor or filled in from `lq.context.metricsScope` by {@link getKernelQuantizer}.
+   */
+  metrics: string[];
 
   constructor(args: BaseQuantizerArgs = {}) {
+    if (args === null || typeof args !== "object" || Array.isArray(args)) {
+      invalidArgument("args", args, "an object of quantizer arguments");
+    }
     const { metrics, ...layerArgs } = args;
     super(layerArgs);
-    if (metrics !== undefined && metrics !== null && !Array.isArray(metrics)) {
-      invalidArgument("metrics", metrics, 'an array of metric names such as ["flip_ratio"], or null');
-    }
-    this.metrics = metrics ? [...metrics] : getTrainingMetrics();
+    this.metrics = checkMetrics(metrics);
     this.supportsMasking = true;
   }
 
@@ -137,4 +174,37 @@ export function withPseudoGradient(
 export function clippedGradient(x: tf.Tensor, dy: tf.Tensor, clipValue: number | null): tf.Tensor {
   if (clipValue === null) return dy;
   return tf.where(tf.lessEqual(tf.abs(x), clipValue), dy, tf.zerosLike(dy));
+}
+
+/**
+ * Validates a gradient clipping threshold: a finite number ≥ 0, or `null` for no clipping.
+ * `undefined` gives larq's default of 1.
+ */
+export function checkClipValue(value: unknown, name = "clipValue"): number | null {
+  return checkNumber(name, value === undefined ? 1.0 : value, { allowNull: true, min: 0 });
+}
+
+/** Arguments of the quantizers whose pseudo-gradient is clipped at `clipValue`. */
+export interface ClippedQuantizerArgs extends BaseQuantizerArgs {
+  /** Gradient clipping threshold: the gradient is zero where |x| > clipValue. Default 1; `null` for none. */
+  clipValue?: number | null;
+}
+
+/**
+ * Base class of the quantizers with a `clipValue` argument (straight-through estimators that pass
+ * the gradient only where |x| ≤ clipValue).
+ */
+export abstract class ClippedQuantizer extends Quantizer {
+  static override readonly argumentNames: readonly string[] = ["clipValue"];
+  /** Gradient clipping threshold (`null`: unclipped). */
+  readonly clipValue: number | null;
+
+  constructor(args: ClippedQuantizerArgs = {}) {
+    super(args);
+    this.clipValue = checkClipValue(args.clipValue);
+  }
+
+  protected quantizerConfig(): tf.serialization.ConfigDict {
+    return { clipValue: this.clipValue };
+  }
 }

@@ -5,13 +5,16 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
+import { getTrainingMetrics } from "../context/index.js";
 import { describeValue } from "../utils/errors.js";
-import { Quantizer, type QuantizerFunction, type QuantizerIdentifier, type QuantizerLike } from "./base.js";
+import { LAYER_CONFIG_KEYS, Quantizer, type QuantizerFunction, type QuantizerIdentifier, type QuantizerLike } from "./base.js";
 
 /** A quantizer class as the registry knows it. */
 export interface QuantizerClass {
   new (args?: any): Quantizer;
   readonly className: string;
+  /** Quantizer-specific argument names (camelCase); see `Quantizer.argumentNames`. */
+  readonly argumentNames?: readonly string[];
 }
 
 const classes = new Map<string, QuantizerClass>();
@@ -33,17 +36,24 @@ export function toSnakeCase(name: string): string {
 
 /**
  * Registers a quantizer class under its `className` (and with `tf.serialization`, so that models
- * that use the quantizer as a standalone layer load). Extra `aliases` are accepted by {@link get}.
+ * that use the quantizer as a standalone layer load). Extra `aliases` (larq's snake_case names
+ * such as `"ste_sign"`, or old class names such as `"DoReFaQuantizer"`) are accepted by {@link get},
+ * together with their camelCase forms.
  */
 export function registerQuantizerClass(cls: QuantizerClass, aliases: string[] = []): void {
   tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
   classes.set(cls.className, cls);
-  for (const alias of aliases) classes.set(alias, cls);
+  for (const alias of aliases) {
+    classes.set(alias, cls);
+    classes.set(toCamelCase(alias), cls);
+  }
 }
 
 /**
  * Registers a quantizer function under its larq snake_case `name`; its camelCase form is accepted
- * too, and {@link serialize} writes `name`.
+ * too, and {@link serialize} writes `name`. When a quantizer class is registered under the same
+ * alias, {@link get} resolves the string to a new instance of that class (as larq does); the
+ * function is then only the target of {@link serialize}.
  */
 export function registerQuantizerFunction(name: string, fn: QuantizerFunction): void {
   functions.set(name, fn);
@@ -51,18 +61,53 @@ export function registerQuantizerFunction(name: string, fn: QuantizerFunction): 
   functionNames.set(fn, name);
 }
 
+/**
+ * Registers extra `tf.serialization` class names for `cls`, so that tfjs' own string lookups
+ * (e.g. `activation: "hard_tanh"`, `kernelConstraint: "weight_clip"`) find it. Each alias is a
+ * trivial subclass whose instances still report `cls.className` from `getClassName()`, so models
+ * are always saved under the canonical name.
+ */
+export function registerSerializableAliases<C extends tf.serialization.SerializableConstructor<tf.serialization.Serializable>>(
+  cls: C,
+  aliases: string[],
+): void {
+  const canonical = (cls as unknown as { className: string }).className;
+  const Base = cls as unknown as new (...args: any[]) => { getClassName(): string };
+  for (const alias of aliases) {
+    if (alias === canonical) continue;
+    const Alias = class extends Base {
+      static className = alias;
+      override getClassName(): string {
+        return canonical;
+      }
+    };
+    Object.defineProperty(Alias, "name", { value: canonical });
+    tf.serialization.registerClass(Alias as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+  }
+}
+
 /** All identifiers {@link get} accepts as strings, for error messages and docs. */
 export function knownIdentifiers(): string[] {
   return [...new Set([...functionNames.values(), ...classes.keys()])].sort();
 }
 
-function configToArgs(config: unknown): Record<string, unknown> {
+function configToArgs(cls: QuantizerClass, config: unknown): Record<string, unknown> {
   if (config === undefined || config === null) return {};
   if (typeof config !== "object" || Array.isArray(config)) {
-    throw new Error(`Invalid quantizer config: expected an object, received ${describeValue(config)}.`);
+    throw new Error(`Invalid quantizer config for ${cls.className}: expected an object, received ${describeValue(config)}.`);
   }
+  const allowed = new Set([...LAYER_CONFIG_KEYS, ...(cls.argumentNames ?? [])]);
   const args: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(config)) args[toCamelCase(key)] = value;
+  for (const [key, value] of Object.entries(config)) {
+    const name = toCamelCase(key);
+    if (!allowed.has(name)) {
+      throw new Error(
+        `Invalid quantizer config for ${cls.className}: unknown key ${describeValue(key)}; ` +
+          `valid keys are: ${[...allowed].join(", ")}.`,
+      );
+    }
+    args[name] = value;
+  }
   return args;
 }
 
@@ -78,16 +123,17 @@ function unknown(identifier: unknown): never {
  *
  * @remarks
  * - `null` / `undefined` → `null` (no quantization);
- * - a string: a function alias (`"ste_sign"`, `"steSign"`, …) gives the function form, a class name
- *   (`"SteSign"`) a new instance with default arguments;
+ * - a string: a class name (`"SteSign"`) or one of larq's aliases (`"ste_sign"`, and its camelCase
+ *   form `"steSign"`) gives a new instance with default arguments, as in larq (where
+ *   `get("ste_sign")` is a `SteSign` layer); a name registered only as a function gives that function;
  * - `{className, config}` or `{class_name, config}`: a new instance; config keys may be snake_case
- *   or camelCase;
+ *   or camelCase, unknown keys are rejected;
  * - a `Quantizer` instance or a function: returned as is.
  *
  * @throws an error naming the value and listing the valid names for anything else.
  * @example
  * ```ts
- * lq.quantizers.get("ste_sign");                                            // the steSign function
+ * lq.quantizers.get("ste_sign");                                            // a new SteSign()
  * lq.quantizers.get({ class_name: "SteSign", config: { clip_value: 1.25 } }); // a SteSign instance
  * ```
  */
@@ -96,20 +142,27 @@ export function get(identifier: QuantizerIdentifier): QuantizerLike {
   if (identifier instanceof Quantizer) return identifier;
   if (typeof identifier === "function") return identifier;
   if (typeof identifier === "string") {
+    const cls = classes.get(identifier) ?? classes.get(toCamelCase(identifier));
+    if (cls) return new cls({});
     const fn = functions.get(identifier) ?? functions.get(toCamelCase(identifier));
     if (fn) return fn;
-    const cls = classes.get(identifier);
-    if (cls) return new cls({});
     return unknown(identifier);
   }
   if (typeof identifier === "object" && !Array.isArray(identifier)) {
     const record = identifier as Record<string, unknown>;
     const className = record.className ?? record.class_name;
     if (typeof className !== "string") return unknown(identifier);
-    const cls = classes.get(className);
+    const cls = classes.get(className) ?? classes.get(toCamelCase(className));
     if (!cls) return unknown(className);
-    const args = configToArgs(record.config);
-    return new cls(args);
+    for (const key of Object.keys(record)) {
+      if (key !== "className" && key !== "class_name" && key !== "config") {
+        throw new Error(
+          `Invalid quantizer identifier ${describeValue(identifier)}: unexpected key ${describeValue(key)} ` +
+            "(expected {className, config} or {class_name, config}).",
+        );
+      }
+    }
+    return new cls(configToArgs(cls, record.config));
   }
   return unknown(identifier);
 }
@@ -136,4 +189,29 @@ export function serialize(quantizer: QuantizerLike): string | tf.serialization.C
     return name;
   }
   return unknown(quantizer);
+}
+
+/**
+ * Resolves a kernel quantizer identifier like {@link get}, and gives a quantizer layer without
+ * explicit `metrics` the training metrics of the enclosing `lq.context.metricsScope` (larq's
+ * `get_kernel_quantizer`).
+ *
+ * @remarks
+ * The quantized layers resolve `kernelQuantizer` (and `depthwiseQuantizer`, `pointwiseQuantizer`)
+ * with this function and `inputQuantizer` with {@link get}, so only kernels collect metrics such as
+ * `flip_ratio` by default. A quantizer instance passed in is updated in place, as in larq. Functions
+ * and `null` are returned unchanged.
+ *
+ * @example
+ * ```ts
+ * const q = lq.context.metricsScope(["flip_ratio"], () => lq.quantizers.getKernelQuantizer("ste_sign"));
+ * (q as lq.quantizers.SteSign).metrics; // ["flip_ratio"]
+ * ```
+ */
+export function getKernelQuantizer(identifier: QuantizerIdentifier): QuantizerLike {
+  const quantizer = get(identifier);
+  if (quantizer instanceof Quantizer && quantizer.metrics.length === 0) {
+    quantizer.metrics = getTrainingMetrics();
+  }
+  return quantizer;
 }

@@ -1,8 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { sign } from "../math/index.js";
-import { checkNumber } from "../utils/errors.js";
-import { Quantizer, clippedGradient, withPseudoGradient, type BaseQuantizerArgs } from "./base.js";
+import { ClippedQuantizer, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs } from "./base.js";
 import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js";
 
 /**
@@ -27,36 +26,24 @@ steSign.precision = 1;
 registerQuantizerFunction("ste_sign", steSign);
 
 /** Arguments of {@link SteSign}. */
-export interface SteSignArgs extends BaseQuantizerArgs {
-  /** Gradient clipping threshold: the gradient is zero where |x| > clipValue. Default 1; `null` for none. */
-  clipValue?: number | null;
-}
+export type SteSignArgs = ClippedQuantizerArgs;
 
 /**
  * Sign binarization with the straight-through estimator, as a serializable quantizer layer.
  *
  * @remarks
  * Forward: q(x) = -1 if x < 0, +1 if x ≥ 0. Backward: ∂q/∂x = 1 where |x| ≤ clipValue, else 0.
- * Precision 1. Config keys: `clip_value`.
+ * Precision 1. Config keys: `clip_value` (default 1; `null` for unclipped). String identifiers:
+ * `"SteSign"`, `"ste_sign"`, `"steSign"`.
  *
  * @example
  * ```ts
  * const layer = lq.layers.quantDense({ units: 10, kernelQuantizer: new lq.quantizers.SteSign({ clipValue: 1.25 }) });
  * ```
  */
-export class SteSign extends Quantizer {
+export class SteSign extends ClippedQuantizer {
   /** @nocollapse */
   static className = "SteSign";
-  /** Gradient clipping threshold (`null`: unclipped). */
-  readonly clipValue: number | null;
-
-  constructor(args: SteSignArgs = {}) {
-    super(args);
-    this.clipValue = checkNumber("clipValue", args.clipValue === undefined ? 1.0 : args.clipValue, {
-      allowNull: true,
-      min: 0,
-    });
-  }
 
   get precision(): number {
     return 1;
@@ -65,9 +52,5 @@ export class SteSign extends Quantizer {
   quantize(x: tf.Tensor): tf.Tensor {
     return steSign(x, this.clipValue);
   }
-
-  protected quantizerConfig(): tf.serialization.ConfigDict {
-    return { clipValue: this.clipValue };
-  }
 }
-registerQuantizerClass(SteSign);
+registerQuantizerClass(SteSign, ["ste_sign"]);
