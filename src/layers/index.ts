@@ -1,6 +1,7 @@
 /**
- * lq.layers — filled in by its issue; see the module map in the README.
+ * lq.layers — quantized layers: Keras/larq layers whose inputs and weights pass through quantizers.
  *
  * @packageDocumentation
  */
-export {};
+export * from "./base.js";
+export { QuantConv2D, quantConv2d, type QuantConv2DArgs } from "./quant_conv2d.js";

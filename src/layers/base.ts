@@ -1,0 +1,596 @@
+/**
+ * Shared building blocks of the quantized layers: the input/kernel quantizer base, the convolution
+ * base with `padValues`, argument normalisation and validation, Keras-style layer names.
+ *
+ * @remarks
+ * Like larq's `layers_base.py`, a quantized layer is a thin mixin over the float layer:
+ *
+ * - {@link quantizedLayer} adds the input quantizer (applied to the inputs in `call`, after which the
+ *   float computation runs inside `lq.context.quantizedScope(true, …)`) and the weight quantizers. A
+ *   quantized weight is an ordinary tfjs `LayerVariable` whose `read()` returns q(latent) while
+ *   `lq.context.shouldQuantize()` is true and the latent variable otherwise (larq's
+ *   `QuantizedVariable`). So the forward pass uses quantized kernels, gradients reach the latent
+ *   variable through the quantizer's pseudo-gradient, and `getWeights()` inside
+ *   `quantizedScope(true, …)` returns quantized weights.
+ * - {@link paddedConv} adds `padValues` and causal padding to a convolution.
+ *
+ * Contract relied upon by other modules (model summary, inference engine): every quantized weight
+ * variable carries `quantizer: QuantizerLike` and `precision: number`; every larq-ts layer has a
+ * public `inputQuantizer` and, where applicable, `kernelQuantizer`, `depthwiseQuantizer`,
+ * `pointwiseQuantizer`.
+ *
+ * @packageDocumentation
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+import { get as getConstraint } from "../constraints/index.js";
+import { quantizedScope, shouldQuantize } from "../context/index.js";
+import { Quantizer, applyQuantizer, precisionOf, type QuantizerIdentifier, type QuantizerLike } from "../quantizers/base.js";
+import { get as getQuantizer, serialize as serializeQuantizer } from "../quantizers/registry.js";
+import { describeValue, invalidArgument } from "../utils/errors.js";
+import { Layer, type Kwargs, type Shape } from "../utils/tfjs.js";
+import type { FloatLayer, LayerVariable } from "./tfjs_classes.js";
+
+// ---------------------------------------------------------------------------------------------
+// Public argument types
+// ---------------------------------------------------------------------------------------------
+
+/** Arguments shared by every quantized layer. */
+export interface QuantizedLayerArgs {
+  /**
+   * Quantizer applied to the layer's inputs before the float computation: a name (`"ste_sign"`,
+   * `"steSign"`), a `{className, config}` object, a quantizer instance or function. Default `null`
+   * (inputs used unchanged).
+   */
+  inputQuantizer?: QuantizerIdentifier;
+  /**
+   * Training metrics to collect for this layer's quantized weights (e.g. `["flip_ratio"]`).
+   * Default: the metrics of the enclosing `lq.context.metricsScope`, else none.
+   */
+  metrics?: string[] | null;
+}
+
+/** Arguments of the layers with a single quantized `kernel` (Dense, Conv*, Conv*Transpose). */
+export interface KernelQuantizedArgs extends QuantizedLayerArgs {
+  /** Quantizer applied to the kernel in the forward pass (same identifiers as `inputQuantizer`). Default `null`. */
+  kernelQuantizer?: QuantizerIdentifier;
+}
+
+/** Arguments of the layers with a quantized `depthwise_kernel` (DepthwiseConv2D). */
+export interface DepthwiseQuantizedArgs extends QuantizedLayerArgs {
+  /** Quantizer applied to the depthwise kernel in the forward pass. Default `null`. */
+  depthwiseQuantizer?: QuantizerIdentifier;
+}
+
+/** Arguments of the separable layers (quantized `depthwise_kernel` and `pointwise_kernel`). */
+export interface SeparableQuantizedArgs extends DepthwiseQuantizedArgs {
+  /** Quantizer applied to the pointwise kernel in the forward pass. Default `null`. */
+  pointwiseQuantizer?: QuantizerIdentifier;
+}
+
+/** `dataFormat` as larq-ts accepts it: tfjs' camelCase or Keras' snake_case spelling. */
+export type DataFormatArg = "channelsFirst" | "channelsLast" | "channels_first" | "channels_last";
+
+/** Replaces tfjs' `dataFormat` type of an argument interface by {@link DataFormatArg}. */
+export type WithDataFormat<T> = Omit<T, "dataFormat"> & {
+  /** `"channelsLast"` (default; `"channels_last"`): (batch, …spatial, channels); `"channelsFirst"` (`"channels_first"`): (batch, channels, …spatial). */
+  dataFormat?: DataFormatArg;
+};
+
+/** Arguments added by {@link paddedConv}. */
+export interface PadValuesArgs {
+  /**
+   * The value used to pad the (quantized) input when `padding` is `"same"`. Default 0. With binary
+   * inputs, ±1 keeps the padded input binary (which the bitpacked inference engine needs).
+   * Must be 0 with `padding: "causal"`.
+   */
+  padValues?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quantized weights
+// ---------------------------------------------------------------------------------------------
+
+/** A quantized weight variable: a tfjs `LayerVariable` with the quantizer that `read()` applies. */
+export type QuantizedVariable = LayerVariable & {
+  /** The quantizer applied to the latent variable in the quantized scope (`null`: none). */
+  quantizer: QuantizerLike;
+  /** Bit width of the quantized weight (32 when unquantized). */
+  precision: number;
+  /** Reads the latent (full-precision) value regardless of the quantized scope. */
+  readLatent(): tf.Tensor;
+};
+
+/**
+ * Turns a tfjs `LayerVariable` into a quantized variable in place.
+ *
+ * @remarks
+ * Afterwards `v.read()` returns q(latent) inside `lq.context.quantizedScope(true, …)` and the latent
+ * `tf.Variable` outside it; `v.quantizer` and `v.precision` describe the quantizer. Used by the
+ * quantized layer bases for every weight listed in their {@link KernelSpec}s.
+ */
+export function makeQuantizedVariable(variable: LayerVariable, quantizer: QuantizerLike): QuantizedVariable {
+  const v = variable as QuantizedVariable;
+  const latentRead = LayerVariablePrototypeRead(variable);
+  v.quantizer = quantizer;
+  v.precision = precisionOf(quantizer);
+  v.readLatent = latentRead;
+  v.read = quantizer === null ? latentRead : () => (shouldQuantize() ? applyQuantizer(quantizer, latentRead()) : latentRead());
+  return v;
+}
+
+function LayerVariablePrototypeRead(variable: LayerVariable): () => tf.Tensor {
+  const read = Object.getPrototypeOf(variable).read as (this: LayerVariable) => tf.Tensor;
+  return () => read.call(variable);
+}
+
+/**
+ * The bit width of a weight variable: its quantizer's precision for a quantized variable, 32 for
+ * any other (full-precision) variable.
+ */
+export function weightPrecision(variable: LayerVariable | { precision?: unknown }): number {
+  const precision = (variable as { precision?: unknown }).precision;
+  return typeof precision === "number" ? precision : 32;
+}
+
+const QUANTIZED_LAYER = Symbol.for("larq-ts.quantizedLayer");
+
+/** Whether `layer` is a larq-ts quantized layer (built on {@link quantizedLayer}). */
+export function isQuantizedLayer(layer: unknown): layer is Layer & QuantizedLayerFields {
+  return layer instanceof Layer && (layer as unknown as Record<symbol, unknown>)[QUANTIZED_LAYER] === true;
+}
+
+/** The public quantizer fields of a larq-ts layer. */
+export interface QuantizedLayerFields {
+  /** Quantizer applied to the inputs (`null`: none). */
+  inputQuantizer: QuantizerLike;
+  /** Quantizer of `kernel`, on layers that have one. */
+  kernelQuantizer?: QuantizerLike;
+  /** Quantizer of `depthwise_kernel`, on depthwise and separable layers. */
+  depthwiseQuantizer?: QuantizerLike;
+  /** Quantizer of `pointwise_kernel`, on separable layers. */
+  pointwiseQuantizer?: QuantizerLike;
+  /** Training metrics collected for the quantized weights. */
+  metrics: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Starved-weights warning
+// ---------------------------------------------------------------------------------------------
+
+let starvedWarningShown = false;
+
+function isBinaryQuantizer(q: QuantizerLike): boolean {
+  if (q === null) return false;
+  if (q instanceof Quantizer && q.getClassName() === "NoOp") return false;
+  return precisionOf(q) === 1;
+}
+
+/**
+ * Logs (once per process) that a binary weight quantizer without a constraint on that weight can
+ * leave latent weights outside the clipping range of the straight-through estimator, where their
+ * gradient is zero forever.
+ */
+function warnStarvedWeights(layerName: string, quantizerArg: string, constraintArg: string): void {
+  if (starvedWarningShown) return;
+  starvedWarningShown = true;
+  console.warn(
+    `larq-ts: layer "${layerName}" uses a binary ${quantizerArg} but no ${constraintArg}. Latent weights ` +
+      `that drift outside the quantizer's clipping range receive a zero gradient and stop learning ` +
+      `("starved weights"); consider ${constraintArg}: "weight_clip".`,
+  );
+}
+
+/** Test hook: allows the starved-weights warning to be shown again. */
+export function resetStarvedWeightsWarning(): void {
+  starvedWarningShown = false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layer names
+// ---------------------------------------------------------------------------------------------
+
+const nameCounts = new Map<string, number>();
+
+/** CamelCase class name → Keras snake_case layer name prefix (`QuantConv2D` → `quant_conv2d`). */
+export function layerNamePrefix(className: string): string {
+  return className
+    .replace(/(.)([A-Z][a-z0-9]+)/g, "$1_$2")
+    .replace(/([a-z])([A-Z])/g, "$1_$2")
+    .toLowerCase();
+}
+
+/**
+ * A unique default layer name as Keras makes them: `quant_conv2d`, `quant_conv2d_1`, … (tfjs would
+ * produce `quant_conv2d_QuantConv2D1`, and weights named after it).
+ */
+export function uniqueLayerName(className: string): string {
+  const prefix = layerNamePrefix(className);
+  const count = nameCounts.get(prefix) ?? 0;
+  nameCounts.set(prefix, count + 1);
+  return count === 0 ? prefix : `${prefix}_${count}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument normalisation and validation
+// ---------------------------------------------------------------------------------------------
+
+const DATA_FORMATS: Record<string, "channelsFirst" | "channelsLast"> = {
+  channelsLast: "channelsLast",
+  channels_last: "channelsLast",
+  channelsFirst: "channelsFirst",
+  channels_first: "channelsFirst",
+};
+
+/** Normalises `dataFormat` (Keras spellings accepted); throws naming the argument otherwise. */
+export function normalizeDataFormat(value: unknown): "channelsFirst" | "channelsLast" | undefined {
+  if (value === undefined || value === null) return undefined;
+  const format = typeof value === "string" ? DATA_FORMATS[value] : undefined;
+  if (format === undefined) {
+    invalidArgument("dataFormat", value, '"channelsLast", "channelsFirst", "channels_last" or "channels_first"');
+  }
+  return format;
+}
+
+/** Checks a positive integer argument (`units`, `filters`, `depthMultiplier`). */
+export function checkPositiveInteger(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+    invalidArgument(name, value, "a positive integer");
+  }
+  return value;
+}
+
+/** Checks an integer-or-tuple argument (`kernelSize`, `strides`, …) and returns it as a tuple of `rank` entries. */
+export function checkIntTuple(name: string, value: unknown, rank: number, min = 1): number[] {
+  const values = typeof value === "number" ? new Array<number>(rank).fill(value) : value;
+  const expected = `an integer >= ${min} or an array of ${rank} such integers`;
+  if (!Array.isArray(values) || values.length !== rank) invalidArgument(name, value, expected);
+  for (const v of values as unknown[]) {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min) invalidArgument(name, value, expected);
+  }
+  return [...(values as number[])];
+}
+
+/** Options of {@link normalizeConvArgs}. */
+export interface ConvArgsOptions {
+  /** Spatial rank of the convolution. */
+  rank: number;
+  /** Padding modes the layer supports. Default `["valid", "same"]`. */
+  paddings?: string[];
+  /** Whether the layer has `filters` (all but DepthwiseConv2D). Default true. */
+  filters?: boolean;
+  /** Whether the layer accepts `dilationRate`. Default true. */
+  dilation?: boolean;
+}
+
+/**
+ * Validates and normalises the arguments common to convolutions before they reach tfjs: `filters`,
+ * `kernelSize`, `strides`, `dilationRate` (no strides != 1 together with dilation != 1), `padding`
+ * (case-insensitive), `dataFormat` (Keras spellings), `depthMultiplier`, `padValues`. Returns a
+ * copy with normalised values; throws errors naming the argument and the value received.
+ */
+export function normalizeConvArgs<T extends object>(args: T, options: ConvArgsOptions): T {
+  if (args === null || typeof args !== "object") invalidArgument("args", args, "an object of layer arguments");
+  const out = { ...args } as Record<string, unknown>;
+  const { rank } = options;
+  if (options.filters ?? true) checkPositiveInteger("filters", out.filters);
+  if (out.kernelSize === undefined) invalidArgument("kernelSize", out.kernelSize, `an integer or an array of ${rank} integers`);
+  checkIntTuple("kernelSize", out.kernelSize, rank);
+  const strides = checkIntTuple("strides", out.strides ?? 1, rank);
+  if (out.dilationRate !== undefined && out.dilationRate !== null) {
+    if (!(options.dilation ?? true)) invalidArgument("dilationRate", out.dilationRate, "nothing (this layer has no dilation)");
+    const dilation = checkIntTuple("dilationRate", out.dilationRate, rank);
+    if (strides.some((s) => s !== 1) && dilation.some((d) => d !== 1)) {
+      throw new Error(
+        `Invalid strides/dilationRate: strides != 1 cannot be combined with dilationRate != 1, received strides ` +
+          `${describeValue(out.strides)} and dilationRate ${describeValue(out.dilationRate)}.`,
+      );
+    }
+  }
+  const paddings = options.paddings ?? ["valid", "same"];
+  if (out.padding !== undefined && out.padding !== null) {
+    const padding = typeof out.padding === "string" ? out.padding.toLowerCase() : out.padding;
+    if (typeof padding !== "string" || !paddings.includes(padding)) {
+      invalidArgument("padding", out.padding, paddings.map((p) => `"${p}"`).join(" or "));
+    }
+    out.padding = padding;
+  }
+  const dataFormat = normalizeDataFormat(out.dataFormat);
+  if (dataFormat === undefined) delete out.dataFormat;
+  else out.dataFormat = dataFormat;
+  if (out.depthMultiplier !== undefined && out.depthMultiplier !== null) {
+    checkPositiveInteger("depthMultiplier", out.depthMultiplier);
+  }
+  return out as T;
+}
+
+function resolveConstraints(args: Record<string, unknown>): void {
+  for (const key of ["kernelConstraint", "depthwiseConstraint", "pointwiseConstraint", "biasConstraint"]) {
+    if (key in args) {
+      const resolved = getConstraint(args[key] as never);
+      if (resolved === null) delete args[key];
+      else args[key] = resolved;
+    }
+  }
+}
+
+function serializeTfjsObject(value: unknown): tf.serialization.ConfigDict | null {
+  if (value === null || value === undefined) return null;
+  const obj = value as { getClassName(): string; getConfig(): tf.serialization.ConfigDict };
+  return { className: obj.getClassName(), config: obj.getConfig() };
+}
+
+export { serializeTfjsObject };
+
+// ---------------------------------------------------------------------------------------------
+// The quantized layer base
+// ---------------------------------------------------------------------------------------------
+
+/** Which weight a quantizer argument applies to, as larq's `get_quantizer(name)`. */
+export interface KernelSpec {
+  /** The weight name passed to `addWeight` (`"kernel"`, `"depthwise_kernel"`, `"pointwise_kernel"`). */
+  weight: string;
+  /** The layer argument and public field holding the quantizer (`"kernelQuantizer"`, …). */
+  quantizer: "kernelQuantizer" | "depthwiseQuantizer" | "pointwiseQuantizer";
+  /** The layer field holding that weight's constraint (`"kernelConstraint"`, …). */
+  constraint: string;
+  /** The argument naming that weight's initializer; defaults to Keras' `"glorotUniform"` when absent. */
+  initializer: string;
+}
+
+/** The `kernel` quantized by `kernelQuantizer` (Dense, Conv, transposed Conv, LocallyConnected). */
+export const KERNEL: readonly KernelSpec[] = Object.freeze([
+  { weight: "kernel", quantizer: "kernelQuantizer", constraint: "kernelConstraint", initializer: "kernelInitializer" },
+]);
+/** The `depthwise_kernel` quantized by `depthwiseQuantizer` (DepthwiseConv2D). */
+export const DEPTHWISE: readonly KernelSpec[] = Object.freeze([
+  {
+    weight: "depthwise_kernel",
+    quantizer: "depthwiseQuantizer",
+    constraint: "depthwiseConstraint",
+    initializer: "depthwiseInitializer",
+  },
+]);
+/** Depthwise and pointwise kernels of the separable convolutions. */
+export const SEPARABLE: readonly KernelSpec[] = Object.freeze([
+  ...DEPTHWISE,
+  {
+    weight: "pointwise_kernel",
+    quantizer: "pointwiseQuantizer",
+    constraint: "pointwiseConstraint",
+    initializer: "pointwiseInitializer",
+  },
+]);
+
+/** A constructor of tfjs layers (the float layer a quantized layer extends). */
+export type LayerConstructor<T extends Layer = Layer> = new (...args: any[]) => T;
+
+function singleInput(inputs: tf.Tensor | tf.Tensor[], layer: string): tf.Tensor {
+  if (Array.isArray(inputs)) {
+    if (inputs.length !== 1) throw new Error(`${layer} expects exactly one input tensor, received ${inputs.length}.`);
+    return inputs[0];
+  }
+  return inputs;
+}
+
+/**
+ * Mixin: adds larq's input quantizer and the weight quantizers listed in `kernels` to a tfjs layer
+ * class (larq's `QuantizerBase` / `QuantizerDepthwiseBase` / `QuantizerSeparableBase`).
+ *
+ * @remarks
+ * - Constructor: resolves `inputQuantizer` and the `kernels`' quantizer arguments with
+ *   `lq.quantizers.get`, the constraints with `lq.constraints.get` (so `"weight_clip"` works),
+ *   defaults the kernels' initializers to `"glorotUniform"` (Keras), gives the layer a Keras-style
+ *   default name (`quant_conv2d`, `quant_conv2d_1`, …), then calls the float layer's constructor with the
+ *   remaining arguments. Warns once per process about starved weights when a binary weight
+ *   quantizer has no constraint.
+ * - `addWeight`: the weights named in `kernels` become quantized variables
+ *   ({@link makeQuantizedVariable}).
+ * - `call(x)`: y = float_call(q_in(x)) evaluated inside `quantizedScope(true, …)`, so every
+ *   quantized weight is read as q(w).
+ * - `getConfig`: adds `inputQuantizer` and the kernel quantizers (serialized with
+ *   `lq.quantizers.serialize`).
+ *
+ * Works for any `tf.layers.Layer` subclass that creates its weights with `addWeight(name, …)` and
+ * reads them with `variable.read()` in `call`.
+ */
+export function quantizedLayer<TBase extends LayerConstructor<FloatLayer>>(
+  Base: TBase,
+  kernels: readonly KernelSpec[],
+): TBase & LayerConstructor<FloatLayer & QuantizedLayerFields> {
+  abstract class QuantizedLayerBase extends Base implements QuantizedLayerFields {
+    declare inputQuantizer: QuantizerLike;
+    declare kernelQuantizer?: QuantizerLike;
+    declare depthwiseQuantizer?: QuantizerLike;
+    declare pointwiseQuantizer?: QuantizerLike;
+    declare metrics: string[];
+
+    constructor(...params: any[]) {
+      const raw = (params[0] ?? {}) as Record<string, unknown>;
+      if (typeof raw !== "object") invalidArgument("args", raw, "an object of layer arguments");
+      const { inputQuantizer, kernelQuantizer, depthwiseQuantizer, pointwiseQuantizer, metrics, ...rest } = raw;
+      const given: Record<string, unknown> = { kernelQuantizer, depthwiseQuantizer, pointwiseQuantizer };
+      for (const key of Object.keys(given)) {
+        if (given[key] !== undefined && given[key] !== null && !kernels.some((k) => k.quantizer === key)) {
+          invalidArgument(key, given[key], "nothing: this layer has no such weight");
+        }
+      }
+      resolveConstraints(rest);
+      // Keras' default kernel initializer is glorot_uniform (tfjs' convolutions default to glorotNormal).
+      for (const spec of kernels) {
+        if (rest[spec.initializer] === undefined || rest[spec.initializer] === null) rest[spec.initializer] = "glorotUniform";
+      }
+      const dataFormat = normalizeDataFormat(rest.dataFormat);
+      if (dataFormat !== undefined) rest.dataFormat = dataFormat;
+      if (rest.name === undefined || rest.name === null) {
+        rest.name = uniqueLayerName((new.target as unknown as { className: string }).className);
+      }
+      if (metrics !== undefined && metrics !== null && !Array.isArray(metrics)) {
+        invalidArgument("metrics", metrics, 'an array of metric names such as ["flip_ratio"], or null');
+      }
+      super(rest, ...params.slice(1));
+      Object.defineProperty(this, QUANTIZED_LAYER, { value: true });
+      this.inputQuantizer = getQuantizer(inputQuantizer as QuantizerIdentifier);
+      for (const spec of kernels) {
+        const q = getQuantizer(given[spec.quantizer] as QuantizerIdentifier);
+        this[spec.quantizer] = q;
+        const constraint = (this as unknown as Record<string, unknown>)[spec.constraint];
+        if (isBinaryQuantizer(q) && (constraint === null || constraint === undefined)) {
+          warnStarvedWeights(this.name, spec.quantizer, spec.constraint);
+        }
+      }
+      this.metrics = metrics ? [...(metrics as string[])] : [];
+    }
+
+    override addWeight(
+      name: string,
+      shape: Shape,
+      dtype?: tf.DataType,
+      initializer?: unknown,
+      regularizer?: unknown,
+      trainable?: boolean,
+      constraint?: unknown,
+      getInitializerFunc?: unknown,
+    ): LayerVariable {
+      const variable = super.addWeight(name, shape, dtype, initializer, regularizer, trainable, constraint, getInitializerFunc);
+      const spec = kernels.find((k) => k.weight === name);
+      if (spec === undefined) return variable;
+      return makeQuantizedVariable(variable, this[spec.quantizer] ?? null);
+    }
+
+    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+      return tf.tidy(() => {
+        const x = applyQuantizer(this.inputQuantizer, singleInput(inputs, this.getClassName()));
+        return quantizedScope(true, () => super.call(x, kwargs));
+      });
+    }
+
+    override getConfig(): tf.serialization.ConfigDict {
+      const config: tf.serialization.ConfigDict = {
+        ...super.getConfig(),
+        inputQuantizer: serializeQuantizer(this.inputQuantizer),
+      };
+      for (const spec of kernels) config[spec.quantizer] = serializeQuantizer(this[spec.quantizer] ?? null);
+      return config;
+    }
+  }
+  return QuantizedLayerBase as unknown as TBase & LayerConstructor<FloatLayer & QuantizedLayerFields>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The convolution base with padValues
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * larq's `_compute_padding` for one spatial dimension of a "same" convolution.
+ *
+ * @remarks
+ * total = max((⌈in/s⌉ − 1)·s + (k − 1)·d + 1 − in, 0); before = ⌊total/2⌋; after = total − before.
+ * @returns `[before, after]`.
+ */
+export function samePadding(inputLength: number, kernelSize: number, stride: number, dilation: number): [number, number] {
+  const total = Math.max((Math.ceil(inputLength / stride) - 1) * stride + (kernelSize - 1) * dilation + 1 - inputLength, 0);
+  const before = Math.floor(total / 2);
+  return [before, total - before];
+}
+
+/**
+ * Pads the spatial axes of `x` (`channelsLast`: axes 1…rank, `channelsFirst`: 2…rank+1) with
+ * `pads[i] = [before, after]` and the constant `value`.
+ */
+export function padSpatial(
+  x: tf.Tensor,
+  pads: Array<[number, number]>,
+  value: number,
+  dataFormat: "channelsFirst" | "channelsLast",
+): tf.Tensor {
+  const paddings: Array<[number, number]> = x.shape.map(() => [0, 0] as [number, number]);
+  const first = dataFormat === "channelsFirst" ? 2 : 1;
+  pads.forEach((p, i) => {
+    paddings[first + i] = p;
+  });
+  return tf.pad(x, paddings, value);
+}
+
+function asArray(value: number[] | number, rank: number): number[] {
+  return typeof value === "number" ? new Array<number>(rank).fill(value) : value;
+}
+
+/** The public field added by {@link paddedConv}. */
+export interface PaddedConvFields {
+  /** Value used for explicit "same" padding (0: the float layer's own padding). */
+  padValues: number;
+}
+
+/**
+ * Mixin: adds `padValues` and `"causal"` padding to a tfjs convolution class (larq's conv base).
+ *
+ * @remarks
+ * With `padding: "same"` and `padValues` ≠ 0 the input is padded explicitly with `padValues`
+ * ({@link samePadding} per spatial axis) and the float convolution runs with `"valid"`. With
+ * `padding: "causal"` (1D) the input is padded on the left with (k − 1)·d zeros and the convolution
+ * runs with `"valid"`; the output length equals that of `"same"`. `padValues` ≠ 0 with `"causal"`
+ * throws. Apply {@link quantizedLayer} on top of this mixin so that padding happens after the input
+ * quantizer. Adds `padValues` to `getConfig`.
+ */
+export function paddedConv<TBase extends LayerConstructor<FloatLayer>>(
+  Base: TBase,
+): TBase & LayerConstructor<FloatLayer & PaddedConvFields> {
+  abstract class PaddedConvBase extends Base implements PaddedConvFields {
+    declare padValues: number;
+
+    constructor(...params: any[]) {
+      const raw = (params[0] ?? {}) as Record<string, unknown>;
+      const { padValues, ...rest } = raw;
+      const value = padValues === undefined || padValues === null ? 0 : padValues;
+      if (typeof value !== "number" || !Number.isFinite(value)) invalidArgument("padValues", padValues, "a finite number");
+      if (value !== 0 && rest.padding === "causal") {
+        throw new Error(`Invalid padValues: padding "causal" only supports padValues 0, received ${describeValue(padValues)}.`);
+      }
+      super(rest, ...params.slice(1));
+      this.padValues = value;
+    }
+
+    /** Runs `fn` with `this.padding` temporarily replaced (the tfjs layers read it in `call`). */
+    withPadding<R>(padding: string, fn: () => R): R {
+      const saved = this.padding;
+      this.padding = padding;
+      try {
+        return fn();
+      } finally {
+        this.padding = saved;
+      }
+    }
+
+    /** The explicit spatial paddings used for "same"/"causal" padding of an input of `shape`. */
+    explicitPadding(shape: number[]): Array<[number, number]> {
+      const rank = this.kernelSize.length;
+      const first = this.dataFormat === "channelsFirst" ? 2 : 1;
+      const dilation = asArray(this.dilationRate, rank);
+      return this.kernelSize.map((k, i) => {
+        if (this.padding === "causal") return [(k - 1) * dilation[i], 0] as [number, number];
+        return samePadding(shape[first + i], k, this.strides[i], dilation[i]);
+      });
+    }
+
+    override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+      const explicit = this.padding === "causal" || (this.padding === "same" && this.padValues !== 0);
+      if (!explicit) return super.call(inputs, kwargs);
+      return tf.tidy(() => {
+        const x = singleInput(inputs, this.getClassName());
+        const padded = padSpatial(x, this.explicitPadding(x.shape), this.padValues, this.dataFormat);
+        return this.withPadding("valid", () => super.call(padded, kwargs));
+      });
+    }
+
+    override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+      if (this.padding === "causal") return this.withPadding("same", () => super.computeOutputShape(inputShape));
+      return super.computeOutputShape(inputShape);
+    }
+
+    override getConfig(): tf.serialization.ConfigDict {
+      return { ...super.getConfig(), padValues: this.padValues };
+    }
+  }
+  return PaddedConvBase as unknown as TBase & LayerConstructor<FloatLayer & PaddedConvFields>;
+}

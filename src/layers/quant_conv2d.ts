@@ -1,0 +1,43 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat } from "./base.js";
+import { Conv2D, type ConvLayerArgs } from "./tfjs_classes.js";
+
+/** Arguments of {@link QuantConv2D} (larq's `QuantConv2D` arguments, camelCased). */
+export interface QuantConv2DArgs extends WithDataFormat<Omit<ConvLayerArgs, "padding">>, KernelQuantizedArgs, PadValuesArgs {
+  /** `"valid"` (default, no padding) or `"same"` (output size ⌈in/stride⌉; padded with `padValues`). Case-insensitive. */
+  padding?: "valid" | "same";
+}
+
+/**
+ * 2D convolution with quantized inputs and kernel (larq's `QuantConv2D`).
+ *
+ * @remarks
+ * y = activation(conv2d(q_in(x), q_k(W)) + b) with q_in = `inputQuantizer`, q_k = `kernelQuantizer`.
+ * Kernel shape (kh, kw, inChannels, filters). Output spatial size: ⌈(in − (k−1)·d)/s⌉ for
+ * `"valid"`, ⌈in/s⌉ for `"same"`. Defaults: strides 1, padding `"valid"`, dataFormat
+ * `"channelsLast"`, dilationRate 1, useBias true, kernelInitializer `"glorotUniform"`, padValues 0,
+ * quantizers `null` (then identical to `tf.layers.conv2d`).
+ *
+ * @example
+ * ```ts
+ * const layer = lq.layers.quantConv2d({
+ *   filters: 32, kernelSize: 3, padding: "same", padValues: 1,
+ *   inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip",
+ * });
+ * ```
+ */
+export class QuantConv2D extends quantizedLayer(paddedConv(Conv2D), KERNEL) {
+  /** @nocollapse */
+  static override className = "QuantConv2D";
+
+  constructor(args: QuantConv2DArgs) {
+    super(normalizeConvArgs(args, { rank: 2 }));
+  }
+}
+tf.serialization.registerClass(QuantConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+
+/** Factory form of {@link QuantConv2D}. */
+export function quantConv2d(args: QuantConv2DArgs): QuantConv2D {
+  return new QuantConv2D(args);
+}
