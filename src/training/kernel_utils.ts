@@ -1,0 +1,124 @@
+/**
+ * Shared plumbing for the training kernels that larq-ts registers for the wasm backend.
+ *
+ * Most of these kernels are composed from tfjs ops that the wasm backend runs natively (XNNPACK convolutions,
+ * matrix products, transposes). Inside a kernel function tfjs hands over `TensorInfo` records, not tensors; the
+ * helpers here wrap them as tensors, run a tidy computation and return the result as the kernel output.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** The `{inputs, backend, attrs}` record tfjs passes to a kernel function. */
+export type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** Explicit paddings of a 2-D window operation, in pixels. */
+export interface Padding2D {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/**
+ * Runs `compute` on tensor views of the kernel inputs inside `tf.tidy` and returns its result.
+ *
+ * The tensor views share the inputs' data (tfjs reference-counts data ids), so disposing them at the end of the
+ * tidy scope leaves the caller's tensors intact. The returned tensor becomes the kernel output.
+ */
+export function composeKernel(
+  inputs: Record<string, tf.TensorInfo | undefined>,
+  names: readonly string[],
+  compute: (tensors: tf.Tensor[]) => tf.Tensor,
+): tf.Tensor {
+  const engine = tf.engine();
+  return tf.tidy(() => {
+    const tensors = names.map((name) => {
+      const info = inputs[name];
+      if (info == null) throw new Error(`Invalid kernel input ${name}: expected a tensor, received ${String(info)}.`);
+      return engine.makeTensorFromTensorInfo(info);
+    });
+    return compute(tensors);
+  });
+}
+
+/**
+ * Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor.
+ *
+ * @remarks Output height is `H + top + bottom`, width `W + left + right`; padded cells hold `value`.
+ */
+export function padOrCrop(x: tf.Tensor4D, p: Padding2D, value = 0): tf.Tensor4D {
+  let y = x;
+  const cropTop = Math.max(0, -p.top);
+  const cropLeft = Math.max(0, -p.left);
+  const keepH = y.shape[1] - cropTop - Math.max(0, -p.bottom);
+  const keepW = y.shape[2] - cropLeft - Math.max(0, -p.right);
+  if (keepH <= 0 || keepW <= 0) {
+    throw new Error(`Invalid padding: cropping ${JSON.stringify(p)} leaves nothing of shape ${JSON.stringify(x.shape)}.`);
+  }
+  if (cropTop > 0 || cropLeft > 0 || keepH < y.shape[1] || keepW < y.shape[2]) {
+    y = tf.slice(y, [0, cropTop, cropLeft, 0], [-1, keepH, keepW, -1]);
+  }
+  const padTop = Math.max(0, p.top);
+  const padBottom = Math.max(0, p.bottom);
+  const padLeft = Math.max(0, p.left);
+  const padRight = Math.max(0, p.right);
+  if (padTop + padBottom + padLeft + padRight > 0) {
+    y = tf.pad(y, [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]], value);
+  }
+  return y;
+}
+
+/**
+ * Splits a padding into the part a convolution can take as explicit padding (non-negative) and crops the
+ * input for the negative part. Returns the cropped input and the explicit padding for `tf.conv2d`.
+ */
+export function cropForConv(
+  x: tf.Tensor4D,
+  p: Padding2D,
+): [tf.Tensor4D, [[0, 0], [number, number], [number, number], [0, 0]]] {
+  const cropped = padOrCrop(x, {
+    top: Math.min(0, p.top),
+    bottom: Math.min(0, p.bottom),
+    left: Math.min(0, p.left),
+    right: Math.min(0, p.right),
+  });
+  return [
+    cropped,
+    [
+      [0, 0],
+      [Math.max(0, p.top), Math.max(0, p.bottom)],
+      [Math.max(0, p.left), Math.max(0, p.right)],
+      [0, 0],
+    ],
+  ];
+}
+
+/**
+ * Inserts `strideH − 1` zero rows and `strideW − 1` zero columns after every row/column of an NHWC tensor
+ * (the "dilated" gradient used by transposed convolutions). Output is `[B, H·strideH, W·strideW, C]`; the
+ * trailing zeros are kept, callers crop them.
+ */
+export function insertZeros(x: tf.Tensor4D, strideH: number, strideW: number): tf.Tensor4D {
+  if (strideH === 1 && strideW === 1) return x;
+  const [b, h, w, c] = x.shape;
+  const spread = tf.pad(
+    tf.reshape(x, [b, h, 1, w, 1, c]),
+    [[0, 0], [0, 0], [0, strideH - 1], [0, 0], [0, strideW - 1], [0, 0]],
+  );
+  return tf.reshape(spread, [b, h * strideH, w * strideW, c]);
+}
+
+/** NCHW → NHWC. */
+export function toChannelsLast(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.transpose(x, [0, 2, 3, 1]);
+}
+
+/** NHWC → NCHW. */
+export function toChannelsFirst(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.transpose(x, [0, 3, 1, 2]);
+}
+
+/** Shape `[B, H, W, C]` of an NHWC or NCHW shape. */
+export function channelsLastShape(shape: readonly number[], dataFormat: string | undefined): [number, number, number, number] {
+  const [a, b, c, d] = shape;
+  return dataFormat === "NCHW" ? [a, c, d, b] : [a, b, c, d];
+}
