@@ -1,6 +1,38 @@
 /**
- * lq.optimizers — filled in by its issue; see the module map in the README.
+ * Optimizers for binarized networks (`lq.optimizers`): {@link Bop}, {@link CaseOptimizer}, and the
+ * machinery that makes layer weight constraints hold after every optimizer step.
+ *
+ * @remarks
+ * Importing this module (and so larq-ts) has two global effects on tfjs, both idempotent:
+ * - `tf.layers.Layer.prototype.addWeight` records each new weight with its layer (see
+ *   {@link lookupVariable}), which is how {@link Bop.isBinaryVariable} finds a variable's precision;
+ * - optimizer steps (`minimize`, `applyGradients`) apply the constraints of the updated weights
+ *   afterwards (see {@link applyConstraints}), which tfjs's `model.fit` never does by itself.
  *
  * @packageDocumentation
  */
-export {};
+import { Bop } from "./bop.js";
+import { CaseOptimizer } from "./case_optimizer.js";
+import { enforceConstraints } from "./constraints.js";
+
+export { Bop, type BopArgs } from "./bop.js";
+export {
+  CaseOptimizer,
+  type CaseOptimizerOptions,
+  type PredicateOptimizerPair,
+  type VariablePredicate,
+} from "./case_optimizer.js";
+export { applyConstraints, constraintEnforcement, enforceConstraints, setConstraintEnforcement } from "./constraints.js";
+export {
+  lookupVariable,
+  quantizerOfVariable,
+  registerLayerVariable,
+  registerModelVariables,
+  variablePrecision,
+  type LayerVariable,
+  type NamedTensor,
+  type VariableRecord,
+} from "./variables.js";
+
+enforceConstraints(Bop);
+enforceConstraints(CaseOptimizer);

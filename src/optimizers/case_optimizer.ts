@@ -1,0 +1,208 @@
+/**
+ * CaseOptimizer: trains different subsets of the variables with different optimizers.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+import { describeValue, invalidArgument } from "../utils/errors.js";
+import type { NamedTensor } from "./variables.js";
+
+/** Decides whether an optimizer should train a variable. */
+export type VariablePredicate = (variable: tf.Variable) => boolean;
+
+/** A `[predicate, optimizer]` pair of {@link CaseOptimizer}. */
+export type PredicateOptimizerPair = readonly [VariablePredicate, tf.Optimizer];
+
+/** Options of {@link CaseOptimizer}, passed after the pairs. */
+export interface CaseOptimizerOptions {
+  /** Trains every variable no predicate claims. Default `null`: such a variable is an error. */
+  defaultOptimizer?: tf.Optimizer | null;
+  /** Name of the optimizer. Default `"optimizer_case"`. */
+  name?: string;
+}
+
+function isOptimizer(value: unknown): value is tf.Optimizer {
+  return value instanceof tf.Optimizer;
+}
+
+/** Looks up a registered optimizer class and deserializes `{className, config}`. */
+function deserializeOptimizer(config: unknown, what: string): tf.Optimizer {
+  const record = (config ?? {}) as Record<string, unknown>;
+  const className = (record.className ?? record.class_name) as string | undefined;
+  const entry = className === undefined ? undefined : tf.serialization.SerializationMap.getMap().classNameMap[className];
+  if (entry === undefined) invalidArgument(what, config, "a {className, config} object of a registered optimizer class");
+  const [cls, fromConfig] = entry;
+  return fromConfig(cls, (record.config ?? {}) as tf.serialization.ConfigDict) as unknown as tf.Optimizer;
+}
+
+/**
+ * An optimizer that routes each variable to one of several optimizers, e.g. Bop for the binary kernels
+ * and Adam for everything else.
+ *
+ * @remarks
+ * Modelled on larq's `CaseOptimizer`. Each variable goes to the optimizer of the first pair whose
+ * predicate returns true for it, else to `defaultOptimizer`; a variable that no predicate claims when
+ * there is no default optimizer is an error (larq only warns and leaves it untrained), and so is an
+ * optimizer of a pair that claims no variable at all (as in larq). The assignment is computed once per
+ * variable name and cached. Each call hands every inner optimizer its variables in the order of the
+ * call, so inner optimizers that keep their state by position (tfjs's Adam, {@link Bop}) always see the
+ * same subset in the same order. Works with `model.compile({optimizer})` / `model.fit` and in custom
+ * loops (`minimize`, `applyGradients`).
+ *
+ * `getWeights()` concatenates `[iterations]` and each inner optimizer's weights, prefixed `case_<i>/`.
+ * `getConfig()` stores the inner optimizers and the cached assignment (predicates are functions and
+ * are not serialized); an optimizer restored by `fromConfig` routes by that assignment only.
+ *
+ * @example
+ * ```ts
+ * const optimizer = new lq.optimizers.CaseOptimizer(
+ *   [lq.optimizers.Bop.isBinaryVariable, new lq.optimizers.Bop()],
+ *   { defaultOptimizer: tf.train.adam(0.01) },
+ * );
+ * ```
+ */
+export class CaseOptimizer extends tf.Optimizer {
+  /** @nocollapse */
+  static className = "CaseOptimizer";
+
+  /** The `[predicate, optimizer]` pairs, in priority order. */
+  readonly pairs: readonly PredicateOptimizerPair[];
+  /** The optimizer for unclaimed variables, or `null`. */
+  readonly defaultOptimizer: tf.Optimizer | null;
+  /** All optimizers: those of the pairs, then the default one (if any). */
+  readonly optimizers: readonly tf.Optimizer[];
+  /** Name of the optimizer. */
+  readonly name: string;
+
+  /** Cached assignment: variable name → index into {@link CaseOptimizer.optimizers}. */
+  private mapping = new Map<string, number>();
+  private checkedClaims = false;
+
+  constructor(...args: Array<PredicateOptimizerPair | CaseOptimizerOptions>) {
+    super();
+    let options: CaseOptimizerOptions = {};
+    const last = args[args.length - 1];
+    if (last !== undefined && !Array.isArray(last)) {
+      options = last as CaseOptimizerOptions;
+      args = args.slice(0, -1);
+    }
+    if (options === null || typeof options !== "object") invalidArgument("options", options, "an object {defaultOptimizer?, name?}");
+    const pairs = args as PredicateOptimizerPair[];
+    pairs.forEach((pair, i) => {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        invalidArgument(`predicateOptimizerPairs[${i}]`, pair, "a [predicate, optimizer] pair");
+      }
+      if (typeof pair[0] !== "function") invalidArgument(`predicateOptimizerPairs[${i}][0]`, pair[0], "a predicate function");
+      if (!isOptimizer(pair[1])) invalidArgument(`predicateOptimizerPairs[${i}][1]`, pair[1], "a tf.Optimizer");
+    });
+    const defaultOptimizer = options.defaultOptimizer ?? null;
+    if (defaultOptimizer !== null && !isOptimizer(defaultOptimizer)) {
+      invalidArgument("defaultOptimizer", defaultOptimizer, "a tf.Optimizer or null");
+    }
+    if (pairs.length === 0 && defaultOptimizer === null) {
+      invalidArgument("predicateOptimizerPairs", pairs, "at least one [predicate, optimizer] pair or a defaultOptimizer");
+    }
+    if (options.name !== undefined && typeof options.name !== "string") invalidArgument("name", options.name, "a string");
+    this.pairs = pairs.map((p) => [p[0], p[1]] as const);
+    this.defaultOptimizer = defaultOptimizer;
+    this.optimizers = [...this.pairs.map((p) => p[1]), ...(defaultOptimizer ? [defaultOptimizer] : [])];
+    this.name = options.name ?? "optimizer_case";
+  }
+
+  /** Index into {@link CaseOptimizer.optimizers} of the optimizer that trains `name` (computed once). */
+  private route(name: string): number {
+    const cached = this.mapping.get(name);
+    if (cached !== undefined) return cached;
+    const variable = tf.engine().registeredVariables[name];
+    let index = -1;
+    if (variable !== undefined) index = this.pairs.findIndex(([predicate]) => predicate(variable) === true);
+    if (index < 0) {
+      if (this.defaultOptimizer === null) {
+        throw new Error(
+          `CaseOptimizer: no predicate claims variable ${describeValue(name)} and there is no defaultOptimizer; ` +
+            "pass {defaultOptimizer} or a predicate that matches it.",
+        );
+      }
+      index = this.pairs.length;
+    }
+    this.mapping.set(name, index);
+    return index;
+  }
+
+  /** The optimizer that trains the variable `name` (routing it now if it was not seen before). */
+  optimizerFor(variable: tf.Variable | string): tf.Optimizer {
+    return this.optimizers[this.route(typeof variable === "string" ? variable : variable.name)];
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const list: NamedTensor[] = Array.isArray(variableGradients)
+      ? variableGradients
+      : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }));
+    const groups: NamedTensor[][] = this.optimizers.map(() => []);
+    for (const entry of list) groups[this.route(entry.name)].push(entry);
+    if (!this.checkedClaims) {
+      this.checkedClaims = true;
+      this.pairs.forEach(([, optimizer], i) => {
+        if (groups[i].length === 0) {
+          throw new Error(
+            `CaseOptimizer: the optimizer of predicateOptimizerPairs[${i}] (${optimizer.getClassName()}) claimed no variable.`,
+          );
+        }
+      });
+    }
+    groups.forEach((group, i) => {
+      if (group.length > 0) this.optimizers[i].applyGradients(group);
+    });
+    this.incrementIterations();
+  }
+
+  override dispose(): void {
+    for (const optimizer of this.optimizers) optimizer.dispose();
+  }
+
+  override async getWeights(): Promise<NamedTensor[]> {
+    const weights: NamedTensor[] = [await this.saveIterations()];
+    for (let i = 0; i < this.optimizers.length; i++) {
+      for (const w of await this.optimizers[i].getWeights()) weights.push({ name: `case_${i}/${w.name}`, tensor: w.tensor });
+    }
+    return weights;
+  }
+
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    for (let i = 0; i < this.optimizers.length; i++) {
+      const prefix = `case_${i}/`;
+      const own = rest.filter((w) => w.name.startsWith(prefix)).map((w) => ({ name: w.name.slice(prefix.length), tensor: w.tensor }));
+      if (own.length > 0) await this.optimizers[i].setWeights(own);
+    }
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const serialize = (o: tf.Optimizer) => ({ className: o.getClassName(), config: o.getConfig() });
+    return {
+      name: this.name,
+      optimizerConfigs: this.pairs.map(([, o]) => serialize(o)),
+      defaultConfig: this.defaultOptimizer === null ? null : serialize(this.defaultOptimizer),
+      varOptMapping: Object.fromEntries(this.mapping),
+    };
+  }
+
+  /** Rebuilds a CaseOptimizer from {@link CaseOptimizer.getConfig} output; routing follows the stored assignment. */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    const optimizerConfigs = (config.optimizerConfigs ?? config.optimizer_configs ?? []) as unknown[];
+    const defaultConfig = config.defaultConfig ?? config.default_config ?? null;
+    const mapping = (config.varOptMapping ?? config.var_opt_mapping ?? {}) as Record<string, number>;
+    const never = () => false;
+    const pairs = optimizerConfigs.map((c, i) => [never, deserializeOptimizer(c, `optimizerConfigs[${i}]`)] as const);
+    const optimizer = new (cls as unknown as typeof CaseOptimizer)(...pairs, {
+      defaultOptimizer: defaultConfig === null ? null : deserializeOptimizer(defaultConfig, "defaultConfig"),
+      name: config.name as string | undefined,
+    });
+    for (const [name, index] of Object.entries(mapping)) optimizer.mapping.set(name, index);
+    optimizer.checkedClaims = true;
+    return optimizer as unknown as T;
+  }
+}
+tf.serialization.registerClass(CaseOptimizer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
