@@ -1,0 +1,96 @@
+/**
+ * A small first-fit allocator for the engine's wasm memory (weights, activations and scratch buffers).
+ *
+ * @packageDocumentation
+ */
+import { invalidArgument } from "../utils/errors.js";
+
+/** Alignment of every block: 16 bytes, so v128 loads of packed rows are aligned. */
+export const ALLOC_ALIGN = 16;
+const PAGE = 65536;
+
+/**
+ * First-fit allocator over `[base, memory end)` of a `WebAssembly.Memory`, growing the memory when no free block
+ * fits. Freed neighbours are merged.
+ *
+ * @remarks Growing the memory detaches every typed-array view of its old buffer: take views after allocating.
+ */
+export class WasmAllocator {
+  private readonly free: { start: number; size: number }[] = [];
+  private readonly used = new Map<number, number>();
+  private end: number;
+
+  /**
+   * @param memory - the module's memory.
+   * @param base - first usable byte (the module's `__heap_base`).
+   */
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    base: number,
+  ) {
+    const start = align(base);
+    this.end = memory.buffer.byteLength;
+    if (start < this.end) this.free.push({ start, size: this.end - start });
+  }
+
+  /** Bytes currently allocated. */
+  get allocatedBytes(): number {
+    let total = 0;
+    for (const size of this.used.values()) total += size;
+    return total;
+  }
+
+  /** Allocates `bytes` (≥ 1; rounded up to 16) and returns the byte address. */
+  alloc(bytes: number): number {
+    if (!Number.isInteger(bytes) || bytes < 1) invalidArgument("bytes", bytes, "a positive integer");
+    const size = align(bytes);
+    let i = this.free.findIndex((b) => b.size >= size);
+    if (i < 0) {
+      const last = this.free[this.free.length - 1];
+      const tailFree = last && last.start + last.size === this.end ? last.size : 0;
+      const pages = Math.ceil((size - tailFree) / PAGE);
+      this.memory.grow(pages);
+      const grownStart = this.end;
+      this.end = this.memory.buffer.byteLength;
+      this.release(grownStart, this.end - grownStart);
+      i = this.free.findIndex((b) => b.size >= size);
+    }
+    const block = this.free[i];
+    const ptr = block.start;
+    if (block.size === size) this.free.splice(i, 1);
+    else {
+      block.start += size;
+      block.size -= size;
+    }
+    this.used.set(ptr, size);
+    return ptr;
+  }
+
+  /** Frees a block returned by {@link WasmAllocator.alloc}. */
+  dealloc(ptr: number): void {
+    const size = this.used.get(ptr);
+    if (size === undefined) invalidArgument("ptr", ptr, "an address returned by alloc and not yet freed");
+    this.used.delete(ptr);
+    this.release(ptr, size);
+  }
+
+  private release(start: number, size: number): void {
+    let i = 0;
+    while (i < this.free.length && this.free[i].start < start) i++;
+    this.free.splice(i, 0, { start, size });
+    const next = this.free[i + 1];
+    if (next && start + size === next.start) {
+      this.free[i].size += next.size;
+      this.free.splice(i + 1, 1);
+    }
+    const prev = this.free[i - 1];
+    if (prev && prev.start + prev.size === start) {
+      prev.size += this.free[i].size;
+      this.free.splice(i, 1);
+    }
+  }
+}
+
+function align(n: number): number {
+  return Math.ceil(n / ALLOC_ALIGN) * ALLOC_ALIGN;
+}

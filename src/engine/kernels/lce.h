@@ -1,0 +1,66 @@
+/*
+ * Shared declarations of the larq-ts binary kernels (freestanding C for wasm32).
+ *
+ * Packed layout (see src/engine/bitpacking.ts): 64-bit words, channels along the last axis, channel c in bit
+ * (c % 64) of word (c / 64), bit 1 = negative, 0 = +1, unused tail bits 0.
+ *
+ * GEMM operands:
+ *  - A (activations, im2col rows): M rows of KWP words each (KWP even; trailing words zero).
+ *  - W (weights): ceil(N / 4) panels; each panel holds, for k-pair p (words 2p and 2p+1), the 4 columns one after
+ *    the other: panel[p * 8 + j * 2 + h] = word (2p + h) of column j. Missing columns are zero words.
+ *    Both the scalar and the SIMD kernel read this same layout.
+ */
+#ifndef LCE_H
+#define LCE_H
+
+typedef unsigned long long u64;
+typedef unsigned int u32;
+typedef int i32;
+
+#define LCE_EXPORT(name) __attribute__((export_name(name)))
+#define NR 4
+
+/* Parameters of the fused output transform, shared by every GEMM variant. */
+typedef struct {
+  i32 k;             /* number of real binary products per output (dot = k - 2 * popcount) */
+  const i32 *rowPattern; /* per row: index into corr (NULL = no border correction) */
+  const i32 *corr;   /* [patterns][npad] integer corrections subtracted from dot */
+  i32 npad;          /* row length of corr (N rounded up to NR) */
+  const float *mult; /* float output: per-channel multiplier */
+  const float *bias; /* float output: per-channel bias */
+  float lo, hi;      /* float output: clamp bounds */
+  const i32 *thr;    /* bits output: bit set (negative) when dot < thr[n] */
+  float *outF;       /* float output [M][N] (NULL when writing bits) */
+  u64 *outB;         /* bits output [M][ceil(N/64)] */
+} lce_epilogue;
+
+/* Writes the 4 (or fewer, at the right edge) outputs of row m, columns n0..n0+3, from their popcounts. */
+static inline void lce_store4(const lce_epilogue *e, i32 m, i32 n0, i32 N, const i32 pc[4]) {
+  i32 d[4];
+  for (i32 j = 0; j < 4; ++j) d[j] = e->k - 2 * pc[j];
+  if (e->rowPattern) {
+    const i32 *c = e->corr + e->rowPattern[m] * e->npad + n0;
+    for (i32 j = 0; j < 4; ++j) d[j] -= c[j];
+  }
+  i32 cols = N - n0 < 4 ? N - n0 : 4;
+  if (e->outF) {
+    float *o = e->outF + (long)m * N + n0;
+    for (i32 j = 0; j < cols; ++j) {
+      float v = e->mult[n0 + j] * (float)d[j] + e->bias[n0 + j];
+      v = v < e->lo ? e->lo : v;
+      v = v > e->hi ? e->hi : v;
+      o[j] = v;
+    }
+  } else {
+    i32 nw = (N + 63) >> 6;
+    u64 bits = 0;
+    for (i32 j = 0; j < cols; ++j) bits |= (u64)(d[j] < e->thr[n0 + j]) << j;
+    /* n0 is a multiple of 4, so the 4 bits never straddle a word. */
+    e->outB[(long)m * nw + (n0 >> 6)] |= bits << (n0 & 63);
+  }
+}
+
+void lce_gemm_scalar(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, const lce_epilogue *e);
+void lce_gemm_simd(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, const lce_epilogue *e);
+
+#endif

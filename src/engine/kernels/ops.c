@@ -1,0 +1,140 @@
+/*
+ * Exported entry points of the larq-ts binary engine: sign-packing of float input, im2col on packed bits, the
+ * binary GEMM with its fused output transform, and max pooling on packed bits.
+ */
+#include "lce.h"
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
+LCE_EXPORT("lce_has_simd") i32 lce_has_simd(void) {
+#ifdef __wasm_simd128__
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+/* Packs rows of `channels` floats into ceil(channels/64) words each: bit = 1 where x < 0 (0 and -0 give 0). */
+LCE_EXPORT("lce_sign_pack") void lce_sign_pack(const float *x, u64 *out, i32 rows, i32 channels) {
+  i32 cw = (channels + 63) >> 6;
+  for (i32 r = 0; r < rows; ++r) {
+    const float *xr = x + (long)r * channels;
+    u64 *o = out + (long)r * cw;
+    i32 c = 0;
+#ifdef __wasm_simd128__
+    const v128_t zero = wasm_f32x4_splat(0.0f);
+    for (; c + 64 <= channels; c += 64) {
+      u64 word = 0;
+      for (i32 q = 0; q < 4; ++q) {
+        const float *s = xr + c + q * 16;
+        v128_t m0 = wasm_f32x4_lt(wasm_v128_load(s), zero);
+        v128_t m1 = wasm_f32x4_lt(wasm_v128_load(s + 4), zero);
+        v128_t m2 = wasm_f32x4_lt(wasm_v128_load(s + 8), zero);
+        v128_t m3 = wasm_f32x4_lt(wasm_v128_load(s + 12), zero);
+        v128_t lo = wasm_i16x8_narrow_i32x4(m0, m1), hi = wasm_i16x8_narrow_i32x4(m2, m3);
+        word |= (u64)wasm_i8x16_bitmask(wasm_i8x16_narrow_i16x8(lo, hi)) << (q * 16);
+      }
+      o[c >> 6] = word;
+    }
+#endif
+    for (; c < channels; c += 64) {
+      i32 end = channels - c < 64 ? channels : c + 64;
+      u64 word = 0;
+      for (i32 j = c; j < end; ++j) word |= (u64)(xr[j] < 0.0f) << (j - c);
+      o[c >> 6] = word;
+    }
+  }
+}
+
+/*
+ * im2col on packed pixels: out row (b, oy, ox) = the kh*kw input pixels of its receptive field, each cw words,
+ * in (ky, kx) order; taps outside the image take `padPixel` (cw words); the row is zero-filled up to kwp words.
+ */
+LCE_EXPORT("lce_im2col")
+void lce_im2col(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 kh, i32 kw, i32 sh, i32 sw, i32 dh,
+                i32 dw, i32 padTop, i32 padLeft, i32 oh, i32 ow, i32 kwp, const u64 *padPixel) {
+  i32 used = kh * kw * cw;
+  for (i32 b = 0; b < batch; ++b) {
+    const u64 *img = in + (long)b * h * w * cw;
+    for (i32 oy = 0; oy < oh; ++oy) {
+      for (i32 ox = 0; ox < ow; ++ox) {
+        u64 *row = out + (((long)b * oh + oy) * ow + ox) * kwp;
+        for (i32 ky = 0; ky < kh; ++ky) {
+          i32 iy = oy * sh - padTop + ky * dh;
+          for (i32 kx = 0; kx < kw; ++kx) {
+            i32 ix = ox * sw - padLeft + kx * dw;
+            const u64 *src = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? img + ((long)iy * w + ix) * cw : padPixel;
+            if (cw == 1) {
+              *row++ = *src;
+            } else {
+              for (i32 c = 0; c < cw; ++c) *row++ = src[c];
+            }
+          }
+        }
+        for (i32 c = used; c < kwp; ++c) *row++ = 0;
+      }
+    }
+  }
+}
+
+/*
+ * Binary GEMM with fused output transform: for every row m < M and column n < N, dot = k - 2 * popcount(A[m] ^ W[n])
+ * minus the border correction corr[rowPattern[m]][n] (when rowPattern is not NULL); then either
+ * outF[m][n] = clamp(mult[n] * dot + bias[n], lo, hi) or, when outF is NULL, bit n of row m in outB = (dot < thr[n]).
+ * kernel: 0 = scalar i64.popcnt tile, 1 = SIMD128 i8x16.popcnt tile (scalar in the build without SIMD).
+ */
+LCE_EXPORT("lce_bgemm")
+void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i32 k, const i32 *rowPattern,
+               const i32 *corr, const float *mult, const float *bias, float lo, float hi, const i32 *thr, float *outF,
+               u64 *outB) {
+  lce_epilogue e;
+  e.k = k;
+  e.rowPattern = rowPattern;
+  e.corr = corr;
+  e.npad = (n + NR - 1) / NR * NR;
+  e.mult = mult;
+  e.bias = bias;
+  e.lo = lo;
+  e.hi = hi;
+  e.thr = thr;
+  e.outF = outF;
+  e.outB = outB;
+  if (!outF) {
+    long words = (long)m * ((n + 63) >> 6);
+    for (long i = 0; i < words; ++i) outB[i] = 0;
+  }
+  if (kernel == 1)
+    lce_gemm_simd(a, w, m, n, kwp, &e);
+  else
+    lce_gemm_scalar(a, w, m, n, kwp, &e);
+}
+
+/*
+ * Max pooling on packed bits: the max of +-1 values is -1 only when all are -1, so the output word is the AND of
+ * the words of the window's in-image taps (taps in the padding are skipped, as in float max pooling).
+ */
+LCE_EXPORT("lce_bmaxpool")
+void lce_bmaxpool(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 ph, i32 pw, i32 sh, i32 sw,
+                  i32 padTop, i32 padLeft, i32 oh, i32 ow) {
+  for (i32 b = 0; b < batch; ++b) {
+    const u64 *img = in + (long)b * h * w * cw;
+    for (i32 oy = 0; oy < oh; ++oy) {
+      for (i32 ox = 0; ox < ow; ++ox) {
+        u64 *o = out + (((long)b * oh + oy) * ow + ox) * cw;
+        for (i32 c = 0; c < cw; ++c) o[c] = ~0ULL;
+        for (i32 ky = 0; ky < ph; ++ky) {
+          i32 iy = oy * sh - padTop + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (i32 kx = 0; kx < pw; ++kx) {
+            i32 ix = ox * sw - padLeft + kx;
+            if (ix < 0 || ix >= w) continue;
+            const u64 *src = img + ((long)iy * w + ix) * cw;
+            for (i32 c = 0; c < cw; ++c) o[c] &= src[c];
+          }
+        }
+      }
+    }
+  }
+}
