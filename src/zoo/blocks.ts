@@ -1,0 +1,143 @@
+/**
+ * Thin helpers that apply the layers the zoo architectures are made of, so that each model file
+ * reads like larq-zoo's definition. Quantized layers come from lq.layers; plain Keras layers
+ * from tfjs-layers.
+ */
+import * as tfl from "@tensorflow/tfjs-layers";
+
+import * as lqIndex from "../layers/index.js";
+import { quantDense as qd } from "../layers/quant_dense.js";
+import { quantDepthwiseConv2d as qdw } from "../layers/quant_depthwise_conv2d.js";
+const lqLayers = { ...lqIndex, quantDense: qd, quantDepthwiseConv2d: qdw }; // TEMP
+import type { SymbolicTensor } from "../utils/tfjs.js";
+
+type Initializer = Parameters<typeof tfl.layers.conv2d>[0]["kernelInitializer"];
+type Regularizer = Parameters<typeof tfl.layers.conv2d>[0]["kernelRegularizer"];
+
+/** Arguments of {@link quantConv} (a subset of `lq.layers.quantConv2d`'s). */
+export interface ZooConvArgs {
+  filters: number;
+  kernelSize: number | [number, number];
+  strides?: number;
+  padding?: "same" | "valid";
+  dilationRate?: number;
+  activation?: "relu" | "linear";
+  useBias?: boolean;
+  inputQuantizer?: unknown;
+  kernelQuantizer?: unknown;
+  kernelConstraint?: unknown;
+  kernelInitializer?: Initializer;
+  kernelRegularizer?: Regularizer;
+  padValues?: number;
+}
+
+/** Applies `lq.layers.quantConv2d(args)` to `x`. */
+export function quantConv(x: SymbolicTensor, args: ZooConvArgs): SymbolicTensor {
+  const layer = lqLayers.quantConv2d(args as Parameters<typeof lqLayers.quantConv2d>[0]);
+  return layer.apply(x) as SymbolicTensor;
+}
+
+/** Arguments of {@link quantDense} (a subset of `lq.layers.quantDense`'s). */
+export interface ZooDenseArgs {
+  units: number;
+  useBias?: boolean;
+  inputQuantizer?: unknown;
+  kernelQuantizer?: unknown;
+  kernelConstraint?: unknown;
+  kernelInitializer?: Initializer;
+}
+
+/** Applies `lq.layers.quantDense(args)` to `x`. */
+export function quantDense(x: SymbolicTensor, args: ZooDenseArgs): SymbolicTensor {
+  const layer = lqLayers.quantDense(args as Parameters<typeof lqLayers.quantDense>[0]);
+  return layer.apply(x) as SymbolicTensor;
+}
+
+/** Applies `lq.layers.quantDepthwiseConv2d(args)` (no quantizers: a float depthwise conv) to `x`. */
+export function quantDepthwise(
+  x: SymbolicTensor,
+  args: { kernelSize: number; strides?: number; padding?: "same" | "valid"; useBias?: boolean },
+): SymbolicTensor {
+  const layer = lqLayers.quantDepthwiseConv2d(args as Parameters<typeof lqLayers.quantDepthwiseConv2d>[0]);
+  return layer.apply(x) as SymbolicTensor;
+}
+
+/** A float `Conv2D`. */
+export function conv(
+  x: SymbolicTensor,
+  args: {
+    filters: number;
+    kernelSize: number;
+    strides?: number;
+    padding?: "same" | "valid";
+    useBias?: boolean;
+    kernelInitializer?: Initializer;
+    kernelRegularizer?: Regularizer;
+  },
+): SymbolicTensor {
+  return tfl.layers.conv2d(args).apply(x) as SymbolicTensor;
+}
+
+/** A float `Dense`. */
+export function dense(
+  x: SymbolicTensor,
+  args: {
+    units: number;
+    activation?: "relu" | "sigmoid" | "linear";
+    useBias?: boolean;
+    kernelInitializer?: Initializer;
+    kernelRegularizer?: Regularizer;
+  },
+): SymbolicTensor {
+  return tfl.layers.dense(args).apply(x) as SymbolicTensor;
+}
+
+/**
+ * `BatchNormalization`; Keras' defaults (momentum 0.99, epsilon 1e-3, center and scale) unless given.
+ *
+ * @remarks
+ * tfjs 4.22 cannot train a batch norm with `scale: false` (it reads a gamma it never creates);
+ * inference works. The architectures keep larq-zoo's setting so that parameter counts match.
+ */
+export function batchNorm(
+  x: SymbolicTensor,
+  args: { momentum?: number; epsilon?: number; scale?: boolean; center?: boolean } = {},
+): SymbolicTensor {
+  return tfl.layers.batchNormalization({ momentum: 0.99, epsilon: 1e-3, ...args }).apply(x) as SymbolicTensor;
+}
+
+/** An `Activation` layer (`"relu"`, `"softmax"`). */
+export function activation(x: SymbolicTensor, name: "relu" | "softmax"): SymbolicTensor {
+  return tfl.layers.activation({ activation: name }).apply(x) as SymbolicTensor;
+}
+
+/** `MaxPool2D` (Keras default padding "valid", strides = pool size unless given). */
+export function maxPool(x: SymbolicTensor, poolSize: number, strides?: number, padding: "same" | "valid" = "valid"): SymbolicTensor {
+  return tfl.layers.maxPooling2d({ poolSize, strides: strides ?? poolSize, padding }).apply(x) as SymbolicTensor;
+}
+
+/** `AvgPool2D` (Keras default padding "valid", strides = pool size unless given). */
+export function avgPool(x: SymbolicTensor, poolSize: number, strides?: number, padding: "same" | "valid" = "valid"): SymbolicTensor {
+  return tfl.layers.averagePooling2d({ poolSize, strides: strides ?? poolSize, padding }).apply(x) as SymbolicTensor;
+}
+
+/** Element-wise sum (`tf.keras.layers.add`). */
+export function add(inputs: SymbolicTensor[]): SymbolicTensor {
+  return tfl.layers.add({}).apply(inputs) as SymbolicTensor;
+}
+
+/** Channel concatenation (`tf.keras.layers.concatenate`). */
+export function concat(inputs: SymbolicTensor[]): SymbolicTensor {
+  return tfl.layers.concatenate({ axis: -1 }).apply(inputs) as SymbolicTensor;
+}
+
+/** `PReLU` with one slope per channel (`shared_axes=[1, 2]`). */
+export function prelu(x: SymbolicTensor): SymbolicTensor {
+  return tfl.layers.prelu({ sharedAxes: [1, 2] }).apply(x) as SymbolicTensor;
+}
+
+/** Python 3's `round`: to the nearest integer, ties to even. */
+export function pyRound(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}

@@ -1,0 +1,34 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+import { Layer, type Kwargs, type LayerArgs } from "../utils/tfjs.js";
+
+/**
+ * The activation DoReFa-Net applies before its classifier: clips to [0, 1] (larq-zoo's
+ * `clip_by_value_activation`). A layer because tfjs' `Activation` accepts built-in names only.
+ *
+ * @remarks
+ * y = min(max(x, 0), 1); gradient 1 inside (0, 1), 0 outside.
+ */
+export class ClipByValueActivation extends Layer {
+  /** @nocollapse */
+  static className = "ClipByValueActivation";
+
+  constructor(args: LayerArgs = {}) {
+    super(args);
+    this.supportsMasking = true;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs?: Kwargs): tf.Tensor {
+    return tf.tidy(() => tf.clipByValue(Array.isArray(inputs) ? inputs[0] : inputs, 0, 1));
+  }
+
+  override computeOutputShape<S>(inputShape: S): S {
+    return inputShape;
+  }
+}
+tf.serialization.registerClass(ClipByValueActivation as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+
+/** Factory form of {@link ClipByValueActivation}. */
+export function clipByValueActivation(args: LayerArgs = {}): ClipByValueActivation {
+  return new ClipByValueActivation(args);
+}
