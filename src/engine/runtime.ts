@@ -305,9 +305,9 @@ export class Engine {
    * 0 stands for NULL.
    * @internal
    */
-  gemm(a: number, w: number, m: number, n: number, kwp: number, k: number, e: Epilogue): void {
+  gemm(a: number, w: number, m: number, n: number, kwp: number, kwords: number, k: number, e: Epilogue): void {
     this.exports.lce_bgemm(
-      this.gemmKernel === "simd" ? 1 : 0, a, w, m, n, kwp, k, e.rowPattern, e.corr, e.mult, e.bias, e.lo, e.hi, e.thr,
+      this.gemmKernel === "simd" ? 1 : 0, a, w, m, n, kwp, kwords, k, e.rowPattern, e.corr, e.mult, e.bias, e.lo, e.hi, e.thr,
       e.outF, e.outB,
     );
   }
@@ -343,7 +343,7 @@ export class Engine {
       const runs: number[] = [];
       for (let r = 0; r < 5; r++) {
         const t0 = performance.now();
-        this.gemm(a, w, m, n, kwp, kwp * 64, e);
+        this.gemm(a, w, m, n, kwp, kwp, kwp * 64, e);
         runs.push(performance.now() - t0);
       }
       return runs.sort((x, y) => x - y)[2];
@@ -482,6 +482,7 @@ export class BConv2DOp extends PreparedBinaryOp {
   private readonly padPixel: number;
   private readonly tapSums: Int32Array | undefined;
   private plan: ConvPlan | undefined;
+  private lastEpilogue: Epilogue | undefined;
 
   /** @internal Use {@link Engine.createBConv2D}. */
   constructor(engine: Engine, params: BConv2DParams, filter: ArrayLike<number>) {
@@ -530,7 +531,19 @@ export class BConv2DOp extends PreparedBinaryOp {
       );
     }
     const a = plan.direct ? input.ptr : plan.im2col;
-    this.engine.gemm(a, this.panels, plan.m, p.cout, this.kwp, this.taps * p.cin, this.epilogue(output, plan.rowPattern, plan.corr));
+    this.lastEpilogue = this.epilogue(output, plan.rowPattern, plan.corr);
+    this.engine.gemm(a, this.panels, plan.m, p.cout, this.kwp, this.taps * cw, this.taps * p.cin, this.lastEpilogue);
+  }
+
+  /**
+   * Runs only the binary GEMM (with its epilogue) on the im2col rows of the last input: for benchmarks.
+   * @internal
+   */
+  runGemmOnly(): void {
+    const plan = this.plan;
+    if (!plan || plan.direct) throw new Error("runGemmOnly needs a previous run() that used im2col.");
+    const kwords = this.taps * wordsPerPixel(this.cin);
+    this.engine.gemm(plan.im2col, this.panels, plan.m, this.cout, this.kwp, kwords, this.taps * this.cin, this.lastEpilogue!);
   }
 
   private planFor(inputShape: readonly number[]): ConvPlan {
@@ -664,7 +677,7 @@ export class BDenseOp extends PreparedBinaryOp {
       this.engine.exports.lce_im2col(input.ptr, this.scratch, batch, 1, 1, cw, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, this.kwp, input.ptr);
       a = this.scratch;
     }
-    this.engine.gemm(a, this.panels, batch, this.cout, this.kwp, this.cin, this.epilogue(output));
+    this.engine.gemm(a, this.panels, batch, this.cout, this.kwp, cw, this.cin, this.epilogue(output));
   }
 }
 

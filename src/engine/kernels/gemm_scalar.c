@@ -7,9 +7,11 @@
 
 static inline i32 pc64(u64 x) { return (i32)__builtin_popcountll(x); }
 
-void lce_gemm_scalar(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, const lce_epilogue *e) {
+void lce_gemm_scalar(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i32 kwords, const lce_epilogue *e) {
   i32 panels = (n + NR - 1) / NR;
-  i32 pairs = kwp >> 1;
+  /* Only the kwords real words are read: an odd count ends with one single-word step (its partner is zero). */
+  i32 pairs = kwords >> 1;
+  i32 odd = kwords & 1;
   for (i32 p = 0; p < panels; ++p) {
     const u64 *wp = w + (long)p * kwp * NR;
     i32 r = 0;
@@ -28,6 +30,17 @@ void lce_gemm_scalar(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, const lc
         s12 += pc64(y0 ^ q[4]) + pc64(y1 ^ q[5]);
         s13 += pc64(y0 ^ q[6]) + pc64(y1 ^ q[7]);
       }
+      if (odd) {
+        u64 x0 = a0[2 * pairs], y0 = a1[2 * pairs];
+        s00 += pc64(x0 ^ q[0]);
+        s01 += pc64(x0 ^ q[2]);
+        s02 += pc64(x0 ^ q[4]);
+        s03 += pc64(x0 ^ q[6]);
+        s10 += pc64(y0 ^ q[0]);
+        s11 += pc64(y0 ^ q[2]);
+        s12 += pc64(y0 ^ q[4]);
+        s13 += pc64(y0 ^ q[6]);
+      }
       i32 r0[4] = {s00, s01, s02, s03}, r1[4] = {s10, s11, s12, s13};
       lce_store4(e, r, p * NR, n, r0);
       lce_store4(e, r + 1, p * NR, n, r1);
@@ -42,6 +55,13 @@ void lce_gemm_scalar(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, const lc
         s1 += pc64(x0 ^ q[2]) + pc64(x1 ^ q[3]);
         s2 += pc64(x0 ^ q[4]) + pc64(x1 ^ q[5]);
         s3 += pc64(x0 ^ q[6]) + pc64(x1 ^ q[7]);
+      }
+      if (odd) {
+        u64 x0 = a0[2 * pairs];
+        s0 += pc64(x0 ^ q[0]);
+        s1 += pc64(x0 ^ q[2]);
+        s2 += pc64(x0 ^ q[4]);
+        s3 += pc64(x0 ^ q[6]);
       }
       i32 r0[4] = {s0, s1, s2, s3};
       lce_store4(e, r, p * NR, n, r0);

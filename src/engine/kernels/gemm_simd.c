@@ -50,6 +50,6 @@ void lce_gemm_simd(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, const lce_
 }
 #else
 void lce_gemm_simd(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, const lce_epilogue *e) {
-  lce_gemm_scalar(a, w, m, n, kwp, e);
+  lce_gemm_scalar(a, w, m, n, kwp, kwp, e);
 }
 #endif

@@ -60,7 +60,7 @@ static inline void lce_store4(const lce_epilogue *e, i32 m, i32 n0, i32 N, const
   }
 }
 
-void lce_gemm_scalar(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, const lce_epilogue *e);
+void lce_gemm_scalar(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i32 kwords, const lce_epilogue *e);
 void lce_gemm_simd(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, const lce_epilogue *e);
 
 #endif

@@ -83,10 +83,11 @@ void lce_im2col(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 kh
  * Binary GEMM with fused output transform: for every row m < M and column n < N, dot = k - 2 * popcount(A[m] ^ W[n])
  * minus the border correction corr[rowPattern[m]][n] (when rowPattern is not NULL); then either
  * outF[m][n] = clamp(mult[n] * dot + bias[n], lo, hi) or, when outF is NULL, bit n of row m in outB = (dot < thr[n]).
+ * kwp is the row stride in words (even), kwords <= kwp the words holding real bits (the rest are zero).
  * kernel: 0 = scalar i64.popcnt tile, 1 = SIMD128 i8x16.popcnt tile (scalar in the build without SIMD).
  */
 LCE_EXPORT("lce_bgemm")
-void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i32 k, const i32 *rowPattern,
+void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i32 kwords, i32 k, const i32 *rowPattern,
                const i32 *corr, const float *mult, const float *bias, float lo, float hi, const i32 *thr, float *outF,
                u64 *outB) {
   lce_epilogue e;
@@ -108,7 +109,7 @@ void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i3
   if (kernel == 1)
     lce_gemm_simd(a, w, m, n, kwp, &e);
   else
-    lce_gemm_scalar(a, w, m, n, kwp, &e);
+    lce_gemm_scalar(a, w, m, n, kwp, kwords, &e);
 }
 
 /*

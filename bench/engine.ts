@@ -1,0 +1,96 @@
+/**
+ * `npm run bench:engine`: a 3x3 binary convolution, 56x56x64 → 64, batch 1, single thread.
+ *
+ * Compares, in one process, the engine (float input copied in, sign-packed, im2col, binary GEMM with fused float
+ * output, float output copied out into a preallocated array) with `tf.conv2d` on tfjs-backend-wasm (float32,
+ * output read back), and reports the binary GEMM alone in G binary MAC/s for both GEMM kernels. Medians.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-wasm";
+
+import { loadEngine } from "../src/engine/runtime.js";
+
+const H = 56;
+const W = 56;
+const C = 64;
+const N = 64;
+const RUNS = Number(process.env.BENCH_RUNS ?? 50);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timeIt(fn: () => void, runs = RUNS): number {
+  for (let i = 0; i < 5; i++) fn();
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    t.push(performance.now() - t0);
+  }
+  return median(t);
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend("wasm");
+  await tf.ready();
+  let seed = 12345;
+  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+  const input = Float32Array.from({ length: H * W * C }, rand);
+  const filter = Float32Array.from({ length: 9 * C * N }, () => (rand() < 0 ? -1 : 1));
+
+  const x = tf.tensor4d(input, [1, H, W, C]);
+  const w = tf.tensor4d(filter, [3, 3, C, N]);
+  const tfjsMs = timeIt(() => {
+    const y = tf.conv2d(x, w, 1, "same");
+    y.dataSync();
+    y.dispose();
+  });
+
+  const engine = await loadEngine();
+  const op = engine.createBConv2D(
+    { kernelSize: [3, 3], inChannels: C, outChannels: N, padding: "same", padValue: 1, transform: { kind: "float" } },
+    filter,
+  );
+  const xf = engine.tensor([1, H, W, C], "float32");
+  const xb = engine.tensor([1, H, W, C], "bits");
+  const y = engine.tensor(op.outputShape([1, H, W, C]), "float32");
+  const out = new Float32Array(H * W * N);
+  const endToEnd = (): void => {
+    engine.writeFloat(xf, input);
+    engine.signPack(xf, xb);
+    op.run(xb, y);
+    engine.readFloat(y, out);
+  };
+  const chosen = engine.gemmKernel;
+  const results: Record<string, number> = {};
+  for (const kernel of engine.simd ? (["scalar", "simd"] as const) : (["scalar"] as const)) {
+    engine.gemmKernel = kernel;
+    results[`e2e_${kernel}`] = timeIt(endToEnd);
+    results[`conv_${kernel}`] = timeIt(() => op.run(xb, y));
+    results[`gemm_${kernel}`] = timeIt(() => op.runGemmOnly());
+  }
+  engine.gemmKernel = chosen;
+  const engineMs = timeIt(endToEnd);
+  const macs = H * W * N * 9 * C;
+
+  console.log(`3x3 binary conv ${H}x${W}x${C} -> ${N}, batch 1, single thread, median of ${RUNS} runs`);
+  console.log(`engine: SIMD build ${engine.simd}, GEMM kernel chosen by calibration: ${chosen}`);
+  console.log(`tf.conv2d (tfjs-backend-wasm, float32): ${tfjsMs.toFixed(3)} ms (${(macs / tfjsMs / 1e6).toFixed(1)} GMAC/s)`);
+  console.log(`engine, float in -> float out:          ${engineMs.toFixed(3)} ms`);
+  for (const kernel of engine.simd ? ["scalar", "simd"] : ["scalar"]) {
+    console.log(
+      `  ${kernel.padEnd(6)} end-to-end ${results[`e2e_${kernel}`].toFixed(3)} ms, conv (im2col+GEMM) ` +
+        `${results[`conv_${kernel}`].toFixed(3)} ms, GEMM alone ${results[`gemm_${kernel}`].toFixed(3)} ms = ` +
+        `${(macs / results[`gemm_${kernel}`] / 1e6).toFixed(1)} G binary MAC/s`,
+    );
+  }
+  console.log(`speed-up vs tf.conv2d (wasm): ${(tfjsMs / engineMs).toFixed(1)}x (target >= 10x)`);
+  for (const t of [xf, xb, y]) t.dispose();
+  op.dispose();
+  x.dispose();
+  w.dispose();
+}
+
+await main();
