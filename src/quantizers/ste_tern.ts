@@ -17,7 +17,7 @@ function ternaryThreshold(x: tf.Tensor, thresholdValue: number, ternaryWeightNet
  * Ternarization to {-1, 0, +1} with the straight-through estimator (function form).
  *
  * @remarks
- * Forward: q(x) = sign(sign(x + Δ) + sign(x - Δ)) with `tf.sign` (sign(0) = 0), i.e.
+ * Forward: q(x) = sign(sign(x + Δ) + sign(x - Δ)) with sign(0) = 0 (larq's formula), i.e.
  * +1 for x ≥ Δ, 0 for |x| < Δ, -1 for x ≤ -Δ (x = ±Δ maps to ±1, as in larq).
  * Δ is `thresholdValue`, or, with `ternaryWeightNetworks`, Δ = 0.7·(1/n)·Σ|xᵢ| over the whole
  * tensor (Ternary Weight Networks, arXiv:1605.04711).
@@ -41,7 +41,17 @@ export function steTern(
 ): tf.Tensor {
   const forward = (input: tf.Tensor): tf.Tensor => {
     const threshold = ternaryThreshold(input, thresholdValue, ternaryWeightNetworks);
-    return tf.sign(tf.add(tf.sign(tf.add(input, threshold)), tf.sign(tf.sub(input, threshold))));
+    const negThreshold = tf.neg(threshold);
+    // larq's sign(sign(x + Δ) + sign(x - Δ)), written with comparisons: in floating point x ± Δ is
+    // zero exactly when x = ∓Δ, so sign(x + Δ) = [x > -Δ] - [x < -Δ] and likewise for x - Δ, and the
+    // outer sign of an integer in [-2, 2] is a clip to [-1, 1]. This avoids tf.sign, whose wasm
+    // kernel returns 0 for |x| up to about 1e-7 and would misplace values just inside ±Δ.
+    const indicator = (t: tf.Tensor) => tf.cast(t, "float32");
+    const sumOfSigns = tf.sub(
+      tf.add(indicator(tf.greater(input, negThreshold)), indicator(tf.greater(input, threshold))),
+      tf.add(indicator(tf.less(input, negThreshold)), indicator(tf.less(input, threshold))),
+    );
+    return tf.clipByValue(sumOfSigns, -1, 1);
   };
   return withPseudoGradient(x, forward, (input, dy) => clippedGradient(input, dy, clipValue));
 }

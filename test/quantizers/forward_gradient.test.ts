@@ -121,6 +121,10 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
     assertClose(g, xs.map((v, i) => refClipped(v, 1) * dys[i]));
   });
 
+  it("SteTern with Δ = 0 is tf.sign: 0 stays 0", () => {
+    assert.deepEqual(run((x) => lq.quantizers.steTern(x, 0), [-1e-7, -0, 0, 1e-7, 3], [1, 1, 1, 1, 1]).y.map((v) => v + 0), [-1, 0, 0, 1, 1]);
+  });
+
   it("SteTern with ternaryWeightNetworks: Δ = 0.7·mean|x| over the whole tensor", () => {
     const values = [-2, -0.9, -0.4, -0.1, 0, 0.05, 0.3, 0.6, 1.5, 3].map(f32);
     const delta = (0.7 * values.reduce((s, v) => s + Math.abs(v), 0)) / values.length; // 0.623
