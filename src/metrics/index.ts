@@ -1,6 +1,13 @@
 /**
- * lq.metrics — filled in by its issue; see the module map in the README.
+ * Training metrics specific to quantized networks (`lq.metrics`).
+ *
+ * @remarks
+ * Like larq, these metrics need a layer's kernel rather than `yTrue`/`yPred`, so they are not passed to
+ * `model.compile({metrics})`: they are enabled on quantizers (`metrics: ["flip_ratio"]`) or with
+ * `lq.context.metricsScope`, and {@link FlipRatioLogger} (registered for every `model.fit` on import)
+ * reports them in the logs.
  *
  * @packageDocumentation
  */
-export {};
+export { FlipRatio, type FlipRatioArgs } from "./flip_ratio.js";
+export { FlipRatioLogger } from "./flip_ratio_logger.js";

@@ -1,0 +1,152 @@
+/**
+ * Reports the flip ratio of binary kernels in the `model.fit` logs.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+
+import {
+  lookupVariable,
+  quantizerOfVariable,
+  registerModelVariables,
+  walkLayers,
+  type LayerVariable,
+} from "../optimizers/variables.js";
+import { Quantizer, type QuantizerLike } from "../quantizers/base.js";
+import type { Layer } from "../utils/tfjs.js";
+import { FlipRatio } from "./flip_ratio.js";
+
+/** Name of the metric as used in `metrics: ["flip_ratio"]` and `lq.context.metricsScope`. */
+const FLIP_RATIO = "flip_ratio";
+
+interface Tracked {
+  key: string;
+  variable: LayerVariable;
+  quantizer: QuantizerLike;
+  metric: FlipRatio;
+}
+
+function includesFlipRatio(value: unknown): boolean {
+  return Array.isArray(value) && value.includes(FLIP_RATIO);
+}
+
+/**
+ * Whether the flip ratio of a weight should be collected: its quantizer's `metrics` include
+ * "flip_ratio", or its layer's `metrics` do, or (for quantizers given as functions, which carry no
+ * metrics) the weight was created inside `lq.context.metricsScope(["flip_ratio"], …)`.
+ */
+function wantsFlipRatio(weight: LayerVariable, layer: Layer, quantizer: QuantizerLike): boolean {
+  if (quantizer instanceof Quantizer) {
+    if (includesFlipRatio(quantizer.metrics)) return true;
+  } else {
+    const record = lookupVariable(weight);
+    if (record !== null && record.scopeMetrics.includes(FLIP_RATIO)) return true;
+  }
+  return includesFlipRatio((layer as unknown as { metrics?: unknown }).metrics);
+}
+
+/** The quantized values of a weight, as its layer uses them in the forward pass. */
+function quantizedValues(tracked: Tracked): tf.Tensor {
+  return tf.tidy(() => {
+    const latent = tracked.variable.read();
+    const q = tracked.quantizer;
+    if (q === null) return tf.clone(latent);
+    return q instanceof Quantizer ? q.quantize(latent) : q(latent);
+  });
+}
+
+/**
+ * A `model.fit` callback that adds `flip_ratio/<layer name>` to the logs for every quantized kernel
+ * whose quantizer collects the `flip_ratio` metric.
+ *
+ * @remarks
+ * The flip ratio of a step is the fraction of the kernel's quantized values (signs, for binary
+ * kernels) that the optimizer step changed (see {@link FlipRatio}). Batch logs get the ratio of that
+ * step; epoch logs (and so `history.history`) get the mean over the epoch's steps. Depthwise and
+ * pointwise kernels are reported as `flip_ratio/<layer>/<weight>`.
+ *
+ * Importing larq-ts registers this callback with `tf.registerCallbackConstructor(0, …)`, so every
+ * `model.fit` runs it; it does nothing for models without such kernels. Enable the metric per
+ * quantizer (`new lq.quantizers.SteSign({metrics: ["flip_ratio"]})`), per layer (`metrics:
+ * ["flip_ratio"]`), or for all kernel quantizers of layers built inside
+ * `lq.context.metricsScope(["flip_ratio"], …)`.
+ *
+ * @example
+ * ```ts
+ * const model = lq.context.metricsScope(["flip_ratio"], () => buildBnn());
+ * const history = await model.fit(x, y, { epochs: 2 });
+ * history.history["flip_ratio/quant_dense_1"]; // mean flip ratio per epoch
+ * ```
+ */
+export class FlipRatioLogger extends tfl.Callback {
+  private tracked: Tracked[] = [];
+
+  /** The log keys this callback reports for the current model (after training started). */
+  get keys(): string[] {
+    return this.tracked.map((t) => t.key);
+  }
+
+  override async onTrainBegin(): Promise<void> {
+    this.release();
+    const model = this.model as unknown as Layer | undefined;
+    if (model === undefined || model === null) return;
+    registerModelVariables(model);
+    for (const layer of walkLayers(model)) {
+      // Containers (models) list their children's weights; attribute each weight to its own layer.
+      if (Array.isArray((layer as unknown as { layers?: unknown }).layers)) continue;
+      for (const weight of layer.trainableWeights) {
+        const quantizer = quantizerOfVariable(weight);
+        if (quantizer === undefined || !wantsFlipRatio(weight, layer, quantizer)) continue;
+        const record = lookupVariable(weight);
+        const suffix = record?.weightName && record.weightName !== "kernel" ? `/${record.weightName}` : "";
+        const key = `${FLIP_RATIO}/${layer.name}${suffix}`;
+        if (this.tracked.some((t) => t.key === key)) continue;
+        this.tracked.push({ key, variable: weight, quantizer, metric: new FlipRatio({ name: key }) });
+      }
+    }
+    for (const t of this.tracked) this.record(t);
+  }
+
+  private record(tracked: Tracked): number {
+    const values = quantizedValues(tracked);
+    try {
+      return tracked.metric.updateState(values);
+    } finally {
+      values.dispose();
+    }
+  }
+
+  override async onEpochBegin(): Promise<void> {
+    for (const t of this.tracked) {
+      t.metric.resetStates();
+      this.record(t); // first update after a reset only records the values
+    }
+  }
+
+  override async onBatchEnd(_batch: number, logs?: tfl.Logs): Promise<void> {
+    for (const t of this.tracked) {
+      const ratio = this.record(t);
+      if (logs) logs[t.key] = ratio;
+    }
+  }
+
+  override async onEpochEnd(_epoch: number, logs?: tfl.Logs): Promise<void> {
+    if (!logs) return;
+    for (const t of this.tracked) logs[t.key] = t.metric.result();
+  }
+
+  override async onTrainEnd(): Promise<void> {
+    this.release();
+  }
+
+  private release(): void {
+    for (const t of this.tracked) t.metric.dispose();
+    this.tracked = [];
+  }
+}
+
+const REGISTERED = Symbol.for("larq-ts.flipRatioLoggerRegistered");
+const globals = globalThis as unknown as Record<symbol, boolean>;
+if (!globals[REGISTERED]) {
+  tfl.registerCallbackConstructor(0, FlipRatioLogger as unknown as new () => tfl.Callback);
+  globals[REGISTERED] = true;
+}
