@@ -20,8 +20,8 @@ export interface WeightLike {
   readonly name: string;
   /** Name before tfjs made it unique, e.g. `"dense/bias"` (preferred when present). */
   readonly originalName?: string;
-  /** Weight shape. */
-  readonly shape: readonly number[];
+  /** Weight shape (weights always have known dimensions; `null` would count as 0). */
+  readonly shape: readonly (number | null)[];
   /** Bit width of the weight as used at inference time; 32 when absent. */
   readonly precision?: unknown;
 }
@@ -182,8 +182,8 @@ export interface LayerProfileData {
   macsByPrecision: Record<number, number>;
 }
 
-function productOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
+function productOf(shape: readonly (number | null)[]): number {
+  return shape.reduce<number>((a, b) => a * (b ?? 0), 1);
 }
 
 function weightBaseName(weight: WeightLike): string {
@@ -298,7 +298,7 @@ export class LayerProfile implements LayerProfileData {
       const bitwidth = typeof w.precision === "number" ? w.precision : 32;
       return {
         name: weightBaseName(w),
-        shape: [...w.shape],
+        shape: w.shape.map((d: number | null) => d ?? -1),
         count,
         bitwidth,
         trainable: trainable.has(w),
