@@ -37,3 +37,15 @@ export { ClipByValueActivation, clipByValueActivation } from "./clip_by_value_ac
 export { SplitChannels, splitChannels, type SplitChannelsArgs } from "./split_channels.js";
 export { PaddedAdd, paddedAdd } from "./padded_add.js";
 export { loadWeights, saveWeights, readWeightsFolder, sha256Hex, type WeightsSource } from "./weights.js";
+export {
+  preprocessInput,
+  decodePredictions,
+  resizeBicubic,
+  bicubicResizeMatrix,
+  IMAGE_SIZE,
+  CROP_PADDING,
+  MEAN_RGB,
+  STDDEV_RGB,
+  type DecodedPrediction,
+} from "./preprocessing.js";
+export { IMAGENET_CLASSES } from "./imagenet_classes.js";
