@@ -3,4 +3,4 @@
  *
  * @packageDocumentation
  */
-export { Constraint, WeightClip, weightClip, get, serialize, type WeightClipArgs, type ConstraintIdentifier } from "./weight_clip.js";
+export { Constraint, WeightClip, weightClip, get, serialize, knownConstraints, type WeightClipArgs, type ConstraintIdentifier } from "./weight_clip.js";

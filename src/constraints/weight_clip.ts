@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
-import { checkNumber, describeValue } from "../utils/errors.js";
+import { registerSerializableAliases, toCamelCase } from "../quantizers/registry.js";
+import { checkNumber, describeValue, invalidArgument } from "../utils/errors.js";
 
 /**
  * tfjs-layers' abstract `Constraint` base class. tfjs does not export it by name; layers only accept
@@ -41,7 +42,10 @@ export class WeightClip extends Constraint {
 
   constructor(args: WeightClipArgs = {}) {
     super();
-    this.clipValue = checkNumber("clipValue", args.clipValue ?? 1.0, { min: 0 }) as number;
+    if (args === null || typeof args !== "object" || Array.isArray(args)) {
+      invalidArgument("args", args, "an object such as {clipValue: 1}");
+    }
+    this.clipValue = checkNumber("clipValue", args.clipValue === undefined ? 1.0 : args.clipValue, { min: 0 }) as number;
   }
 
   override apply(w: tf.Tensor): tf.Tensor {
@@ -53,6 +57,11 @@ export class WeightClip extends Constraint {
   }
 }
 tf.serialization.registerClass(WeightClip as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+// tfjs layers resolve `kernelConstraint: "weight_clip"` through tf.serialization by class name.
+registerSerializableAliases(WeightClip as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, [
+  "weight_clip",
+  "weightClip",
+]);
 
 /** Factory form of {@link WeightClip}. */
 export function weightClip(args: WeightClipArgs = {}): WeightClip {
@@ -70,29 +79,79 @@ export type ConstraintIdentifier =
 
 const ALIASES = new Set(["weight_clip", "weightClip", "WeightClip"]);
 
+/** tfjs' own constraint names (`"maxNorm"`, `"MaxNorm"`, `"nonNeg"`, …), from `tf.serialization`. */
+function tfjsConstraintNames(): string[] {
+  const map = tf.serialization.SerializationMap.getMap().classNameMap;
+  const names: string[] = [];
+  for (const [name, [cls]] of Object.entries(map)) {
+    if ((cls as unknown as { prototype: unknown }).prototype instanceof Constraint && !ALIASES.has(name)) {
+      names.push(name, name.charAt(0).toLowerCase() + name.slice(1));
+    }
+  }
+  return [...new Set(names)];
+}
+
+/** All constraint names {@link get} accepts. */
+export function knownConstraints(): string[] {
+  return [...ALIASES, ...tfjsConstraintNames()].sort();
+}
+
+function unknown(identifier: unknown): never {
+  throw new Error(
+    `Unknown constraint: ${describeValue(identifier)}. Valid constraints are: ${knownConstraints().join(", ")}, ` +
+      "a {className, config} object, a Constraint instance, or null.",
+  );
+}
+
+function weightClipFromConfig(config: unknown): WeightClip {
+  if (config === undefined || config === null) return new WeightClip();
+  if (typeof config !== "object" || Array.isArray(config)) {
+    throw new Error(`Invalid constraint config for WeightClip: expected an object, received ${describeValue(config)}.`);
+  }
+  const args: WeightClipArgs = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (toCamelCase(key) !== "clipValue") {
+      throw new Error(`Invalid constraint config for WeightClip: unknown key ${describeValue(key)}; valid keys are: clipValue.`);
+    }
+    args.clipValue = value as number;
+  }
+  return new WeightClip(args);
+}
+
 /**
- * Resolves larq-ts constraint identifiers (`"weight_clip"`, `"weightClip"`, `"WeightClip"`,
- * `{className|class_name: "WeightClip", config}`) to instances; any other identifier is returned
- * unchanged for tfjs to resolve (`"maxNorm"`, `"nonNeg"`, …).
+ * Resolves a constraint identifier.
+ *
+ * @remarks
+ * larq-ts' `"weight_clip"`, `"weightClip"`, `"WeightClip"` and `{className|class_name: "WeightClip",
+ * config}` (config keys `clip_value` or `clipValue`) give a {@link WeightClip}; instances are returned
+ * as is; tfjs' own constraint names and objects (`"maxNorm"`, `"nonNeg"`, …) are returned unchanged for
+ * tfjs to resolve. tfjs layers also accept `kernelConstraint: "weight_clip"` directly.
+ *
+ * @throws an error naming the value and listing the valid names for anything else.
  */
 export function get(identifier: ConstraintIdentifier): Constraint | string | tf.serialization.ConfigDict | null {
   if (identifier === null || identifier === undefined) return null;
-  if (typeof identifier === "string") return ALIASES.has(identifier) ? new WeightClip() : identifier;
   if (identifier instanceof Constraint) return identifier;
+  if (typeof identifier === "string") {
+    if (ALIASES.has(identifier)) return new WeightClip();
+    if (tfjsConstraintNames().includes(identifier)) return identifier;
+    return unknown(identifier);
+  }
   if (typeof identifier === "object" && !Array.isArray(identifier)) {
     const record = identifier as Record<string, unknown>;
     const className = record.className ?? record.class_name;
-    if (typeof className === "string" && ALIASES.has(className)) {
-      const config = (record.config ?? {}) as Record<string, unknown>;
-      return new WeightClip({ clipValue: (config.clipValue ?? config.clip_value) as number | undefined });
+    if (typeof className === "string" && ALIASES.has(className)) return weightClipFromConfig(record.config);
+    if (typeof className === "string" && tfjsConstraintNames().includes(className)) {
+      return identifier as tf.serialization.ConfigDict;
     }
-    if (typeof className === "string") return identifier as tf.serialization.ConfigDict;
+    return unknown(typeof className === "string" ? className : identifier);
   }
-  throw new Error(`Invalid constraint: ${describeValue(identifier)}.`);
+  return unknown(identifier);
 }
 
 /** Inverse of {@link get} for instances: `{className, config}`; `null` stays `null`. */
 export function serialize(constraint: Constraint | null): tf.serialization.ConfigDict | null {
-  if (constraint === null) return null;
+  if (constraint === null || constraint === undefined) return null;
+  if (!(constraint instanceof Constraint)) unknown(constraint);
   return { className: constraint.getClassName(), config: constraint.getConfig() };
 }
