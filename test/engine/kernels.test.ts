@@ -1,0 +1,192 @@
+/**
+ * The wasm kernels against the TS reference, on shapes straddling word (32/64 bits) and tile (2 rows, 4 columns)
+ * boundaries, with exact zeros in the inputs, for the scalar and the SIMD GEMM and for the build without SIMD.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+
+import { packBits, packDenseWeights, packedLength, packFilter } from "../../src/engine/bitpacking.js";
+import type { BConv2DParams, OutputTransform } from "../../src/engine/ops.js";
+import { referenceBConv2D, referenceBDense, referenceBMaxPool } from "../../src/engine/reference.js";
+import { Engine, type EngineTensor } from "../../src/engine/runtime.js";
+import { CHANNELS, transformArrays, valuesWithZeros } from "./fixtures.js";
+
+interface Variant {
+  name: string;
+  engine?: Engine;
+  load: () => Promise<Engine>;
+}
+
+const VARIANTS: Variant[] = [
+  { name: "SIMD build, scalar i64.popcnt GEMM", load: () => Engine.create({ gemmKernel: "scalar" }) },
+  { name: "SIMD build, SIMD i8x16.popcnt GEMM", load: () => Engine.create({ gemmKernel: "simd" }) },
+  { name: "scalar fallback build", load: () => Engine.create({ simd: false }) },
+];
+
+const CONFIGS: Omit<BConv2DParams, "inChannels" | "outChannels">[] = [
+  { kernelSize: [3, 3], padding: "same", padValue: 0 },
+  { kernelSize: [3, 3], strides: [2, 2], padding: "same", padValue: 1 },
+  { kernelSize: [3, 3], dilations: [2, 2], padding: "same", padValue: -1 },
+  { kernelSize: [2, 3], strides: [2, 1], padding: "valid" },
+  { kernelSize: [1, 1], padding: "valid" },
+  { kernelSize: [5, 5], strides: [1, 2], padding: "same", padValue: 0 },
+  { kernelSize: [3, 3], strides: [2, 2], dilations: [2, 2], padding: "same", padValue: 0 },
+  { kernelSize: [3, 2], dilations: [1, 2], padding: "same", padValue: -1 },
+];
+const SPATIAL: [number, number, number][] = [
+  [1, 7, 5],
+  [2, 5, 9],
+  [1, 9, 7],
+  [1, 6, 6],
+];
+
+function transformFor(kind: "float" | "bits", n: number, seed: number): OutputTransform {
+  const { multiplier, bias } = transformArrays(n, seed);
+  return kind === "float"
+    ? { kind, multiplier, bias, clampMin: seed % 2 ? -Infinity : -3, clampMax: seed % 3 ? Infinity : 4 }
+    : { kind, multiplier, bias };
+}
+
+function readOut(engine: Engine, t: EngineTensor, length: number): Float32Array | Uint32Array {
+  return t.dtype === "float32" ? engine.readFloat(t, new Float32Array(length)) : engine.readBits(t, new Uint32Array(length));
+}
+
+function assertSame(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
+  assert.equal(actual.length, expected.length, `${label}: length`);
+  for (let i = 0; i < expected.length; i++) {
+    if (!Object.is(actual[i], expected[i]) && actual[i] !== expected[i]) {
+      assert.fail(`${label}: element ${i} is ${actual[i]}, reference ${expected[i]}`);
+    }
+  }
+}
+
+for (const variant of VARIANTS) {
+  describe(`engine kernels = TS reference (${variant.name})`, () => {
+    let engine: Engine;
+    let baseline = 0;
+    before(async () => {
+      engine = await variant.load();
+      baseline = engine.allocatedBytes;
+    });
+    after(() => {
+      assert.equal(engine.allocatedBytes, baseline, "every op and tensor freed its memory");
+    });
+
+    it("loads the intended build and kernel", () => {
+      if (variant.name.startsWith("scalar fallback")) {
+        assert.equal(engine.simd, false);
+        assert.equal(engine.gemmKernel, "scalar");
+      } else {
+        assert.equal(engine.simd, true);
+        assert.equal(engine.gemmKernel, variant.name.includes("SIMD i8x16") ? "simd" : "scalar");
+      }
+    });
+
+    it("sign-packs float input like packBits (zeros and -0 to +1)", () => {
+      for (const c of CHANNELS) {
+        const shape = [1, 3, c];
+        const x = valuesWithZeros(3 * c, c);
+        const xf = engine.tensor(shape, "float32");
+        const xb = engine.tensor(shape, "bits");
+        engine.writeFloat(xf, x);
+        engine.signPack(xf, xb);
+        assertSame(readOut(engine, xb, packedLength(shape)), packBits(x, shape), `C=${c}`);
+        xf.dispose();
+        xb.dispose();
+      }
+    });
+
+    CHANNELS.forEach((cin, i) => {
+      const cout = CHANNELS[(i * 3 + 4) % CHANNELS.length];
+      for (const [j, kind] of (["float", "bits"] as const).entries()) {
+        const config = CONFIGS[(i + j * 3) % CONFIGS.length];
+        const [batch, h, w] = SPATIAL[(i + j) % SPATIAL.length];
+        const shape = [batch, h, w, cin];
+        const params: BConv2DParams = { ...config, inChannels: cin, outChannels: cout, transform: transformFor(kind, cout, i * 2 + j) };
+        it(`BConv2D ${shape} -> ${cout} k${config.kernelSize} s${config.strides ?? 1} d${config.dilations ?? 1} ${config.padding} pad${config.padValue ?? 0} ${kind}`, () => {
+          const [kh, kw] = config.kernelSize;
+          const x = valuesWithZeros(batch * h * w * cin, 1000 + i * 2 + j);
+          const f = valuesWithZeros(kh * kw * cin * cout, 2000 + i * 2 + j);
+          const px = packBits(x, shape);
+          const ref = referenceBConv2D(px, shape, packFilter(f, [kh, kw, cin, cout]), params);
+          const op = engine.createBConv2D(params, f);
+          assert.deepEqual(op.outputShape(shape), ref.shape);
+          const xb = engine.tensor(shape, "bits");
+          const y = engine.tensor(ref.shape, op.outputDType);
+          engine.writeBits(xb, px);
+          op.run(xb, y);
+          assertSame(readOut(engine, y, ref.data.length), ref.data, "first run");
+          // A second run reuses the plan and must not depend on stale output (bits are OR-ed into zeroed rows).
+          op.run(xb, y);
+          assertSame(readOut(engine, y, ref.data.length), ref.data, "second run");
+          op.dispose();
+          xb.dispose();
+          y.dispose();
+        });
+      }
+    });
+
+    it("BConv2D re-plans when the input shape changes (border correction tables follow)", () => {
+      const params: BConv2DParams = { kernelSize: [3, 3], inChannels: 33, outChannels: 5, padding: "same", padValue: 0 };
+      const f = valuesWithZeros(9 * 33 * 5, 5);
+      const op = engine.createBConv2D(params, f);
+      for (const shape of [[1, 5, 5, 33], [2, 3, 8, 33], [1, 5, 5, 33]]) {
+        const x = valuesWithZeros(shape.reduce((a, b) => a * b), shape[1] * 10 + shape[2]);
+        const px = packBits(x, shape);
+        const ref = referenceBConv2D(px, shape, packFilter(f, [3, 3, 33, 5]), params);
+        const xb = engine.tensor(shape, "bits");
+        const y = engine.tensor(ref.shape, "float32");
+        engine.writeBits(xb, px);
+        op.run(xb, y);
+        assertSame(readOut(engine, y, ref.data.length), ref.data, `shape ${shape}`);
+        xb.dispose();
+        y.dispose();
+      }
+      op.dispose();
+    });
+
+    CHANNELS.forEach((cin, i) => {
+      const cout = CHANNELS[(i * 7 + 3) % CHANNELS.length];
+      const batch = 1 + (i % 3);
+      const kind = i % 2 ? "bits" : "float";
+      it(`BDense ${batch}x${cin} -> ${cout} ${kind}`, () => {
+        const x = valuesWithZeros(batch * cin, 3000 + i);
+        const wts = valuesWithZeros(cin * cout, 4000 + i);
+        const params = { inChannels: cin, outChannels: cout, transform: transformFor(kind, cout, 50 + i) };
+        const px = packBits(x, [batch, cin]);
+        const ref = referenceBDense(px, [batch, cin], packDenseWeights(wts, [cin, cout]), params);
+        const op = engine.createBDense(params, wts);
+        const xb = engine.tensor([batch, cin], "bits");
+        const y = engine.tensor(ref.shape, op.outputDType);
+        engine.writeBits(xb, px);
+        op.run(xb, y);
+        assertSame(readOut(engine, y, ref.data.length), ref.data, "BDense");
+        op.dispose();
+        xb.dispose();
+        y.dispose();
+      });
+    });
+
+    it("BMaxPool on packed bits for every boundary channel count", () => {
+      CHANNELS.forEach((c, i) => {
+        const shape = [1 + (i % 2), 5, 7, c];
+        const params = [
+          { poolSize: [2, 2] as [number, number] },
+          { poolSize: [3, 3] as [number, number], strides: [2, 2] as [number, number], padding: "same" as const },
+          { poolSize: [2, 3] as [number, number], strides: [1, 1] as [number, number], padding: "same" as const },
+        ][i % 3];
+        const x = valuesWithZeros(shape.reduce((a, b) => a * b), 5000 + i).map((v, j) => (j % 3 === 0 ? v : -1));
+        const px = packBits(x, shape);
+        const ref = referenceBMaxPool(px, shape, params);
+        assert.deepEqual(engine.bmaxpoolShape(params, shape), ref.shape);
+        const xb = engine.tensor(shape, "bits");
+        const y = engine.tensor(ref.shape, "bits");
+        engine.writeBits(xb, px);
+        engine.bmaxpool(params, xb, y);
+        assertSame(readOut(engine, y, ref.data.length), ref.data, `C=${c}`);
+        xb.dispose();
+        y.dispose();
+      });
+    });
+  });
+}
