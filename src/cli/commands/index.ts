@@ -1,0 +1,9 @@
+/**
+ * The command table of the `larq-ts` CLI. To add a subcommand, create `<name>.ts` exporting a
+ * {@link CliCommand} and add it to {@link COMMANDS}.
+ */
+import type { CliCommand } from "../command.js";
+import { summaryCommand } from "./summary.js";
+
+/** All subcommands, in the order `larq-ts --help` lists them. */
+export const COMMANDS: readonly CliCommand[] = [summaryCommand];
