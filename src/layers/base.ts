@@ -29,6 +29,7 @@ import { Quantizer, applyQuantizer, precisionOf, type QuantizerIdentifier, type 
 import { get as getQuantizer, serialize as serializeQuantizer } from "../quantizers/registry.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
 import { Layer, type Kwargs, type Shape } from "../utils/tfjs.js";
+import { dilateKernel } from "./conv_utils.js";
 import type { FloatLayer, LayerVariable } from "./tfjs_classes.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -530,7 +531,8 @@ export interface PaddedConvFields {
  * ({@link samePadding} per spatial axis) and the float convolution runs with `"valid"`. With
  * `padding: "causal"` (1D) the input is padded on the left with (k − 1)·d zeros and the convolution
  * runs with `"valid"`; the output length equals that of `"same"`. `padValues` ≠ 0 with `"causal"`
- * throws. Apply {@link quantizedLayer} on top of this mixin so that padding happens after the input
+ * throws. Dilated convolutions run as undilated ones with zero-dilated kernels (`dilateKernel`),
+ * because tfjs has no gradients for dilated convolutions. Apply {@link quantizedLayer} on top of this mixin so that padding happens after the input
  * quantizer. Adds `padValues` to `getConfig`.
  */
 export function paddedConv<TBase extends LayerConstructor<FloatLayer>>(
@@ -573,13 +575,38 @@ export function paddedConv<TBase extends LayerConstructor<FloatLayer>>(
       });
     }
 
+    /**
+     * Runs `fn` with the spatial kernels replaced by zero-dilated views and `dilationRate` set to 1
+     * when the layer is dilated: tfjs has no gradients for dilated convolutions.
+     */
+    withDilatedKernels<R>(fn: () => R): R {
+      const rank = this.kernelSize.length;
+      const dilation = asArray(this.dilationRate, rank);
+      if (dilation.every((d) => d === 1)) return fn();
+      const savedRate = this.dilationRate;
+      const savedKernel = this.kernel;
+      const savedDepthwise = this.depthwiseKernel;
+      const dilatedView = (v: LayerVariable): LayerVariable =>
+        Object.create(v, { read: { value: () => dilateKernel(v.read(), dilation) } }) as LayerVariable;
+      this.dilationRate = new Array<number>(rank).fill(1);
+      if (savedKernel) this.kernel = dilatedView(savedKernel);
+      if (savedDepthwise) this.depthwiseKernel = dilatedView(savedDepthwise);
+      try {
+        return fn();
+      } finally {
+        this.dilationRate = savedRate;
+        this.kernel = savedKernel;
+        this.depthwiseKernel = savedDepthwise;
+      }
+    }
+
     override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
       const explicit = this.padding === "causal" || (this.padding === "same" && this.padValues !== 0);
-      if (!explicit) return super.call(inputs, kwargs);
       return tf.tidy(() => {
+        if (!explicit) return this.withDilatedKernels(() => super.call(inputs, kwargs));
         const x = singleInput(inputs, this.getClassName());
         const padded = padSpatial(x, this.explicitPadding(x.shape), this.padValues, this.dataFormat);
-        return this.withPadding("valid", () => super.call(padded, kwargs));
+        return this.withPadding("valid", () => this.withDilatedKernels(() => super.call(padded, kwargs)));
       });
     }
 

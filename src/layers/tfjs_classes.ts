@@ -104,3 +104,12 @@ export const Conv3DTranspose = recover(tfl.layers.conv3dTranspose({ filters: 1, 
 export const DepthwiseConv2D = recover(tfl.layers.depthwiseConv2d({ kernelSize: 1, name: probeName }));
 /** tfjs-layers' `SeparableConv2D` class. */
 export const SeparableConv2D = recover(tfl.layers.separableConv2d({ filters: 1, kernelSize: 1, name: probeName }));
+
+/**
+ * Resolves an initializer identifier (`"glorotUniform"`, `{className, config}`, an instance) to a
+ * tfjs `Initializer` the way tfjs layers do (tfjs does not export its `getInitializer`).
+ */
+export function resolveInitializer(identifier: unknown): unknown {
+  const probe = new Dense({ units: 1, kernelInitializer: identifier, name: probeName });
+  return probe.kernelInitializer;
+}

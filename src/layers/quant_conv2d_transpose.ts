@@ -1,0 +1,48 @@
+import * as tf from "@tensorflow/tfjs-core";
+
+import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithDataFormat } from "./base.js";
+import { Conv2DTranspose, type ConvLayerArgs } from "./tfjs_classes.js";
+import { transposedConv, type TransposedConvArgs } from "./transposed_conv.js";
+
+/** Arguments of {@link QuantConv2DTranspose} (larq's `QuantConv2DTranspose` arguments, camelCased). */
+export interface QuantConv2DTransposeArgs
+  extends WithDataFormat<Omit<ConvLayerArgs, "padding">>,
+    KernelQuantizedArgs,
+    TransposedConvArgs {
+  /** `"valid"` (default) or `"same"`. Case-insensitive. */
+  padding?: "valid" | "same";
+}
+
+/**
+ * Transposed 2D convolution ("deconvolution") with quantized inputs and kernel (larq's
+ * `QuantConv2DTranspose`).
+ *
+ * @remarks
+ * y = activation(conv2dTranspose(q_in(x), q_k(W)) + b), kernel shape (…k, filters, inChannels).
+ * Output length per spatial axis, with k_eff = k + (k − 1)(d − 1): without `outputPadding`,
+ * in·s + max(k_eff − s, 0) for `"valid"` and in·s for `"same"`; with output padding p,
+ * (in − 1)·s + k_eff − 2·pad + p where pad = ⌊k_eff/2⌋ (`"same"`) or 0 (`"valid"`).
+ * Defaults: strides 1, padding `"valid"`, outputPadding `null`, dataFormat `"channelsLast"`,
+ * dilationRate 1, useBias true, kernelInitializer `"glorotUniform"`, quantizers `null`.
+ *
+ * @example
+ * ```ts
+ * const layer = lq.layers.quantConv2dTranspose({ filters: 4, kernelSize: 3, strides: 2, outputPadding: 1, kernelQuantizer: "ste_sign" });
+ * ```
+ */
+export class QuantConv2DTranspose extends quantizedLayer(transposedConv(Conv2DTranspose, 2), KERNEL) {
+  /** @nocollapse */
+  static override className = "QuantConv2DTranspose";
+
+  constructor(args: QuantConv2DTransposeArgs) {
+    super(normalizeConvArgs(args, { rank: 2 }));
+  }
+}
+tf.serialization.registerClass(
+  QuantConv2DTranspose as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+);
+
+/** Factory form of {@link QuantConv2DTranspose}. */
+export function quantConv2dTranspose(args: QuantConv2DTransposeArgs): QuantConv2DTranspose {
+  return new QuantConv2DTranspose(args);
+}
