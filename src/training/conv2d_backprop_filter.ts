@@ -33,7 +33,7 @@ export function conv2dBackpropFilterWasm(args: KernelArgs): tf.TensorInfo {
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat ?? "NHWC"),
   );
-  return composeKernel(args.inputs, ["x", "dy"], ([x4, dy4]) => {
+  return composeKernel(args, ["x", "dy"], ([x4, dy4]) => {
     let x = x4 as tf.Tensor4D;
     let dy = dy4 as tf.Tensor4D;
     if (dataFormat === "NCHW") {

@@ -41,7 +41,7 @@ export function conv2dBackpropInputWasm(args: KernelArgs): tf.TensorInfo {
     false,
     tf.backend_util.convertConv2DDataFormat(dataFormat ?? "NHWC"),
   );
-  return composeKernel(args.inputs, ["dy", "filter"], ([dy4, filter4]) => {
+  return composeKernel(args, ["dy", "filter"], ([dy4, filter4]) => {
     let dy = dy4 as tf.Tensor4D;
     if (dataFormat === "NCHW") dy = toChannelsLast(dy);
     const [, h, w] = channelsLastShape(inputShape, dataFormat);

@@ -37,7 +37,7 @@ export function depthwiseConv2dBackpropInputWasm(args: KernelArgs): tf.TensorInf
   const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
   const filterShape = args.inputs.filter!.shape;
   const info = depthwiseInfo(attrs.inputShape, filterShape, attrs);
-  return composeKernel(args.inputs, ["dy", "filter"], ([dy4, filter4]) => {
+  return composeKernel(args, ["dy", "filter"], ([dy4, filter4]) => {
     const dy = dy4 as tf.Tensor4D;
     const [, h, w, channels] = attrs.inputShape;
     const [kh, kw, , multiplier] = filterShape;
@@ -77,7 +77,7 @@ export function depthwiseConv2dBackpropFilterWasm(args: KernelArgs): tf.TensorIn
   const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   const xShape = args.inputs.x!.shape;
   const info = depthwiseInfo(xShape, attrs.filterShape, attrs);
-  return composeKernel(args.inputs, ["x", "dy"], ([x4, dy4]) => {
+  return composeKernel(args, ["x", "dy"], ([x4, dy4]) => {
     const [b, h, w, channels] = xShape;
     const [kh, kw, , multiplier] = attrs.filterShape;
     const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { patchBatchNormalization } from "./batch_normalization.js";
 import { registerTrainingKernels } from "./register.js";
 
 export {
@@ -19,5 +20,7 @@ export { conv2dBackpropFilterWasm } from "./conv2d_backprop_filter.js";
 export { conv2dBackpropInputWasm } from "./conv2d_backprop_input.js";
 export { depthwiseConv2dBackpropFilterWasm, depthwiseConv2dBackpropInputWasm } from "./depthwise_conv2d_backprop.js";
 export { maxPoolGradWasm } from "./max_pool_grad.js";
+export { patchBatchNormalization } from "./batch_normalization.js";
 
 registerTrainingKernels();
+patchBatchNormalization();

@@ -25,16 +25,21 @@ export interface Padding2D {
  * tidy scope leaves the caller's tensors intact. The returned tensor becomes the kernel output.
  */
 export function composeKernel(
-  inputs: Record<string, tf.TensorInfo | undefined>,
+  args: KernelArgs,
   names: readonly string[],
   compute: (tensors: tf.Tensor[]) => tf.Tensor,
 ): tf.Tensor {
   const engine = tf.engine();
+  const inputs = args.inputs as Record<string, tf.TensorInfo | undefined>;
+  const backend = args.backend as tf.KernelBackend;
   return tf.tidy(() => {
     const tensors = names.map((name) => {
       const info = inputs[name];
       if (info == null) throw new Error(`Invalid kernel input ${name}: expected a tensor, received ${String(info)}.`);
-      return engine.makeTensorFromTensorInfo(info);
+      const view = engine.makeTensorFromTensorInfo(info, backend);
+      // The view's disposal releases one backend reference: take one, or the caller's data would be freed.
+      backend.incRef(info.dataId);
+      return view;
     });
     return compute(tensors);
   });

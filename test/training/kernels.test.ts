@@ -40,6 +40,9 @@ async function run(
   const result = { shape: out.shape.slice(), data: out.dataSync() as Float32Array };
   out.dispose();
   assert.equal(tf.memory().numTensors, before, `${kernel} on ${backend} leaked tensors`);
+  for (const [k, v] of Object.entries(inputs)) {
+    assert.deepEqual(tensors[k].dataSync(), v.data, `${kernel} on ${backend} altered or freed its input ${k}`);
+  }
   tf.dispose(Object.values(all));
   return result;
 }

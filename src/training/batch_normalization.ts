@@ -1,0 +1,125 @@
+/**
+ * Fix for tfjs-layers 4.22's `BatchNormalization` with `scale: false` (or `center: false`) in training mode.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-layers";
+
+import type { Kwargs } from "../utils/tfjs.js";
+
+/** The fields of tfjs-layers' `BatchNormalization` the training path uses (the class is not exported). */
+interface BatchNormLayer {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  gamma?: { read(): tf.Tensor } | null;
+  beta?: { read(): tf.Tensor } | null;
+  movingMean: { read(): tf.Tensor; write(value: tf.Tensor): void };
+  movingVariance: { read(): tf.Tensor; write(value: tf.Tensor): void };
+}
+
+type CallFn = (this: unknown, inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs) => tf.Tensor | tf.Tensor[];
+
+const PATCHED = Symbol.for("larq-ts.batchNormalizationScaleFix");
+
+/**
+ * Batch-statistics normalisation for a training step, with optional `gamma`/`beta` and a closed-form gradient.
+ *
+ * @remarks
+ * Forward: `x̂ = (x − μ_B)·r`, `r = 1/√(σ²_B + ε)`, `y = γ·x̂ + β` over all axes but `axis` (`γ = 1` without
+ * scale, `β = 0` without center); then, like tfjs, `moving ← moving − (moving − batch)·(1 − momentum)` for the
+ * mean and the (biased) variance.
+ *
+ * Backward (the full derivative through the batch statistics, with `g = ∂L/∂y` and means over the `N` reduced
+ * elements): `∂L/∂x = γ·r·(g − mean(g) − x̂·mean(g·x̂))`, `∂L/∂γ = Σ g·x̂`, `∂L/∂β = Σ g`. tfjs's generic
+ * batchNorm gradient instead tiles `r` to the input's full shape and differentiates through `moments`, which
+ * costs several times more on the wasm backend.
+ */
+function trainingCall(layer: BatchNormLayer, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  if (Array.isArray(inputs) && inputs.length !== 1) {
+    throw new Error(`Invalid inputs of BatchNormalization: expected exactly one tensor, received ${inputs.length}.`);
+  }
+  const x = Array.isArray(inputs) ? inputs[0] : inputs;
+  const ndim = x.rank;
+  const axis = layer.axis >= 0 ? layer.axis : layer.axis + ndim;
+  const reductionAxes = [...Array(ndim).keys()].filter((a) => a !== axis);
+  const paramShape = x.shape.map((d, a) => (a === axis ? d : 1));
+  const hasGamma = layer.gamma != null;
+  const hasBeta = layer.beta != null;
+  const params: tf.Tensor[] = [];
+  if (hasGamma) params.push(layer.gamma!.read());
+  if (hasBeta) params.push(layer.beta!.read());
+  const epsilon = layer.epsilon;
+  const decay = 1 - layer.momentum;
+
+  const normalize = tf.customGrad((...args: unknown[]) => {
+    const save = args[args.length - 1] as tf.GradSaveFunc;
+    const [input, ...rest] = args.slice(0, -1) as tf.Tensor[];
+    const gamma = hasGamma ? tf.reshape(rest[0], paramShape) : null;
+    const beta = hasBeta ? tf.reshape(rest[hasGamma ? 1 : 0], paramShape) : null;
+    const { mean, variance } = tf.moments(input, reductionAxes, true);
+    const rstd = tf.rsqrt(tf.add(variance, epsilon));
+    const xhat = tf.mul(tf.sub(input, mean), rstd);
+    let y = gamma === null ? xhat : tf.mul(xhat, gamma);
+    if (beta !== null) y = tf.add(y, beta);
+    for (const [variable, batchValue] of [
+      [layer.movingMean, mean],
+      [layer.movingVariance, variance],
+    ] as const) {
+      tf.tidy(() => {
+        const current = variable.read();
+        const value = tf.reshape(batchValue, current.shape);
+        variable.write(tf.sub(current, tf.mul(tf.sub(current, value), decay)));
+      });
+    }
+    save(gamma === null ? [xhat, rstd] : [xhat, rstd, gamma]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, r, g] = saved;
+        const grads: tf.Tensor[] = [];
+        const meanDy = tf.mean(dy, reductionAxes, true);
+        const dyXhat = tf.mul(dy, xh);
+        const meanDyXhat = tf.mean(dyXhat, reductionAxes, true);
+        const scale = g === undefined ? r : tf.mul(r, g);
+        grads.push(tf.mul(scale, tf.sub(tf.sub(dy, meanDy), tf.mul(xh, meanDyXhat))));
+        if (hasGamma) grads.push(tf.reshape(tf.sum(dyXhat, reductionAxes), [x.shape[axis]]));
+        if (hasBeta) grads.push(tf.reshape(tf.sum(dy, reductionAxes), [x.shape[axis]]));
+        return grads;
+      },
+    };
+  });
+  return normalize(x, ...params);
+}
+
+/**
+ * Makes tfjs-layers' `BatchNormalization` train with `scale: false` and/or `center: false` (applied on import of
+ * `larq-ts`; idempotent).
+ *
+ * @remarks
+ * tfjs-layers 4.22 reads `gamma` and `beta` unconditionally in the training branch, so a layer built without
+ * either throws as soon as `model.fit` (or any call with `training: true`) runs. BNNs put exactly such a layer
+ * after every binary layer. The patch keeps tfjs's class, `className` ("BatchNormalization") and weights, so
+ * saved models load unchanged; it only replaces the training branch when a parameter is absent (see
+ * `trainingCall`: batch mean and biased variance, moving averages updated as tfjs does). Layers with both
+ * parameters keep tfjs's own code path.
+ *
+ * @returns true if the patch was applied now, false if it was already in place.
+ */
+export function patchBatchNormalization(): boolean {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap["BatchNormalization"];
+  if (entry === undefined) {
+    throw new Error("Invalid tfjs-layers: expected BatchNormalization to be registered, received no such class.");
+  }
+  const proto = (entry[0] as unknown as { prototype: Record<PropertyKey, unknown> }).prototype;
+  if (proto[PATCHED] === true) return false;
+  const original = proto.call as CallFn;
+  const patched: CallFn = function (this: unknown, inputs, kwargs) {
+    const layer = this as BatchNormLayer;
+    const training = kwargs?.training === true;
+    if (!training || (layer.gamma != null && layer.beta != null)) return original.call(this, inputs, kwargs);
+    return trainingCall(layer, inputs);
+  };
+  proto.call = patched;
+  proto[PATCHED] = true;
+  return true;
+}
