@@ -64,6 +64,14 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
+/** The lines of a cell as terminaltables splits them: at least one, plus an empty one after a trailing newline. */
+function cellLines(cell: string): string[] {
+  const lines = splitLines(cell);
+  if (lines.length === 0) lines.push("");
+  if (cell.endsWith("\n")) lines.push("");
+  return lines;
+}
+
 function justifyLine(line: string, align: Justify, width: number): string {
   const pad = width - stringWidth(line);
   if (pad <= 0) return line;
@@ -78,10 +86,7 @@ function justifyLine(line: string, align: Justify, width: number): string {
 }
 
 function alignAndPadCell(cell: string, align: Justify, width: number, height: number, left: number, right: number): string {
-  const lines = splitLines(cell);
-  if (lines.length === 0) lines.push("");
-  if (cell.endsWith("\n")) lines.push("");
-  const aligned = lines.map((line) => justifyLine(line, align, width)).join("\n");
+  const aligned = cellLines(cell).map((line) => justifyLine(line, align, width)).join("\n");
   const alignedLines = splitLines(aligned);
   if (alignedLines.length === 0) alignedLines.push("");
   let padded = alignedLines.map((line) => " ".repeat(left) + line + " ".repeat(right)).join("\n");
@@ -93,12 +98,7 @@ function alignAndPadCell(cell: string, align: Justify, width: number, height: nu
 function joinRow(row: string[], left: string, middle: string, right: string): string {
   if (row.length === 0) return left + right;
   if (!row.some((cell) => cell.includes("\n"))) return left + row.join(middle) + right;
-  const split = row.map((cell) => {
-    const lines = splitLines(cell);
-    if (lines.length === 0) lines.push("");
-    if (cell.endsWith("\n")) lines.push("");
-    return lines;
-  });
+  const split = row.map(cellLines);
   const out: string[] = [];
   for (let r = 0; r < split[0].length; r++) out.push(left + split.map((lines) => lines[r]).join(middle) + right);
   return out.join("\n");
