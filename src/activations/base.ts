@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
-import { toCamelCase } from "../quantizers/registry.js";
+import { findByName, identifierClassName, toCamelCase } from "../quantizers/registry.js";
 import { describeValue } from "../utils/errors.js";
 
 /** An element-wise activation function. */
@@ -116,17 +116,15 @@ export function get(identifier: ActivationIdentifier): Activation {
     return className !== undefined ? new (classes.get(className)!)({}) : new FunctionActivation(identifier);
   }
   if (typeof identifier === "string") {
-    const cls = classes.get(identifier) ?? classes.get(toCamelCase(identifier));
+    const cls = findByName(classes, identifier);
     if (!cls) return unknown(identifier);
     return new cls({});
   }
-  if (typeof identifier === "object" && !Array.isArray(identifier)) {
-    const record = identifier as Record<string, unknown>;
-    const className = record.className ?? record.class_name;
-    if (typeof className !== "string") return unknown(identifier);
-    const cls = classes.get(className) ?? classes.get(toCamelCase(className));
+  const className = identifierClassName(identifier);
+  if (className !== undefined) {
+    const cls = findByName(classes, className);
     if (!cls) return unknown(className);
-    const config = record.config ?? {};
+    const config = (identifier as Record<string, unknown>).config ?? {};
     if (typeof config !== "object" || config === null || Array.isArray(config)) {
       throw new Error(`Invalid activation config for ${className}: expected an object, received ${describeValue(config)}.`);
     }

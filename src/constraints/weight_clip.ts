@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
-import { registerSerializableAliases, toCamelCase } from "../quantizers/registry.js";
+import { identifierClassName, registerSerializableAliases, toCamelCase } from "../quantizers/registry.js";
 import { checkNumber, describeValue, invalidArgument } from "../utils/errors.js";
 
 /**
@@ -137,16 +137,11 @@ export function get(identifier: ConstraintIdentifier): Constraint | string | tf.
     if (tfjsConstraintNames().includes(identifier)) return identifier;
     return unknown(identifier);
   }
-  if (typeof identifier === "object" && !Array.isArray(identifier)) {
-    const record = identifier as Record<string, unknown>;
-    const className = record.className ?? record.class_name;
-    if (typeof className === "string" && ALIASES.has(className)) return weightClipFromConfig(record.config);
-    if (typeof className === "string" && tfjsConstraintNames().includes(className)) {
-      return identifier as tf.serialization.ConfigDict;
-    }
-    return unknown(typeof className === "string" ? className : identifier);
-  }
-  return unknown(identifier);
+  const className = identifierClassName(identifier);
+  if (className === undefined) return unknown(identifier);
+  if (ALIASES.has(className)) return weightClipFromConfig((identifier as Record<string, unknown>).config);
+  if (tfjsConstraintNames().includes(className)) return identifier as tf.serialization.ConfigDict;
+  return unknown(className);
 }
 
 /** Inverse of {@link get} for instances: `{className, config}`; `null` stays `null`. */

@@ -34,6 +34,8 @@ export {
   registerQuantizerFunction,
   registerSerializableAliases,
   knownIdentifiers,
+  findByName,
+  identifierClassName,
   toCamelCase,
   toSnakeCase,
   type QuantizerClass,

@@ -86,6 +86,22 @@ export function registerSerializableAliases<C extends tf.serialization.Serializa
   }
 }
 
+/** Looks `name` up in `map` as given, then camel-cased (tfjs camel-cases names it loads). */
+export function findByName<T>(map: ReadonlyMap<string, T>, name: string): T | undefined {
+  return map.get(name) ?? map.get(toCamelCase(name));
+}
+
+/**
+ * The class name of a Keras-style `{className, config}` / `{class_name, config}` object, or
+ * `undefined` when `identifier` is not such an object.
+ */
+export function identifierClassName(identifier: unknown): string | undefined {
+  if (identifier === null || typeof identifier !== "object" || Array.isArray(identifier)) return undefined;
+  const record = identifier as Record<string, unknown>;
+  const className = record.className ?? record.class_name;
+  return typeof className === "string" ? className : undefined;
+}
+
 /** All identifiers {@link get} accepts as strings, for error messages and docs. */
 export function knownIdentifiers(): string[] {
   return [...new Set([...functionNames.values(), ...classes.keys()])].sort();
@@ -142,17 +158,16 @@ export function get(identifier: QuantizerIdentifier): QuantizerLike {
   if (identifier instanceof Quantizer) return identifier;
   if (typeof identifier === "function") return identifier;
   if (typeof identifier === "string") {
-    const cls = classes.get(identifier) ?? classes.get(toCamelCase(identifier));
+    const cls = findByName(classes, identifier);
     if (cls) return new cls({});
-    const fn = functions.get(identifier) ?? functions.get(toCamelCase(identifier));
+    const fn = findByName(functions, identifier);
     if (fn) return fn;
     return unknown(identifier);
   }
-  if (typeof identifier === "object" && !Array.isArray(identifier)) {
+  const className = identifierClassName(identifier);
+  if (className !== undefined) {
     const record = identifier as Record<string, unknown>;
-    const className = record.className ?? record.class_name;
-    if (typeof className !== "string") return unknown(identifier);
-    const cls = classes.get(className) ?? classes.get(toCamelCase(className));
+    const cls = findByName(classes, className);
     if (!cls) return unknown(className);
     for (const key of Object.keys(record)) {
       if (key !== "className" && key !== "class_name" && key !== "config") {

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import { saveAndLoad } from "../quantizers/model_io.js";
 import { assertClose, assertNoTensorLeak, useBackend } from "../helpers.js";
 
 const xs = [-3, -1.5, -1.0000001, -1, -0.999, -0.5, 0, 0.25, 0.999, 1, 1.0000001, 2, 10].map(Math.fround);
@@ -108,15 +109,9 @@ describe("lq.activations", () => {
     const h = tfl.layers.dense({ units: 5, activation: "hard_tanh" as never, kernelInitializer: "glorotNormal", biasInitializer: "ones" }).apply(input);
     const out = tfl.layers.dense({ units: 2, activation: "leaky_tanh" as never, kernelInitializer: "glorotNormal" }).apply(h);
     const model = tfl.model({ inputs: input, outputs: out as tfl.SymbolicTensor });
-    let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }));
-    const topology = JSON.stringify(saved!.modelTopology);
+    const { topology, loaded } = await saveAndLoad(model);
     assert.ok(topology.includes('"activation":"hard_tanh"'), topology);
     assert.ok(topology.includes('"activation":"leaky_tanh"'), topology);
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
     const x = tf.tensor2d([[3, -2, 0.5], [-4, 1, 2]]);
     assertClose(loaded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 1e-6);
     // Independent check of the first layer: hardTanh(x·W + b) from the layer's own weights.

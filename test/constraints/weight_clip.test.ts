@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import { saveAndLoad } from "../quantizers/model_io.js";
 import { assertClose, assertNoTensorLeak, useBackend } from "../helpers.js";
 
 const c = lq.constraints;
@@ -79,14 +80,8 @@ describe("lq.constraints.WeightClip", () => {
     const model = tfl.sequential({
       layers: [tfl.layers.dense({ units: 2, inputShape: [3], kernelConstraint: new c.WeightClip({ clipValue: 0.25 }) as never })],
     });
-    let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-    }));
-    const topology = JSON.stringify(saved!.modelTopology);
+    const { topology, loaded } = await saveAndLoad(model);
     assert.ok(topology.includes('"kernel_constraint":{"class_name":"WeightClip","config":{"clip_value":0.25}}'), topology);
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
     const constraint = (loaded.layers[0] as unknown as { kernelConstraint: lq.constraints.WeightClip }).kernelConstraint;
     assert.ok(constraint instanceof c.WeightClip);
     assert.equal(constraint.clipValue, 0.25);

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import { saveAndLoad } from "./model_io.js";
 import { assertClose, useBackend } from "../helpers.js";
 
 const q = lq.quantizers;
@@ -92,15 +93,9 @@ describe("quantizer identifiers and serialization", () => {
         const input = tfl.input({ shape: [6] });
         const quantizer = new Cls(args);
         const model = tfl.model({ inputs: input, outputs: quantizer.apply(input) as tfl.SymbolicTensor });
-        let saved: tf.io.ModelArtifacts | undefined;
-        await model.save(tf.io.withSaveHandler(async (artifacts) => {
-          saved = artifacts;
-          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-        }));
+        const { topology, loaded } = await saveAndLoad(model);
         // The saved topology is Keras JSON: snake_case keys, as larq writes them.
-        const topology = JSON.stringify(saved!.modelTopology);
         for (const key of Object.keys(snake)) assert.ok(topology.includes(`"${key}"`), `${key} in ${topology}`);
-        const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
         const layer = loaded.layers[1] as unknown as lq.quantizers.Quantizer;
         assert.ok(layer instanceof cls);
         assert.deepEqual(ownConfig(layer), args);
