@@ -10,7 +10,7 @@ import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
-import { quantConv2d } from "../../src/layers/index.js";
+import { quantConv2d, quantDepthwiseConv2d, quantSeparableConv2d } from "../../src/layers/index.js";
 import { NOT_BUILT_MESSAGE, profile, summary, type ModelLike } from "../../src/models/index.js";
 import { SteTern, steSign } from "../../src/quantizers/index.js";
 import { assertNoTensorLeak, useBackend } from "../helpers.js";
@@ -73,12 +73,49 @@ function profileModelFromContract(): tfl.Sequential {
   return model;
 }
 
+/** larq's `get_profile_model()` built from the larq-ts quantized layers, with Keras' layer names. */
+function profileModel(): tfl.Sequential {
+  return tfl.sequential({
+    name: "sequential",
+    layers: [
+      quantConv2d({ filters: 32, kernelSize: [3, 3], kernelQuantizer: "ste_sign", inputShape: [64, 64, 1], padding: "same", name: "quant_conv2d" }),
+      tfl.layers.maxPooling2d({ poolSize: [2, 2], name: "max_pooling2d" }),
+      quantDepthwiseConv2d({
+        kernelSize: 3,
+        strides: [3, 3],
+        inputQuantizer: new SteTern(),
+        depthwiseQuantizer: new SteTern(),
+        padding: "same",
+        padValues: 1.0,
+        useBias: false,
+        name: "quant_depthwise_conv2d",
+      }),
+      tfl.layers.batchNormalization({ scale: false, name: "batch_normalization" }),
+      quantSeparableConv2d({
+        filters: 32,
+        kernelSize: [3, 3],
+        inputQuantizer: "ste_sign",
+        depthwiseQuantizer: "ste_sign",
+        pointwiseQuantizer: "ste_sign",
+        padding: "same",
+        name: "quant_separable_conv2d",
+      }),
+      tfl.layers.flatten({ name: "flatten" }),
+      tfl.layers.dense({ units: 10, trainable: false, name: "dense" }),
+    ],
+  });
+}
+
 before(async () => {
   await useBackend("cpu");
 });
 
 describe("summary: larq snapshots", () => {
-  it("test_summary 1: Sequential profile model (layer contract + larq-ts QuantConv2D)", () => {
+  it("test_summary 1: larq's profile model built from the larq-ts layers", () => {
+    assert.equal(captured(profileModel()), SNAP_SUMMARY_1);
+  });
+
+  it("test_summary 1 again, with tfjs float layers marked quantized through the layer contract", () => {
     assert.equal(captured(profileModelFromContract()), SNAP_SUMMARY_1);
   });
 
@@ -110,7 +147,7 @@ describe("summary: larq snapshots", () => {
 
 describe("profile: larq's test_layer_profile expectations", () => {
   it("per-layer counts, memory, precisions and MACs", () => {
-    const p = profile(profileModelFromContract());
+    const p = profile(profileModel());
     assert.equal(p.layers.length, 7);
     const kernel = [32 * 3 * 3 * 1, 0, 32 * 3 * 3, 0, 32 * 3 * 3 * 1 + 32 * 1 * 1 * 32, 0, 32 * 11 * 11 * 10];
     const bias = [32, 0, 0, 64, 32, 0, 10];
