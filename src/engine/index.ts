@@ -1,6 +1,61 @@
 /**
- * lq.engine — filled in by its issue; see the module map in the README.
+ * lq.engine — bitpacked WebAssembly inference for binarized layers (XNOR + popcount), after Larq Compute Engine.
+ *
+ * @remarks
+ * - `bitpacking`: the one bit-layout contract (64-bit words, channels last, LSB first, bit 1 = −1, tails 0).
+ * - `ops`: plain-object op records (BConv2D, BDense, BMaxPool, output transforms) and their shared math.
+ * - `reference`: slow TS implementations of every op, the oracle of the tests.
+ * - `runtime`: the wasm module loader (SIMD detection, scalar fallback, GEMM calibration), the memory allocator
+ *   and the prepared ops. See src/engine/README.md.
  *
  * @packageDocumentation
  */
-export {};
+export {
+  WORD_BITS,
+  getBit,
+  negatePackedRows,
+  packBits,
+  packDenseWeights,
+  packFilter,
+  packedLength,
+  popcount32,
+  realBitsMask,
+  u32PerPixel,
+  unpackBits,
+  wordsPerPixel,
+} from "./bitpacking.js";
+export {
+  axisGeometry,
+  computeThresholds,
+  filterTapSums,
+  floatTransform,
+  resolveBConv2D,
+  resolveBDense,
+  resolveBMaxPool,
+  resolveTransform,
+  type AxisGeometry,
+  type BConv2DParams,
+  type BDenseParams,
+  type BMaxPoolParams,
+  type OutputTransform,
+  type Padding,
+  type ResolvedBConv2D,
+  type ResolvedTransform,
+} from "./ops.js";
+export { referenceBConv2D, referenceBDense, referenceBMaxPool, type ReferenceResult } from "./reference.js";
+export { ALLOC_ALIGN, WasmAllocator } from "./allocator.js";
+export {
+  BConv2DOp,
+  BDenseOp,
+  Engine,
+  EngineTensor,
+  defaultWasmUrl,
+  loadEngine,
+  loadWasmBytes,
+  simdSupported,
+  type Calibration,
+  type EngineDType,
+  type EngineOptions,
+  type GemmKernel,
+  type WasmSource,
+} from "./runtime.js";

@@ -157,7 +157,27 @@ function tensorBytes(shape: readonly number[], dtype: EngineDType): number {
   return dtype === "float32" ? shape.reduce((a, b) => a * b, 1) * 4 : packedLength(shape) * 4;
 }
 
-/** The loaded kernel module with its memory, allocator and op factories. */
+/**
+ * The loaded kernel module with its memory, allocator and op factories.
+ *
+ * @remarks
+ * Tensors and prepared ops own blocks of the module's memory and free them with their `dispose()`; the instance
+ * itself needs no disposal (it is garbage-collected with its memory once unreferenced).
+ * `gemmKernel` may be reassigned to force a kernel (e.g. in tests or benchmarks).
+ *
+ * @example
+ * ```ts
+ * const engine = await loadEngine();
+ * const conv = engine.createBConv2D({ kernelSize: [3, 3], inChannels: 64, outChannels: 64, padding: "same" }, filter);
+ * const x = engine.tensor([1, 56, 56, 64], "float32");
+ * const xb = engine.tensor([1, 56, 56, 64], "bits");
+ * const y = engine.tensor(conv.outputShape(xb.shape), conv.outputDType);
+ * engine.writeFloat(x, input);
+ * engine.signPack(x, xb);
+ * conv.run(xb, y);
+ * engine.readFloat(y, out); // out: a preallocated Float32Array
+ * ```
+ */
 export class Engine {
   /** Whether the SIMD128 build is loaded. */
   readonly simd: boolean;
@@ -310,11 +330,6 @@ export class Engine {
       this.gemmKernel === "simd" ? 1 : 0, a, w, m, n, kwp, kwords, k, e.rowPattern, e.corr, e.mult, e.bias, e.lo, e.hi, e.thr,
       e.outF, e.outB,
     );
-  }
-
-  /** Frees every op and tensor? No: ops and tensors are freed by their own `dispose`. This drops the instance. */
-  dispose(): void {
-    if (sharedEngine) void sharedEngine.then((e) => e === this && (sharedEngine = undefined));
   }
 
   /** One warm-up call per kernel (the first call of a fresh module runs baseline code), then the GEMM timing. */
