@@ -41,12 +41,21 @@ class SeparableConv1DFloat extends SeparableConv {
     this.pointwiseInitializer = pointwise.depthwiseInitializer;
   }
 
+  override getConfig(): tf.serialization.ConfigDict {
+    // tfjs 4.22's separable base forgets `depthMultiplier` in its config.
+    return { ...super.getConfig(), depthMultiplier: this.depthMultiplier };
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       let x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor3D;
       const channelsFirst = this.dataFormat === "channelsFirst";
       if (channelsFirst) x = tf.transpose(x, [0, 2, 1]);
-      const k = this.kernelSize[0];
+      // The kernel length comes from the kernel itself: the padded-conv base may hand over a
+      // zero-dilated depthwise kernel (with dilationRate 1) because tfjs lacks dilated gradients.
+      const depthwise = this.depthwiseKernel!.read();
+      const pointwise = this.pointwiseKernel!.read();
+      const [k, channels, multiplier] = depthwise.shape;
       const dilation = Array.isArray(this.dilationRate) ? this.dilationRate[0] : this.dilationRate;
       const stride = this.strides[0];
       let padding = this.padding as "valid" | "same" | "causal";
@@ -54,9 +63,6 @@ class SeparableConv1DFloat extends SeparableConv {
         x = tf.pad(x, [[0, 0], [(k - 1) * dilation, 0], [0, 0]]);
         padding = "valid";
       }
-      const depthwise = this.depthwiseKernel!.read();
-      const pointwise = this.pointwiseKernel!.read();
-      const [, channels, multiplier] = depthwise.shape;
       const filters = pointwise.shape[2] as number;
       let y: tf.Tensor = tf.separableConv2d(
         tf.expandDims(x, 1) as tf.Tensor4D,

@@ -234,7 +234,8 @@ describe("QuantLocallyConnected1D / QuantLocallyConnected2D", () => {
       const xt = tf.tensor(x, [g.batch, ...inputShapeOf(rank, g)]);
       const expected = refImpl1(g, x.map(sgn), k1.map(sgn), bias);
       for (const impl of [1, 2] as const) {
-        const layer = makeLayer(rank, g, impl, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" });
+        // No kernelConstraint here: `setWeights` would clip the latent kernel into the STE window.
+        const layer = makeLayer(rank, g, impl, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" });
         const kernel = impl === 1 ? k1 : impl1ToImpl2(g, k1);
         layer.setWeights([tf.tensor(kernel, layer.weights[0].shape as number[]), tf.tensor(bias, layer.weights[1].shape as number[])]);
         assertClose(layer.apply(xt) as tf.Tensor, expected, 1e-4, `implementation ${impl}`);
@@ -247,6 +248,7 @@ describe("QuantLocallyConnected1D / QuantLocallyConnected2D", () => {
         const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(xt) as tf.Tensor, Rt)) as tf.Scalar, [latent]);
         const grad = grads[latent.name].dataSync();
         const kernelValues = layer.weights[0].read().dataSync();
+        assert.ok(kernelValues.some((w) => Math.abs(w) > 1), "some latent weights lie outside the STE window");
         // Reference: ∂/∂W of a linear function of sign(W), times the STE window |W| ≤ 1.
         const fd = g.kH * g.kW * g.C;
         for (let r = 0; r < oH; r++)
