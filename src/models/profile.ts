@@ -151,7 +151,9 @@ export interface MacProfile {
 
 /** Plain-data form of a {@link LayerProfile} (what `toJSON()` returns). */
 export interface LayerProfileData {
+  /** Layer name. */
   name: string;
+  /** Registered class name (`"QuantConv2D"`, `"Dense"`, `"Sequential"` for a nested model, …). */
   className: string;
   /** Bits of the input quantizer's output; `null` when the layer has none (printed `-`). */
   inputPrecision: number | null;
@@ -161,22 +163,29 @@ export interface LayerProfileData {
   outputShapeStr: string;
   /** Pixels per feature map (H·W for 4-D outputs, the length for 3-D, 1 for 2-D), `null` when not applicable. */
   outputPixels: number | null;
+  /** The counted weights (BatchNormalization's folded `beta` / `gamma` left out). */
   weights: WeightProfile[];
   /** Sorted distinct weight bit widths. */
   paramBitwidths: number[];
   /** Weight count per bit width. */
   paramsByBitwidth: Record<number, number>;
+  /** All counted weights. */
   weightCount: number;
+  /** Weights among the layer's trainable weights. */
   trainableWeightCount: number;
+  /** weightCount − trainableWeightCount. */
   nonTrainableWeightCount: number;
+  /** Σ bitwidth · count over the weights. */
   memoryBits: number;
+  /** Σ min(bitwidth, 8) · count: the memory with float weights stored in 8 bits. */
   int8FpWeightsMemoryBits: number;
+  /** Σ 32 · count: the memory with every weight in float32. */
   fpEquivalentMemoryBits: number;
   /** MAC groups (one per non-bias weight of a MAC-containing layer). */
   macs: MacProfile[];
   /** Sorted distinct MAC precisions. */
   macPrecisions: number[];
-  /** Total MACs; `null` when larq cannot count them for this layer (printed `?`). */
+  /** Total MACs; `null` when larq does not count them for this layer type (printed `?`). */
   macCount: number | null;
   /** MACs per precision (empty when `macCount` is `null`). */
   macsByPrecision: Record<number, number>;
@@ -253,6 +262,7 @@ function uniqueSorted(values: Iterable<number>): number[] {
  *   above 4; here its MAC count is unknown (`null`).
  */
 export class LayerProfile implements LayerProfileData {
+  // Field meanings: see LayerProfileData.
   readonly name: string;
   readonly className: string;
   readonly inputPrecision: number | null;
@@ -391,11 +401,13 @@ export class LayerProfile implements LayerProfileData {
 export interface ModelTotals {
   /** All weights (larq's "Total params"). */
   totalParams: number;
+  /** Weights that training updates. */
   trainableParams: number;
+  /** totalParams − trainableParams (frozen layers, BatchNormalization statistics, …). */
   nonTrainableParams: number;
   /** Weight count per bit width. */
   paramsByBitwidth: Record<number, number>;
-  /** Σ bitwidth · count. */
+  /** Σ bitwidth · count over all layers. */
   memoryBits: number;
   /** memoryBits / 8 ("Model size"). */
   modelSizeBytes: number;
@@ -417,7 +429,9 @@ export interface ModelTotals {
 
 /** Plain-data form of a {@link ModelProfile} (what `toJSON()` returns). */
 export interface ModelProfileData {
+  /** Model name. */
   name: string;
+  /** One profile per entry of `model.layers`. */
   layers: LayerProfileData[];
   /** Sorted distinct weight bit widths over all layers (the `# n-bit` columns). */
   paramBitwidths: number[];
@@ -441,6 +455,7 @@ export interface SummaryOptions {
  * ternarizedMacRatio = MACs(2 bit) / max(1, MACs). Build one with {@link profile}.
  */
 export class ModelProfile implements ModelProfileData {
+  // Field meanings: see ModelProfileData.
   readonly name: string;
   readonly layers: LayerProfile[];
   readonly paramBitwidths: number[];

@@ -96,6 +96,21 @@ describe("larq-ts summary (spawned)", () => {
   });
 });
 
+describe("larq-ts summary options (in-process)", () => {
+  it("--markdown prints Markdown tables; --no-macs drops the MAC rows of the summary", async () => {
+    const io = memoryIO();
+    assert.equal(await runCli(["summary", join(dir, "model.json"), "--markdown", "--no-macs"], io), 0, io.err);
+    const lines = io.out.split("\n");
+    assert.equal(lines[0], "### bnn stats");
+    assert.ok(lines.includes("| qconv | 1 | (-1, 4, 4, 4) | 36 | 4 | 0.02 | 576 | 0 |"), io.out);
+    assert.ok(lines.includes("| Model size | 540.50 B |"), io.out);
+    assert.ok(!io.out.includes("Number of MACs"));
+    const both = memoryIO();
+    assert.equal(await runCli(["summary", dir, "--json", "--markdown"], both), 2);
+    assert.match(both.err, /--json and --markdown exclude each other/);
+  });
+});
+
 describe("larq-ts dispatch (in-process)", () => {
   it("--help lists the commands; <command> --help shows its usage", async () => {
     const io = memoryIO();
