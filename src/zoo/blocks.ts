@@ -5,10 +5,7 @@
  */
 import * as tfl from "@tensorflow/tfjs-layers";
 
-import * as lqIndex from "../layers/index.js";
-import { quantDense as qd } from "../layers/quant_dense.js";
-import { quantDepthwiseConv2d as qdw } from "../layers/quant_depthwise_conv2d.js";
-const lqLayers = { ...lqIndex, quantDense: qd, quantDepthwiseConv2d: qdw }; // TEMP
+import * as lqLayers from "../layers/index.js";
 import type { SymbolicTensor } from "../utils/tfjs.js";
 
 type Initializer = Parameters<typeof tfl.layers.conv2d>[0]["kernelInitializer"];
