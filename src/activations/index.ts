@@ -1,7 +1,10 @@
 /**
  * Activations of larq: `hardTanh` and `leakyTanh`, as functions and as tfjs activations that tfjs
  * layers accept by name (`activation: "hard_tanh"`, `"leaky_tanh"`, or the camelCase forms), plus
- * `get` / `serialize` for any activation name tfjs knows.
+ * `get` / `serialize` for any activation name tfjs knows. larq's quantizer names (`"ste_sign"`,
+ * `"approx_sign"`, …, see {@link QUANTIZER_ACTIVATIONS}) are tfjs activations too, as in larq, where
+ * `activation="ste_sign"` is allowed; prefer `inputQuantizer` on the next layer, which keeps the
+ * binarization next to the operation that consumes it.
  *
  * @remarks
  * tfjs resolves activation strings through `tf.serialization` by class name; larq-ts registers
@@ -22,3 +25,4 @@ export {
 } from "./base.js";
 export { HardTanh, hardTanh } from "./hard_tanh.js";
 export { LeakyTanh, leakyTanh, type LeakyTanhArgs } from "./leaky_tanh.js";
+export { QUANTIZER_ACTIVATIONS } from "./quantizer_activations.js";

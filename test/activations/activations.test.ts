@@ -124,6 +124,35 @@ describe("lq.activations", () => {
     assertClose(hidden.predict(x) as tf.Tensor, expected, 1e-5);
   });
 
+  it("larq's quantizer names work as tfjs activations with the quantizers' default arguments", async () => {
+    const xs2 = [-2, -1, -0.5, -0.05, -0.01, 0, 0.01, 0.05, 0.5, 1, 2].map(Math.fround);
+    const sign = (v: number) => (v < 0 ? -1 : 1);
+    const ste = (v: number) => (Math.abs(v) <= 1 ? 1 : 0);
+    const expectations: [string, (v: number) => number, (v: number) => number][] = [
+      ["ste_sign", sign, ste],
+      ["steSign", sign, ste],
+      ["approx_sign", sign, (v) => (Math.abs(v) <= 1 ? 2 - 2 * Math.abs(v) : 0)],
+      ["ste_heaviside", (v) => (v > 0 ? 1 : 0), ste],
+      ["ste_tern", (v) => (v >= Math.fround(0.05) ? 1 : v <= -Math.fround(0.05) ? -1 : 0), ste],
+      ["dorefa_quantizer", (v) => Math.round(3 * Math.min(1, Math.max(0, v))) / 3, (v) => (v >= 0 && v <= 1 ? 1 : 0)],
+      ["magnitude_aware_sign", (v) => v, (v) => (Math.abs(v) <= 1 ? Math.abs(v) : 0)],
+    ];
+    const x = tf.tensor1d(xs2);
+    for (const [name, forward, backward] of expectations) {
+      const layer = tfl.layers.activation({ activation: name as never });
+      assertClose(layer.apply(x) as tf.Tensor, xs2.map(forward), 1e-6, name);
+      assertClose(tf.grad((t: tf.Tensor) => layer.apply(t) as tf.Tensor)(x), xs2.map(backward), 1e-6, name);
+    }
+    assert.equal(lq.activations.serialize(lq.quantizers.steSign), "steSign");
+    assert.equal(lq.activations.serialize(lq.activations.get("swish_sign")), "swishSign");
+    const input = tfl.input({ shape: [3] });
+    const out = tfl.layers.dense({ units: 2, activation: "ste_sign" as never }).apply(input) as tfl.SymbolicTensor;
+    const { topology, loaded } = await saveAndLoad(tfl.model({ inputs: input, outputs: out }));
+    assert.ok(topology.includes('"activation":"ste_sign"'), topology);
+    const y = Array.from((loaded.predict(tf.tensor2d([[0.3, -2, 1]])) as tf.Tensor).dataSync());
+    assert.ok(y.every((v) => v === 1 || v === -1), String(y));
+  });
+
   it("does not leak tensors", () => {
     const x = tf.tensor1d(xs);
     const hard = lq.activations.get("hard_tanh");
