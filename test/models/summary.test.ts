@@ -10,7 +10,7 @@ import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
-import { quantConv2d, quantDepthwiseConv2d, quantSeparableConv2d } from "../../src/layers/index.js";
+import { quantConv1d, quantConv2d, quantDepthwiseConv2d, quantSeparableConv1d, quantSeparableConv2d } from "../../src/layers/index.js";
 import { NOT_BUILT_MESSAGE, profile, summary, type ModelLike } from "../../src/models/index.js";
 import { SteTern, steSign } from "../../src/quantizers/index.js";
 import { assertNoTensorLeak, useBackend } from "../helpers.js";
@@ -184,6 +184,50 @@ describe("profile: larq's test_layer_profile expectations", () => {
     assert.equal(t.ternarizedMacRatio, 34848 / 1411968);
     assert.equal(t.modelSizeBytes, (1312 + 576 + 2048 + 2336 + 32 * 38730) / 8);
     assert.equal(t.compressionRatio, t.memoryBits / (32 * 40746));
+  });
+
+  it("test_layer_profile_1d: QuantConv1D, MaxPooling1D, QuantSeparableConv1D, Flatten, Dense", () => {
+    const model = tfl.sequential({
+      layers: [
+        quantConv1d({ filters: 32, kernelSize: 3, inputShape: [64, 6], kernelQuantizer: "ste_sign", padding: "same" }),
+        tfl.layers.maxPooling1d({ poolSize: 2 }),
+        quantSeparableConv1d({
+          filters: 16,
+          kernelSize: 3,
+          inputQuantizer: "ste_sign",
+          depthwiseQuantizer: "ste_sign",
+          pointwiseQuantizer: "ste_sign",
+          padding: "same",
+        }),
+        tfl.layers.flatten(),
+        tfl.layers.dense({ units: 10, trainable: false }),
+      ],
+    });
+    const p = profile(model);
+    const kernel = [32 * 3 * 6, 0, 32 * 3 + 16 * 32, 0, 16 * 32 * 10];
+    const bias = [32, 0, 16, 0, 10];
+    const memory = [1 * (32 * 3 * 6) + 32 * 32, 0, 1 * (32 * 3 + 16 * 32) + 32 * 16, 0, 32 * (32 * 16 * 10 + 10)];
+    const int8 = [1 * (32 * 3 * 6) + 8 * 32, 0, 1 * (32 * 3 + 16 * 32) + 8 * 16, 0, 8 * (32 * 16 * 10 + 10)];
+    const inputPrecision = [null, null, 1, null, null];
+    const outputShape = [[-1, 64, 32], [-1, 32, 32], [-1, 32, 16], [-1, 32 * 16], [-1, 10]];
+    const pixels = outputShape.map((s) => s.slice(1, -1).reduce((a, b) => a * b, 1));
+    const bitwidths = [[1, 32], [], [1, 32], [], [32]];
+    const opPrecisions = [[32], [], [1], [], [32]];
+    assert.equal(p.layers.length, 5);
+    p.layers.forEach((l, i) => {
+      assert.equal(l.inputPrecision, inputPrecision[i], `input precision ${i}`);
+      assert.deepEqual(l.outputShape, outputShape[i], `output shape ${i}`);
+      assert.equal(l.outputPixels, pixels[i], `pixels ${i}`);
+      assert.equal(l.weightCount, kernel[i] + bias[i], `weights ${i}`);
+      assert.deepEqual(l.paramBitwidths, bitwidths[i], `bit widths ${i}`);
+      assert.deepEqual(l.macPrecisions, opPrecisions[i], `op precisions ${i}`);
+      assert.equal(l.memoryBits, memory[i], `memory ${i}`);
+      assert.equal(l.fpEquivalentMemoryBits, 32 * (kernel[i] + bias[i]), `fp memory ${i}`);
+      assert.equal(l.int8FpWeightsMemoryBits, int8[i], `int8 memory ${i}`);
+      assert.equal(l.countMacs(), kernel[i] * pixels[i], `macs ${i}`);
+      const binary = bitwidths[i].includes(1) && inputPrecision[i] === 1 ? kernel[i] * pixels[i] : 0;
+      assert.equal(l.countMacs(1), binary, `binary macs ${i}`);
+    });
   });
 
   it("toJSON is plain data and toMarkdown renders both tables", () => {
