@@ -24,7 +24,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { get as getConstraint } from "../constraints/index.js";
-import { quantizedScope, shouldQuantize } from "../context/index.js";
+import { getTrainingMetrics, quantizedScope, shouldQuantize } from "../context/index.js";
 import { Quantizer, applyQuantizer, precisionOf, type QuantizerIdentifier, type QuantizerLike } from "../quantizers/base.js";
 import { get as getQuantizer, serialize as serializeQuantizer } from "../quantizers/registry.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
@@ -315,13 +315,15 @@ function resolveConstraints(args: Record<string, unknown>): void {
   }
 }
 
-function serializeTfjsObject(value: unknown): tf.serialization.ConfigDict | null {
+/**
+ * Serializes a tfjs object (constraint, initializer, regularizer) as `{className, config}`, as tfjs'
+ * unexported `serializeKerasObject` does; `null`/`undefined` give `null`.
+ */
+export function serializeTfjsObject(value: unknown): tf.serialization.ConfigDict | null {
   if (value === null || value === undefined) return null;
   const obj = value as { getClassName(): string; getConfig(): tf.serialization.ConfigDict };
   return { className: obj.getClassName(), config: obj.getConfig() };
 }
-
-export { serializeTfjsObject };
 
 // ---------------------------------------------------------------------------------------------
 // The quantized layer base
@@ -440,7 +442,7 @@ export function quantizedLayer<TBase extends LayerConstructor<FloatLayer>>(
           warnStarvedWeights(this.name, spec.quantizer, spec.constraint);
         }
       }
-      this.metrics = metrics ? [...(metrics as string[])] : [];
+      this.metrics = metrics ? [...(metrics as string[])] : getTrainingMetrics();
     }
 
     override addWeight(

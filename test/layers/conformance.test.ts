@@ -220,6 +220,8 @@ describe("quantized layers: conformance with the tfjs float layers", () => {
         assertClose(loaded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 0, "model JSON");
         assertClose(model.predict(x) as tf.Tensor, q.apply(x) as tf.Tensor, 1e-6, "model vs layer");
         assert.equal(loaded.layers[1].getClassName(), c.className);
+        const exported = lq.context.quantizedScope(true, () => loaded.getWeights());
+        for (const i of c.quantized) assertClose(exported[i], Array.from(model.getWeights()[i].dataSync(), signJs), 0, "model.getWeights in quantizedScope");
         assert.deepEqual(
           model.weights.map((w) => w.name),
           c.weightNames.map((n) => `${layer.name}/${n}`),
