@@ -295,7 +295,7 @@ export class LayerProfile implements LayerProfileData {
     this.outputShapeStr = this.shapeStr();
     this.outputPixels = this.pixels();
 
-    let weights = [...layer.weights];
+    const weights = [...layer.weights];
     if (classNames.has("BatchNormalization")) {
       for (const [folded, keeper] of [["beta", "moving_mean"], ["gamma", "moving_variance"]]) {
         const names = weights.map((w) => weightBaseName(w).split("/").pop()!.replace(":0", ""));
