@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import {
+  latentVariable,
   lookupVariable,
   quantizerOfVariable,
   registerModelVariables,
@@ -31,23 +32,26 @@ function includesFlipRatio(value: unknown): boolean {
 
 /**
  * Whether the flip ratio of a weight should be collected: its quantizer's `metrics` include
- * "flip_ratio", or its layer's `metrics` do, or (for quantizers given as functions, which carry no
- * metrics) the weight was created inside `lq.context.metricsScope(["flip_ratio"], …)`.
+ * "flip_ratio", or its layer's `metrics` do, or the quantizer has no metrics of its own (a function,
+ * or an empty list) and the weight was created inside `lq.context.metricsScope(["flip_ratio"], …)`.
  */
 function wantsFlipRatio(weight: LayerVariable, layer: Layer, quantizer: QuantizerLike): boolean {
-  if (quantizer instanceof Quantizer) {
-    if (includesFlipRatio(quantizer.metrics)) return true;
-  } else {
+  const own = quantizer instanceof Quantizer ? quantizer.metrics : undefined;
+  if (includesFlipRatio(own)) return true;
+  if (includesFlipRatio((layer as unknown as { metrics?: unknown }).metrics)) return true;
+  // Like larq's get_kernel_quantizer: a kernel quantizer without metrics of its own takes those of the
+  // metricsScope around the layer (recorded when the weight was created).
+  if (own === undefined || own.length === 0) {
     const record = lookupVariable(weight);
     if (record !== null && record.scopeMetrics.includes(FLIP_RATIO)) return true;
   }
-  return includesFlipRatio((layer as unknown as { metrics?: unknown }).metrics);
+  return false;
 }
 
 /** The quantized values of a weight, as its layer uses them in the forward pass. */
 function quantizedValues(tracked: Tracked): tf.Tensor {
   return tf.tidy(() => {
-    const latent = tracked.variable.read();
+    const latent = latentVariable(tracked.variable);
     const q = tracked.quantizer;
     if (q === null) return tf.clone(latent);
     return q instanceof Quantizer ? q.quantize(latent) : q(latent);

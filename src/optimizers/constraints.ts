@@ -16,7 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-import { lookupVariable, registeredVariableNames, type NamedTensor } from "./variables.js";
+import { latentVariable, lookupVariable, registeredVariableNames, type NamedTensor } from "./variables.js";
 
 let enabled = true;
 let depth = 0;
@@ -41,7 +41,7 @@ export function applyConstraints(variables?: Iterable<string | tf.Variable | { n
       if (record === null) continue;
       const constraint = record.variable.constraint;
       if (constraint === null || constraint === undefined || !record.variable.trainable) continue;
-      const value = record.variable.read() as tf.Variable;
+      const value = latentVariable(record.variable);
       value.assign(constraint.apply(value));
     }
   });

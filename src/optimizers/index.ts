@@ -24,6 +24,7 @@ export {
 } from "./case_optimizer.js";
 export { applyConstraints, constraintEnforcement, enforceConstraints, setConstraintEnforcement } from "./constraints.js";
 export {
+  latentVariable,
   lookupVariable,
   quantizerOfVariable,
   registerLayerVariable,

@@ -50,8 +50,16 @@ interface Entry {
 const entries = new Map<string, Entry>();
 let pruneAt = 256;
 
+/**
+ * The `tf.Variable` behind a `LayerVariable` — the latent, full-precision value that optimizers update.
+ * (larq-ts's quantized variables return the quantized value from `read()` inside a quantized scope.)
+ */
+export function latentVariable(variable: LayerVariable): tf.Variable {
+  return (variable as unknown as { val: tf.Variable }).val;
+}
+
 function isDisposed(variable: LayerVariable): boolean {
-  return (variable as unknown as { val: tf.Variable }).val.isDisposed;
+  return latentVariable(variable).isDisposed;
 }
 
 function prune(): void {
