@@ -115,7 +115,7 @@ function joinRow(row: string[], left: string, middle: string, right: string): st
  * @example
  * ```ts
  * renderAsciiTable([["a", "b"], ["1", "22"]], { title: "t" });
- * // +t------+
+ * // +t--+----+
  * // | a | b  |
  * // +---+----+
  * // | 1 | 22 |
