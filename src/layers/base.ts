@@ -267,7 +267,7 @@ export interface ConvArgsOptions {
 /**
  * Validates and normalises the arguments common to convolutions before they reach tfjs: `filters`,
  * `kernelSize`, `strides`, `dilationRate` (no strides != 1 together with dilation != 1), `padding`
- * (case-insensitive), `dataFormat` (Keras spellings), `depthMultiplier`, `padValues`. Returns a
+ * (case-insensitive), `dataFormat` (Keras spellings), `depthMultiplier`, Keras' `groups` (only 1). Returns a
  * copy with normalised values; throws errors naming the argument and the value received.
  */
 export function normalizeConvArgs<T extends object>(args: T, options: ConvArgsOptions): T {
@@ -301,6 +301,11 @@ export function normalizeConvArgs<T extends object>(args: T, options: ConvArgsOp
   else out.dataFormat = dataFormat;
   if (out.depthMultiplier !== undefined && out.depthMultiplier !== null) {
     checkPositiveInteger("depthMultiplier", out.depthMultiplier);
+  }
+  // Keras configs carry `groups` (always 1 for larq's layers); grouped convolutions are not supported.
+  if (out.groups !== undefined && out.groups !== null) {
+    if (out.groups !== 1) invalidArgument("groups", out.groups, "1 (grouped convolutions are not supported)");
+    delete out.groups;
   }
   return out as T;
 }

@@ -38,20 +38,32 @@ export interface ActivationLike {
 export interface FloatLayerFields {
   /** Spatial rank of a convolution (1, 2 or 3). */
   rank: number;
+  /** Kernel size per spatial axis. */
   kernelSize: number[];
+  /** Strides per spatial axis. */
   strides: number[];
+  /** Padding mode: `"valid"`, `"same"` or (1D) `"causal"`. */
   padding: string;
+  /** Layout of the inputs and outputs. */
   dataFormat: "channelsFirst" | "channelsLast";
+  /** Dilation per spatial axis (a number on some tfjs layers). */
   dilationRate: number[] | number;
+  /** The activation applied to the output. */
   activation: ActivationLike;
+  /** Whether a bias is added. */
   useBias: boolean;
+  /** Output channels of a convolution. */
   filters: number;
+  /** Output units of Dense. */
   units: number;
+  /** Channel multiplier of depthwise and separable convolutions. */
   depthMultiplier: number;
+  /** The weights (null before `build`). */
   kernel: LayerVariable | null;
   depthwiseKernel: LayerVariable | null;
   pointwiseKernel: LayerVariable | null;
   bias: LayerVariable | null;
+  /** tfjs initializer, constraint and regularizer objects of the weights. */
   kernelInitializer: unknown;
   depthwiseInitializer: unknown;
   pointwiseInitializer: unknown;

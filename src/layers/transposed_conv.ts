@@ -66,6 +66,7 @@ export function transposedConv<TBase extends LayerConstructor<FloatLayer>>(
       }
     }
 
+    /** The dilation rate as one entry per spatial axis. */
     dilation(): number[] {
       const d = this.dilationRate;
       return typeof d === "number" ? new Array<number>(rank).fill(d) : d;
