@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { sign } from "../math/index.js";
-import { ClippedQuantizer, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs } from "./base.js";
+import { ClippedQuantizer, checkClipValue, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs } from "./base.js";
 import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js";
 
 /**
@@ -35,6 +35,7 @@ function channelScale(x: tf.Tensor): tf.Tensor {
  * ```
  */
 export function magnitudeAwareSign(x: tf.Tensor, clipValue: number | null = 1.0): tf.Tensor {
+  checkClipValue(clipValue);
   // The scale is a constant for the backward pass, so the pseudo-gradient is α times the clipped
   // straight-through gradient of the sign.
   return withPseudoGradient(

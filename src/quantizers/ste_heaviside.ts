@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { heaviside } from "../math/index.js";
-import { ClippedQuantizer, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs } from "./base.js";
+import { ClippedQuantizer, checkClipValue, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs } from "./base.js";
 import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js";
 
 /**
@@ -19,6 +19,7 @@ import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js
  * ```
  */
 export function steHeaviside(x: tf.Tensor, clipValue: number | null = 1.0): tf.Tensor {
+  checkClipValue(clipValue);
   return withPseudoGradient(x, heaviside, (input, dy) => clippedGradient(input, dy, clipValue));
 }
 steHeaviside.precision = 1;

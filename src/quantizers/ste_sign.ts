@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { sign } from "../math/index.js";
-import { ClippedQuantizer, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs } from "./base.js";
+import { ClippedQuantizer, checkClipValue, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs } from "./base.js";
 import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js";
 
 /**
@@ -20,6 +20,7 @@ import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js
  * ```
  */
 export function steSign(x: tf.Tensor, clipValue: number | null = 1.0): tf.Tensor {
+  checkClipValue(clipValue);
   return withPseudoGradient(x, sign, (input, dy) => clippedGradient(input, dy, clipValue));
 }
 steSign.precision = 1;

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { checkNumber, invalidArgument } from "../utils/errors.js";
-import { ClippedQuantizer, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs } from "./base.js";
+import { ClippedQuantizer, checkClipValue, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs } from "./base.js";
 import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js";
 
 /**
@@ -39,6 +39,9 @@ export function steTern(
   ternaryWeightNetworks = false,
   clipValue: number | null = 1.0,
 ): tf.Tensor {
+  checkNumber("thresholdValue", thresholdValue, { min: 0 });
+  if (typeof ternaryWeightNetworks !== "boolean") invalidArgument("ternaryWeightNetworks", ternaryWeightNetworks, "a boolean");
+  checkClipValue(clipValue);
   const forward = (input: tf.Tensor): tf.Tensor => {
     const threshold = ternaryThreshold(input, thresholdValue, ternaryWeightNetworks);
     const negThreshold = tf.neg(threshold);

@@ -22,6 +22,7 @@ import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js
  * ```
  */
 export function swishSign(x: tf.Tensor, beta = 5.0): tf.Tensor {
+  checkNumber("beta", beta);
   return withPseudoGradient(x, sign, (input, dy) => {
     const bx = tf.mul(input, beta);
     const numerator = tf.mul(beta, tf.sub(2, tf.mul(bx, tf.tanh(tf.mul(bx, 0.5)))));

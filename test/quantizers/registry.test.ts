@@ -194,6 +194,13 @@ describe("quantizer identifiers and serialization", () => {
       [() => new q.SteSign({ metrics: "flip_ratio" as never }), /Invalid metrics: .*received "flip_ratio"/],
       [() => new q.SteSign({ metrics: ["flip_rate"] }), /Invalid metrics: .*flip_ratio.*received \["flip_rate"\]/],
       [() => new q.ApproxSign(5 as never), /Invalid args: .*received 5/],
+      [() => q.steSign(tf.zeros([2]), -2), /Invalid clipValue: .*received -2/],
+      [() => q.steHeaviside(tf.zeros([2]), "1" as never), /Invalid clipValue: .*received "1"/],
+      [() => q.magnitudeAwareSign(tf.zeros([2]), -1), /Invalid clipValue: .*received -1/],
+      [() => q.steTern(tf.zeros([2]), -0.5), /Invalid thresholdValue: .*received -0.5/],
+      [() => q.steTern(tf.zeros([2]), 0.05, "yes" as never), /Invalid ternaryWeightNetworks: .*received "yes"/],
+      [() => q.swishSign(tf.zeros([2]), Number.NaN), /Invalid beta: .*received/],
+      [() => q.dorefa(tf.zeros([2]), 0), /Invalid kBit: .*received 0/],
     ];
     for (const [fn, pattern] of cases) assert.throws(fn, pattern);
   });
