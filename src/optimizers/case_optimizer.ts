@@ -3,6 +3,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
+import { toCamelCase } from "../quantizers/registry.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
 import type { NamedTensor } from "./variables.js";
 
@@ -50,7 +51,9 @@ function deserializeOptimizer(config: unknown, what: string): tf.Optimizer {
  *
  * `getWeights()` concatenates `[iterations]` and each inner optimizer's weights, prefixed `case_<i>/`.
  * `getConfig()` stores the inner optimizers and the cached assignment (predicates are functions and
- * are not serialized); an optimizer restored by `fromConfig` routes by that assignment only.
+ * are not serialized); an optimizer restored by `fromConfig` routes by that assignment only: by
+ * variable name, else by the order in which the variables first appeared (so a model saved with
+ * `includeOptimizer: true` and loaded again keeps training each variable with the same optimizer).
  *
  * @example
  * ```ts
@@ -75,6 +78,10 @@ export class CaseOptimizer extends tf.Optimizer {
 
   /** Cached assignment: variable name → index into {@link CaseOptimizer.optimizers}. */
   private mapping = new Map<string, number>();
+  /** Optimizer index of each routed variable, in the order the variables were first seen. */
+  private order: number[] = [];
+  /** Assignment read by {@link CaseOptimizer.fromConfig}: by name and by order of first appearance. */
+  private restored: { byName: Map<string, number>; byOrder: number[] } | null = null;
   private checkedClaims = false;
 
   constructor(...args: Array<PredicateOptimizerPair | CaseOptimizerOptions>) {
@@ -114,7 +121,13 @@ export class CaseOptimizer extends tf.Optimizer {
     if (cached !== undefined) return cached;
     const variable = tf.engine().registeredVariables[name];
     let index = -1;
-    if (variable !== undefined) index = this.pairs.findIndex(([predicate]) => predicate(variable) === true);
+    if (this.restored !== null) {
+      // Restored optimizers have no predicates: route by the saved assignment, by name (tfjs camel-cases
+      // the names when it loads a model) or else by the order in which variables first appeared.
+      index = this.restored.byName.get(name) ?? this.restored.byName.get(toCamelCase(name)) ?? this.restored.byOrder[this.order.length] ?? -1;
+    } else if (variable !== undefined) {
+      index = this.pairs.findIndex(([predicate]) => predicate(variable) === true);
+    }
     if (index < 0) {
       if (this.defaultOptimizer === null) {
         throw new Error(
@@ -125,6 +138,7 @@ export class CaseOptimizer extends tf.Optimizer {
       index = this.pairs.length;
     }
     this.mapping.set(name, index);
+    this.order.push(index);
     return index;
   }
 
@@ -183,6 +197,7 @@ export class CaseOptimizer extends tf.Optimizer {
       optimizerConfigs: this.pairs.map(([, o]) => serialize(o)),
       defaultConfig: this.defaultOptimizer === null ? null : serialize(this.defaultOptimizer),
       varOptMapping: Object.fromEntries(this.mapping),
+      varOptOrder: [...this.order],
     };
   }
 
@@ -194,13 +209,14 @@ export class CaseOptimizer extends tf.Optimizer {
     const optimizerConfigs = (config.optimizerConfigs ?? config.optimizer_configs ?? []) as unknown[];
     const defaultConfig = config.defaultConfig ?? config.default_config ?? null;
     const mapping = (config.varOptMapping ?? config.var_opt_mapping ?? {}) as Record<string, number>;
+    const order = (config.varOptOrder ?? config.var_opt_order ?? []) as number[];
     const never = () => false;
     const pairs = optimizerConfigs.map((c, i) => [never, deserializeOptimizer(c, `optimizerConfigs[${i}]`)] as const);
     const optimizer = new (cls as unknown as typeof CaseOptimizer)(...pairs, {
       defaultOptimizer: defaultConfig === null ? null : deserializeOptimizer(defaultConfig, "defaultConfig"),
       name: config.name as string | undefined,
     });
-    for (const [name, index] of Object.entries(mapping)) optimizer.mapping.set(name, index);
+    optimizer.restored = { byName: new Map(Object.entries(mapping)), byOrder: [...order] };
     optimizer.checkedClaims = true;
     return optimizer as unknown as T;
   }

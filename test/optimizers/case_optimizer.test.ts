@@ -107,8 +107,14 @@ describe("CaseOptimizer", () => {
     assert.deepEqual(config.varOptMapping, { [a.name]: 0, [b.name]: 1 });
     const entry = tf.serialization.SerializationMap.getMap().classNameMap.CaseOptimizer;
     const restored = entry[1](entry[0], config) as unknown as InstanceType<typeof CaseOptimizer>;
-    assert.deepEqual(restored.getConfig(), config);
+    assert.deepEqual(config.varOptOrder, [0, 1]);
     assert.equal(restored.optimizerFor(a), restored.optimizers[0]);
+    assert.equal(restored.optimizerFor(b), restored.optimizers[1]);
+    assert.deepEqual(restored.getConfig(), config);
+    // Unknown names (a reloaded model's variables) are routed by the saved order of first appearance.
+    const byOrder = entry[1](entry[0], { ...config, varOptMapping: {}, varOptOrder: [1, 0] }) as unknown as InstanceType<typeof CaseOptimizer>;
+    assert.equal(byOrder.optimizerFor(a), byOrder.optimizers[1]);
+    assert.equal(byOrder.optimizerFor(b), byOrder.optimizers[0]);
 
     const weights = await optimizer.getWeights();
     assert.deepEqual(

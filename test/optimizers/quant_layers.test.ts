@@ -115,4 +115,34 @@ describe("training API with QuantDense / QuantConv2D", () => {
     assert.match(writes[4], /^Epoch 5\/5 4\/4 - .* - loss: [^ ]+ - flip_ratio\/qconv: [^ ]+ - flip_ratio\/qdense: [^ ]+ - gamma: 0\.0020\n$/);
     model.dispose();
   });
+
+  it("a model compiled with CaseOptimizer(Bop, Adam) saves and reloads with its optimizer and keeps training", async () => {
+    const model = buildBnn();
+    const optimizer = new CaseOptimizer([Bop.isBinaryVariable, new Bop({ gamma: 1e-2 })], { defaultOptimizer: tf.train.adam(0.01) });
+    model.compile({ optimizer, loss: "meanSquaredError" });
+    const [x, y] = data();
+    await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+      }),
+      { includeOptimizer: true },
+    );
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    const restored = loaded.optimizer as unknown as InstanceType<typeof CaseOptimizer>;
+    assert.ok(restored instanceof CaseOptimizer);
+    assert.equal(restored.optimizers[0].getClassName(), "Bop");
+    await loaded.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+    // The binary kernels went to the restored Bop again (they stay ±1), the rest to Adam.
+    for (const i of [0, 2]) {
+      for (const v of loaded.layers[i].getWeights()[0].dataSync()) assert.ok(v === 1 || v === -1, `kernel value ${v}`);
+    }
+    const names = loaded.trainableWeights.map((w) => w.name);
+    assert.equal(restored.optimizerFor(names[0]), restored.optimizers[0]);
+    assert.equal(restored.optimizerFor(names[2]), restored.optimizers[1]);
+    model.dispose();
+    loaded.dispose();
+  });
 });
