@@ -127,3 +127,15 @@ export function channelsLastShape(shape: readonly number[], dataFormat: string |
   const [a, b, c, d] = shape;
   return dataFormat === "NCHW" ? [a, c, d, b] : [a, b, c, d];
 }
+
+/** The parts of tfjs-backend-wasm's `BackendWasm` this kernel uses (not exported by tfjs-core's types). */
+export interface HeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
+}
+
+/** True when `backend` exposes the wasm heap accessors {@link maxPoolGradWasm} needs. */
+export function isHeapBackend(backend: unknown): backend is HeapBackend {
+  const b = backend as Partial<HeapBackend> | null;
+  return b != null && typeof b.makeOutput === "function" && typeof b.typedArrayFromHeap === "function";
+}

@@ -3,19 +3,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-import type { KernelArgs } from "./kernel_utils.js";
-
-/** The parts of tfjs-backend-wasm's `BackendWasm` this kernel uses (not exported by tfjs-core's types). */
-export interface HeapBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
-}
-
-/** True when `backend` exposes the wasm heap accessors {@link maxPoolGradWasm} needs. */
-export function isHeapBackend(backend: unknown): backend is HeapBackend {
-  const b = backend as Partial<HeapBackend> | null;
-  return b != null && typeof b.makeOutput === "function" && typeof b.typedArrayFromHeap === "function";
-}
+import { isHeapBackend, type KernelArgs } from "./kernel_utils.js";
 
 /**
  * Gradient of 2-D max pooling (NHWC) with respect to its input, routed through the arg-max of every window.
