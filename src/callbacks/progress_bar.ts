@@ -82,7 +82,8 @@ const IGNORED_KEYS = new Set(["batch", "size"]);
  * Importing larq-ts registers this class with `tf.registerCallbackConstructor(1, …)`, so
  * `model.fit(x, y, {verbose: 1})` (tfjs's default) shows it on `process.stdout`; pass `verbose: 0` to
  * silence it, or add an instance to `callbacks` (with `verbose: 0`) to choose the stream.
- * `model.evaluate` in tfjs takes no callbacks, so it shows no progress.
+ * `model.evaluate` in tfjs takes no callbacks; use {@link ProgressBar.evaluate} for an evaluation with
+ * progress.
  *
  * @example
  * ```ts
@@ -105,6 +106,7 @@ export class ProgressBar extends tfl.Callback {
   private seen = 0;
   private sums = new Map<string, number>();
   private steps = 0;
+  private label: string | null = null;
 
   constructor(args: ProgressBarArgs = {}) {
     super();
@@ -177,6 +179,73 @@ export class ProgressBar extends tfl.Callback {
     else this.stream.write(`${line}\n`);
   }
 
+  /**
+   * `model.evaluate(x, y)` with a progress display (tfjs's `evaluate` takes no callbacks).
+   *
+   * @remarks
+   * Evaluates batch by batch and returns the same values as `model.evaluate` — for each of
+   * `model.metricsNames`, the mean over all samples (batch results weighted by batch size) — as
+   * scalars (a single scalar when the model has only a loss). Prints `Evaluate <step>/<steps> …` lines
+   * like an epoch of `fit`.
+   *
+   * @example
+   * ```ts
+   * const [loss, acc] = (await new lq.callbacks.ProgressBar().evaluate(model, xTest, yTest, { batchSize: 500 })) as tf.Scalar[];
+   * ```
+   */
+  async evaluate(
+    model: tfl.LayersModel,
+    x: tf.Tensor | tf.Tensor[],
+    y: tf.Tensor | tf.Tensor[],
+    args: { batchSize?: number } = {},
+  ): Promise<tf.Scalar | tf.Scalar[]> {
+    const xs = Array.isArray(x) ? x : [x];
+    const ys = Array.isArray(y) ? y : [y];
+    if (xs.length === 0 || !(xs[0] instanceof tf.Tensor)) invalidArgument("x", x, "a tensor or an array of tensors");
+    const batchSize = args.batchSize ?? 32;
+    if (!Number.isInteger(batchSize) || batchSize < 1) invalidArgument("batchSize", batchSize, "a positive integer");
+    const n = xs[0].shape[0];
+    const steps = Math.ceil(n / batchSize);
+    const names = model.metricsNames;
+    const sums = new Array<number>(names.length).fill(0);
+    this.setParams({ epochs: 0, steps, verbose: 1 } as never);
+    this.label = "Evaluate";
+    try {
+      await this.onTrainBegin();
+      await this.onEpochBegin(0);
+      for (let step = 0; step < steps; step++) {
+        const start = step * batchSize;
+        const size = Math.min(batchSize, n - start);
+        const values = await this.evaluateBatch(model, xs, ys, start, size);
+        values.forEach((v, i) => (sums[i] += v * size));
+        const logs: Record<string, number> = { batch: step, size };
+        names.forEach((name, i) => (logs[name] = values[i]));
+        await this.onBatchEnd(step, logs);
+      }
+      const means = sums.map((v) => v / Math.max(n, 1));
+      await this.onEpochEnd(0, Object.fromEntries(names.map((name, i) => [name, means[i]])));
+      const scalars = means.map((v) => tf.scalar(v));
+      return scalars.length === 1 ? scalars[0] : scalars;
+    } finally {
+      this.label = null;
+    }
+  }
+
+  private async evaluateBatch(model: tfl.LayersModel, xs: tf.Tensor[], ys: tf.Tensor[], start: number, size: number): Promise<number[]> {
+    const slice = (t: tf.Tensor) => tf.slice(t, start, size);
+    const xb = xs.map(slice);
+    const yb = ys.map(slice);
+    try {
+      const out = model.evaluate(xb.length === 1 ? xb[0] : xb, yb.length === 1 ? yb[0] : yb, { batchSize: size });
+      const list = Array.isArray(out) ? out : [out];
+      const values = await Promise.all(list.map(async (t) => (await t.data())[0]));
+      tf.dispose(list);
+      return values;
+    } finally {
+      tf.dispose([...xb, ...yb]);
+    }
+  }
+
   /** The in-place line of the current epoch. */
   private progressLine(t: number): string {
     const elapsed = Math.max(t - this.epochStart, 1e-9);
@@ -205,6 +274,7 @@ export class ProgressBar extends tfl.Callback {
   }
 
   private epochLabel(epoch: number): string {
+    if (this.label !== null) return this.label;
     return this.epochs > 0 ? `Epoch ${epoch + 1}/${this.epochs}` : `Epoch ${epoch + 1}`;
   }
 

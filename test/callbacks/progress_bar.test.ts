@@ -5,7 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import { ProgressBar, formatDuration, formatValue } from "../../src/callbacks/index.js";
-import { useBackend } from "../helpers.js";
+import { assertClose, useBackend } from "../helpers.js";
 
 /** A fake output stream that records what is written. */
 function fakeStream(isTTY: boolean, columns?: number) {
@@ -126,6 +126,26 @@ describe("ProgressBar", () => {
     const text = captured.join("");
     assert.match(text, /Epoch 1\/1 3\/3 - \d+s \d+ms\/step - loss: [-+.e\d]+ - mse: [-+.e\d]+\n/);
     assert.equal(text.match(/Epoch 1\/1 3\/3 -/g)?.length, 1, "verbose: 0 prints nothing");
+    model.dispose();
+  });
+
+  it("evaluate(): same values as model.evaluate, with progress lines", async () => {
+    const model = tfl.sequential();
+    model.add(tfl.layers.dense({ units: 3, inputShape: [4], activation: "softmax" }));
+    model.compile({ optimizer: tf.train.sgd(0.1), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+    const x = tf.randomNormal([10, 4], 0, 1, "float32", 2);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0], "int32"), 3);
+    const reference = (model.evaluate(x, y, { batchSize: 10 }) as tf.Scalar[]).map((t) => t.dataSync()[0]);
+    const { writes, stream } = fakeStream(false);
+    const result = (await new ProgressBar({ stream }).evaluate(model, x, y, { batchSize: 4 })) as tf.Scalar[];
+    assertClose(result.map((t) => t.dataSync()[0]), reference, 1e-6);
+    assert.equal(writes.length, 1);
+    assert.match(writes[0], /^Evaluate 3\/3 - \d+s \d+ms\/step - loss: [-+.e\d]+ - acc: [-+.e\d]+\n$/);
+    const tty = fakeStream(true);
+    await new ProgressBar({ stream: tty.stream, updateIntervalMs: 0 }).evaluate(model, x, y, { batchSize: 5 });
+    assert.equal(tty.writes.length, 3);
+    assert.match(tty.writes[0], /^\rEvaluate 1\/2 \[={15}>\.{14}\] /);
+    tf.dispose(result);
     model.dispose();
   });
 });
