@@ -109,7 +109,14 @@ let sharedEngine: Promise<Engine> | undefined;
  */
 export function loadEngine(options?: EngineOptions): Promise<Engine> {
   if (options === undefined) {
-    sharedEngine ??= Engine.create({});
+    if (!sharedEngine) {
+      const created = Engine.create({});
+      // A failed load is not cached: the next call tries again.
+      created.catch(() => {
+        if (sharedEngine === created) sharedEngine = undefined;
+      });
+      sharedEngine = created;
+    }
     return sharedEngine;
   }
   return Engine.create(options);
