@@ -358,6 +358,29 @@ describe("QuantLocallyConnected1D / QuantLocallyConnected2D", () => {
     assert.throws(() => open.build([null, null, 3]), /fully defined spatial/);
   });
 
+  it("runs on the wasm backend: forward equals the reference, gradients reach kernel and input", async () => {
+    await useBackend("wasm");
+    try {
+      const { g, rank } = cases[1];
+      const { oH, oW } = dims(g);
+      const x = values(g.batch * g.H * g.W * g.C, 41, -2, 2);
+      const k1 = values(oH * oW * g.kH * g.kW * g.C * g.F, 42);
+      const bias = values(oH * oW * g.F, 43);
+      const xt = tf.tensor(x, [g.batch, ...inputShapeOf(rank, g)]);
+      for (const impl of [1, 2] as const) {
+        const layer = makeLayer(rank, g, impl, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" });
+        layer.setWeights([tf.tensor(impl === 1 ? k1 : impl1ToImpl2(g, k1), layer.weights[0].shape as number[]), tf.tensor(bias, layer.weights[1].shape as number[])]);
+        assertClose(layer.apply(xt) as tf.Tensor, refImpl1(g, x.map(sgn), k1.map(sgn), bias), 1e-4, `wasm implementation ${impl}`);
+        const latent = layer.weights[0].read() as tf.Variable;
+        const { grads } = tf.variableGrads(() => tf.sum(layer.apply(xt) as tf.Tensor) as tf.Scalar, [latent]);
+        assert.deepEqual(grads[latent.name].shape, latent.shape);
+        assert.deepEqual(tf.grad((t: tf.Tensor) => layer.apply(t) as tf.Tensor)(xt).shape, xt.shape);
+      }
+    } finally {
+      await useBackend("cpu");
+    }
+  });
+
   it("does not leak tensors (forward, both implementations, and gradients)", () => {
     const g: Geo = { batch: 2, H: 4, W: 5, C: 2, F: 3, kH: 2, kW: 2, sH: 1, sW: 2, same: false, cf: true };
     const x = tf.tensor(values(g.batch * g.H * g.W * g.C, 31), [g.batch, g.C, g.H, g.W]);
