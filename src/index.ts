@@ -28,6 +28,8 @@ export * as callbacks from "./callbacks/index.js";
 export * as engine from "./engine/index.js";
 export * as zoo from "./zoo/index.js";
 export * as io from "./io/index.js";
+/** Training support installed on import: wasm-backend gradient kernels and the BatchNormalization fix. */
+export * as training from "./training/index.js";
 
 /** The larq-ts version. */
 export const version = "0.1.0";

@@ -26,7 +26,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { get as getConstraint } from "../constraints/index.js";
 import { getTrainingMetrics, quantizedScope, shouldQuantize } from "../context/index.js";
 import { Quantizer, applyQuantizer, precisionOf, type QuantizerIdentifier, type QuantizerLike } from "../quantizers/base.js";
-import { get as getQuantizer, serialize as serializeQuantizer } from "../quantizers/registry.js";
+// The package index of the quantizers registers every quantizer name, so that importing the layers
+// alone resolves "ste_sign" and friends.
+import { get as getQuantizer, getKernelQuantizer, serialize as serializeQuantizer } from "../quantizers/index.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
 import { Layer, type Kwargs, type Shape } from "../utils/tfjs.js";
 import { dilateKernel } from "./conv_utils.js";
@@ -440,7 +442,7 @@ export function quantizedLayer<TBase extends LayerConstructor<FloatLayer>>(
       Object.defineProperty(this, QUANTIZED_LAYER, { value: true });
       this.inputQuantizer = getQuantizer(inputQuantizer as QuantizerIdentifier);
       for (const spec of kernels) {
-        const q = getQuantizer(given[spec.quantizer] as QuantizerIdentifier);
+        const q = getKernelQuantizer(given[spec.quantizer] as QuantizerIdentifier);
         this[spec.quantizer] = q;
         const constraint = (this as unknown as Record<string, unknown>)[spec.constraint];
         if (isBinaryQuantizer(q) && (constraint === null || constraint === undefined)) {
