@@ -108,8 +108,11 @@ export class Bop extends tf.Optimizer {
         const m = (this.momenta[index] as MomentumSlot).variable;
         const mNew = tf.add(m, tf.mul(tf.sub(tensor, m), this.gamma));
         m.assign(mNew);
-        const keep = tf.neg(tf.sign(tf.sub(tf.mul(variable, mNew), this.threshold)));
-        variable.assign(larqSign(tf.mul(keep, variable)));
+        // sign(−sign(w·m − τ)·w) written without tf.sign, whose wasm kernel returns 0 for small
+        // |x| (~1e-7) and would turn −1 weights into +1: flip where w·m > τ, +1 in the tie w·m = τ.
+        const product = tf.mul(variable, mNew);
+        const flipped = tf.where(tf.greater(product, this.threshold), tf.neg(variable), variable);
+        variable.assign(tf.where(tf.equal(product, this.threshold), tf.onesLike(variable), larqSign(flipped)));
       }
     });
     this.incrementIterations();
