@@ -81,7 +81,8 @@ const IGNORED_KEYS = new Set(["batch", "size"]);
  *
  * Importing larq-ts registers this class with `tf.registerCallbackConstructor(1, …)`, so
  * `model.fit(x, y, {verbose: 1})` (tfjs's default) shows it on `process.stdout`; pass `verbose: 0` to
- * silence it, or add an instance to `callbacks` (with `verbose: 0`) to choose the stream.
+ * silence it, or add an instance to `callbacks` (with `verbose: 0`) to choose the stream. The
+ * registered instance stays silent on the tfjs-node backend, which brings its own progress logger.
  * `model.evaluate` in tfjs takes no callbacks; use {@link ProgressBar.evaluate} for an evaluation with
  * progress.
  *
@@ -293,9 +294,34 @@ export class ProgressBar extends tfl.Callback {
   }
 }
 
+/**
+ * The instance `model.fit` creates for `verbose >= 1`. It stays silent on the tfjs-node backend
+ * ("tensorflow"), whose package registers its own progress logger for the same verbosity.
+ */
+class DefaultProgressBar extends ProgressBar {
+  private silent = false;
+
+  override async onTrainBegin(): Promise<void> {
+    this.silent = tf.getBackend() === "tensorflow";
+    if (!this.silent) await super.onTrainBegin();
+  }
+
+  override async onEpochBegin(epoch: number): Promise<void> {
+    if (!this.silent) await super.onEpochBegin(epoch);
+  }
+
+  override async onBatchEnd(batch: number, logs?: tfl.Logs): Promise<void> {
+    if (!this.silent) await super.onBatchEnd(batch, logs);
+  }
+
+  override async onEpochEnd(epoch: number, logs?: tfl.Logs): Promise<void> {
+    if (!this.silent) await super.onEpochEnd(epoch, logs);
+  }
+}
+
 const REGISTERED = Symbol.for("larq-ts.progressBarRegistered");
 const globals = globalThis as unknown as Record<symbol, boolean>;
 if (!globals[REGISTERED]) {
-  tfl.registerCallbackConstructor(1, ProgressBar as unknown as new () => tfl.Callback);
+  tfl.registerCallbackConstructor(1, DefaultProgressBar as unknown as new () => tfl.Callback);
   globals[REGISTERED] = true;
 }
