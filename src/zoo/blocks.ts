@@ -138,3 +138,20 @@ export function pyRound(v: number): number {
   const r = Math.round(v);
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
+
+/**
+ * The stem shared by BinaryResNetE and BinaryDenseNet (Bethge et al.): for inputs lower than 50
+ * pixels a single 3x3 conv (64); otherwise a 7x7/2 conv (64) → BN → ReLU → 3x3/2 max pool, followed
+ * by one more BN when `trailingNorm` (BinaryResNetE).
+ */
+export function backToSimplicityStem(input: SymbolicTensor, trailingNorm: boolean): SymbolicTensor {
+  const height = input.shape[1];
+  if (typeof height === "number" && height < 50) {
+    return conv(input, { filters: 64, kernelSize: 3, padding: "same", kernelInitializer: "heNormal", useBias: false });
+  }
+  let x = conv(input, { filters: 64, kernelSize: 7, strides: 2, padding: "same", kernelInitializer: "heNormal", useBias: false });
+  x = batchNorm(x, { momentum: 0.9, epsilon: 1e-5 });
+  x = activation(x, "relu");
+  x = maxPool(x, 3, 2, "same");
+  return trailingNorm ? batchNorm(x, { momentum: 0.9, epsilon: 1e-5 }) : x;
+}

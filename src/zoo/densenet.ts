@@ -1,7 +1,7 @@
 import { WeightClip } from "../constraints/index.js";
 import { SteSign } from "../quantizers/index.js";
 import type { SymbolicTensor } from "../utils/tfjs.js";
-import { activation, batchNorm, concat, conv, dense, maxPool, pyRound, quantConv } from "./blocks.js";
+import { activation, backToSimplicityStem, batchNorm, concat, conv, dense, maxPool, pyRound, quantConv } from "./blocks.js";
 import { channels, defineZooModel, globalPool, type ZooModelFactory } from "./common.js";
 
 /** The configuration that distinguishes the BinaryDenseNet variants. */
@@ -29,17 +29,7 @@ function denselyConnectedBlock(x: SymbolicTensor, dilationRate: number): Symboli
 
 function buildDenseNet(spec: DenseNetSpec) {
   return ({ input, includeTop, numClasses }: { input: SymbolicTensor; includeTop: boolean; numClasses: number }) => {
-    const initialFilters = 64;
-    let x: SymbolicTensor;
-    const height = input.shape[1];
-    if (typeof height === "number" && height < 50) {
-      x = conv(input, { filters: initialFilters, kernelSize: 3, padding: "same", kernelInitializer: "heNormal", useBias: false });
-    } else {
-      x = conv(input, { filters: initialFilters, kernelSize: 7, strides: 2, padding: "same", kernelInitializer: "heNormal", useBias: false });
-      x = batchNorm(x, { momentum: 0.9, epsilon: 1e-5 });
-      x = activation(x, "relu");
-      x = maxPool(x, 3, 2, "same");
-    }
+    let x = backToSimplicityStem(input, false);
     spec.layers.forEach((layersPerBlock, block) => {
       for (let i = 0; i < layersPerBlock; i++) x = denselyConnectedBlock(x, spec.dilationRate[block]);
       if (block < spec.layers.length - 1) {

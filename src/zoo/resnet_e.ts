@@ -1,7 +1,7 @@
 import { WeightClip } from "../constraints/index.js";
 import { SteSign } from "../quantizers/index.js";
 import type { SymbolicTensor } from "../utils/tfjs.js";
-import { activation, add, avgPool, batchNorm, conv, dense, maxPool, quantConv } from "./blocks.js";
+import { activation, add, avgPool, backToSimplicityStem, batchNorm, conv, dense, quantConv } from "./blocks.js";
 import { channels, defineZooModel, globalPool, type ZooModelFactory } from "./common.js";
 
 function residualBlock(x: SymbolicTensor, filters: number, strides: number): SymbolicTensor {
@@ -38,18 +38,7 @@ function residualBlock(x: SymbolicTensor, filters: number, strides: number): Sym
  * Reference: Bethge et al., "Back to Simplicity" (arXiv:1906.08637).
  */
 export const binaryResNetE18: ZooModelFactory = defineZooModel("binary_resnet_e_18", ({ input, includeTop, numClasses }) => {
-  const initialFilters = 64;
-  let x: SymbolicTensor;
-  const height = input.shape[1];
-  if (typeof height === "number" && height < 50) {
-    x = conv(input, { filters: initialFilters, kernelSize: 3, padding: "same", kernelInitializer: "heNormal", useBias: false });
-  } else {
-    x = conv(input, { filters: initialFilters, kernelSize: 7, strides: 2, padding: "same", kernelInitializer: "heNormal", useBias: false });
-    x = batchNorm(x, { momentum: 0.9, epsilon: 1e-5 });
-    x = activation(x, "relu");
-    x = maxPool(x, 3, 2, "same");
-    x = batchNorm(x, { momentum: 0.9, epsilon: 1e-5 });
-  }
+  let x = backToSimplicityStem(input, true);
   const layers = [2, 2, 2, 2];
   const widths = [64, 128, 256, 512];
   layers.forEach((n, block) => {
