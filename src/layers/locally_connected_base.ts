@@ -11,6 +11,7 @@
  * @packageDocumentation
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { InputSpec } from "@tensorflow/tfjs-layers";
 
 import { describeValue, invalidArgument } from "../utils/errors.js";
 import type { Kwargs, Shape } from "../utils/tfjs.js";
@@ -313,6 +314,8 @@ export class LocallyConnectedBase extends Conv {
           (this as unknown as { biasRegularizer: unknown }).biasRegularizer, true, this.biasConstraint)
       : null;
     if (this.implementation === 2) this.maskValues = localMask(g);
+    const channelAxis = this.dataFormat === "channelsFirst" ? 1 : rank + 1;
+    this.inputSpec = [new InputSpec({ ndim: rank + 2, axes: { [channelAxis]: g.inChannels } })];
     this.built = true;
   }
 
@@ -323,6 +326,13 @@ export class LocallyConnectedBase extends Conv {
       if (g === null || this.kernel === null) throw new Error(`${this.getClassName()} "${this.name}" is not built.`);
       const channelsLast = this.dataFormat === "channelsLast";
       const batch = x.shape[0];
+      const expected = this.geometryOf([null, ...x.shape.slice(1)]);
+      if (expected.inRows !== g.inRows || expected.inCols !== g.inCols || expected.inChannels !== g.inChannels) {
+        throw new Error(
+          `${this.getClassName()} "${this.name}" was built for inputs of shape ${describeValue(this.builtInputShape())} ` +
+            `(its weights are unshared per position), received shape ${describeValue(x.shape)}.`,
+        );
+      }
       // See 1D as 2D with one row.
       const x4 = tf.reshape(
         x,
@@ -347,6 +357,13 @@ export class LocallyConnectedBase extends Conv {
       outShape[0] = batch;
       return tf.reshape(y, outShape);
     });
+  }
+
+  /** The input shape (without batch) the weights were built for, for error messages. */
+  private builtInputShape(): number[] {
+    const g = this.geometry!;
+    const spatial = this.kernelSize.length === 1 ? [g.inCols] : [g.inRows, g.inCols];
+    return this.dataFormat === "channelsLast" ? [...spatial, g.inChannels] : [g.inChannels, ...spatial];
   }
 
   override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {

@@ -354,6 +354,10 @@ describe("QuantLocallyConnected1D / QuantLocallyConnected2D", () => {
     assert.throws(() => lq.layers.quantLocallyConnected1d({ filters: 2, kernelSize: [3, 3] } as never), /Invalid kernelSize.*\[3,3\]/);
     const small = lq.layers.quantLocallyConnected2d({ filters: 2, kernelSize: 4 });
     assert.throws(() => small.build([null, 3, 5, 1]), /too small.*kernelSize/);
+    const built = lq.layers.quantLocallyConnected2d({ filters: 2, kernelSize: 2 });
+    built.build([null, 4, 5, 3]);
+    assert.throws(() => built.apply(tf.zeros([1, 5, 5, 3])), /built for inputs of shape \[4,5,3\].*received shape \[1,5,5,3\]/);
+    assert.throws(() => built.apply(tf.zeros([1, 4, 5, 2])), /incompatible with layer .*axis 3 of input shape to have value 3/);
     const open = lq.layers.quantLocallyConnected1d({ filters: 2, kernelSize: 2 });
     assert.throws(() => open.build([null, null, 3]), /fully defined spatial/);
   });
