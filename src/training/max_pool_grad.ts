@@ -40,33 +40,30 @@ export function maxPoolGradWasm(args: KernelArgs): tf.TensorInfo {
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const pt = info.padInfo.top;
   const pl = info.padInfo.left;
-  const best = new Float32Array(channels);
-  const where = new Int32Array(channels);
+  const rowStride = w * channels;
   let gi = 0;
   for (let b = 0; b < batchSize; b++) {
-    const imageBase = b * h * w * channels;
+    const imageBase = b * h * rowStride;
     for (let p = 0; p < oh; p++) {
       const r0 = Math.max(0, p * sh - pt);
       const r1 = Math.min(h, p * sh - pt + fh);
       for (let q = 0; q < ow; q++) {
         const c0 = Math.max(0, q * sw - pl);
         const c1 = Math.min(w, q * sw - pl + fw);
-        best.fill(-Infinity);
-        where.fill(-1);
-        for (let r = r0; r < r1; r++) {
-          for (let col = c0; col < c1; col++) {
-            const base = imageBase + (r * w + col) * channels;
-            for (let c = 0; c < channels; c++) {
-              const v = x[base + c];
-              if (v > best[c]) {
-                best[c] = v;
-                where[c] = base + c;
+        const windowBase = imageBase + r0 * rowStride + c0 * channels;
+        // Scalars per channel keep the search in registers; the window's rows stay in cache across channels.
+        for (let c = 0; c < channels; c++, gi++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let r = r0, rowBase = windowBase + c; r < r1; r++, rowBase += rowStride) {
+            for (let col = c0, i = rowBase; col < c1; col++, i += channels) {
+              const v = x[i];
+              if (v > best) {
+                best = v;
+                at = i;
               }
             }
           }
-        }
-        for (let c = 0; c < channels; c++, gi++) {
-          const at = where[c];
           if (at >= 0) dx[at] += g[gi];
         }
       }
