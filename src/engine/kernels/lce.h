@@ -34,15 +34,37 @@ typedef struct {
   u64 *outB;         /* bits output [M][ceil(N/64)] */
 } lce_epilogue;
 
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
 /* Writes the 4 (or fewer, at the right edge) outputs of row m, columns n0..n0+3, from their popcounts. */
 static inline void lce_store4(const lce_epilogue *e, i32 m, i32 n0, i32 N, const i32 pc[4]) {
+  i32 cols = N - n0 < 4 ? N - n0 : 4;
+#ifdef __wasm_simd128__
+  if (cols == 4) {
+    /* Same float32 arithmetic as the scalar path below; pmax/pmin are exactly `v < lo ? lo : v` / `v > hi ? hi : v`. */
+    v128_t d = wasm_i32x4_sub(wasm_i32x4_splat(e->k), wasm_i32x4_shl(wasm_v128_load(pc), 1));
+    if (e->rowPattern) d = wasm_i32x4_sub(d, wasm_v128_load(e->corr + e->rowPattern[m] * e->npad + n0));
+    if (e->outF) {
+      v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(e->mult + n0), wasm_f32x4_convert_i32x4(d)),
+                                wasm_v128_load(e->bias + n0));
+      v = wasm_f32x4_pmax(v, wasm_f32x4_splat(e->lo));
+      v = wasm_f32x4_pmin(v, wasm_f32x4_splat(e->hi));
+      wasm_v128_store(e->outF + (long)m * N + n0, v);
+    } else {
+      u64 bits = (u64)wasm_i32x4_bitmask(wasm_i32x4_lt(d, wasm_v128_load(e->thr + n0)));
+      e->outB[(long)m * ((N + 63) >> 6) + (n0 >> 6)] |= bits << (n0 & 63);
+    }
+    return;
+  }
+#endif
   i32 d[4];
   for (i32 j = 0; j < 4; ++j) d[j] = e->k - 2 * pc[j];
   if (e->rowPattern) {
     const i32 *c = e->corr + e->rowPattern[m] * e->npad + n0;
     for (i32 j = 0; j < 4; ++j) d[j] -= c[j];
   }
-  i32 cols = N - n0 < 4 ? N - n0 : 4;
   if (e->outF) {
     float *o = e->outF + (long)m * N + n0;
     for (i32 j = 0; j < cols; ++j) {
