@@ -370,6 +370,11 @@ export class Engine {
       }
       return runs.sort((x, y) => x - y)[2];
     };
+    // Warm-up: a fresh module runs baseline code until V8 has compiled the optimised tier.
+    for (const kernel of this.simd ? (["scalar", "simd"] as const) : (["scalar"] as const)) {
+      this.gemmKernel = kernel;
+      for (let r = 0; r < 3; r++) this.gemm(a, w, m, n, kwp, kwp, kwp * 64, e);
+    }
     this.calibration.scalarMs = time("scalar");
     if (this.simd) this.calibration.simdMs = time("simd");
     if (gemm === "auto") {
