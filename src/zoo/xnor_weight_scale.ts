@@ -20,8 +20,13 @@ import { registerQuantizerFunction, steSign } from "../quantizers/index.js";
 export function xnorWeightScale(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const clipped = tf.clipByValue(x, -1, 1);
-    const axes = Array.from({ length: Math.max(x.rank - 1, 1) }, (_, i) => i);
-    const alpha = tf.mean(tf.abs(clipped), x.rank > 1 ? axes : undefined, true);
+    if (x.rank < 2) return tf.mul(tf.mean(tf.abs(clipped)), steSign(clipped));
+    // Mean over all axes but the last as a [1, K] x [K, out] product: reductions over leading axes
+    // transpose the whole kernel on some backends, a matrix product does not.
+    const out = x.shape[x.rank - 1];
+    const k = x.size / out;
+    const magnitudes = tf.reshape(tf.abs(clipped), [k, out]);
+    const alpha = tf.reshape(tf.matMul(tf.fill([1, k], 1 / k), magnitudes), [...Array(x.rank - 1).fill(1), out]);
     return tf.mul(alpha, steSign(clipped));
   });
 }
