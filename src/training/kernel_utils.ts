@@ -12,9 +12,13 @@ export type KernelArgs = Parameters<tf.KernelFunc>[0];
 
 /** Explicit paddings of a 2-D window operation, in pixels. */
 export interface Padding2D {
+  /** Rows added above (negative: rows removed). */
   top: number;
+  /** Rows added below (negative: rows removed). */
   bottom: number;
+  /** Columns added on the left (negative: columns removed). */
   left: number;
+  /** Columns added on the right (negative: columns removed). */
   right: number;
 }
 
@@ -130,7 +134,9 @@ export function channelsLastShape(shape: readonly number[], dataFormat: string |
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` this kernel uses (not exported by tfjs-core's types). */
 export interface HeapBackend {
+  /** Allocates an uninitialised output tensor in the wasm heap. */
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** A typed-array view of a tensor's data in the wasm heap (invalidated when the heap grows). */
   typedArrayFromHeap(info: tf.TensorInfo): tf.TypedArray;
 }
 

@@ -103,8 +103,9 @@ function installReplacements(backend?: tf.KernelBackend): void {
  *
  * @example
  * ```ts
- * import { registerTrainingKernels } from "larq-ts/training"; // done for you by `import "larq-ts"`
- * registerTrainingKernels({ replaceSlowKernels: false }); // stock Conv2DBackpropInput/MaxPoolGrad, e.g. to compare
+ * import * as lq from "larq-ts"; // registers the kernels
+ * lq.training.registerTrainingKernels({ replaceSlowKernels: false }); // stock Conv2DBackpropInput/MaxPoolGrad
+ * lq.training.registerTrainingKernels(); // back to the fast ones
  * ```
  */
 export function registerTrainingKernels(options: TrainingKernelOptions = {}): void {
