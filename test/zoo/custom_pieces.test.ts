@@ -82,6 +82,16 @@ describe("xnorWeightScale", () => {
     assert.equal(zoo.xnorWeightScale.precision, 1);
   });
 
+  it("gradient: straight-through sign plus the path through α, zero where |w| > 1", () => {
+    // One filter, K = 4: c = clip(w) = (0.5, -1, -0.25, 0.8), α = mean|c| = 0.6375, s = sign(c).
+    // L = Σ g·α·s  ⇒  ∂L/∂w_j = [|w_j| ≤ 1]·(g_j·α + (Σ_i g_i s_i)·sign(c_j)/K), with Σ g s = 1.
+    const w = tf.tensor4d([0.5, -3, -0.25, 0.8], [1, 1, 4, 1]);
+    const g = tf.tensor4d([1, 2, 3, 5], [1, 1, 4, 1]);
+    const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(zoo.xnorWeightScale(t), g)))(w);
+    assertClose(grad, [0.6375 + 0.25, 0, 3 * 0.6375 - 0.25, 5 * 0.6375 + 0.25], 1e-6);
+    tf.dispose([w, g, grad]);
+  });
+
   it("is registered as the larq-zoo quantizer name and serializes under it", () => {
     assert.equal(quantizers.get("xnor_weight_scale"), zoo.xnorWeightScale);
     assert.equal(quantizers.get("xnorWeightScale"), zoo.xnorWeightScale);
