@@ -160,3 +160,33 @@ describe("lq.zoo architectures", () => {
     }
   });
 });
+
+describe("lq.zoo layer order", () => {
+  before(() => useBackend("wasm"));
+
+  it("MeliusNet22's stem, first section and transition match larq-zoo's summary snapshot layer by layer", () => {
+    // From larq-zoo's tests/snapshots/model_summaries/MeliusNet22_512.txt: per layer, the number of
+    // 1-bit and 32-bit weights in larq's summary convention (batch norms count 2 per channel).
+    const f = (n: number) => [0, n];
+    const b = (n: number) => [n, 0];
+    const none = [0, 0];
+    const expected: number[][] = [
+      none, f(864), f(64), none, // input, stem_s0 conv, bn, relu
+      none, f(576), f(576), f(576), f(576), none, f(64), none, // s1: split, 4 group convs, concat, bn, relu
+      none, ...Array(8).fill(f(288)), none, f(128), none, none, // s2: split, 8 group convs, concat, bn, relu, pool
+      f(128), b(36864), none, f(256), b(73728), none, // section 0 block 0: dense bn, binconv, concat; improve bn, binconv, merge
+      f(256), b(73728), none, f(384), b(110592), none,
+      f(384), b(110592), none, f(512), b(147456), none,
+      f(512), b(147456), none, f(640), b(184320), none,
+      f(640), none, none, f(51200), // transition: bn, maxpool, relu, pointwise conv
+    ];
+    const model = zoo.meliusNet22({ inputShape: [64, 64, 3] });
+    try {
+      const { layers } = models.profile(model);
+      const actual = layers.slice(0, expected.length).map((l) => [l.paramsByBitwidth[1] ?? 0, l.paramsByBitwidth[32] ?? 0]);
+      assert.deepEqual(actual, expected);
+    } finally {
+      model.dispose();
+    }
+  });
+});
