@@ -1,6 +1,19 @@
 /**
- * Training support that larq-ts installs on import: wasm-backend gradient kernels and the tfjs
- * `BatchNormalization({scale: false})` training fix.
+ * lq.training — training support that larq-ts installs on import: gradient kernels for tfjs-backend-wasm
+ * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`, which it
+ * lacks, and fast `Conv2DBackpropInput` and `MaxPoolGrad`) and the fix that lets tfjs's
+ * `BatchNormalization({scale: false})` train. Importing this module applies both; the functions exported here
+ * switch or inspect them.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-wasm";
+ * import * as lq from "larq-ts";
+ *
+ * await tf.setBackend("wasm");
+ * lq.training.trainingKernelStatus(); // { Conv2DBackpropFilter: "larq-ts", ..., MaxPoolGrad: "larq-ts" }
+ * ```
  *
  * @packageDocumentation
  */

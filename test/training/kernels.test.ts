@@ -92,6 +92,7 @@ const convCases: ConvCase[] = [
   { name: "1x1 stride 2 valid", x: [2, 5, 5, 4], f: [1, 1, 4, 6], strides: 2, pad: "valid" },
   { name: "strides [1, 2], explicit padding", x: [2, 6, 7, 3], f: [3, 3, 3, 2], strides: [1, 2], pad: [[0, 0], [2, 1], [0, 1], [0, 0]] },
   { name: "NCHW stride 2 same", x: [2, 3, 7, 6], f: [3, 3, 3, 4], strides: 2, pad: "same", dataFormat: "NCHW" },
+  { name: "3x3 stride 2 valid, unused last row/column", x: [2, 8, 8, 3], f: [3, 3, 3, 2], strides: 2, pad: "valid" },
   { name: "8 input channels, stride 2 same", x: [2, 9, 9, 8], f: [3, 3, 8, 4], strides: 2, pad: "same" },
   { name: "tutorial layer 1 (batch 4)", x: [4, 28, 28, 1], f: [3, 3, 1, 32], strides: 1, pad: "valid" },
   { name: "tutorial layer 2 (batch 8)", x: [8, 13, 13, 32], f: [3, 3, 32, 64], strides: 1, pad: "valid" },
