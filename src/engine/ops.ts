@@ -119,25 +119,41 @@ export function axisGeometry(
 
 /** A BConv2D record with every default filled in and every field validated. */
 export interface ResolvedBConv2D {
+  /** Filter height. */
   kh: number;
+  /** Filter width. */
   kw: number;
+  /** Input channels. */
   cin: number;
+  /** Output channels. */
   cout: number;
+  /** Vertical stride. */
   sy: number;
+  /** Horizontal stride. */
   sx: number;
+  /** Vertical dilation. */
   dy: number;
+  /** Horizontal dilation. */
   dx: number;
+  /** Padding mode. */
   padding: Padding;
+  /** Value of padded taps. */
   padValue: 0 | 1 | -1;
+  /** Per-channel output transform. */
   transform: ResolvedTransform;
 }
 
 /** An output transform with per-channel arrays. */
 export interface ResolvedTransform {
+  /** Float output or packed bits. */
   kind: "float" | "bits";
+  /** Per-channel multiplier (float32). */
   multiplier: Float32Array;
+  /** Per-channel bias (float32). */
   bias: Float32Array;
+  /** Lower clamp bound (−Infinity when none). */
   clampMin: number;
+  /** Upper clamp bound (+Infinity when none). */
   clampMax: number;
 }
 

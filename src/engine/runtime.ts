@@ -567,6 +567,7 @@ export class BConv2DOp extends PreparedBinaryOp {
    * @internal
    */
   runGemmOnly(): void {
+    this.checkLive();
     const plan = this.plan;
     if (!plan || plan.direct) throw new Error("runGemmOnly needs a previous run() that used im2col.");
     const kwords = this.taps * wordsPerPixel(this.cin);
