@@ -8,7 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 
-import { loadavg } from "node:os";
+import { cpus, loadavg } from "node:os";
 
 import { loadEngine } from "../src/engine/runtime.js";
 
@@ -105,7 +105,8 @@ async function main(): Promise<void> {
 
   console.log(`3x3 binary conv ${H}x${W}x${C} -> ${N}, batch 1, single thread, median of ${RUNS} runs`);
   const tfjsSimd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  console.log(`tfjs-backend-wasm SIMD: ${tfjsSimd}; machine load average (1 min): ${loadAverage()}`);
+  console.log(`CPU: ${cpus()[0]?.model ?? "unknown"}; Node ${process.versions.node}; load average (1 min): ${loadAverage()}`);
+  console.log(`tfjs-backend-wasm SIMD: ${tfjsSimd}`);
   console.log(`engine: SIMD build ${engine.simd}, GEMM kernel chosen by calibration: ${chosen}`);
   console.log(`tf.conv2d (tfjs-backend-wasm, float32): ${tfjsMs.toFixed(3)} ms (${(macs / tfjsMs / 1e6).toFixed(1)} GMAC/s)`);
   console.log(`engine, float in -> float out:          ${engineMs.toFixed(3)} ms`);
