@@ -26,6 +26,7 @@ export interface ZooConvArgs {
   kernelInitializer?: Initializer;
   kernelRegularizer?: Regularizer;
   padValues?: number;
+  name?: string;
 }
 
 /** Applies `lq.layers.quantConv2d(args)` to `x`. */
@@ -42,6 +43,7 @@ export interface ZooDenseArgs {
   kernelQuantizer?: unknown;
   kernelConstraint?: unknown;
   kernelInitializer?: Initializer;
+  name?: string;
 }
 
 /** Applies `lq.layers.quantDense(args)` to `x`. */
@@ -70,6 +72,7 @@ export function conv(
     useBias?: boolean;
     kernelInitializer?: Initializer;
     kernelRegularizer?: Regularizer;
+    name?: string;
   },
 ): SymbolicTensor {
   return tfl.layers.conv2d(args).apply(x) as SymbolicTensor;
@@ -84,6 +87,7 @@ export function dense(
     useBias?: boolean;
     kernelInitializer?: Initializer;
     kernelRegularizer?: Regularizer;
+    name?: string;
   },
 ): SymbolicTensor {
   return tfl.layers.dense(args).apply(x) as SymbolicTensor;
@@ -98,39 +102,51 @@ export function dense(
  */
 export function batchNorm(
   x: SymbolicTensor,
-  args: { momentum?: number; epsilon?: number; scale?: boolean; center?: boolean } = {},
+  args: { momentum?: number; epsilon?: number; scale?: boolean; center?: boolean; name?: string } = {},
 ): SymbolicTensor {
   return tfl.layers.batchNormalization({ momentum: 0.99, epsilon: 1e-3, ...args }).apply(x) as SymbolicTensor;
 }
 
-/** An `Activation` layer (`"relu"`, `"softmax"`). */
-export function activation(x: SymbolicTensor, name: "relu" | "softmax"): SymbolicTensor {
-  return tfl.layers.activation({ activation: name }).apply(x) as SymbolicTensor;
+/** An `Activation` layer (`"relu"`, `"softmax"`, or `"linear"` for an identity that only names a tensor). */
+export function activation(x: SymbolicTensor, kind: "relu" | "softmax" | "linear", name?: string): SymbolicTensor {
+  return tfl.layers.activation({ activation: kind, name }).apply(x) as SymbolicTensor;
 }
 
 /** `MaxPool2D` (Keras default padding "valid", strides = pool size unless given). */
-export function maxPool(x: SymbolicTensor, poolSize: number, strides?: number, padding: "same" | "valid" = "valid"): SymbolicTensor {
-  return tfl.layers.maxPooling2d({ poolSize, strides: strides ?? poolSize, padding }).apply(x) as SymbolicTensor;
+export function maxPool(
+  x: SymbolicTensor,
+  poolSize: number,
+  strides?: number,
+  padding: "same" | "valid" = "valid",
+  name?: string,
+): SymbolicTensor {
+  return tfl.layers.maxPooling2d({ poolSize, strides: strides ?? poolSize, padding, name }).apply(x) as SymbolicTensor;
 }
 
 /** `AvgPool2D` (Keras default padding "valid", strides = pool size unless given). */
-export function avgPool(x: SymbolicTensor, poolSize: number, strides?: number, padding: "same" | "valid" = "valid"): SymbolicTensor {
-  return tfl.layers.averagePooling2d({ poolSize, strides: strides ?? poolSize, padding }).apply(x) as SymbolicTensor;
+export function avgPool(
+  x: SymbolicTensor,
+  poolSize: number,
+  strides?: number,
+  padding: "same" | "valid" = "valid",
+  name?: string,
+): SymbolicTensor {
+  return tfl.layers.averagePooling2d({ poolSize, strides: strides ?? poolSize, padding, name }).apply(x) as SymbolicTensor;
 }
 
 /** Element-wise sum (`tf.keras.layers.add`). */
-export function add(inputs: SymbolicTensor[]): SymbolicTensor {
-  return tfl.layers.add({}).apply(inputs) as SymbolicTensor;
+export function add(inputs: SymbolicTensor[], name?: string): SymbolicTensor {
+  return tfl.layers.add({ name }).apply(inputs) as SymbolicTensor;
 }
 
 /** Channel concatenation (`tf.keras.layers.concatenate`). */
-export function concat(inputs: SymbolicTensor[]): SymbolicTensor {
-  return tfl.layers.concatenate({ axis: -1 }).apply(inputs) as SymbolicTensor;
+export function concat(inputs: SymbolicTensor[], name?: string): SymbolicTensor {
+  return tfl.layers.concatenate({ axis: -1, name }).apply(inputs) as SymbolicTensor;
 }
 
 /** `PReLU` with one slope per channel (`shared_axes=[1, 2]`). */
-export function prelu(x: SymbolicTensor): SymbolicTensor {
-  return tfl.layers.prelu({ sharedAxes: [1, 2] }).apply(x) as SymbolicTensor;
+export function prelu(x: SymbolicTensor, name?: string): SymbolicTensor {
+  return tfl.layers.prelu({ sharedAxes: [1, 2], name }).apply(x) as SymbolicTensor;
 }
 
 /** Python 3's `round`: to the nearest integer, ties to even. */

@@ -104,14 +104,15 @@ export function resolveZooArgs(args: ZooModelArgs | undefined): ResolvedZooArgs 
 /**
  * larq-zoo's `global_pool`: an `AveragePooling2D` over the whole (static) feature map followed by a
  * `Flatten`, or `GlobalAveragePooling2D` when the spatial size is unknown. Both give the channel means.
+ * With a `name`, the layers are called `${name}_pool` and `${name}_flatten` (or `name`), as in larq-zoo.
  */
-export function globalPool(x: SymbolicTensor): SymbolicTensor {
+export function globalPool(x: SymbolicTensor, name?: string): SymbolicTensor {
   const [, h, w] = x.shape;
   if (typeof h === "number" && typeof w === "number") {
-    const pooled = tfl.layers.averagePooling2d({ poolSize: [h, w] }).apply(x) as SymbolicTensor;
-    return tfl.layers.flatten().apply(pooled) as SymbolicTensor;
+    const pooled = tfl.layers.averagePooling2d({ poolSize: [h, w], name: name && `${name}_pool` }).apply(x) as SymbolicTensor;
+    return tfl.layers.flatten({ name: name && `${name}_flatten` }).apply(pooled) as SymbolicTensor;
   }
-  return tfl.layers.globalAveragePooling2d({}).apply(x) as SymbolicTensor;
+  return tfl.layers.globalAveragePooling2d({ name }).apply(x) as SymbolicTensor;
 }
 
 /** Static channel count (last dimension) of a symbolic tensor. */

@@ -190,3 +190,37 @@ describe("lq.zoo layer order", () => {
     }
   });
 });
+
+describe("lq.zoo layer names", () => {
+  before(() => useBackend("wasm"));
+
+  it("Real-to-Binary Net's named layers carry the weights of larq-zoo's summary snapshot", () => {
+    // From larq-zoo's tests/snapshots/model_summaries/RealToBinaryNet_512.txt: layer name → [1-bit, 32-bit]
+    // weights in larq's summary convention.
+    const p = "r2b_bnn_block_";
+    const expected: Record<string, [number, number]> = {
+      [`${p}1_conv2d`]: [0, 9408], [`${p}1_batch_norm`]: [0, 128], [`${p}1_prelu`]: [0, 64], [`${p}1_pool`]: [0, 0],
+      [`${p}2a_batch_norm`]: [0, 128], [`${p}2a_scaling_pool_pool`]: [0, 0], [`${p}2a_scaling_pool_flatten`]: [0, 0],
+      [`${p}2a_scaling_dense_reduce`]: [0, 512], [`${p}2a_scaling_dense_expand`]: [0, 512], [`${p}2a_conv2d`]: [36864, 0],
+      [`${p}2a_scaling_reshape`]: [0, 0], [`${p}2a_scaling_multiplication`]: [0, 0], [`${p}2a_prelu`]: [0, 64],
+      [`${p}2a_skip_add`]: [0, 0], [`${p}2_out`]: [0, 0],
+      [`${p}4a_batch_norm`]: [0, 128], [`${p}4a_scaling_dense_reduce`]: [0, 512], [`${p}4a_scaling_dense_expand`]: [0, 1024],
+      [`${p}4a_conv2d`]: [73728, 0], [`${p}4a_shortcut_pool`]: [0, 0], [`${p}4a_shortcut_conv2d`]: [0, 8192],
+      [`${p}4a_prelu`]: [0, 128], [`${p}4a_shortcut_batch_norm`]: [0, 256], [`${p}4a_skip_add`]: [0, 0],
+      [`${p}4b_batch_norm`]: [0, 256], [`${p}4b_scaling_dense_reduce`]: [0, 2048], [`${p}4b_scaling_dense_expand`]: [0, 2048],
+      [`${p}4b_conv2d`]: [147456, 0], [`${p}4b_prelu`]: [0, 128], [`${p}4_out`]: [0, 0],
+      [`${p}6a_scaling_dense_expand`]: [0, 4096], [`${p}6a_conv2d`]: [294912, 0], [`${p}6a_shortcut_conv2d`]: [0, 32768],
+      [`${p}6a_prelu`]: [0, 256], [`${p}6a_shortcut_batch_norm`]: [0, 512],
+      [`${p}6b_scaling_dense_reduce`]: [0, 8192], [`${p}6b_scaling_dense_expand`]: [0, 8192], [`${p}6b_conv2d`]: [589824, 0],
+      [`${p}10_logits`]: [0, 513000], [`${p}10_probs`]: [0, 0],
+    };
+    const model = zoo.realToBinaryNet({ inputShape: [64, 64, 3] });
+    try {
+      const byName = new Map(models.profile(model).layers.map((l) => [l.name, [l.paramsByBitwidth[1] ?? 0, l.paramsByBitwidth[32] ?? 0]]));
+      for (const [name, counts] of Object.entries(expected)) assert.deepEqual(byName.get(name), counts, name);
+      assert.equal(model.layers.filter((l) => /_out$/.test(l.name)).length, 8, "one identity output per block 2–9");
+    } finally {
+      model.dispose();
+    }
+  });
+});
