@@ -7,7 +7,10 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 
 import { WasmAllocator } from "../../src/engine/allocator.js";
-import { packBits } from "../../src/engine/bitpacking.js";
+import { packBits, packFilter } from "../../src/engine/bitpacking.js";
+import { filterTapSums } from "../../src/engine/ops.js";
+import { referenceBConv2D, referenceBMaxPool } from "../../src/engine/reference.js";
+import { valuesWithZeros } from "./fixtures.js";
 import { defaultWasmUrl, Engine, loadEngine, loadWasmBytes, simdSupported } from "../../src/engine/runtime.js";
 
 describe("engine runtime", () => {
@@ -96,5 +99,50 @@ describe("engine runtime", () => {
     assert.equal(alloc.allocatedBytes, 48 + 32 + 200_000);
     assert.throws(() => alloc.dealloc(999), /Invalid ptr.*999/);
     assert.throws(() => alloc.alloc(0), /Invalid bytes.*received 0/);
+  });
+
+  it("chains binary layers in wasm memory: conv (bits out) -> bmaxpool -> conv (float out) equals the reference chain", async () => {
+    const e = await loadEngine();
+    const before = e.allocatedBytes;
+    const shape = [1, 9, 7, 40];
+    const x = valuesWithZeros(9 * 7 * 40, 11);
+    const f1 = valuesWithZeros(9 * 40 * 70, 12);
+    const f2 = valuesWithZeros(4 * 70 * 3, 13);
+    const p1 = {
+      kernelSize: [3, 3] as [number, number], inChannels: 40, outChannels: 70, padding: "same" as const,
+      transform: { kind: "bits" as const, multiplier: Array.from({ length: 70 }, (_, i) => (i % 3) - 1), bias: 0.5 },
+    };
+    const pool = { poolSize: [2, 2] as [number, number], padding: "same" as const };
+    const p2 = { kernelSize: [2, 2] as [number, number], inChannels: 70, outChannels: 3, padValue: -1 as const, padding: "same" as const };
+    // Reference chain on packed arrays.
+    const r1 = referenceBConv2D(packBits(x, shape), shape, packFilter(f1, [3, 3, 40, 70]), p1);
+    const r2 = referenceBMaxPool(r1.data as Uint32Array, r1.shape, pool);
+    const r3 = referenceBConv2D(r2.data as Uint32Array, r2.shape, packFilter(f2, [2, 2, 70, 3]), p2);
+    // Engine chain: only the float input and the float output cross into JS.
+    const conv1 = e.createBConv2D(p1, f1);
+    const conv2 = e.createBConv2D(p2, f2);
+    const xf = e.tensor(shape, "float32");
+    const xb = e.tensor(shape, "bits");
+    const y1 = e.tensor(conv1.outputShape(shape), "bits");
+    const y2 = e.tensor(e.bmaxpoolShape(pool, y1.shape), "bits");
+    const y3 = e.tensor(conv2.outputShape(y2.shape), "float32");
+    e.writeFloat(xf, x);
+    e.signPack(xf, xb);
+    conv1.run(xb, y1);
+    e.bmaxpool(pool, y1, y2);
+    conv2.run(y2, y3);
+    const out = e.readFloat(y3, new Float32Array(r3.data.length));
+    assert.deepEqual(y3.shape, r3.shape);
+    assert.deepEqual(Array.from(out), Array.from(r3.data));
+    for (const t of [xf, xb, y1, y2, y3]) t.dispose();
+    conv1.dispose();
+    conv2.dispose();
+    assert.equal(e.allocatedBytes, before);
+  });
+
+  it("sums filter taps for the border correction", () => {
+    // cout = 2, one tap of 3 channels: n0 = (+1, -1, -1) -> -1, n1 = (+1, +1, 0 -> +1) -> 3.
+    const packed = packFilter([1, 1, -1, 1, -1, 0], [1, 1, 3, 2]);
+    assert.deepEqual(Array.from(filterTapSums(packed, 1, 3, 2)), [-1, 3]);
   });
 });
