@@ -124,9 +124,42 @@ export async function readWeightsFolder(
   return { specs, data, sha256: actual };
 }
 
+/** The weight's own name without its layer prefix and tfjs' uniqueness suffix: "conv/kernel_3" → "kernel". */
+function localName(name: string): string {
+  return name.slice(name.lastIndexOf("/") + 1).replace(/(_\d+)+$/, "").replace(/:\d+$/, "");
+}
+
+/** Why `specs` cannot be assigned to `targets` one by one (count, shape or weight kind), or null if they can. */
+function orderMismatch(specs: tf.io.WeightsManifestEntry[], targets: tfl.LayerVariable[], modelName: string): string | null {
+  if (specs.length !== targets.length) {
+    return (
+      `the folder holds ${specs.length} weight tensors but model "${modelName}" has ${targets.length}; ` +
+      "the weights belong to another architecture or includeTop/numClasses setting"
+    );
+  }
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i];
+    const target = targets[i];
+    if (!tf.util.arraysEqual(spec.shape, target.shape as number[])) {
+      return `weight ${i} ("${spec.name}") has shape ${describeValue(spec.shape)} but "${target.originalName}" expects ${describeValue(target.shape)}`;
+    }
+    if (localName(spec.name) !== localName(target.originalName)) {
+      return `weight ${i} is "${spec.name}" but "${target.originalName}" is a ${localName(target.originalName)}`;
+    }
+  }
+  return null;
+}
+
 /**
- * Loads weights from a tfjs layers-format folder into `model`, in the order of `model.weights`
- * (the order in which {@link saveWeights} and `model.save` write them), checking count and shapes.
+ * Loads weights from a tfjs layers-format folder into `model`, checking count, shapes and weight
+ * kinds (`kernel`, `gamma`, `moving_mean`, …).
+ *
+ * @remarks
+ * Layer names differ between builds, so weights are matched by position: first in the order of
+ * `model.weights` (trainable weights first; what {@link saveWeights} and `model.save` write), then
+ * in layer order (each layer's weights in turn, the order of Keras weight files). The first order
+ * whose shapes and weight kinds all agree is used; otherwise nothing is assigned and the error names
+ * the first disagreement.
  *
  * @param model - the model built by the matching zoo factory (same `includeTop` / `numClasses`).
  * @param source - path/URL of the folder or `model.json`, or `{path, sha256}` to verify the data.
@@ -139,25 +172,14 @@ export async function readWeightsFolder(
  */
 export async function loadWeights(model: tfl.LayersModel, source: WeightsSource): Promise<string> {
   const { specs, data, sha256 } = await readWeightsFolder(source);
-  const targets = model.weights;
-  if (specs.length !== targets.length) {
-    throw new Error(
-      `lq.zoo weights: the folder holds ${specs.length} weight tensors but model "${model.name}" has ` +
-        `${targets.length}; the weights belong to another architecture or includeTop/numClasses setting.`,
-    );
-  }
+  const candidates = [model.weights, model.layers.flatMap((layer) => layer.weights)];
+  const problems = candidates.map((targets) => orderMismatch(specs, targets, model.name));
+  const index = problems.indexOf(null);
+  if (index < 0) throw new Error(`lq.zoo weights: cannot load into model "${model.name}": ${problems[0]}.`);
+  const targets = candidates[index];
   const buffer = data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer;
   const decoded = tf.io.decodeWeights(buffer, specs);
   try {
-    specs.forEach((spec, i) => {
-      const target = targets[i];
-      if (!tf.util.arraysEqual(spec.shape, target.shape as number[])) {
-        throw new Error(
-          `lq.zoo weights: weight ${i} ("${spec.name}") has shape ${describeValue(spec.shape)} but ` +
-            `"${target.originalName}" of model "${model.name}" expects ${describeValue(target.shape)}.`,
-        );
-      }
-    });
     specs.forEach((spec, i) => targets[i].write(decoded[spec.name]));
   } finally {
     tf.dispose(decoded);

@@ -71,6 +71,32 @@ describe("zoo weights folders", () => {
     source.dispose();
   });
 
+  it("loads folders in Keras layer order (as converted Keras weights are) by weight kind, never mixing kinds", async () => {
+    const target = smallModel();
+    // Layer order with Keras-style names: each layer's weights together, batch-norm statistics inside.
+    const kerasOrder = target.layers.flatMap((l) => l.weights);
+    const kerasName = (w: tfl.LayerVariable, i: number) => `layer${i}/${w.originalName.slice(w.originalName.lastIndexOf("/") + 1).replace(/_\d+$/, "")}`;
+    const named = kerasOrder.map((w, i) => ({ name: kerasName(w, i), tensor: tf.fill(w.shape as number[], i + 1) }));
+    const encoded = await tf.io.encodeWeights(named);
+    const folder = join(dir, "keras-order");
+    await zoo.saveWeights(target, folder); // creates the folder; the files are replaced below
+    await writeFile(join(folder, "weights.bin"), new Uint8Array(encoded.data as ArrayBuffer));
+    await writeFile(join(folder, "model.json"), JSON.stringify({ weightsManifest: [{ paths: ["weights.bin"], weights: encoded.specs }] }));
+    await zoo.loadWeights(target, folder);
+    kerasOrder.forEach((w, i) => assertClose(w.read(), new Array(w.read().size).fill(i + 1), 0, w.originalName));
+    // The same data with the batch-norm beta and moving mean (same shape) swapped in name is refused.
+    const swapped = encoded.specs.map((spec) => ({ ...spec }));
+    const beta = swapped.findIndex((spec) => spec.name.endsWith("/beta"));
+    const mean = swapped.findIndex((spec) => spec.name.endsWith("/moving_mean"));
+    [swapped[beta].name, swapped[mean].name] = [swapped[mean].name, swapped[beta].name];
+    await writeFile(join(folder, "model.json"), JSON.stringify({ weightsManifest: [{ paths: ["weights.bin"], weights: swapped }] }));
+    const fresh = smallModel();
+    await assert.rejects(zoo.loadWeights(fresh, folder), /cannot load into model/);
+    tf.dispose(named.map((n) => n.tensor));
+    target.dispose();
+    fresh.dispose();
+  });
+
   it("clear errors: hash mismatch, missing files, malformed hash, wrong architecture", async () => {
     const source = smallModel();
     const folder = join(dir, "errors");
