@@ -59,3 +59,7 @@ export {
   type GemmKernel,
   type WasmSource,
 } from "./runtime.js";
+export { convertGraph, isSignQuantizer, type ConvertOptions } from "./convert.js";
+export { EngineModel, convert, load, type EngineModelOptions } from "./model.js";
+export { ENGINE_FORMAT_VERSION, ENGINE_MAGIC, crc32, decodeEngineFile, encodeEngineFile } from "./format.js";
+export type { EngineGraph, GraphNode, GraphWeight, OpKind, ValueDType } from "./graph.js";

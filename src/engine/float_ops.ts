@@ -1,0 +1,194 @@
+/**
+ * Float32 ops of the engine graph, evaluated in TS on views of the wasm memory. They follow the tfjs cpu kernels'
+ * arithmetic where it matters for exactness (BatchNormalization in double, rounded once).
+ *
+ * @packageDocumentation
+ */
+import { axisGeometry, type Padding } from "./ops.js";
+
+/** NHWC convolution geometry. */
+export interface ConvGeom {
+  b: number; h: number; w: number; cin: number; oh: number; ow: number; kh: number; kw: number;
+  sy: number; sx: number; dy: number; dx: number; padTop: number; padLeft: number;
+}
+
+/** Geometry of a windowed op on an NHWC input. */
+export function convGeom(inShape: readonly number[], k: readonly number[], s: readonly number[], d: readonly number[], padding: Padding): ConvGeom {
+  const [b, h, w, cin] = inShape;
+  const gy = axisGeometry(h, k[0], s[0], d[0], padding);
+  const gx = axisGeometry(w, k[1], s[1], d[1], padding);
+  return { b, h, w, cin, oh: gy.out, ow: gx.out, kh: k[0], kw: k[1], sy: s[0], sx: s[1], dy: d[0], dx: d[1], padTop: gy.padBefore, padLeft: gx.padBefore };
+}
+
+/**
+ * Float conv2d (HWIO kernel, `padValue` for padded taps) or depthwise conv (kernel `[kh, kw, cin, mult]`, output
+ * channel `c·mult + m`), plus bias.
+ */
+export function conv2d(x: Float32Array, g: ConvGeom, kernel: Float32Array, cout: number, bias: Float32Array | undefined, out: Float32Array, padValue: number, depthwise: boolean): void {
+  const { b, h, w, cin, oh, ow, kh, kw } = g;
+  const acc = new Float64Array(cout);
+  const mult = depthwise ? cout / cin : 0;
+  let o = 0;
+  for (let bi = 0; bi < b; bi++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        acc.fill(0);
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = oy * g.sy - g.padTop + ky * g.dy;
+          const yIn = iy >= 0 && iy < h;
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ox * g.sx - g.padLeft + kx * g.dx;
+            const inside = yIn && ix >= 0 && ix < w;
+            if (!inside && padValue === 0) continue;
+            const xb = ((bi * h + iy) * w + ix) * cin;
+            const kb = (ky * kw + kx) * cin * (depthwise ? mult : cout);
+            if (depthwise) {
+              for (let c = 0; c < cin; c++) {
+                const v = inside ? x[xb + c] : padValue;
+                for (let m = 0; m < mult; m++) acc[c * mult + m] += v * kernel[kb + c * mult + m];
+              }
+            } else {
+              for (let c = 0; c < cin; c++) {
+                const v = inside ? x[xb + c] : padValue;
+                if (v === 0) continue;
+                const kr = kb + c * cout;
+                for (let n = 0; n < cout; n++) acc[n] += v * kernel[kr + n];
+              }
+            }
+          }
+        }
+        for (let n = 0; n < cout; n++) out[o++] = bias ? Math.fround(acc[n]) + bias[n] : acc[n];
+      }
+    }
+  }
+}
+
+/** Dense: out[b, n] = Σ_c x[b, c]·k[c, n] (+ bias[n]). */
+export function dense(x: Float32Array, batch: number, cin: number, kernel: Float32Array, cout: number, bias: Float32Array | undefined, out: Float32Array): void {
+  const acc = new Float64Array(cout);
+  for (let bi = 0; bi < batch; bi++) {
+    acc.fill(0);
+    for (let c = 0; c < cin; c++) {
+      const v = x[bi * cin + c];
+      if (v === 0) continue;
+      for (let n = 0; n < cout; n++) acc[n] += v * kernel[c * cout + n];
+    }
+    for (let n = 0; n < cout; n++) out[bi * cout + n] = bias ? Math.fround(acc[n]) + bias[n] : acc[n];
+  }
+}
+
+/** BatchNormalization over the last axis, as tfjs cpu: β + (x − μ)·γ / √(σ² + ε) in double, rounded once. */
+export function batchNorm(x: Float32Array, channels: number, mean: Float32Array, variance: Float32Array, gamma: Float32Array | undefined, beta: Float32Array | undefined, eps: number, out: Float32Array): void {
+  const den = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) den[c] = Math.sqrt(variance[c] + eps);
+  for (let i = 0; i < x.length; i++) {
+    const c = i % channels;
+    out[i] = (beta ? beta[c] : 0) + ((x[i] - mean[c]) * (gamma ? gamma[c] : 1)) / den[c];
+  }
+}
+
+/** Max or average pooling (padded taps skipped, as tfjs). */
+export function pool(x: Float32Array, g: ConvGeom, out: Float32Array, max: boolean): void {
+  const { b, h, w, cin, oh, ow } = g;
+  let o = 0;
+  for (let bi = 0; bi < b; bi++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        for (let c = 0; c < cin; c++) {
+          let acc = max ? -Infinity : 0;
+          let count = 0;
+          for (let ky = 0; ky < g.kh; ky++) {
+            const iy = oy * g.sy - g.padTop + ky;
+            if (iy < 0 || iy >= h) continue;
+            for (let kx = 0; kx < g.kw; kx++) {
+              const ix = ox * g.sx - g.padLeft + kx;
+              if (ix < 0 || ix >= w) continue;
+              const v = x[((bi * h + iy) * w + ix) * cin + c];
+              if (max) acc = v > acc || Number.isNaN(v) ? v : acc;
+              else acc += v;
+              count++;
+            }
+          }
+          out[o++] = max ? acc : acc / count;
+        }
+      }
+    }
+  }
+}
+
+/** Global average or max pooling of NHWC to `[b, c]`. */
+export function globalPool(x: Float32Array, shape: readonly number[], out: Float32Array, max: boolean): void {
+  const [b, h, w, c] = shape;
+  const n = h * w;
+  for (let bi = 0; bi < b; bi++) {
+    for (let ci = 0; ci < c; ci++) {
+      let acc = max ? -Infinity : 0;
+      for (let p = 0; p < n; p++) {
+        const v = x[(bi * n + p) * c + ci];
+        acc = max ? Math.max(acc, v) : acc + v;
+      }
+      out[bi * c + ci] = max ? acc : Math.fround(acc) / n;
+    }
+  }
+}
+
+/** Element-wise activation (softmax over the last axis of size `channels`). */
+export function activation(x: Float32Array, out: Float32Array, name: string, channels: number, alpha = 0): void {
+  const n = x.length;
+  switch (name) {
+    case "relu": for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? 0 : x[i]; return;
+    case "relu6": for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], 0), 6); return;
+    case "hardtanh": for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], -1), 1); return;
+    case "leakyrelu": for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? alpha * x[i] : x[i]; return;
+    case "sigmoid": for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-x[i])); return;
+    case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
+    case "elu": { const a = alpha || 1; for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? a * (Math.exp(x[i]) - 1) : x[i]; return; }
+    case "selu": {
+      const a = 1.6732632423543772, s = 1.0507009873554805;
+      for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? s * a * (Math.exp(x[i]) - 1) : s * x[i];
+      return;
+    }
+    case "softplus": for (let i = 0; i < n; i++) out[i] = Math.log1p(Math.exp(-Math.abs(x[i]))) + Math.max(x[i], 0); return;
+    case "softsign": for (let i = 0; i < n; i++) out[i] = x[i] / (1 + Math.abs(x[i])); return;
+    case "hardsigmoid": for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(0.2 * x[i] + 0.5, 0), 1); return;
+    case "swish": for (let i = 0; i < n; i++) out[i] = x[i] / (1 + Math.exp(-x[i])); return;
+    case "mish": for (let i = 0; i < n; i++) out[i] = x[i] * Math.tanh(Math.log1p(Math.exp(x[i]))); return;
+    case "gelu": for (let i = 0; i < n; i++) out[i] = 0.5 * x[i] * (1 + erf(x[i] / Math.SQRT2)); return;
+    case "softmax": {
+      for (let r = 0; r < n; r += channels) {
+        let mx = -Infinity;
+        for (let c = 0; c < channels; c++) mx = Math.max(mx, x[r + c]);
+        let sum = 0;
+        for (let c = 0; c < channels; c++) sum += out[r + c] = Math.exp(x[r + c] - mx);
+        for (let c = 0; c < channels; c++) out[r + c] /= sum;
+      }
+      return;
+    }
+    default:
+      throw new Error(`lq.engine: unknown activation "${name}".`);
+  }
+}
+
+/** larq's sign: −1 for x < 0, +1 otherwise. */
+export function sign(x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) out[i] = x[i] < 0 ? -1 : 1;
+}
+
+function erf(x: number): number {
+  // Abramowitz–Stegun 7.1.26 is too coarse for float32; use a series / continued fraction split.
+  const ax = Math.abs(x);
+  let r: number;
+  if (ax < 2.5) {
+    let term = ax, sum = ax;
+    for (let k = 1; k < 60; k++) {
+      term *= (-ax * ax) / k;
+      sum += term / (2 * k + 1);
+    }
+    r = (2 / Math.sqrt(Math.PI)) * sum;
+  } else {
+    let f = 0;
+    for (let k = 60; k >= 1; k--) f = (k / 2) / (ax + f);
+    r = 1 - Math.exp(-ax * ax) / (Math.sqrt(Math.PI) * (ax + f));
+  }
+  return x < 0 ? -r : r;
+}

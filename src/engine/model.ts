@@ -1,0 +1,283 @@
+/**
+ * {@link EngineModel}: a converted graph prepared on the wasm engine, and `convert` / `load`.
+ *
+ * @packageDocumentation
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type * as tfl from "@tensorflow/tfjs-layers";
+
+import { invalidArgument } from "../utils/errors.js";
+import { convertGraph, type ConvertOptions } from "./convert.js";
+import * as F from "./float_ops.js";
+import { decodeEngineFile, encodeEngineFile } from "./format.js";
+import type { EngineGraph, GraphNode } from "./graph.js";
+import type { BMaxPoolParams, OutputTransform, Padding } from "./ops.js";
+import { loadEngine, type BConv2DOp, type BDenseOp, type Engine, type EngineOptions, type EngineTensor } from "./runtime.js";
+
+/** Per-batch-size buffers: one engine tensor per node. */
+interface Plan {
+  batch: number;
+  tensors: EngineTensor[];
+}
+
+/**
+ * A model converted for the bitpacked wasm engine. Create with {@link convert} or {@link load}.
+ *
+ * @remarks
+ * All weights and activations live in the engine's wasm memory; binary layers run the XNOR-popcount kernels,
+ * the other layers float32 code. Buffers are allocated per batch size on the first call and kept until the
+ * batch size changes or {@link EngineModel.dispose}.
+ *
+ * @example
+ * ```ts
+ * const em = await lq.engine.convert(model);
+ * const y = em.predict(x);            // tf.Tensor in → tf.Tensor out
+ * const bytes = em.save();            // Uint8Array (engine file format, see format.ts)
+ * const again = await lq.engine.load(bytes);
+ * em.dispose(); again.dispose();
+ * ```
+ */
+export class EngineModel {
+  private readonly ops = new Map<number, BConv2DOp | BDenseOp>();
+  private plan: Plan | undefined;
+  private disposed = false;
+
+  /** @internal Use {@link convert} or {@link load}. */
+  constructor(
+    /** The engine the model runs on. */
+    readonly engine: Engine,
+    /** The converted graph. */
+    readonly graph: EngineGraph,
+  ) {
+    try {
+      for (let i = 0; i < graph.nodes.length; i++) {
+        const node = graph.nodes[i];
+        if (node.op !== "bconv2d" && node.op !== "bdense") continue;
+        const a = node.attrs as Record<string, any>;
+        const transform: OutputTransform =
+          a.transform === "bits"
+            ? { kind: "bits", multiplier: this.w(node, "multiplier"), bias: this.w(node, "bias") }
+            : { kind: "float", multiplier: this.w(node, "multiplier"), bias: this.w(node, "bias"), clampMin: a.clampMin ?? -Infinity, clampMax: a.clampMax ?? Infinity };
+        if (node.op === "bconv2d") {
+          this.ops.set(i, engine.createBConv2D({ kernelSize: a.kernelSize, inChannels: a.inChannels, outChannels: a.outChannels, strides: a.strides, dilations: a.dilations, padding: a.padding, padValue: a.padValue, transform }, this.w(node, "filter")));
+        } else {
+          this.ops.set(i, engine.createBDense({ inChannels: a.inChannels, outChannels: a.outChannels, transform }, this.w(node, "kernel")));
+        }
+      }
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+  }
+
+  /** Input shape without the batch dimension. */
+  get inputShape(): number[] {
+    return [...this.graph.nodes[0].shape];
+  }
+
+  /** Output shape without the batch dimension. */
+  get outputShape(): number[] {
+    return [...this.graph.nodes[this.graph.output].shape];
+  }
+
+  private w(node: GraphNode, role: string): Float32Array {
+    const key = node.weights[role];
+    const w = key === undefined ? undefined : this.graph.weights.get(key);
+    if (!w) throw new Error(`lq.engine: node "${node.name}" (${node.op}) lacks its weight "${role}".`);
+    return w.data;
+  }
+
+  private wOpt(node: GraphNode, role: string): Float32Array | undefined {
+    return node.weights[role] === undefined ? undefined : this.w(node, role);
+  }
+
+  /**
+   * Runs the model on a batch.
+   *
+   * @param input - a `tf.Tensor` of shape `[batch, ...inputShape]` (returns a `tf.Tensor`), or a `Float32Array`
+   *   with `shape` `[batch, ...inputShape]` (returns a new `Float32Array`; `shape` defaults to batch 1).
+   * @returns the model output, `[batch, ...outputShape]`, in the same kind as the input.
+   */
+  predict(input: tf.Tensor, shape?: readonly number[]): tf.Tensor;
+  predict(input: Float32Array, shape?: readonly number[]): Float32Array;
+  predict(input: tf.Tensor | Float32Array, shape?: readonly number[]): tf.Tensor | Float32Array {
+    if (this.disposed) throw new Error("This EngineModel was disposed.");
+    const inShape = this.inputShape;
+    let data: Float32Array;
+    let fullShape: number[];
+    if (input instanceof tf.Tensor) {
+      fullShape = input.shape.slice();
+      if (shape !== undefined) invalidArgument("shape", shape, "undefined when the input is a tf.Tensor");
+      data = input.dtype === "float32" ? (input.dataSync() as Float32Array) : Float32Array.from(input.dataSync());
+    } else if (input instanceof Float32Array) {
+      fullShape = shape ? [...shape] : [1, ...inShape];
+      data = input;
+    } else {
+      return invalidArgument("input", input, "a tf.Tensor or a Float32Array");
+    }
+    if (fullShape.length !== inShape.length + 1 || !(fullShape[0] >= 1) || !Number.isInteger(fullShape[0]) || fullShape.slice(1).some((d, i) => d !== inShape[i])) {
+      invalidArgument("input shape", fullShape, `[batch, ${inShape.join(", ")}]`);
+    }
+    const n = fullShape.reduce((a, b) => a * b, 1);
+    if (data.length !== n) invalidArgument("input.length", data.length, `${n} for shape [${fullShape.join(", ")}]`);
+    const batch = fullShape[0];
+    const plan = this.planFor(batch);
+    this.engine.writeFloat(plan.tensors[0], data);
+    for (let i = 1; i < this.graph.nodes.length; i++) this.runNode(i, plan);
+    const outT = plan.tensors[this.graph.output];
+    const out = new Float32Array(outT.byteLength / 4);
+    this.engine.readFloat(outT, out);
+    if (input instanceof tf.Tensor) return tf.tensor(out, [batch, ...this.outputShape], "float32");
+    return out;
+  }
+
+  private planFor(batch: number): Plan {
+    if (this.plan?.batch === batch) return this.plan;
+    this.freePlan();
+    const tensors: EngineTensor[] = [];
+    try {
+      for (const node of this.graph.nodes) tensors.push(this.engine.tensor([batch, ...node.shape], node.dtype));
+    } catch (e) {
+      for (const t of tensors) t.dispose();
+      throw e;
+    }
+    this.plan = { batch, tensors };
+    return this.plan;
+  }
+
+  private freePlan(): void {
+    if (!this.plan) return;
+    for (const t of this.plan.tensors) t.dispose();
+    this.plan = undefined;
+  }
+
+  private fview(t: EngineTensor): Float32Array {
+    return new Float32Array(this.engine.buffer, t.ptr, t.byteLength / 4);
+  }
+
+  private runNode(i: number, plan: Plan): void {
+    const node = this.graph.nodes[i];
+    const out = plan.tensors[i];
+    const ins = node.inputs.map((j) => plan.tensors[j]);
+    const a = node.attrs as Record<string, any>;
+    const e = this.engine;
+    switch (node.op) {
+      case "bconv2d":
+      case "bdense": {
+        const op = this.ops.get(i)!;
+        op.run(ins[0], out);
+        return;
+      }
+      case "signpack":
+        return e.signPack(ins[0], out);
+      case "bmaxpool":
+        return e.bmaxpool(a as BMaxPoolParams, ins[0], out);
+      case "reshape":
+        new Uint8Array(e.buffer, out.ptr, out.byteLength).set(new Uint8Array(e.buffer, ins[0].ptr, out.byteLength));
+        return;
+    }
+    // Float ops: views are taken after every allocation of this run (binary ops may allocate scratch).
+    const x = this.fview(ins[0]);
+    const y = this.fview(out);
+    const s = ins[0].shape;
+    switch (node.op) {
+      case "sign":
+        return F.sign(x, y);
+      case "conv2d":
+      case "depthwise": {
+        const g = F.convGeom(s, a.kernelSize, a.strides, a.dilations, a.padding as Padding);
+        return F.conv2d(x, g, this.w(node, "kernel"), node.shape[2], this.wOpt(node, "bias"), y, a.padValue ?? 0, node.op === "depthwise");
+      }
+      case "dense":
+        return F.dense(x, s[0], s[1], this.w(node, "kernel"), node.shape[0], this.wOpt(node, "bias"), y);
+      case "batchnorm":
+        return F.batchNorm(x, s[s.length - 1], this.w(node, "mean"), this.w(node, "variance"), this.wOpt(node, "gamma"), this.wOpt(node, "beta"), a.epsilon, y);
+      case "maxpool":
+      case "avgpool":
+        return F.pool(x, F.convGeom(s, a.poolSize, a.strides, [1, 1], a.padding), y, node.op === "maxpool");
+      case "globalavg":
+      case "globalmax":
+        return F.globalPool(x, s, y, node.op === "globalmax");
+      case "activation":
+        return F.activation(x, y, a.activation, node.shape[node.shape.length - 1], a.alpha);
+      case "prelu": {
+        const alpha = this.w(node, "alpha");
+        for (let k = 0; k < x.length; k++) y[k] = x[k] < 0 ? alpha[k % alpha.length] * x[k] : x[k];
+        return;
+      }
+      case "add": {
+        y.set(x);
+        for (let j = 1; j < ins.length; j++) {
+          const z = this.fview(ins[j]);
+          for (let k = 0; k < y.length; k++) y[k] += z[k];
+        }
+        return;
+      }
+      case "concat": {
+        const axis = a.axis as number; // without batch
+        const outer = plan.batch * node.shape.slice(0, axis).reduce((p, q) => p * q, 1);
+        const innerOut = node.shape.slice(axis).reduce((p, q) => p * q, 1);
+        let offset = 0;
+        for (const t of ins) {
+          const z = this.fview(t);
+          const inner = t.shape.slice(axis + 1).reduce((p, q) => p * q, 1);
+          for (let o = 0; o < outer; o++) y.set(z.subarray(o * inner, (o + 1) * inner), o * innerOut + offset);
+          offset += inner;
+        }
+        return;
+      }
+      default:
+        throw new Error(`lq.engine: node "${node.name}" has an unknown op "${node.op}".`);
+    }
+  }
+
+  /** Serialises the model into the engine file format (see format.ts). */
+  save(): Uint8Array {
+    if (this.disposed) throw new Error("This EngineModel was disposed.");
+    return encodeEngineFile(this.graph);
+  }
+
+  /** Frees the model's weights and buffers in wasm memory. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.freePlan();
+    for (const op of this.ops.values()) op.dispose();
+    this.ops.clear();
+  }
+}
+
+/** Options of {@link convert} and {@link load}: the converter's and the engine's. */
+export interface EngineModelOptions extends ConvertOptions {
+  /** Engine to run on; default the shared `loadEngine()`. */
+  engine?: Engine;
+  /** Options for a new engine (ignored when `engine` is given). */
+  engineOptions?: EngineOptions;
+}
+
+/**
+ * Converts a trained tfjs LayersModel (larq-ts and tfjs layers) into an {@link EngineModel}.
+ *
+ * @remarks
+ * Binary QuantConv2D / QuantDense (1-bit sign input and kernel quantizers) become bitpacked ops with bias,
+ * BatchNormalization and clamp activations folded into the output transform, and packed-bit outputs with
+ * per-channel thresholds when all consumers binarize again (also through MaxPool2D, where exact). Other layers
+ * run in float; unsupported layers throw an error naming the layer and its class.
+ *
+ * @example
+ * ```ts
+ * const em = await lq.engine.convert(model);
+ * ```
+ */
+export async function convert(model: tfl.LayersModel, options: EngineModelOptions = {}): Promise<EngineModel> {
+  const graph = convertGraph(model, options);
+  const engine = options.engine ?? (options.engineOptions ? await loadEngine(options.engineOptions) : await loadEngine());
+  return new EngineModel(engine, graph);
+}
+
+/** Loads an {@link EngineModel} from bytes written by {@link EngineModel.save}; bad files throw. */
+export async function load(bytes: Uint8Array | ArrayBuffer, options: Omit<EngineModelOptions, "chainBits"> = {}): Promise<EngineModel> {
+  const graph = decodeEngineFile(bytes);
+  const engine = options.engine ?? (options.engineOptions ? await loadEngine(options.engineOptions) : await loadEngine());
+  return new EngineModel(engine, graph);
+}

@@ -1,0 +1,50 @@
+/**
+ * lq.engine.convert on the MNIST demo BNN: the engine equals tfjs (cpu backend) on real digits.
+ */
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+
+import * as tf from "@tensorflow/tfjs-core";
+
+import { buildTutorialBnn } from "../../examples/tutorial_bnn.js";
+import { loadMnist, toTensors } from "../../examples/data/mnist.js";
+import * as lq from "../../src/index.js";
+import { assertClose, useBackend } from "../helpers.js";
+import { argmaxRows, randomizeWeights } from "./model_fixtures.js";
+
+describe("lq.engine.convert: MNIST demo BNN", () => {
+  before(async () => {
+    await useBackend("cpu");
+  });
+
+  it("chains packed bits through max pooling and folds BN, and matches tfjs on 2,000 test digits", async () => {
+    const model = buildTutorialBnn();
+    // BN statistics on the scale of each layer's dot products (K = 9 for the first conv, 288/576 later).
+    randomizeWeights(model, 7, (layer) => {
+      const i = model.layers.indexOf(layer);
+      return i <= 2 ? 1.5 : 8;
+    });
+    const em = await lq.engine.convert(model);
+    const ops = em.graph.nodes.map((n) => `${n.op}:${n.dtype}`);
+    // first conv in float, then binary layers writing bits (through bmaxpool and flatten), the last one float.
+    assert.deepEqual(ops, [
+      "input:float32", "conv2d:float32", "maxpool:float32", "batchnorm:float32", "signpack:bits", "bconv2d:bits",
+      "bmaxpool:bits", "bconv2d:bits", "reshape:bits", "bdense:bits", "bdense:float32", "activation:float32",
+    ]);
+    const { test } = loadMnist(0, 2000);
+    const { x } = toTensors(test);
+    const expected = model.predict(x) as tf.Tensor;
+    const actual = em.predict(x);
+    assert.deepEqual(actual.shape, [2000, 10]);
+    const a = actual.dataSync();
+    const e = expected.dataSync();
+    assert.deepEqual(argmaxRows(a, 10), argmaxRows(e, 10));
+    assertClose(actual, expected, 1e-4);
+    // Float32Array in and out, batch 1.
+    const one = em.predict(Float32Array.from(x.dataSync().subarray(0, 784)), [1, 28, 28, 1]);
+    assertClose(one, e.subarray(0, 10), 1e-4);
+    tf.dispose([x, expected, actual]);
+    em.dispose();
+    model.dispose();
+  });
+});
