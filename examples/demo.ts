@@ -45,10 +45,11 @@ function parseArgs(argv: string[]): DemoOptions {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  // PROD silences tfjs's advice to install tfjs-node (which larq-ts does not need).
+  tf.env().set("PROD", true);
   if (options.backend === "wasm") await import("@tensorflow/tfjs-backend-wasm");
   await tf.setBackend(options.backend);
   await tf.ready();
-  tf.env().set("IS_NODE", true);
 
   const { train, test } = loadMnist(8000, 2000);
   const trainData = toTensors(train);

@@ -6,6 +6,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 
+// Silences tfjs's console advice (install tfjs-node, etc.) in test output.
+tf.env().set("IS_TEST", true);
+
 /** Selects a tfjs backend ("cpu" by default; "wasm" loads tfjs-backend-wasm first). */
 export async function useBackend(name: "cpu" | "wasm" = "cpu"): Promise<void> {
   if (name === "wasm") await import("@tensorflow/tfjs-backend-wasm");
