@@ -338,7 +338,11 @@ class Builder {
     const kq: QuantizerLike = (isDepthwise ? L.depthwiseQuantizer : L.kernelQuantizer) ?? null;
     let kernel = mustWeight(L, isDepthwise ? "depthwise_kernel" : "kernel");
     if (kq !== null && kq !== undefined) kernel = applyQuantizer(kq, kernel);
-    const weights: Record<string, GraphWeight> = { kernel: this.f32(kernel) };
+    // A plain sign quantizer leaves ±1 values: store them with 1 bit each.
+    const signKernel = kq !== null && kq !== undefined && isSignQuantizer(kq) && quantizerName(kq) !== "magnitudeawaresign";
+    const weights: Record<string, GraphWeight> = {
+      kernel: signKernel ? { kind: "bits", shape: kernel.shape.slice(), data: Float32Array.from(kernel.dataSync()) } : this.f32(kernel),
+    };
     if (cfg.useBias !== false) {
       const bias = readWeight(L, "bias");
       if (bias) weights.bias = this.f32(bias);
