@@ -46,7 +46,7 @@ const LINK = [
 /** Translation units grouped by the extra flags they get (one clang call per group: each call costs seconds). */
 const UNITS = [
   { srcs: ["gemm_scalar.c"], flags: [...NO_VECTORIZE, ...NO_LSR] },
-  { srcs: ["gemm_simd.c", "ops.c"], flags: NO_LSR },
+  { srcs: ["gemm_simd.c", "ops.c", "float.c"], flags: NO_LSR },
 ];
 
 /** The two module variants. */

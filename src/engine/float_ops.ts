@@ -1,5 +1,6 @@
 /**
- * Float32 ops of the engine graph, evaluated in TS on views of the wasm memory. They follow the tfjs cpu kernels'
+ * Float32 ops of the engine graph evaluated in TS on views of the wasm memory (convolutions and dense layers run
+ * in C: kernels/float.c). They follow the tfjs cpu kernels'
  * arithmetic where it matters for exactness (BatchNormalization in double, rounded once).
  *
  * @packageDocumentation
@@ -18,63 +19,6 @@ export function convGeom(inShape: readonly number[], k: readonly number[], s: re
   const gy = axisGeometry(h, k[0], s[0], d[0], padding);
   const gx = axisGeometry(w, k[1], s[1], d[1], padding);
   return { b, h, w, cin, oh: gy.out, ow: gx.out, kh: k[0], kw: k[1], sy: s[0], sx: s[1], dy: d[0], dx: d[1], padTop: gy.padBefore, padLeft: gx.padBefore };
-}
-
-/**
- * Float conv2d (HWIO kernel, `padValue` for padded taps) or depthwise conv (kernel `[kh, kw, cin, mult]`, output
- * channel `c·mult + m`), plus bias.
- */
-export function conv2d(x: Float32Array, g: ConvGeom, kernel: Float32Array, cout: number, bias: Float32Array | undefined, out: Float32Array, padValue: number, depthwise: boolean): void {
-  const { b, h, w, cin, oh, ow, kh, kw } = g;
-  const acc = new Float64Array(cout);
-  const mult = depthwise ? cout / cin : 0;
-  let o = 0;
-  for (let bi = 0; bi < b; bi++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        acc.fill(0);
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = oy * g.sy - g.padTop + ky * g.dy;
-          const yIn = iy >= 0 && iy < h;
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ox * g.sx - g.padLeft + kx * g.dx;
-            const inside = yIn && ix >= 0 && ix < w;
-            if (!inside && padValue === 0) continue;
-            const xb = ((bi * h + iy) * w + ix) * cin;
-            const kb = (ky * kw + kx) * cin * (depthwise ? mult : cout);
-            if (depthwise) {
-              for (let c = 0; c < cin; c++) {
-                const v = inside ? x[xb + c] : padValue;
-                for (let m = 0; m < mult; m++) acc[c * mult + m] += v * kernel[kb + c * mult + m];
-              }
-            } else {
-              for (let c = 0; c < cin; c++) {
-                const v = inside ? x[xb + c] : padValue;
-                if (v === 0) continue;
-                const kr = kb + c * cout;
-                for (let n = 0; n < cout; n++) acc[n] += v * kernel[kr + n];
-              }
-            }
-          }
-        }
-        for (let n = 0; n < cout; n++) out[o++] = bias ? Math.fround(acc[n]) + bias[n] : acc[n];
-      }
-    }
-  }
-}
-
-/** Dense: out[b, n] = Σ_c x[b, c]·k[c, n] (+ bias[n]). */
-export function dense(x: Float32Array, batch: number, cin: number, kernel: Float32Array, cout: number, bias: Float32Array | undefined, out: Float32Array): void {
-  const acc = new Float64Array(cout);
-  for (let bi = 0; bi < batch; bi++) {
-    acc.fill(0);
-    for (let c = 0; c < cin; c++) {
-      const v = x[bi * cin + c];
-      if (v === 0) continue;
-      for (let n = 0; n < cout; n++) acc[n] += v * kernel[c * cout + n];
-    }
-    for (let n = 0; n < cout; n++) out[bi * cout + n] = bias ? Math.fround(acc[n]) + bias[n] : acc[n];
-  }
 }
 
 /** BatchNormalization over the last axis, as tfjs cpu: β + (x − μ)·γ / √(σ² + ε) in double, rounded once. */

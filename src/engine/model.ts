@@ -39,6 +39,8 @@ interface Plan {
  */
 export class EngineModel {
   private readonly ops = new Map<number, BConv2DOp | BDenseOp>();
+  /** Float kernels and biases copied into wasm memory, by node: byte addresses (0 = none). */
+  private readonly floatWeights = new Map<number, { kernel: number; bias: number }>();
   private plan: Plan | undefined;
   private disposed = false;
 
@@ -52,6 +54,18 @@ export class EngineModel {
     try {
       for (let i = 0; i < graph.nodes.length; i++) {
         const node = graph.nodes[i];
+        if (node.op === "conv2d" || node.op === "depthwise" || node.op === "dense") {
+          const copy = (data: Float32Array | undefined): number => {
+            if (!data) return 0;
+            const ptr = engine.alloc(data.length * 4);
+            new Float32Array(engine.buffer, ptr, data.length).set(data);
+            return ptr;
+          };
+          const kernel = copy(this.w(node, "kernel"));
+          this.floatWeights.set(i, { kernel, bias: 0 }); // freed by dispose() even if the bias copy fails
+          this.floatWeights.set(i, { kernel, bias: copy(this.wOpt(node, "bias")) });
+          continue;
+        }
         if (node.op !== "bconv2d" && node.op !== "bdense") continue;
         const a = node.attrs as Record<string, any>;
         const transform: OutputTransform =
@@ -186,10 +200,17 @@ export class EngineModel {
       case "conv2d":
       case "depthwise": {
         const g = F.convGeom(s, a.kernelSize, a.strides, a.dilations, a.padding as Padding);
-        return F.conv2d(x, g, this.w(node, "kernel"), node.shape[2], this.wOpt(node, "bias"), y, a.padValue ?? 0, node.op === "depthwise");
+        const fw = this.floatWeights.get(i)!;
+        const cout = node.shape[2];
+        const fn = node.op === "conv2d" ? e.exports.lce_fconv2d : e.exports.lce_fdepthwise;
+        fn(ins[0].ptr, fw.kernel, fw.bias, out.ptr, g.b, g.h, g.w, g.cin, node.op === "conv2d" ? cout : cout / g.cin, g.kh, g.kw, g.sy, g.sx, g.dy, g.dx, g.padTop, g.padLeft, g.oh, g.ow, a.padValue ?? 0);
+        return;
       }
-      case "dense":
-        return F.dense(x, s[0], s[1], this.w(node, "kernel"), node.shape[0], this.wOpt(node, "bias"), y);
+      case "dense": {
+        const fw = this.floatWeights.get(i)!;
+        e.exports.lce_fconv2d(ins[0].ptr, fw.kernel, fw.bias, out.ptr, s[0], 1, 1, s[1], node.shape[0], 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0);
+        return;
+      }
       case "batchnorm":
         return F.batchNorm(x, s[s.length - 1], this.w(node, "mean"), this.w(node, "variance"), this.wOpt(node, "gamma"), this.wOpt(node, "beta"), a.epsilon, y);
       case "maxpool":
@@ -244,6 +265,11 @@ export class EngineModel {
     this.freePlan();
     for (const op of this.ops.values()) op.dispose();
     this.ops.clear();
+    for (const { kernel, bias } of this.floatWeights.values()) {
+      if (kernel) this.engine.free(kernel);
+      if (bias) this.engine.free(bias);
+    }
+    this.floatWeights.clear();
   }
 }
 

@@ -57,6 +57,8 @@ interface Exports {
   lce_im2col(...args: number[]): void;
   lce_bgemm(...args: number[]): void;
   lce_bmaxpool(...args: number[]): void;
+  lce_fconv2d(...args: number[]): void;
+  lce_fdepthwise(...args: number[]): void;
 }
 
 // A minimal module using v128 and i8x16.popcnt: validates only where SIMD128 is supported.

@@ -1,0 +1,114 @@
+/*
+ * Float32 kernels of the engine: NHWC convolution (also used for dense layers as a 1x1 convolution of a 1x1
+ * image). Each output pixel accumulates blocks of 16 output channels in four f32x4 registers over the taps and
+ * input channels; the weights (HWIO) are read contiguously along the output channels.
+ */
+#include "lce.h"
+
+static inline void fconv_pixel(const float *x, const float *wt, const float *bias, float *o, i32 b, i32 h, i32 w,
+                               i32 cin, i32 cout, i32 kh, i32 kw, i32 iy0, i32 ix0, i32 dh, i32 dw, float padValue,
+                               i32 n0, i32 n1) {
+  for (i32 n = n0; n < n1; ++n) o[n] = 0;
+  for (i32 ky = 0; ky < kh; ++ky) {
+    i32 iy = iy0 + ky * dh;
+    for (i32 kx = 0; kx < kw; ++kx) {
+      i32 ix = ix0 + kx * dw;
+      i32 inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+      if (!inside && padValue == 0.0f) continue;
+      const float *xp = x + (((long)b * h + iy) * w + ix) * cin;
+      const float *wp = wt + (long)(ky * kw + kx) * cin * cout;
+      i32 n = n0;
+#ifdef __wasm_simd128__
+      for (; n + 16 <= n1; n += 16) {
+        v128_t a0 = wasm_v128_load(o + n), a1 = wasm_v128_load(o + n + 4);
+        v128_t a2 = wasm_v128_load(o + n + 8), a3 = wasm_v128_load(o + n + 12);
+        const float *wc = wp + n;
+        for (i32 c = 0; c < cin; ++c, wc += cout) {
+          v128_t v = wasm_f32x4_splat(inside ? xp[c] : padValue);
+          a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(v, wasm_v128_load(wc)));
+          a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(v, wasm_v128_load(wc + 4)));
+          a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(v, wasm_v128_load(wc + 8)));
+          a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(v, wasm_v128_load(wc + 12)));
+        }
+        wasm_v128_store(o + n, a0);
+        wasm_v128_store(o + n + 4, a1);
+        wasm_v128_store(o + n + 8, a2);
+        wasm_v128_store(o + n + 12, a3);
+      }
+      for (; n + 4 <= n1; n += 4) {
+        v128_t a0 = wasm_v128_load(o + n);
+        const float *wc = wp + n;
+        for (i32 c = 0; c < cin; ++c, wc += cout) {
+          a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_splat(inside ? xp[c] : padValue), wasm_v128_load(wc)));
+        }
+        wasm_v128_store(o + n, a0);
+      }
+#endif
+      for (; n < n1; ++n) {
+        float acc = o[n];
+        const float *wc = wp + n;
+        for (i32 c = 0; c < cin; ++c, wc += cout) acc += (inside ? xp[c] : padValue) * *wc;
+        o[n] = acc;
+      }
+    }
+  }
+  if (bias) {
+    for (i32 n = n0; n < n1; ++n) o[n] += bias[n];
+  }
+}
+
+/*
+ * out[b, oy, ox, n] = bias[n] + sum over (ky, kx, c) of x[b, oy*sh - padTop + ky*dh, ox*sw - padLeft + kx*dw, c]
+ * * wt[ky, kx, c, n]; taps outside the image take padValue (skipped when 0). bias may be NULL.
+ */
+LCE_EXPORT("lce_fconv2d")
+void lce_fconv2d(const float *x, const float *wt, const float *bias, float *out, i32 batch, i32 h, i32 w, i32 cin,
+                 i32 cout, i32 kh, i32 kw, i32 sh, i32 sw, i32 dh, i32 dw, i32 padTop, i32 padLeft, i32 oh, i32 ow,
+                 float padValue) {
+  for (i32 b = 0; b < batch; ++b) {
+    for (i32 oy = 0; oy < oh; ++oy) {
+      for (i32 ox = 0; ox < ow; ++ox) {
+        float *o = out + (((long)b * oh + oy) * ow + ox) * cout;
+        fconv_pixel(x, wt, bias, o, b, h, w, cin, cout, kh, kw, oy * sh - padTop, ox * sw - padLeft, dh, dw, padValue,
+                    0, cout);
+      }
+    }
+  }
+}
+
+/*
+ * Depthwise convolution, NHWC, kernel [kh, kw, cin, mult]: out[..., c*mult + m] = bias + sum over taps of
+ * x[..., c] * wt[ky, kx, c, m]; taps outside take padValue (skipped when 0).
+ */
+LCE_EXPORT("lce_fdepthwise")
+void lce_fdepthwise(const float *x, const float *wt, const float *bias, float *out, i32 batch, i32 h, i32 w, i32 cin,
+                    i32 mult, i32 kh, i32 kw, i32 sh, i32 sw, i32 dh, i32 dw, i32 padTop, i32 padLeft, i32 oh, i32 ow,
+                    float padValue) {
+  i32 cout = cin * mult;
+  for (i32 b = 0; b < batch; ++b) {
+    for (i32 oy = 0; oy < oh; ++oy) {
+      for (i32 ox = 0; ox < ow; ++ox) {
+        float *o = out + (((long)b * oh + oy) * ow + ox) * cout;
+        for (i32 n = 0; n < cout; ++n) o[n] = 0;
+        for (i32 ky = 0; ky < kh; ++ky) {
+          i32 iy = oy * sh - padTop + ky * dh;
+          for (i32 kx = 0; kx < kw; ++kx) {
+            i32 ix = ox * sw - padLeft + kx * dw;
+            i32 inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+            if (!inside && padValue == 0.0f) continue;
+            const float *xp = x + (((long)b * h + iy) * w + ix) * cin;
+            const float *wp = wt + (long)(ky * kw + kx) * cout;
+            if (inside) {
+              for (i32 n = 0; n < cout; ++n) o[n] += xp[n / mult] * wp[n];
+            } else {
+              for (i32 n = 0; n < cout; ++n) o[n] += padValue * wp[n];
+            }
+          }
+        }
+        if (bias) {
+          for (i32 n = 0; n < cout; ++n) o[n] += bias[n];
+        }
+      }
+    }
+  }
+}
