@@ -1,12 +1,14 @@
 /**
- * `Conv2DBackpropFilter` for the wasm backend (tfjs-backend-wasm 4.22 has none).
+ * `Conv2DBackpropFilter` for the wasm backend (tfjs-backend-wasm 4.22 has none) and the cpu backend (whose own
+ * kernel is ~50x slower than this composition on the MNIST tutorial BNN's layers).
  */
 import * as tf from "@tensorflow/tfjs-core";
 
 import { channelsLastShape, composeKernel, padOrCrop, toChannelsLast, type KernelArgs } from "./kernel_utils.js";
 
 /**
- * Gradient of a 2-D convolution with respect to its filter, composed from ops the wasm backend runs natively.
+ * Gradient of a 2-D convolution with respect to its filter, composed from ops the wasm backend runs natively
+ * (registered for the cpu backend too, where `tf.conv2d` is also far faster than the stock backprop loop).
  *
  * @remarks
  * For input `x` `[B, H, W, Ci]`, output gradient `dy` `[B, OH, OW, Co]`, stride `s` and top/left padding

@@ -1,10 +1,10 @@
 /**
  * `DepthwiseConv2dNativeBackpropInput` and `DepthwiseConv2dNativeBackpropFilter` for the wasm backend
- * (tfjs-backend-wasm 4.22 has neither).
+ * (tfjs-backend-wasm 4.22 has neither), and a fast `DepthwiseConv2dNativeBackpropFilter` for the cpu backend.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-import { composeKernel, cropForConv, insertZeros, padOrCrop, type KernelArgs } from "./kernel_utils.js";
+import { composeKernel, cropForConv, insertZeros, padOrCrop, readFloat32, writeFloat32, type KernelArgs } from "./kernel_utils.js";
 
 function depthwiseInfo(
   inShape: readonly number[],
@@ -100,4 +100,53 @@ export function depthwiseConv2dBackpropFilterWasm(args: KernelArgs): tf.TensorIn
     }
     return tf.reshape(tf.stack(taps), [kh, kw, channels, multiplier]);
   });
+}
+
+/**
+ * Gradient of a depthwise convolution with respect to its filter (NHWC) for the cpu backend: one pass over the
+ * output positions on the backend's arrays.
+ *
+ * @remarks
+ * Same formula as {@link depthwiseConv2dBackpropFilterWasm}. Accumulating per output position `(b, p, q)` makes
+ * the innermost loop run over contiguous channels of `x`, `dy` and `dW`; tfjs-backend-cpu's kernel instead sums
+ * each filter entry separately with `TensorBuffer` index arithmetic (~3.4 s for a batch-64 28x28x32 3x3 layer,
+ * versus tens of milliseconds here). Unlike that kernel, dilations are honoured.
+ */
+export function depthwiseConv2dBackpropFilterCpu(args: KernelArgs): tf.TensorInfo {
+  const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+  const backend = args.backend as tf.KernelBackend;
+  const xInfo = args.inputs.x!;
+  const info = depthwiseInfo(xInfo.shape, attrs.filterShape, attrs);
+  const x = readFloat32(backend, xInfo, "x");
+  const dy = readFloat32(backend, args.inputs.dy!, "dy");
+  const { batchSize, inHeight: h, inWidth: w, inChannels: channels, outHeight: oh, outWidth: ow } = info;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, filterHeight: kh, filterWidth: kw } = info;
+  const multiplier = attrs.filterShape[3];
+  const outChannels = channels * multiplier;
+  const pt = info.padInfo.top;
+  const pl = info.padInfo.left;
+  const dW = new Float32Array(kh * kw * outChannels);
+  let gi = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let p = 0; p < oh; p++) {
+      for (let q = 0; q < ow; q++, gi += outChannels) {
+        for (let u = 0; u < kh; u++) {
+          const r = p * sh + u * dh - pt;
+          if (r < 0 || r >= h) continue;
+          for (let v = 0; v < kw; v++) {
+            const col = q * sw + v * dw - pl;
+            if (col < 0 || col >= w) continue;
+            const xi = ((b * h + r) * w + col) * channels;
+            const wi = (u * kw + v) * outChannels;
+            // dW[u, v, c, m] and dy[b, p, q, c·M + m] share the flat channel index c·M + m.
+            for (let c = 0, k = 0; c < channels; c++) {
+              const xv = x[xi + c];
+              for (let m = 0; m < multiplier; m++, k++) dW[wi + k] += xv * dy[gi + k];
+            }
+          }
+        }
+      }
+    }
+  }
+  return writeFloat32(backend, attrs.filterShape.slice(), dW);
 }

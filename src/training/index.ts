@@ -1,7 +1,8 @@
 /**
  * lq.training — training support that larq-ts installs on import: gradient kernels for tfjs-backend-wasm
  * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`, which it
- * lacks, and fast `Conv2DBackpropInput` and `MaxPoolGrad`) and the fix that lets tfjs's
+ * lacks, and fast `Conv2DBackpropInput` and `MaxPoolGrad`), fast replacements for tfjs-backend-cpu's slow
+ * `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` and `MaxPoolGrad`, and the fix that lets tfjs's
  * `BatchNormalization({scale: false})` train. Importing this module applies both; the functions exported here
  * switch or inspect them.
  *
@@ -13,6 +14,7 @@
  *
  * await tf.setBackend("wasm");
  * lq.training.trainingKernelStatus(); // { Conv2DBackpropFilter: "larq-ts", ..., MaxPoolGrad: "larq-ts" }
+ * lq.training.trainingKernelStatus("cpu"); // cpu kernels, "larq-ts" once tfjs-backend-cpu is loaded
  * ```
  *
  * @packageDocumentation
@@ -24,15 +26,25 @@ export {
   registerTrainingKernels,
   unregisterTrainingKernels,
   trainingKernelStatus,
+  displacedKernel,
   MISSING_WASM_KERNELS,
   REPLACED_WASM_KERNELS,
+  REPLACED_CPU_KERNELS,
+  TRAINING_BACKENDS,
+  TRAINING_KERNEL_HOOK,
+  type TrainingBackend,
   type TrainingKernelOptions,
   type TrainingKernelSource,
+  type UnregisterTrainingKernelOptions,
 } from "./register.js";
 export { conv2dBackpropFilterWasm } from "./conv2d_backprop_filter.js";
 export { conv2dBackpropInputWasm } from "./conv2d_backprop_input.js";
-export { depthwiseConv2dBackpropFilterWasm, depthwiseConv2dBackpropInputWasm } from "./depthwise_conv2d_backprop.js";
-export { maxPoolGradWasm } from "./max_pool_grad.js";
+export {
+  depthwiseConv2dBackpropFilterCpu,
+  depthwiseConv2dBackpropFilterWasm,
+  depthwiseConv2dBackpropInputWasm,
+} from "./depthwise_conv2d_backprop.js";
+export { maxPoolGradCpu, maxPoolGradWasm } from "./max_pool_grad.js";
 export { patchBatchNormalization } from "./batch_normalization.js";
 
 registerTrainingKernels();

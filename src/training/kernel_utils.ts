@@ -145,3 +145,20 @@ export function isHeapBackend(backend: unknown): backend is HeapBackend {
   const b = backend as Partial<HeapBackend> | null;
   return b != null && typeof b.makeOutput === "function" && typeof b.typedArrayFromHeap === "function";
 }
+
+/**
+ * The float32 values of a kernel input on a backend that keeps them in JavaScript memory (the cpu backend's
+ * `readSync` returns its own array, no copy). `name` labels the input in the error for other dtypes.
+ */
+export function readFloat32(backend: tf.KernelBackend, info: tf.TensorInfo, name: string): Float32Array {
+  const values = backend.readSync(info.dataId);
+  if (!(values instanceof Float32Array)) {
+    throw new Error(`Invalid kernel input ${name}: expected float32 values, received ${info.dtype}.`);
+  }
+  return values;
+}
+
+/** Hands `values` to the backend as a new float32 tensor of `shape` and returns its record (the kernel output). */
+export function writeFloat32(backend: tf.KernelBackend, shape: number[], values: Float32Array): tf.TensorInfo {
+  return { dataId: backend.write(values, shape, "float32"), shape, dtype: "float32" };
+}
