@@ -3,7 +3,9 @@
  * {@link CliCommand} and add it to {@link COMMANDS}.
  */
 import type { CliCommand } from "../command.js";
+import { benchCommand } from "./bench.js";
+import { convertCommand } from "./convert.js";
 import { summaryCommand } from "./summary.js";
 
 /** All subcommands, in the order `larq-ts --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [summaryCommand];
+export const COMMANDS: readonly CliCommand[] = [summaryCommand, convertCommand, benchCommand];

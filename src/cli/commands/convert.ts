@@ -1,0 +1,54 @@
+/**
+ * `larq-ts convert <model.json> <out.lce>`: converts a saved model into an engine file (see src/engine/format.ts).
+ */
+import { UsageError, parseFlags, type CliCommand, type CliIO } from "../command.js";
+
+/** Loads a saved tfjs Layers model (path, directory or `file://` URL) on the cpu backend, larq-ts classes registered. */
+export async function loadLayersModelFrom(location: string): Promise<import("@tensorflow/tfjs-layers").LayersModel> {
+  const tf = await import("@tensorflow/tfjs-core");
+  await import("@tensorflow/tfjs-backend-cpu");
+  const tfl = await import("@tensorflow/tfjs-layers");
+  await import("../../index.js");
+  const { fileSystem } = await import("../../io/index.js");
+  const { resolve } = await import("node:path");
+  if (tf.getBackend() !== "cpu") await tf.setBackend("cpu");
+  await tf.ready();
+  const path = location.startsWith("file://") ? location.slice("file://".length) : resolve(location);
+  return tfl.loadLayersModel(fileSystem(path));
+}
+
+/** The `convert` subcommand. */
+export const convertCommand: CliCommand = {
+  name: "convert",
+  description: "convert a saved model (model.json) into a bitpacked engine file for lq.engine.load",
+  help: [
+    "Usage: larq-ts convert <model.json | model directory | file://…> <out.lce> [options]",
+    "",
+    "Converts a tfjs Layers model of larq-ts layers with lq.engine.convert (binary layers bitpacked, bias and",
+    "BatchNormalization folded, packed bits between binary layers) and writes the engine file format.",
+    "",
+    "Options:",
+    "  --no-chain   keep float outputs between binary layers (no packed-bit thresholds)",
+    "  --help       show this help",
+  ].join("\n"),
+  async run(args: string[], io: CliIO): Promise<number> {
+    const { positional, flags } = parseFlags(args, ["--no-chain"]);
+    if (positional.length !== 2) {
+      throw new UsageError(`expected a model path and an output path, received ${positional.length} (${JSON.stringify(positional)})`);
+    }
+    const model = await loadLayersModelFrom(positional[0]);
+    const engine = await import("../../engine/index.js");
+    const em = await engine.convert(model, { chainBits: !flags.has("--no-chain") });
+    try {
+      const bytes = em.save();
+      const { writeFile } = await import("node:fs/promises");
+      await writeFile(positional[1], bytes);
+      const counts = new Map<string, number>();
+      for (const n of em.graph.nodes) counts.set(n.op, (counts.get(n.op) ?? 0) + 1);
+      io.stdout(`wrote ${positional[1]}: ${bytes.length} bytes, ${em.graph.nodes.length} nodes (${[...counts].map(([op, c]) => `${op} ${c}`).join(", ")})\n`);
+    } finally {
+      em.dispose();
+    }
+    return 0;
+  },
+};

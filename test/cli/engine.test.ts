@@ -1,0 +1,79 @@
+/**
+ * `larq-ts convert` and `larq-ts bench`, spawned as the package `bin` runs them, on a small saved BNN.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+
+import * as lq from "../../src/index.js";
+import { assertClose, useBackend } from "../helpers.js";
+
+const run = promisify(execFile);
+const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+
+let dir = "";
+let model: tfl.Sequential;
+
+before(async () => {
+  await useBackend("cpu");
+  dir = await mkdtemp(join(tmpdir(), "larq-ts-engine-cli-"));
+  const bin = { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", useBias: false } as const;
+  model = tfl.sequential({
+    layers: [
+      lq.layers.quantConv2d({ filters: 8, kernelSize: 3, inputShape: [8, 8, 2], kernelQuantizer: "ste_sign", padding: "same" }),
+      tfl.layers.batchNormalization({}),
+      lq.layers.quantConv2d({ filters: 64, kernelSize: 3, padValues: 1, padding: "same", ...bin }),
+      tfl.layers.batchNormalization({}),
+      tfl.layers.flatten({}),
+      lq.layers.quantDense({ units: 3, ...bin }),
+      tfl.layers.activation({ activation: "softmax" }),
+    ],
+  });
+  const bn = model.layers[3];
+  bn.setWeights(bn.getWeights().map((w, i) => tf.fill(w.shape, [1.5, 0.25, 2, 9][i])));
+  await model.save(`file://${dir}`);
+});
+
+after(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe("larq-ts convert / bench (spawned)", () => {
+  it("convert writes an engine file that lq.engine.load runs like the model", async () => {
+    const out = join(dir, "model.lce");
+    const { stdout } = await run(process.execPath, [MAIN, "convert", join(dir, "model.json"), out]);
+    assert.match(stdout, /^wrote .*model\.lce: \d+ bytes, \d+ nodes \(.*bconv2d 1.*bdense 1/);
+    const bytes = new Uint8Array(await readFile(out));
+    const em = await lq.engine.load(bytes);
+    const x = tf.randomNormal([2, 8, 8, 2], 0, 1, "float32", 1);
+    assertClose(em.predict(x), model.predict(x) as tf.Tensor, 1e-4);
+    em.dispose();
+    x.dispose();
+  });
+
+  it("bench times an engine file and a model.json", async () => {
+    const out = join(dir, "bench.lce");
+    await run(process.execPath, [MAIN, "convert", join(dir, "model.json"), out]);
+    const a = await run(process.execPath, [MAIN, "bench", out, "--runs=2"]);
+    assert.match(a.stdout, /engine file .*bench\.lce \(\d+ bytes\), input \[1, 8, 8, 2\]\nengine predict: \d+\.\d+ ms \(median of 2\)/);
+    const b = await run(process.execPath, [MAIN, "bench", join(dir, "model.json"), "--runs=2", "--cpu"]);
+    assert.match(b.stdout, /tfjs predict \(cpu\): [\d.]+ ms\nengine predict: [\d.]+ ms\nspeed-up: [\d.]+x/);
+  });
+
+  it("reports usage errors (exit 2) and bad engine files (exit 1)", async () => {
+    await assert.rejects(run(process.execPath, [MAIN, "convert", join(dir, "model.json")]), (e: { code: number; stderr: string }) => e.code === 2 && /expected a model path and an output path/.test(e.stderr));
+    await assert.rejects(run(process.execPath, [MAIN, "bench", "x", "--runs=0"]), (e: { code: number; stderr: string }) => e.code === 2 && /--runs must be a positive integer/.test(e.stderr));
+    const bad = join(dir, "bad.lce");
+    const good = new Uint8Array(await readFile(join(dir, "bench.lce")));
+    await writeFile(bad, good.subarray(0, good.length - 7));
+    await assert.rejects(run(process.execPath, [MAIN, "bench", bad]), (e: { code: number; stderr: string }) => e.code === 1 && /invalid engine file: .*truncated/.test(e.stderr));
+  });
+});
