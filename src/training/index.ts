@@ -37,7 +37,7 @@ export {
   type TrainingKernelSource,
   type UnregisterTrainingKernelOptions,
 } from "./register.js";
-export { conv2dBackpropFilterWasm } from "./conv2d_backprop_filter.js";
+export { conv2dBackpropFilterCpu, conv2dBackpropFilterWasm } from "./conv2d_backprop_filter.js";
 export { conv2dBackpropInputWasm } from "./conv2d_backprop_input.js";
 export {
   depthwiseConv2dBackpropFilterCpu,

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-import { conv2dBackpropFilterWasm } from "./conv2d_backprop_filter.js";
+import { conv2dBackpropFilterCpu, conv2dBackpropFilterWasm } from "./conv2d_backprop_filter.js";
 import { conv2dBackpropInputWasm } from "./conv2d_backprop_input.js";
 import {
   depthwiseConv2dBackpropFilterCpu,
@@ -85,8 +85,7 @@ const PLANS: Record<TrainingBackend, BackendPlan> = {
     missing: [],
     replaced: REPLACED_CPU_KERNELS,
     implementations: {
-      // Composed from tf.conv2d, which the cpu backend runs with a contiguous inner loop: ~50x faster here.
-      [tf.Conv2DBackpropFilter]: conv2dBackpropFilterWasm as tf.KernelFunc,
+      [tf.Conv2DBackpropFilter]: conv2dBackpropFilterCpu as tf.KernelFunc,
       [tf.DepthwiseConv2dNativeBackpropFilter]: depthwiseConv2dBackpropFilterCpu as tf.KernelFunc,
       [tf.MaxPoolGrad]: maxPoolGradCpu as tf.KernelFunc,
     },
@@ -208,8 +207,8 @@ function checkOptions(options: unknown): Record<string, unknown> {
  *
  * cpu: tfjs-backend-cpu 4.22 has every kernel, but its `Conv2DBackpropFilter` makes a batch-64 step of the MNIST
  * tutorial BNN take ~50 s; with `replaceSlowKernels` the kernels in {@link REPLACED_CPU_KERNELS} are replaced
- * (filter gradient as a forward `tf.conv2d`, single-pass loops for the others); `bench/TRAINING_BENCHMARKS.md`
- * has the measured step times.
+ * by single-pass loops over the output positions whose innermost loop runs over contiguous channels (NCHW filter
+ * gradients as a forward `tf.conv2d`); `bench/TRAINING_BENCHMARKS.md` has the measured step times.
  *
  * Nothing here imports a backend package; registering kernels for a backend that is not installed is harmless.
  * The replacements go in as soon as the backend package's own kernels exist: immediately if it was imported
