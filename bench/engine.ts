@@ -4,6 +4,7 @@
  * Compares, in one process, the engine (float input copied in, sign-packed, im2col, binary GEMM with fused float
  * output, float output copied out into a preallocated array) with `tf.conv2d` on tfjs-backend-wasm (float32,
  * output read back), timed alternately in one loop, and reports the binary GEMM alone in G binary MAC/s for both GEMM kernels. Medians.
+ * Then whole models (see engine_models.ts): the MNIST demo BNN and QuickNet-small at 224x224, engine vs tfjs-wasm.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
@@ -11,6 +12,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { cpus, loadavg } from "node:os";
 
 import { loadEngine } from "../src/engine/runtime.js";
+import { benchWholeModels } from "./engine_models.js";
 
 function loadAverage(): string {
   return loadavg()[0].toFixed(1);
@@ -130,3 +132,4 @@ async function main(): Promise<void> {
 }
 
 await main();
+await benchWholeModels(RUNS);

@@ -10,7 +10,7 @@ import { buildTutorialBnn } from "../../examples/tutorial_bnn.js";
 import { loadMnist, toTensors } from "../../examples/data/mnist.js";
 import * as lq from "../../src/index.js";
 import { assertClose, useBackend } from "../helpers.js";
-import { argmaxRows, randomizeWeights } from "./model_fixtures.js";
+import { argmaxRows, calibrateBatchNorm } from "./model_fixtures.js";
 
 describe("lq.engine.convert: MNIST demo BNN", () => {
   before(async () => {
@@ -19,11 +19,11 @@ describe("lq.engine.convert: MNIST demo BNN", () => {
 
   it("chains packed bits through max pooling and folds BN, and matches tfjs on 2,000 test digits", async () => {
     const model = buildTutorialBnn();
-    // BN statistics on the scale of each layer's dot products (K = 9 for the first conv, 288/576 later).
-    randomizeWeights(model, 7, (layer) => {
-      const i = model.layers.indexOf(layer);
-      return i <= 2 ? 1.5 : 8;
-    });
+    // BN statistics measured on 256 training digits, layer by layer (as training would set them).
+    const { train, test } = loadMnist(256, 2000);
+    const calib = toTensors(train);
+    calibrateBatchNorm(model, calib.x, 7);
+    tf.dispose([calib.x, calib.y]);
     const em = await lq.engine.convert(model);
     const ops = em.graph.nodes.map((n) => `${n.op}:${n.dtype}`);
     // first conv in float, then binary layers writing bits (through bmaxpool and flatten), the last one float.
@@ -31,7 +31,6 @@ describe("lq.engine.convert: MNIST demo BNN", () => {
       "input:float32", "conv2d:float32", "maxpool:float32", "batchnorm:float32", "signpack:bits", "bconv2d:bits",
       "bmaxpool:bits", "bconv2d:bits", "reshape:bits", "bdense:bits", "bdense:float32", "activation:float32",
     ]);
-    const { test } = loadMnist(0, 2000);
     const { x } = toTensors(test);
     const expected = model.predict(x) as tf.Tensor;
     const actual = em.predict(x);

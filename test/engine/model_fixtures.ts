@@ -47,3 +47,31 @@ export function argmaxRows(data: ArrayLike<number>, cols: number): number[] {
   }
   return out;
 }
+
+/**
+ * Sets every BatchNormalization's moving mean and variance of a Sequential model to the statistics of its input on
+ * `x` (what training converges to), layer by layer; betas get seeded values in [−0.5, 0.5].
+ */
+export function calibrateBatchNorm(model: tfl.Sequential, x: tf.Tensor, seed: number): void {
+  const rnd = mulberry32(seed);
+  let h = x.clone();
+  for (const layer of model.layers) {
+    if (layer.getClassName() === "BatchNormalization") {
+      const axes = h.shape.slice(0, -1).map((_, i) => i);
+      const { mean, variance } = tf.moments(h, axes);
+      const values = layer.weights.map((w) => {
+        const name = w.name.split("/").pop()!.replace(/_\d+$/, "");
+        if (name === "moving_mean") return mean;
+        if (name === "moving_variance") return variance;
+        if (name === "beta") return tf.tensor(Float32Array.from({ length: w.shape[0] as number }, () => rnd() - 0.5));
+        return tf.ones(w.shape as number[]);
+      });
+      layer.setWeights(values);
+      tf.dispose(values);
+    }
+    const next = layer.apply(h) as tf.Tensor;
+    h.dispose();
+    h = next;
+  }
+  h.dispose();
+}
