@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { AVAILABLE_METRICS } from "../context/index.js";
 import { checkNumber, invalidArgument } from "../utils/errors.js";
+import { uniqueLayerName } from "../utils/naming.js";
 import { Layer, type Kwargs, type LayerArgs } from "../utils/tfjs.js";
 
 /**
@@ -82,7 +83,9 @@ export abstract class Quantizer extends Layer {
       invalidArgument("args", args, "an object of quantizer arguments");
     }
     const { metrics, ...layerArgs } = args;
-    super(layerArgs);
+    // Keras names an unnamed SteSign "ste_sign", "ste_sign_1", …; tfjs would say "ste_sign_SteSign1".
+    const className = (new.target as unknown as { className?: string }).className;
+    super(layerArgs.name === undefined && className ? { ...layerArgs, name: uniqueLayerName(className) } : layerArgs);
     this.metrics = checkMetrics(metrics);
     this.supportsMasking = true;
   }
