@@ -24,37 +24,47 @@ export function convGeom(inShape: readonly number[], k: readonly number[], s: re
 /** BatchNormalization over the last axis, as tfjs cpu: β + (x − μ)·γ / √(σ² + ε) in double, rounded once. */
 export function batchNorm(x: Float32Array, channels: number, mean: Float32Array, variance: Float32Array, gamma: Float32Array | undefined, beta: Float32Array | undefined, eps: number, out: Float32Array): void {
   const den = new Float64Array(channels);
-  for (let c = 0; c < channels; c++) den[c] = Math.sqrt(variance[c] + eps);
-  for (let i = 0; i < x.length; i++) {
-    const c = i % channels;
-    out[i] = (beta ? beta[c] : 0) + ((x[i] - mean[c]) * (gamma ? gamma[c] : 1)) / den[c];
+  const g = new Float64Array(channels).fill(1);
+  const b = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) {
+    den[c] = Math.sqrt(variance[c] + eps);
+    if (gamma) g[c] = gamma[c];
+    if (beta) b[c] = beta[c];
+  }
+  for (let p = 0; p < x.length; p += channels) {
+    for (let c = 0; c < channels; c++) out[p + c] = b[c] + ((x[p + c] - mean[c]) * g[c]) / den[c];
   }
 }
 
-/** Max or average pooling (padded taps skipped, as tfjs). */
+/** Max or average pooling (padded taps skipped, as tfjs); the channel loop is innermost (contiguous in NHWC). */
 export function pool(x: Float32Array, g: ConvGeom, out: Float32Array, max: boolean): void {
   const { b, h, w, cin, oh, ow } = g;
+  const acc = new Float64Array(cin);
   let o = 0;
   for (let bi = 0; bi < b; bi++) {
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++) {
-        for (let c = 0; c < cin; c++) {
-          let acc = max ? -Infinity : 0;
-          let count = 0;
-          for (let ky = 0; ky < g.kh; ky++) {
-            const iy = oy * g.sy - g.padTop + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < g.kw; kx++) {
-              const ix = ox * g.sx - g.padLeft + kx;
-              if (ix < 0 || ix >= w) continue;
-              const v = x[((bi * h + iy) * w + ix) * cin + c];
-              if (max) acc = v > acc || Number.isNaN(v) ? v : acc;
-              else acc += v;
-              count++;
+        acc.fill(max ? -Infinity : 0);
+        let count = 0;
+        for (let ky = 0; ky < g.kh; ky++) {
+          const iy = oy * g.sy - g.padTop + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < g.kw; kx++) {
+            const ix = ox * g.sx - g.padLeft + kx;
+            if (ix < 0 || ix >= w) continue;
+            const base = ((bi * h + iy) * w + ix) * cin;
+            if (max) {
+              for (let c = 0; c < cin; c++) {
+                const v = x[base + c];
+                if (v > acc[c] || v !== v) acc[c] = v;
+              }
+            } else {
+              for (let c = 0; c < cin; c++) acc[c] += x[base + c];
             }
+            count++;
           }
-          out[o++] = max ? acc : acc / count;
         }
+        for (let c = 0; c < cin; c++) out[o++] = max ? acc[c] : acc[c] / count;
       }
     }
   }
