@@ -90,7 +90,7 @@ export function maxPoolGradWasm(args: KernelArgs): tf.TensorInfo {
  * @remarks
  * Same formula and tie rule as tfjs-backend-cpu's `MaxPoolGrad`, which instead builds a position map with
  * `TensorBuffer` index arithmetic and then, per input pixel, searches every window covering it (about 0.6 s of
- * a batch-64 step of the MNIST tutorial BNN; this pass takes a few tens of milliseconds).
+ * a batch-64 step of the MNIST tutorial BNN; this pass takes ~50 ms for its larger pooling layer).
  */
 export function maxPoolGradCpu(args: KernelArgs): tf.TensorInfo {
   const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo };
