@@ -19,7 +19,9 @@
  *
  * @packageDocumentation
  */
+import { ENGINE_ACTIVATIONS } from "./convert.js";
 import type { EngineGraph, GraphNode, GraphWeight, OpKind, ValueDType } from "./graph.js";
+import { axisGeometry } from "./ops.js";
 
 /** The file magic, `"LQTE"`. */
 export const ENGINE_MAGIC = "LQTE";
@@ -170,6 +172,19 @@ function checkNodeAttrs(n: any, weights: Map<string, GraphWeight>, nodes: GraphN
   const need = (cond: boolean, what: string) => {
     if (!cond) bad(`${where} ("${n.name}", ${n.op}): ${what}`);
   };
+  const outKind = n.op === "signpack" || n.op === "bmaxpool" ? "bits" : n.op === "bconv2d" || n.op === "bdense" ? (a.transform === "bits" ? "bits" : "float32") : n.op === "reshape" ? nodes[n.inputs[0]].dtype : "float32";
+  need(n.dtype === outKind, `output dtype ${n.dtype}, expected ${outKind}`);
+  if (n.op === "bconv2d" || n.op === "bdense") need(a.transform === "bits" || a.transform === "float", "bad transform kind");
+  // Windowed ops: the output shape must be the one the geometry gives (kernels write exactly that many values).
+  const spatial = (k: number[], s: number[], d: number[]) => {
+    try {
+      const gy = axisGeometry(inShape[0], k[0], s[0], d[0], a.padding);
+      const gx = axisGeometry(inShape[1], k[1], s[1], d[1], a.padding);
+      need(n.shape[0] === gy.out && n.shape[1] === gx.out, `output shape [${n.shape}] does not follow from the input [${inShape}]`);
+    } catch (e) {
+      bad(`${where} ("${n.name}", ${n.op}): ${(e as Error).message}`);
+    }
+  };
   switch (n.op) {
     case "bconv2d":
     case "conv2d":
@@ -178,6 +193,8 @@ function checkNodeAttrs(n: any, weights: Map<string, GraphWeight>, nodes: GraphN
       need(inShape.length === 3 && n.shape.length === 3, "needs rank-3 input and output");
       const [kh, kw] = a.kernelSize;
       const cin = inShape[2];
+      spatial(a.kernelSize, a.strides, a.dilations);
+      if (n.op === "depthwise") need(c % cin === 0, "depthwise output channels must be a multiple of the input channels");
       const kernel = n.op === "bconv2d" ? len("filter") : len("kernel");
       need(kernel === kh * kw * cin * (n.op === "depthwise" ? c / cin : c), "kernel size does not match the shapes");
       if (n.op === "bconv2d") need(a.inChannels === cin && a.outChannels === c && len("multiplier") === c && len("bias") === c, "channel counts or transform sizes do not match");
@@ -199,10 +216,16 @@ function checkNodeAttrs(n: any, weights: Map<string, GraphWeight>, nodes: GraphN
       need(len("alpha") === outSize && size(inShape) === outSize, "alpha size");
       break;
     case "reshape":
+      need(size(inShape) === outSize, "element count changes");
+      if (n.dtype === "bits") need(inShape[inShape.length - 1] % 64 === 0 && c % 64 === 0, "packed bits can only be reshaped with whole 64-bit words per pixel");
+      break;
+    case "activation":
+      need(ENGINE_ACTIVATIONS.has(a.activation) || a.activation === "leakyrelu", `unknown activation ${JSON.stringify(a.activation)}`);
+      need(size(inShape) === outSize, "element count changes");
+      break;
     case "sign":
     case "signpack":
-    case "activation":
-      need(size(inShape) === outSize, "element count changes");
+      need(inShape.length === n.shape.length && inShape.every((d, k) => d === n.shape[k]), "shape changes");
       break;
     case "add":
       need(n.inputs.every((j: number) => size(nodes[j].shape) === outSize), "input sizes differ");
@@ -210,7 +233,8 @@ function checkNodeAttrs(n: any, weights: Map<string, GraphWeight>, nodes: GraphN
     case "maxpool":
     case "avgpool":
     case "bmaxpool":
-      need(isDims(a.poolSize) && isDims(a.strides) && (a.padding === "same" || a.padding === "valid") && inShape.length === 3 && n.shape.length === 3, "bad pooling geometry");
+      need(isDims(a.poolSize) && a.poolSize.length === 2 && isDims(a.strides) && a.strides.length === 2 && (a.padding === "same" || a.padding === "valid") && inShape.length === 3 && n.shape.length === 3 && c === inShape[2], "bad pooling geometry");
+      spatial(a.poolSize, a.strides, [1, 1]);
       break;
     case "globalavg":
     case "globalmax":
@@ -218,6 +242,7 @@ function checkNodeAttrs(n: any, weights: Map<string, GraphWeight>, nodes: GraphN
       break;
     case "concat":
       need(Number.isInteger(a.axis) && a.axis >= 0 && a.axis < n.shape.length && n.inputs.reduce((s: number, j: number) => s + size(nodes[j].shape), 0) === outSize, "bad axis or sizes");
+      need(n.inputs.every((j: number) => nodes[j].shape.length === n.shape.length && nodes[j].shape.every((d, k) => k === a.axis || d === n.shape[k])), "input shapes differ off the axis");
       break;
   }
 }
