@@ -139,6 +139,35 @@ describe("lq.engine.convert: layer mixes", () => {
     model.dispose();
   });
 
+  it("leaks no tensors and frees all wasm memory on dispose; batch sizes can change between calls", async () => {
+    const model = tfl.sequential({
+      layers: [
+        lq.layers.quantConv2d({ filters: 8, kernelSize: 3, inputShape: [6, 6, 3], padding: "same" }),
+        tfl.layers.batchNormalization({}),
+        bin({ filters: 5, kernelSize: 3 }),
+        tfl.layers.flatten({}),
+      ],
+    });
+    randomizeWeights(model, 13, () => 2);
+    const engine = await lq.engine.loadEngine();
+    const bytesBefore = engine.allocatedBytes;
+    const tensorsBefore = tf.memory().numTensors;
+    const em = await lq.engine.convert(model);
+    assert.equal(tf.memory().numTensors, tensorsBefore, "convert leaks no tensors");
+    for (const batch of [1, 4, 2]) {
+      const x = inputFor([batch, 6, 6, 3], batch);
+      const before = tf.memory().numTensors;
+      const y = em.predict(x);
+      assert.equal(tf.memory().numTensors, before + 1, "predict creates only its output");
+      const expected = model.predict(x) as tf.Tensor;
+      assertClose(y, expected, 1e-4);
+      tf.dispose([x, y, expected]);
+    }
+    em.dispose();
+    assert.equal(engine.allocatedBytes, bytesBefore, "dispose frees all wasm memory");
+    model.dispose();
+  });
+
   it("unsupported layers are named with their class, bad arguments are reported", async () => {
     const model = tfl.sequential({ layers: [tfl.layers.conv1d({ filters: 2, kernelSize: 2, inputShape: [5, 3], name: "my_conv1d" })] });
     await assert.rejects(lq.engine.convert(model), /unsupported layer "my_conv1d" \(Conv1D\)/);
