@@ -85,6 +85,74 @@ async function main(): Promise<void> {
   const meanEpoch = epochTimes.reduce((a, b) => a + b, 0) / epochTimes.length;
   console.log(`\nTest accuracy on ${test.count} held-out digits: ${(acc * 100).toFixed(2)}%`);
   console.log(`Training time: ${meanEpoch.toFixed(1)} s per epoch (${options.epochs} epochs, batch ${options.batchSize}, ${tf.getBackend()}).`);
+
+  await runEngine(model, testData.x, test.labels);
+  tf.dispose([trainData.x, trainData.y, testData.x, testData.y]);
+}
+
+/** Median of a list of timings. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function argmaxRows(data: Float32Array | Int32Array | Uint8Array, classes: number): Int32Array {
+  const rows = data.length / classes;
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (data[r * classes + c] > data[r * classes + best]) best = c;
+    out[r] = best;
+  }
+  return out;
+}
+
+/**
+ * Converts the trained model to the bitpacked WebAssembly engine, checks that it predicts the same digits, and
+ * times single-image inference against the same model's `predict` on tfjs.
+ */
+async function runEngine(model: tfl.LayersModel, x: tf.Tensor4D, labels: Int32Array): Promise<void> {
+  const engine = await lq.engine.convert(model);
+  const bytes = engine.save();
+  const tfjsOut = model.predict(x, { batchSize: 500 }) as tf.Tensor;
+  const engineOut = engine.predict(x) as tf.Tensor;
+  const tfjsClass = argmaxRows(await tfjsOut.data(), 10);
+  const engineClass = argmaxRows(await engineOut.data(), 10);
+  tf.dispose([tfjsOut, engineOut]);
+  let agree = 0;
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) {
+    if (tfjsClass[i] === engineClass[i]) agree++;
+    if (engineClass[i] === labels[i]) correct++;
+  }
+
+  // Batch-1 latency, alternating the two in one loop so that machine load affects both alike.
+  const images = 200;
+  const pixels = 28 * 28;
+  const all = x.dataSync() as Float32Array;
+  const tfjsTimes: number[] = [];
+  const engineTimes: number[] = [];
+  for (let i = 0; i < images; i++) {
+    const image = all.subarray(i * pixels, (i + 1) * pixels);
+    let t = performance.now();
+    const y = tf.tidy(() => model.predict(tf.tensor4d(image, [1, 28, 28, 1])) as tf.Tensor);
+    y.dataSync();
+    y.dispose();
+    tfjsTimes.push(performance.now() - t);
+    t = performance.now();
+    engine.predict(image, [1, 28, 28, 1]);
+    engineTimes.push(performance.now() - t);
+  }
+  engine.dispose();
+  const tfjsMs = median(tfjsTimes);
+  const engineMs = median(engineTimes);
+  console.log("\nlarq-ts engine (bitpacked WebAssembly, XNOR + popcount):");
+  console.log(`  engine file: ${(bytes.length / 1024).toFixed(2)} KiB`);
+  console.log(`  same prediction as tfjs on ${agree}/${labels.length} test digits; engine test accuracy ${((correct / labels.length) * 100).toFixed(2)}%`);
+  console.log(
+    `  one digit: tfjs ${tf.getBackend()} ${tfjsMs.toFixed(3)} ms, engine ${engineMs.toFixed(3)} ms ` +
+      `→ ${(tfjsMs / engineMs).toFixed(1)}x faster (median of ${images})`,
+  );
 }
 
 main().catch((error: unknown) => {
