@@ -1,5 +1,5 @@
 /**
- * Whole-model part of `npm run bench:engine`: the MNIST demo BNN and QuickNet-small at 224x224, batch 1, single
+ * Whole-model part of `npm run bench:engine`: the MNIST demo BNN, QuickNet-small and QuickNet at 224x224, batch 1, single
  * thread: `EngineModel.predict` (Float32Array in and out) vs the same model's `predict` on tfjs-backend-wasm
  * (output read back), timed alternately, medians.
  */
@@ -74,6 +74,7 @@ export async function benchWholeModels(runs: number): Promise<void> {
   const rows = [
     await benchModel("MNIST demo BNN (28x28x1)", buildTutorialBnn(), runs * 2),
     await benchModel("QuickNet-small (224x224x3)", lq.zoo.quickNetSmall({ inputShape: [224, 224, 3] }) as tfl.LayersModel, Math.max(5, Math.floor(runs / 5))),
+    await benchModel("QuickNet (224x224x3)", lq.zoo.quickNet({ inputShape: [224, 224, 3] }) as tfl.LayersModel, Math.max(5, Math.floor(runs / 10))),
   ];
   console.log("\nWhole models, batch 1, single thread (medians; engine: Float32Array in/out)");
   console.log("| model | tfjs-backend-wasm predict | engine predict | speed-up | fastest runs (tfjs / engine) |");

@@ -122,7 +122,7 @@ describe("lq.engine.convert: layer mixes", () => {
     model.dispose();
   });
 
-  it("Sequential with binary dense layers and tanh / sigmoid activations", async () => {
+  it("Sequential with binary dense layers and tanh / hard_tanh (folded clamp) / sigmoid activations", async () => {
     const model = tfl.sequential({
       layers: [
         tfl.layers.flatten({ inputShape: [4, 5, 2] }),
@@ -131,10 +131,13 @@ describe("lq.engine.convert: layer mixes", () => {
         tfl.layers.activation({ activation: "tanh" }),
         bdense({ units: 130, activation: "relu" }),
         bdense({ units: 3 }),
+        tfl.layers.activation({ activation: "hard_tanh" as never }),
         tfl.layers.activation({ activation: "sigmoid" }),
       ],
     });
     const em = await check(model, 9, ["bdense:bits", "bdense:float32", "activation:float32"], 4, 4);
+    const last = em.graph.nodes.filter((n) => n.op === "bdense").pop()!;
+    assert.deepEqual([last.attrs.clampMin, last.attrs.clampMax], [-1, 1], "hard_tanh folded as a clamp");
     em.dispose();
     model.dispose();
   });
