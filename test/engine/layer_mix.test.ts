@@ -142,6 +142,22 @@ describe("lq.engine.convert: layer mixes", () => {
     model.dispose();
   });
 
+  it("global max pooling, reshape, concat on an inner axis, LeakyReLU / ELU / ReLU(6) layers, softplus and selu", async () => {
+    const input = tfl.input({ shape: [6, 6, 4] });
+    const x = ap(tfl.layers.leakyReLU({ alpha: 0.2 }), ap(tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: "same" }), input));
+    const g = ap(tfl.layers.concatenate({}), [ap(tfl.layers.globalMaxPooling2d({}), x), ap(tfl.layers.globalAveragePooling2d({}), x)]);
+    const r = ap(tfl.layers.reshape({ targetShape: [2, 8] }), g);
+    let y = ap(tfl.layers.concatenate({ axis: 1 }), [r, ap(tfl.layers.activation({ activation: "softplus" }), r)]);
+    y = ap(tfl.layers.flatten({}), y);
+    y = ap(tfl.layers.dense({ units: 6, activation: "selu" }), y);
+    y = ap(tfl.layers.elu({}), y);
+    y = ap(tfl.layers.reLU({ maxValue: 6 }), ap(tfl.layers.dense({ units: 3 }), y));
+    const model = tfl.model({ inputs: input, outputs: y });
+    const em = await check(model, 17, ["globalmax:float32", "concat:float32", "reshape:float32", "activation:float32"], 1, 2);
+    em.dispose();
+    model.dispose();
+  });
+
   it("leaks no tensors and frees all wasm memory on dispose; batch sizes can change between calls", async () => {
     const model = tfl.sequential({
       layers: [
