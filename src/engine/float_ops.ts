@@ -1,7 +1,7 @@
 /**
- * Float32 ops of the engine graph evaluated in TS on views of the wasm memory (convolutions and dense layers run
- * in C: kernels/float.c). They follow the tfjs cpu kernels'
- * arithmetic where it matters for exactness (BatchNormalization in double, rounded once).
+ * Float32 ops of the engine graph evaluated in TS on views of the wasm memory (convolutions, dense layers, batch
+ * normalization, max pooling and additions run in C: kernels/float.c). They follow the tfjs cpu kernels'
+ * arithmetic where it matters for exactness.
  *
  * @packageDocumentation
  */
@@ -19,21 +19,6 @@ export function convGeom(inShape: readonly number[], k: readonly number[], s: re
   const gy = axisGeometry(h, k[0], s[0], d[0], padding);
   const gx = axisGeometry(w, k[1], s[1], d[1], padding);
   return { b, h, w, cin, oh: gy.out, ow: gx.out, kh: k[0], kw: k[1], sy: s[0], sx: s[1], dy: d[0], dx: d[1], padTop: gy.padBefore, padLeft: gx.padBefore };
-}
-
-/** BatchNormalization over the last axis, as tfjs cpu: β + (x − μ)·γ / √(σ² + ε) in double, rounded once. */
-export function batchNorm(x: Float32Array, channels: number, mean: Float32Array, variance: Float32Array, gamma: Float32Array | undefined, beta: Float32Array | undefined, eps: number, out: Float32Array): void {
-  const den = new Float64Array(channels);
-  const g = new Float64Array(channels).fill(1);
-  const b = new Float64Array(channels);
-  for (let c = 0; c < channels; c++) {
-    den[c] = Math.sqrt(variance[c] + eps);
-    if (gamma) g[c] = gamma[c];
-    if (beta) b[c] = beta[c];
-  }
-  for (let p = 0; p < x.length; p += channels) {
-    for (let c = 0; c < channels; c++) out[p + c] = b[c] + ((x[p + c] - mean[c]) * g[c]) / den[c];
-  }
 }
 
 /** Max or average pooling (padded taps skipped, as tfjs); the channel loop is innermost (contiguous in NHWC). */

@@ -66,6 +66,22 @@ export class EngineModel {
           this.floatWeights.set(i, { kernel, bias: copy(this.wOpt(node, "bias")) });
           continue;
         }
+        if (node.op === "batchnorm") {
+          // beta, mean, gamma, √(var + ε) as doubles, the arithmetic of the tfjs cpu kernel.
+          const c = node.shape[node.shape.length - 1];
+          const ptr = engine.alloc(c * 32);
+          this.floatWeights.set(i, { kernel: ptr, bias: 0 });
+          const p = new Float64Array(engine.buffer, ptr, 4 * c);
+          const mean = this.w(node, "mean"), variance = this.w(node, "variance");
+          const gamma = this.wOpt(node, "gamma"), beta = this.wOpt(node, "beta");
+          for (let k = 0; k < c; k++) {
+            p[k] = beta ? beta[k] : 0;
+            p[c + k] = mean[k];
+            p[2 * c + k] = gamma ? gamma[k] : 1;
+            p[3 * c + k] = Math.sqrt(variance[k] + (node.attrs.epsilon as number));
+          }
+          continue;
+        }
         if (node.op !== "bconv2d" && node.op !== "bdense") continue;
         const a = node.attrs as Record<string, any>;
         const transform: OutputTransform =
@@ -190,7 +206,7 @@ export class EngineModel {
         new Uint8Array(e.buffer, out.ptr, out.byteLength).set(new Uint8Array(e.buffer, ins[0].ptr, out.byteLength));
         return;
     }
-    // Float ops: views are taken after every allocation of this run (binary ops may allocate scratch).
+    // Float ops (C kernels or TS on views taken after every allocation of this run: binary ops may allocate scratch).
     const x = this.fview(ins[0]);
     const y = this.fview(out);
     const s = ins[0].shape;
@@ -211,11 +227,16 @@ export class EngineModel {
         e.exports.lce_fconv2d(ins[0].ptr, fw.kernel, fw.bias, out.ptr, s[0], 1, 1, s[1], node.shape[0], 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0);
         return;
       }
-      case "batchnorm":
-        return F.batchNorm(x, s[s.length - 1], this.w(node, "mean"), this.w(node, "variance"), this.wOpt(node, "gamma"), this.wOpt(node, "beta"), a.epsilon, y);
-      case "maxpool":
+      case "batchnorm": {
+        const c = s[s.length - 1];
+        return e.exports.lce_fbatchnorm(ins[0].ptr, out.ptr, ins[0].byteLength / 4 / c, c, this.floatWeights.get(i)!.kernel);
+      }
+      case "maxpool": {
+        const g = F.convGeom(s, a.poolSize, a.strides, [1, 1], a.padding);
+        return e.exports.lce_fmaxpool(ins[0].ptr, out.ptr, g.b, g.h, g.w, g.cin, g.kh, g.kw, g.sy, g.sx, g.padTop, g.padLeft, g.oh, g.ow);
+      }
       case "avgpool":
-        return F.pool(x, F.convGeom(s, a.poolSize, a.strides, [1, 1], a.padding), y, node.op === "maxpool");
+        return F.pool(x, F.convGeom(s, a.poolSize, a.strides, [1, 1], a.padding), y, false);
       case "globalavg":
       case "globalmax":
         return F.globalPool(x, s, y, node.op === "globalmax");
@@ -227,11 +248,8 @@ export class EngineModel {
         return;
       }
       case "add": {
-        y.set(x);
-        for (let j = 1; j < ins.length; j++) {
-          const z = this.fview(ins[j]);
-          for (let k = 0; k < y.length; k++) y[k] += z[k];
-        }
+        if (ins.length === 1) return y.set(x);
+        for (let j = 1; j < ins.length; j++) e.exports.lce_fadd(j === 1 ? ins[0].ptr : out.ptr, ins[j].ptr, out.ptr, y.length);
         return;
       }
       case "concat": {

@@ -59,6 +59,9 @@ interface Exports {
   lce_bmaxpool(...args: number[]): void;
   lce_fconv2d(...args: number[]): void;
   lce_fdepthwise(...args: number[]): void;
+  lce_fbatchnorm(x: number, out: number, pixels: number, channels: number, params: number): void;
+  lce_fmaxpool(...args: number[]): void;
+  lce_fadd(a: number, b: number, out: number, n: number): void;
 }
 
 // A minimal module using v128 and i8x16.popcnt: validates only where SIMD128 is supported.

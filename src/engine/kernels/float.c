@@ -112,3 +112,52 @@ void lce_fdepthwise(const float *x, const float *wt, const float *bias, float *o
     }
   }
 }
+
+/*
+ * BatchNormalization over the last axis with the tfjs cpu kernel's arithmetic: beta + (x - mean) * gamma / den in
+ * double, rounded once to float. p holds 4 double arrays of `channels`: beta, mean, gamma, den = sqrt(var + eps).
+ */
+LCE_EXPORT("lce_fbatchnorm")
+void lce_fbatchnorm(const float *x, float *out, i32 pixels, i32 channels, const double *p) {
+  const double *beta = p, *mean = p + channels, *gamma = p + 2 * channels, *den = p + 3 * channels;
+  for (i32 i = 0; i < pixels; ++i) {
+    const float *xi = x + (long)i * channels;
+    float *oi = out + (long)i * channels;
+    for (i32 c = 0; c < channels; ++c) oi[c] = (float)(beta[c] + ((double)xi[c] - mean[c]) * gamma[c] / den[c]);
+  }
+}
+
+/* Max pooling, NHWC; taps outside the image are skipped (as tfjs). */
+LCE_EXPORT("lce_fmaxpool")
+void lce_fmaxpool(const float *x, float *out, i32 batch, i32 h, i32 w, i32 c, i32 ph, i32 pw, i32 sh, i32 sw,
+                  i32 padTop, i32 padLeft, i32 oh, i32 ow) {
+  for (i32 b = 0; b < batch; ++b) {
+    for (i32 oy = 0; oy < oh; ++oy) {
+      for (i32 ox = 0; ox < ow; ++ox) {
+        float *o = out + (((long)b * oh + oy) * ow + ox) * c;
+        i32 first = 1;
+        for (i32 ky = 0; ky < ph; ++ky) {
+          i32 iy = oy * sh - padTop + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (i32 kx = 0; kx < pw; ++kx) {
+            i32 ix = ox * sw - padLeft + kx;
+            if (ix < 0 || ix >= w) continue;
+            const float *xp = x + (((long)b * h + iy) * w + ix) * c;
+            if (first) {
+              for (i32 k = 0; k < c; ++k) o[k] = xp[k];
+              first = 0;
+            } else {
+              for (i32 k = 0; k < c; ++k) o[k] = xp[k] > o[k] || xp[k] != xp[k] ? xp[k] : o[k];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/* out = a + b, element-wise (out may alias a). */
+LCE_EXPORT("lce_fadd")
+void lce_fadd(const float *a, const float *b, float *out, i32 n) {
+  for (i32 i = 0; i < n; ++i) out[i] = a[i] + b[i];
+}
