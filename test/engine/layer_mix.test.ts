@@ -27,9 +27,9 @@ function inputFor(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(a, shape);
 }
 
-async function check(model: tfl.LayersModel, seed: number, expectOps: string[], spread: number, batch = 2): Promise<lq.engine.EngineModel> {
+async function check(model: tfl.LayersModel, seed: number, expectOps: string[], spread: number, batch = 2, options: lq.engine.EngineModelOptions = {}): Promise<lq.engine.EngineModel> {
   randomizeWeights(model, seed, (layer) => (layer.getClassName() === "BatchNormalization" ? spread : 1));
-  const em = await lq.engine.convert(model);
+  const em = await lq.engine.convert(model, options);
   const ops = em.graph.nodes.map((n) => `${n.op}:${n.dtype}`);
   for (const op of expectOps) assert.ok(ops.includes(op), `expected ${op} in ${ops.join(" ")}`);
   const x = inputFor([batch, ...(model.inputs[0].shape.slice(1) as number[])], seed + 1);
@@ -61,6 +61,13 @@ describe("lq.engine.convert: layer mixes", () => {
     const model = tfl.model({ inputs: input, outputs: x });
     for (const seed of [1, 2, 3]) {
       const em = await check(model, seed, ["conv2d:float32", "bconv2d:bits", "bconv2d:float32", "globalavg:float32"], 6);
+      em.dispose();
+    }
+    // The scalar (no-SIMD) module and the forced SIMD GEMM kernel give the same results.
+    const scalar = await lq.engine.loadEngine({ simd: false });
+    const simd = await lq.engine.loadEngine({ gemmKernel: "simd" });
+    for (const engine of [scalar, simd]) {
+      const em = await check(model, 4, ["bconv2d:bits"], 6, 2, { engine });
       em.dispose();
     }
     model.dispose();
