@@ -204,7 +204,9 @@ class Builder {
 
   isBinaryLayer(ln: LNode): boolean {
     if (ln.cls !== "QuantConv2D" && ln.cls !== "QuantDense") return false;
-    return isSignQuantizer(ln.layer.inputQuantizer) && isSignQuantizer(ln.layer.kernelQuantizer);
+    // MagnitudeAwareSign scales per channel: fine for kernels (folded), not for inputs.
+    const inQ = ln.layer.inputQuantizer as QuantizerLike;
+    return isSignQuantizer(inQ) && quantizerName(inQ) !== "magnitudeawaresign" && isSignQuantizer(ln.layer.kernelQuantizer);
   }
 
   /** Whether layer node `id` feeds only binary layers (and is not the model output). */

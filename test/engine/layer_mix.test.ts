@@ -70,6 +70,10 @@ describe("lq.engine.convert: layer mixes", () => {
       const em = await check(model, 4, ["bconv2d:bits"], 6, 2, { engine });
       em.dispose();
     }
+    // chainBits: false keeps float outputs (and float max pooling) between binary layers.
+    const noChain = await check(model, 5, ["bconv2d:float32", "maxpool:float32", "signpack:bits"], 6, 2, { chainBits: false });
+    assert.ok(noChain.graph.nodes.every((n) => n.op !== "bconv2d" || n.dtype === "float32"));
+    noChain.dispose();
     model.dispose();
   });
 
@@ -199,6 +203,11 @@ describe("lq.engine.convert: layer mixes", () => {
     await assert.rejects(lq.engine.convert(model), /unsupported layer "my_conv1d" \(Conv1D\)/);
     model.dispose();
     await assert.rejects(lq.engine.convert({} as never), /model/);
+    const magnitudeInput = tfl.sequential({
+      layers: [lq.layers.quantDense({ units: 2, inputShape: [3], inputQuantizer: "magnitude_aware_sign", kernelQuantizer: "ste_sign", name: "mag_in" } as never)],
+    });
+    await assert.rejects(lq.engine.convert(magnitudeInput), /unsupported layer "mag_in" \(QuantDense\): input quantizer magnitudeawaresign/);
+    magnitudeInput.dispose();
     const em = await lq.engine.convert(tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] }));
     assert.throws(() => em.predict(tf.zeros([1, 4])), /input shape/);
     assert.throws(() => em.predict(new Float32Array(5), [1, 3]), /input.length/);
