@@ -12,12 +12,15 @@ import * as F from "./float_ops.js";
 import { decodeEngineFile, encodeEngineFile } from "./format.js";
 import type { EngineGraph, GraphNode } from "./graph.js";
 import type { BMaxPoolParams, OutputTransform, Padding } from "./ops.js";
-import { loadEngine, type BConv2DOp, type BDenseOp, type Engine, type EngineOptions, type EngineTensor } from "./runtime.js";
+import { packedLength } from "./bitpacking.js";
+import { EngineTensor, loadEngine, type BConv2DOp, type BDenseOp, type Engine, type EngineOptions } from "./runtime.js";
 
-/** Per-batch-size buffers: one engine tensor per node. */
+/** Per-batch-size buffers: one engine tensor per node (nodes with disjoint lifetimes share memory). */
 interface Plan {
   batch: number;
   tensors: EngineTensor[];
+  /** Blocks currently allocated for the plan. */
+  held: Set<number>;
 }
 
 /**
@@ -161,23 +164,44 @@ export class EngineModel {
     return out;
   }
 
+  /**
+   * Buffers for one batch size. A node's buffer goes back to the allocator once its last consumer has its own
+   * buffer, so later nodes reuse it (first-fit): memory follows the widest point of the network, not its sum.
+   * Blocks freed here are still read during a run, so every allocation (op scratch included) happens here.
+   */
   private planFor(batch: number): Plan {
     if (this.plan?.batch === batch) return this.plan;
     this.freePlan();
+    const nodes = this.graph.nodes;
+    // Op scratch first: the node buffers below reuse memory, so nothing may be allocated while the graph runs.
+    for (const [i, op] of this.ops) op.prepare([batch, ...nodes[nodes[i].inputs[0]].shape]);
+    const lastUse = nodes.map(() => -1);
+    nodes.forEach((n, i) => n.inputs.forEach((j) => (lastUse[j] = i)));
+    lastUse[0] = lastUse[this.graph.output] = nodes.length; // written / read by predict itself
     const tensors: EngineTensor[] = [];
+    const held = new Set<number>();
     try {
-      for (const node of this.graph.nodes) tensors.push(this.engine.tensor([batch, ...node.shape], node.dtype));
+      for (let i = 0; i < nodes.length; i++) {
+        const shape = [batch, ...nodes[i].shape];
+        const bytes = nodes[i].dtype === "float32" ? shape.reduce((a, b) => a * b, 1) * 4 : packedLength(shape) * 4;
+        const ptr = this.engine.alloc(bytes);
+        held.add(ptr);
+        tensors.push(new EngineTensor(this.engine, ptr, shape, nodes[i].dtype));
+        for (const j of nodes[i].inputs) {
+          if (lastUse[j] === i && held.delete(tensors[j].ptr)) this.engine.free(tensors[j].ptr);
+        }
+      }
     } catch (e) {
-      for (const t of tensors) t.dispose();
+      for (const ptr of held) this.engine.free(ptr);
       throw e;
     }
-    this.plan = { batch, tensors };
+    this.plan = { batch, tensors, held };
     return this.plan;
   }
 
   private freePlan(): void {
     if (!this.plan) return;
-    for (const t of this.plan.tensors) t.dispose();
+    for (const ptr of this.plan.held) this.engine.free(ptr);
     this.plan = undefined;
   }
 

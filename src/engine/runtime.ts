@@ -575,6 +575,15 @@ export class BConv2DOp extends PreparedBinaryOp {
   }
 
   /**
+   * Allocates the scratch buffers (im2col rows, border-correction tables) for inputs of `inputShape` now instead
+   * of at the first {@link BConv2DOp.run}: lets a caller allocate them before buffers whose memory it reuses.
+   */
+  prepare(inputShape: readonly number[]): void {
+    this.checkLive();
+    this.planFor(inputShape);
+  }
+
+  /**
    * Runs only the binary GEMM (with its epilogue) on the im2col rows of the last input: for benchmarks.
    * @internal
    */
@@ -694,6 +703,23 @@ export class BDenseOp extends PreparedBinaryOp {
     return [inputShape[0], this.cout];
   }
 
+  /** Allocates the scratch rows for inputs of `inputShape` now instead of at the first {@link BDenseOp.run}. */
+  prepare(inputShape: readonly number[]): void {
+    this.checkLive();
+    this.outputShape(inputShape);
+    if (wordsPerPixel(this.cin) !== this.kwp) this.ensureScratch(inputShape[0]);
+  }
+
+  private ensureScratch(batch: number): void {
+    if (this.scratchRows >= batch) return;
+    if (this.scratch) {
+      this.engine.free(this.scratch);
+      this.blocks.splice(this.blocks.indexOf(this.scratch), 1);
+    }
+    this.scratch = this.keep(batch * this.kwp * 8);
+    this.scratchRows = batch;
+  }
+
   /** Runs the layer: `input` bits `[batch, inChannels]`, `output` of {@link outputShape} and {@link outputDType}. */
   run(input: EngineTensor, output: EngineTensor): void {
     this.checkLive();
@@ -706,14 +732,7 @@ export class BDenseOp extends PreparedBinaryOp {
     let a = input.ptr;
     if (cw !== this.kwp) {
       // Rows must hold an even number of words: copy them into zero-padded rows with a 1x1 im2col.
-      if (this.scratchRows < batch) {
-        if (this.scratch) {
-          this.engine.free(this.scratch);
-          this.blocks.splice(this.blocks.indexOf(this.scratch), 1);
-        }
-        this.scratch = this.keep(batch * this.kwp * 8);
-        this.scratchRows = batch;
-      }
+      this.ensureScratch(batch);
       this.engine.exports.lce_im2col(input.ptr, this.scratch, batch, 1, 1, cw, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, this.kwp, input.ptr);
       a = this.scratch;
     }
