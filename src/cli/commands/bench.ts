@@ -3,7 +3,7 @@
  * same model's tfjs `predict` on tfjs-backend-wasm, or the cpu backend with `--cpu`).
  */
 import { UsageError, parseFlags, type CliCommand, type CliIO } from "../command.js";
-import { loadLayersModelFrom } from "./convert.js";
+import { loadLayersModelFrom } from "../load_model.js";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

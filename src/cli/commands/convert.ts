@@ -3,19 +3,7 @@
  */
 import { UsageError, parseFlags, type CliCommand, type CliIO } from "../command.js";
 
-/** Loads a saved tfjs Layers model (path, directory or `file://` URL) on the cpu backend, larq-ts classes registered. */
-export async function loadLayersModelFrom(location: string): Promise<import("@tensorflow/tfjs-layers").LayersModel> {
-  const tf = await import("@tensorflow/tfjs-core");
-  await import("@tensorflow/tfjs-backend-cpu");
-  const tfl = await import("@tensorflow/tfjs-layers");
-  await import("../../index.js");
-  const { fileSystem } = await import("../../io/index.js");
-  const { resolve } = await import("node:path");
-  if (tf.getBackend() !== "cpu") await tf.setBackend("cpu");
-  await tf.ready();
-  const path = location.startsWith("file://") ? location.slice("file://".length) : resolve(location);
-  return tfl.loadLayersModel(fileSystem(path));
-}
+import { loadLayersModelFrom } from "../load_model.js";
 
 /** The `convert` subcommand. */
 export const convertCommand: CliCommand = {

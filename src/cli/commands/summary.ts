@@ -2,24 +2,9 @@
  * `larq-ts summary <model.json>`: prints larq's bit-aware summary of a saved model.
  */
 import { UsageError, parseFlags, type CliCommand, type CliIO } from "../command.js";
+import { loadLayersModelFrom } from "../load_model.js";
 
 const FLAGS = ["--no-macs", "--json", "--markdown"] as const;
-
-/** Loads a saved tfjs Layers model from a path or `file://` URL, with all larq-ts classes registered. */
-async function loadModel(location: string): Promise<unknown> {
-  const tf = await import("@tensorflow/tfjs-core");
-  await import("@tensorflow/tfjs-backend-cpu");
-  const tfl = await import("@tensorflow/tfjs-layers");
-  // The package entry registers every larq-ts layer and quantizer class for deserialisation and
-  // the file:// IO router.
-  await import("../../index.js");
-  const { fileSystem } = await import("../../io/index.js");
-  const { resolve } = await import("node:path");
-  await tf.setBackend("cpu");
-  await tf.ready();
-  const handler = location.startsWith("file://") ? fileSystem(location.slice("file://".length)) : fileSystem(resolve(location));
-  return tfl.loadLayersModel(handler);
-}
 
 /** The `summary` subcommand. */
 export const summaryCommand: CliCommand = {
@@ -44,7 +29,7 @@ export const summaryCommand: CliCommand = {
       throw new UsageError(`expected exactly one model path, received ${positional.length} (${JSON.stringify(positional)})`);
     }
     if (flags.has("--json") && flags.has("--markdown")) throw new UsageError("--json and --markdown exclude each other");
-    const model = await loadModel(positional[0]);
+    const model = await loadLayersModelFrom(positional[0]);
     const models = await import("../../models/index.js");
     const includeMacs = !flags.has("--no-macs");
     if (flags.has("--json")) {

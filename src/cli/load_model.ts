@@ -1,0 +1,24 @@
+/**
+ * Model loading shared by the CLI subcommands.
+ */
+import type { LayersModel } from "@tensorflow/tfjs-layers";
+
+/**
+ * Loads a saved tfjs Layers model (a model.json path, a directory or a `file://` URL) on the cpu backend.
+ *
+ * @remarks
+ * Imports the package entry first, which registers every larq-ts layer and quantizer class for
+ * deserialization and the `file://` IO handler.
+ */
+export async function loadLayersModelFrom(location: string): Promise<LayersModel> {
+  const tf = await import("@tensorflow/tfjs-core");
+  await import("@tensorflow/tfjs-backend-cpu");
+  const tfl = await import("@tensorflow/tfjs-layers");
+  await import("../index.js");
+  const { fileSystem } = await import("../io/index.js");
+  const { resolve } = await import("node:path");
+  if (tf.getBackend() !== "cpu") await tf.setBackend("cpu");
+  await tf.ready();
+  const path = location.startsWith("file://") ? location.slice("file://".length) : resolve(location);
+  return tfl.loadLayersModel(fileSystem(path));
+}
