@@ -1,5 +1,5 @@
 /**
- * lq.engine.convert on QuickNet-small (padValues 1 binary convs, blur-pool depthwise, residual adds, ReLU and BN
+ * lq.engine.convert on QuickNet-small and QuickNet (padValues 1 binary convs, blur-pool depthwise, residual adds, ReLU and BN
  * float paths) with random weights and non-trivial BN statistics: the engine matches tfjs (cpu backend).
  */
 import assert from "node:assert/strict";
@@ -13,36 +13,38 @@ import * as lq from "../../src/index.js";
 import { assertClose, useBackend } from "../helpers.js";
 import { argmaxRows } from "./model_fixtures.js";
 
-describe("lq.engine.convert: QuickNet-small", () => {
+describe("lq.engine.convert: QuickNet-small and QuickNet", () => {
   before(async () => {
     await useBackend("cpu");
   });
 
-  it("matches model.predict at 64x64x3 (argmax and values)", async () => {
-    const model = lq.zoo.quickNetSmall({ inputShape: [64, 64, 3], numClasses: 10 }) as tfl.LayersModel;
-    const rnd = mulberry32(21);
-    for (const layer of model.layers) {
-      if (layer.getClassName() !== "BatchNormalization") continue;
-      const values = layer.getWeights().map((w, i) => {
-        const name = layer.weights[i].name;
-        const a = Float32Array.from({ length: w.size }, () =>
-          /moving_variance/.test(name) ? 0.5 + 3 * rnd() : /moving_mean/.test(name) ? rnd() - 0.5 : /gamma/.test(name) ? 0.5 + rnd() : rnd() - 0.5,
-        );
-        return tf.tensor(a, w.shape);
-      });
-      layer.setWeights(values);
-      tf.dispose(values);
-    }
-    const em = await lq.engine.convert(model);
-    const ops = new Set<string>(em.graph.nodes.map((n) => n.op));
-    for (const op of ["bconv2d", "depthwise", "add", "maxpool", "avgpool", "batchnorm"]) assert.ok(ops.has(op), op);
-    const x = tf.randomUniform([4, 64, 64, 3], -1, 1, "float32", 3);
-    const expected = model.predict(x) as tf.Tensor;
-    const actual = em.predict(x);
-    assert.deepEqual(argmaxRows(actual.dataSync(), 10), argmaxRows(expected.dataSync(), 10));
-    assertClose(actual, expected, 1e-3);
-    tf.dispose([x, expected, actual]);
-    em.dispose();
-    model.dispose();
-  });
+  for (const name of ["quickNetSmall", "quickNet"] as const) {
+    it(`${name} matches model.predict at 64x64x3 (argmax and values)`, async () => {
+      const model = lq.zoo[name]({ inputShape: [64, 64, 3], numClasses: 10 }) as tfl.LayersModel;
+      const rnd = mulberry32(21);
+      for (const layer of model.layers) {
+        if (layer.getClassName() !== "BatchNormalization") continue;
+        const values = layer.getWeights().map((w, i) => {
+          const name = layer.weights[i].name;
+          const a = Float32Array.from({ length: w.size }, () =>
+            /moving_variance/.test(name) ? 0.5 + 3 * rnd() : /moving_mean/.test(name) ? rnd() - 0.5 : /gamma/.test(name) ? 0.5 + rnd() : rnd() - 0.5,
+          );
+          return tf.tensor(a, w.shape);
+        });
+        layer.setWeights(values);
+        tf.dispose(values);
+      }
+      const em = await lq.engine.convert(model);
+      const ops = new Set<string>(em.graph.nodes.map((n) => n.op));
+      for (const op of ["bconv2d", "depthwise", "add", "maxpool", "avgpool", "batchnorm"]) assert.ok(ops.has(op), op);
+      const x = tf.randomUniform([4, 64, 64, 3], -1, 1, "float32", 3);
+      const expected = model.predict(x) as tf.Tensor;
+      const actual = em.predict(x);
+      assert.deepEqual(argmaxRows(actual.dataSync(), 10), argmaxRows(expected.dataSync(), 10));
+      assertClose(actual, expected, 1e-3);
+      tf.dispose([x, expected, actual]);
+      em.dispose();
+      model.dispose();
+    });
+  }
 });
