@@ -18,9 +18,9 @@ describe("lq.engine.convert: QuickNet-small and QuickNet", () => {
     await useBackend("cpu");
   });
 
-  for (const name of ["quickNetSmall", "quickNet"] as const) {
-    it(`${name} matches model.predict at 64x64x3 (argmax and values)`, async () => {
-      const model = lq.zoo[name]({ inputShape: [64, 64, 3], numClasses: 10 }) as tfl.LayersModel;
+  for (const modelName of ["quickNetSmall", "quickNet"] as const) {
+    it(`${modelName} matches model.predict at 64x64x3 (argmax and values)`, async () => {
+      const model = lq.zoo[modelName]({ inputShape: [64, 64, 3], numClasses: 10 }) as tfl.LayersModel;
       const rnd = mulberry32(21);
       for (const layer of model.layers) {
         if (layer.getClassName() !== "BatchNormalization") continue;
