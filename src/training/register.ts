@@ -208,7 +208,7 @@ function checkOptions(options: unknown): Record<string, unknown> {
  * cpu: tfjs-backend-cpu 4.22 has every kernel, but its `Conv2DBackpropFilter` makes a batch-64 step of the MNIST
  * tutorial BNN take ~50 s; with `replaceSlowKernels` the kernels in {@link REPLACED_CPU_KERNELS} are replaced
  * by single-pass loops over the output positions whose innermost loop runs over contiguous channels (NCHW filter
- * gradients as a forward `tf.conv2d`); `bench/TRAINING_BENCHMARKS.md` has the measured step times.
+ * gradients as a forward `tf.conv2d`); `BENCHMARKS.md` has the measured step times.
  *
  * Nothing here imports a backend package; registering kernels for a backend that is not installed is harmless.
  * The replacements go in as soon as the backend package's own kernels exist: immediately if it was imported
