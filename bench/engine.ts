@@ -7,6 +7,8 @@
  * Then whole models (see engine_models.ts): the MNIST demo BNN and QuickNet-small at 224x224, engine vs tfjs-wasm.
  */
 import * as tf from "@tensorflow/tfjs-core";
+
+import { median, medianTime } from "../src/utils/timing.js";
 import "@tensorflow/tfjs-backend-wasm";
 
 import { cpus, loadavg } from "node:os";
@@ -24,10 +26,6 @@ const C = 64;
 const N = 64;
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 const minima: number[] = [];
 
@@ -52,14 +50,7 @@ function timeInterleaved(a: () => void, b: () => void, runs = RUNS): [number, nu
 }
 
 function timeIt(fn: () => void, runs = RUNS): number {
-  for (let i = 0; i < 5; i++) fn();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
+  return medianTime(fn, runs, 5);
 }
 
 async function main(): Promise<void> {

@@ -8,11 +8,8 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 
 import { buildTutorialBnn } from "../examples/tutorial_bnn.js";
 import * as lq from "../src/index.js";
+import { median } from "../src/utils/timing.js";
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 /** Gives BN layers non-trivial moving statistics (deterministic), so that thresholds are not all zero. */
 function setBnStatistics(model: tfl.LayersModel): void {

@@ -9,6 +9,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import "@tensorflow/tfjs-backend-cpu";
 
 import * as lq from "../src/index.js";
+import { median } from "../src/utils/timing.js";
 import { loadMnist, toTensors } from "./data/mnist.js";
 import { buildTutorialBnn } from "./tutorial_bnn.js";
 
@@ -88,12 +89,6 @@ async function main(): Promise<void> {
 
   await runEngine(model, testData.x, test.labels);
   tf.dispose([trainData.x, trainData.y, testData.x, testData.y]);
-}
-
-/** Median of a list of timings. */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function argmaxRows(data: Float32Array | Int32Array | Uint8Array, classes: number): Int32Array {

@@ -53,3 +53,14 @@ export function assertNoTensorLeak(fn: () => void, n = 5): void {
   for (let i = 0; i < n; i++) fn();
   assert.equal(tf.memory().numTensors, before, "tensor count grew");
 }
+
+/** Deterministic pseudo-random values in [lo, hi) from a linear congruential generator (same on every machine). */
+export function seededValues(n: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
+  }
+  return out;
+}

@@ -5,19 +5,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
-import { assertClose, assertNoTensorLeak, useBackend } from "../helpers.js";
+import { assertClose, assertNoTensorLeak, useBackend, seededValues as values } from "../helpers.js";
 
 /** Deterministic pseudo-random values in [lo, hi). */
-function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = lo + ((s >>> 8) / 2 ** 24) * (hi - lo);
-  }
-  return out;
-}
-
 const sgn = (v: number) => (v < 0 ? -1 : 1);
 
 interface Case {

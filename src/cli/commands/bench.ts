@@ -4,22 +4,7 @@
  */
 import { UsageError, parseFlags, type CliCommand, type CliIO } from "../command.js";
 import { loadLayersModelFrom } from "../load_model.js";
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function timeRuns(fn: () => void, runs: number): number {
-  for (let i = 0; i < Math.min(3, runs); i++) fn();
-  const t: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
-}
+import { medianTime } from "../../utils/timing.js";
 
 /** The `bench` subcommand. */
 export const benchCommand: CliCommand = {
@@ -58,7 +43,7 @@ export const benchCommand: CliCommand = {
       try {
         const shape = [1, ...em.inputShape];
         const input = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
-        const ms = timeRuns(() => em.predict(input, shape), runs);
+        const ms = medianTime(() => em.predict(input, shape), runs);
         io.stdout(`engine file ${positional[0]} (${head.length} bytes), input [${shape.join(", ")}]\n`);
         io.stdout(`engine predict: ${ms.toFixed(3)} ms (median of ${runs})\n`);
       } finally {
@@ -79,12 +64,12 @@ export const benchCommand: CliCommand = {
       const shape = [1, ...em.inputShape];
       const input = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
       const x = tf.tensor(input, shape);
-      const tfjsMs = timeRuns(() => {
+      const tfjsMs = medianTime(() => {
         const y = model.predict(x) as import("@tensorflow/tfjs-core").Tensor;
         y.dataSync();
         y.dispose();
       }, runs);
-      const engineMs = timeRuns(() => em.predict(input, shape), runs);
+      const engineMs = medianTime(() => em.predict(input, shape), runs);
       x.dispose();
       io.stdout(`model ${positional[0]}, input [${shape.join(", ")}], median of ${runs} runs\n`);
       io.stdout(`tfjs predict (${backend}): ${tfjsMs.toFixed(3)} ms\n`);
