@@ -1,5 +1,6 @@
 /**
- * lq.engine.convert on the MNIST demo BNN: the engine equals tfjs (cpu backend) on real digits.
+ * lq.engine.convert on the MNIST demo BNN (BN statistics from real digits, then a few training steps): the engine
+ * equals tfjs (cpu backend) on 2,000 real test digits.
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
@@ -23,6 +24,15 @@ describe("lq.engine.convert: MNIST demo BNN", () => {
     const { train, test } = loadMnist(256, 2000);
     const calib = toTensors(train);
     calibrateBatchNorm(model, calib.x, 7);
+    // Then a few real training steps (Adam, weight_clip), so that latent kernels, BN betas and moving
+    // statistics are those of a model in training rather than of a fresh one.
+    model.compile({ optimizer: tf.train.adam(0.01), loss: "categoricalCrossentropy" });
+    for (let step = 0; step < 3; step++) {
+      const xb = tf.slice(calib.x, [step * 32, 0, 0, 0], [32, -1, -1, -1]);
+      const yb = tf.slice(calib.y, [step * 32, 0], [32, -1]);
+      await model.trainOnBatch(xb, yb);
+      tf.dispose([xb, yb]);
+    }
     tf.dispose([calib.x, calib.y]);
     const em = await lq.engine.convert(model);
     const ops = em.graph.nodes.map((n) => `${n.op}:${n.dtype}`);
