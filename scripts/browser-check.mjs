@@ -24,7 +24,20 @@ const MIME = {
   ".css": "text/css",
 };
 
+// The page holds its load event on /__browser-check/hold until it POSTs /__browser-check/done, so that --dump-dom
+// sees the finished page while timings stay real (no --virtual-time-budget, which would freeze performance.now()).
+const held = [];
+const release = () => held.splice(0).forEach((res) => res.writeHead(404).end());
 const server = createServer((req, res) => {
+  if (req.url === "/__browser-check/hold") {
+    held.push(res);
+    return;
+  }
+  if (req.url === "/__browser-check/done") {
+    res.writeHead(204).end();
+    setTimeout(release, 50);
+    return;
+  }
   const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
   const file = join(root, path);
   let ok = file.startsWith(root + sep);
@@ -48,8 +61,6 @@ const args = [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
   `--user-data-dir=${profile}`,
-  // Let the page's async work (imports, training, conversion) finish before the DOM is dumped.
-  `--virtual-time-budget=${timeoutMs}`, `--timeout=${timeoutMs}`,
   "--dump-dom", url,
 ];
 console.log(`serving ${root} at ${url}`);
@@ -58,9 +69,12 @@ const child = spawn(chromium, args, { stdio: ["ignore", "pipe", "pipe"] });
 let dom = "", errors = "";
 child.stdout.on("data", (d) => (dom += d));
 child.stderr.on("data", (d) => (errors += d));
+const holdTimer = setTimeout(release, timeoutMs);
 const killer = setTimeout(() => child.kill("SIGKILL"), timeoutMs + 30000);
 const code = await new Promise((done) => child.on("close", done));
 clearTimeout(killer);
+clearTimeout(holdTimer);
+release();
 server.close();
 rmSync(profile, { recursive: true, force: true });
 
