@@ -195,6 +195,7 @@ export function resetStarvedWeightsWarning(): void {
 
 export { layerNamePrefix, uniqueLayerName } from "../utils/naming.js";
 import { uniqueLayerName } from "../utils/naming.js";
+import { translateKerasConfig } from "./keras_config.js";
 
 // ---------------------------------------------------------------------------------------------
 // Argument normalisation and validation
@@ -407,6 +408,7 @@ export function quantizedLayer<TBase extends LayerConstructor<FloatLayer>>(
           invalidArgument(key, given[key], "nothing: this layer has no such weight");
         }
       }
+      translateKerasConfig(rest, kernels);
       resolveConstraints(rest);
       // Keras' default kernel initializer is glorot_uniform (tfjs' convolutions default to glorotNormal).
       for (const spec of kernels) {

@@ -447,6 +447,16 @@ export interface SummaryOptions {
 }
 
 /**
+ * The layers a summary lists, as Keras's `model.layers` gives them: a Keras `Sequential` never lists its
+ * input layer, but a tfjs Sequential loaded from a Keras 2 file (which stores the InputLayer explicitly)
+ * keeps it among its layers; functional models list their input layers in both.
+ */
+function profiledLayers(model: ModelLike): ModelLike["layers"] {
+  const sequential = (model as { getClassName?: () => string }).getClassName?.() === "Sequential";
+  return sequential ? model.layers.filter((layer) => layer.getClassName?.() !== "InputLayer") : model.layers;
+}
+
+/**
  * Profile of a whole model: one {@link LayerProfile} per entry of `model.layers` (a nested model is
  * one entry) and the totals larq's summary prints.
  *
@@ -464,7 +474,7 @@ export class ModelProfile implements ModelProfileData {
 
   constructor(model: ModelLike) {
     this.name = String(model.name);
-    this.layers = model.layers.map((layer) => new LayerProfile(layer));
+    this.layers = profiledLayers(model).map((layer) => new LayerProfile(layer));
     this.paramBitwidths = uniqueSorted(this.layers.flatMap((l) => l.paramBitwidths));
     this.macPrecisions = uniqueSorted(this.layers.flatMap((l) => l.macPrecisions));
     const sum = (f: (l: LayerProfile) => number): number => this.layers.reduce((a, l) => a + f(l), 0);

@@ -153,6 +153,15 @@ function unknown(identifier: unknown): never {
  * lq.quantizers.get({ class_name: "SteSign", config: { clip_value: 1.25 } }); // a SteSign instance
  * ```
  */
+/**
+ * Keys of a serialized quantizer. Keras >= 2.13 writes `module`, `registered_name` and `build_config` beside
+ * `class_name` and `config`: the class is found by `class_name`, and a quantizer needs no build information
+ * (it builds on whatever it is called on), so those three carry nothing to restore.
+ */
+const IDENTIFIER_KEYS = new Set([
+  "className", "class_name", "config", "module", "registered_name", "registeredName", "build_config", "buildConfig",
+]);
+
 export function get(identifier: QuantizerIdentifier): QuantizerLike {
   if (identifier === null || identifier === undefined) return null;
   if (identifier instanceof Quantizer) return identifier;
@@ -170,10 +179,11 @@ export function get(identifier: QuantizerIdentifier): QuantizerLike {
     const cls = findByName(classes, className);
     if (!cls) return unknown(className);
     for (const key of Object.keys(record)) {
-      if (key !== "className" && key !== "class_name" && key !== "config") {
+      if (!IDENTIFIER_KEYS.has(key)) {
         throw new Error(
           `Invalid quantizer identifier ${describeValue(identifier)}: unexpected key ${describeValue(key)} ` +
-            "(expected {className, config} or {class_name, config}).",
+            "(expected {className, config} or {class_name, config}, optionally with Keras's module, " +
+            "registered_name and build_config).",
         );
       }
     }
