@@ -5,6 +5,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { toCamelCase } from "../quantizers/registry.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
+import { updatedVariables } from "./constraints.js";
 import type { NamedTensor } from "./variables.js";
 
 /** Decides whether an optimizer should train a variable. */
@@ -15,7 +16,7 @@ export type PredicateOptimizerPair = readonly [VariablePredicate, tf.Optimizer];
 
 /** Options of {@link CaseOptimizer}, passed after the pairs. */
 export interface CaseOptimizerOptions {
-  /** Trains every variable no predicate claims. Default `null`: such a variable is an error. */
+  /** Trains every variable no predicate claims. Default `null`: such variables are not trained (with a warning). */
   defaultOptimizer?: tf.Optimizer | null;
   /** Name of the optimizer. Default `"optimizer_case"`. */
   name?: string;
@@ -40,20 +41,25 @@ function deserializeOptimizer(config: unknown, what: string): tf.Optimizer {
  * and Adam for everything else.
  *
  * @remarks
- * Modelled on larq's `CaseOptimizer`. Each variable goes to the optimizer of the first pair whose
- * predicate returns true for it, else to `defaultOptimizer`; a variable that no predicate claims when
- * there is no default optimizer is an error (larq only warns and leaves it untrained), and so is an
- * optimizer of a pair that claims no variable at all (as in larq). The assignment is computed once per
- * variable name and cached. Each call hands every inner optimizer its variables in the order of the
- * call, so inner optimizers that keep their state by position (tfjs's Adam, {@link Bop}) always see the
- * same subset in the same order. Works with `model.compile({optimizer})` / `model.fit` and in custom
- * loops (`minimize`, `applyGradients`).
+ * Modelled on larq's `CaseOptimizer`. Every predicate is asked about every variable: a variable goes to
+ * the optimizer of the one pair whose predicate returns true for it, else to `defaultOptimizer`. As in
+ * larq, a variable claimed by several predicates is an error, and so is an optimizer of a pair that
+ * claims no variable at all; a variable that no predicate claims when there is no default optimizer is
+ * not trained (not even projected by its constraint), and `console.warn` names it once, when it is first
+ * seen. The assignment is computed once per variable name and cached. Each call hands every inner
+ * optimizer its variables in the order of the call, so inner optimizers that keep their state by
+ * position (tfjs's Adam, {@link Bop}) always see the same subset in the same order. Works with
+ * `model.compile({optimizer})` / `model.fit` and in custom loops (`minimize`, `applyGradients`).
  *
- * `getWeights()` concatenates `[iterations]` and each inner optimizer's weights, prefixed `case_<i>/`.
+ * `getWeights()` is, as larq's `weights`, the concatenation of the inner optimizers' weights (each with
+ * its own `iter`), with names prefixed `case_<i>/`; the CaseOptimizer's own step count is not stored.
+ * `setWeights()` restores the inner optimizers and sets `iterations` to the largest of theirs, which is
+ * the number of steps taken whenever every step updated all variables (as in `model.fit`).
  * `getConfig()` stores the inner optimizers and the cached assignment (predicates are functions and
  * are not serialized); an optimizer restored by `fromConfig` routes by that assignment only: by
  * variable name, else by the order in which the variables first appeared (so a model saved with
  * `includeOptimizer: true` and loaded again keeps training each variable with the same optimizer).
+ * In `varOptMapping` and `varOptOrder`, −1 marks a variable that no optimizer trains.
  *
  * @example
  * ```ts
@@ -83,6 +89,8 @@ export class CaseOptimizer extends tf.Optimizer {
   /** Assignment read by {@link CaseOptimizer.fromConfig}: by name and by order of first appearance. */
   private restored: { byName: Map<string, number>; byOrder: number[] } | null = null;
   private checkedClaims = false;
+  /** Untrained variables already named in a warning. */
+  private warned = new Set<string>();
 
   constructor(...args: Array<PredicateOptimizerPair | CaseOptimizerOptions>) {
     super();
@@ -115,36 +123,54 @@ export class CaseOptimizer extends tf.Optimizer {
     this.name = options.name ?? "optimizer_case";
   }
 
-  /** Index into {@link CaseOptimizer.optimizers} of the optimizer that trains `name` (computed once). */
+  /**
+   * Index into {@link CaseOptimizer.optimizers} of the optimizer that trains `name`, or −1 when none
+   * does (computed once per name and cached).
+   */
   private route(name: string): number {
     const cached = this.mapping.get(name);
     if (cached !== undefined) return cached;
-    const variable = tf.engine().registeredVariables[name];
-    let index = -1;
-    if (this.restored !== null) {
-      // Restored optimizers have no predicates: route by the saved assignment, by name (tfjs camel-cases
-      // the names when it loads a model) or else by the order in which variables first appeared.
-      index = this.restored.byName.get(name) ?? this.restored.byName.get(toCamelCase(name)) ?? this.restored.byOrder[this.order.length] ?? -1;
-    } else if (variable !== undefined) {
-      index = this.pairs.findIndex(([predicate]) => predicate(variable) === true);
-    }
-    if (index < 0) {
-      if (this.defaultOptimizer === null) {
-        throw new Error(
-          `CaseOptimizer: no predicate claims variable ${describeValue(name)} and there is no defaultOptimizer; ` +
-            "pass {defaultOptimizer} or a predicate that matches it.",
-        );
-      }
-      index = this.pairs.length;
-    }
+    const index = this.restored !== null ? this.restoredRoute(name) : this.claim(name);
     this.mapping.set(name, index);
     this.order.push(index);
     return index;
   }
 
-  /** The optimizer that trains the variable `name` (routing it now if it was not seen before). */
-  optimizerFor(variable: tf.Variable | string): tf.Optimizer {
-    return this.optimizers[this.route(typeof variable === "string" ? variable : variable.name)];
+  /** The index a restored optimizer (which has no predicates) gives `name`, from the saved assignment. */
+  private restoredRoute(name: string): number {
+    const { byName, byOrder } = this.restored as { byName: Map<string, number>; byOrder: number[] };
+    // By name (tfjs camel-cases the names when it loads a model), else by order of first appearance.
+    const saved = byName.get(name) ?? byName.get(toCamelCase(name)) ?? byOrder[this.order.length];
+    if (saved !== undefined) return saved;
+    return this.defaultOptimizer === null ? -1 : this.pairs.length;
+  }
+
+  /** Asks every predicate about `name`; throws when more than one claims it. */
+  private claim(name: string): number {
+    const variable = tf.engine().registeredVariables[name];
+    const claimants: number[] = [];
+    if (variable !== undefined) {
+      this.pairs.forEach(([predicate], i) => {
+        if (predicate(variable) === true) claimants.push(i);
+      });
+    }
+    if (claimants.length > 1) {
+      throw new Error(
+        `CaseOptimizer: variable ${describeValue(name)} is claimed by multiple optimizers: ` +
+          `${claimants.map((i) => `predicateOptimizerPairs[${i}]`).join(" and ")}; at most one predicate may claim a variable.`,
+      );
+    }
+    if (claimants.length === 1) return claimants[0];
+    return this.defaultOptimizer === null ? -1 : this.pairs.length;
+  }
+
+  /**
+   * The optimizer that trains the variable `name` (routing it now if it was not seen before), or
+   * `null` if no optimizer trains it (no predicate claims it and there is no default optimizer).
+   */
+  optimizerFor(variable: tf.Variable | string): tf.Optimizer | null {
+    const index = this.route(typeof variable === "string" ? variable : variable.name);
+    return index < 0 ? null : this.optimizers[index];
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
@@ -152,7 +178,20 @@ export class CaseOptimizer extends tf.Optimizer {
       ? variableGradients
       : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }));
     const groups: NamedTensor[][] = this.optimizers.map(() => []);
-    for (const entry of list) groups[this.route(entry.name)].push(entry);
+    const unclaimed: string[] = [];
+    for (const entry of list) {
+      const index = this.route(entry.name);
+      if (index >= 0) groups[index].push(entry);
+      else if (!this.warned.has(entry.name)) unclaimed.push(entry.name);
+    }
+    if (unclaimed.length > 0) {
+      for (const name of unclaimed) this.warned.add(name);
+      console.warn(
+        `CaseOptimizer: no predicate claims ${unclaimed.length === 1 ? "variable" : "variables"} ` +
+          `${unclaimed.map(describeValue).join(", ")} and there is no defaultOptimizer; ` +
+          `${unclaimed.length === 1 ? "it is" : "they are"} not trained.`,
+      );
+    }
     if (!this.checkedClaims) {
       this.checkedClaims = true;
       this.pairs.forEach(([, optimizer], i) => {
@@ -169,12 +208,18 @@ export class CaseOptimizer extends tf.Optimizer {
     this.incrementIterations();
   }
 
+  /** Names among `variableGradients` that some optimizer trains (used to apply only their constraints). */
+  [updatedVariables](variableGradients: tf.NamedTensorMap | NamedTensor[]): string[] {
+    const names = Array.isArray(variableGradients) ? variableGradients.map((g) => g.name) : Object.keys(variableGradients);
+    return names.filter((name) => this.route(name) >= 0);
+  }
+
   override dispose(): void {
     for (const optimizer of this.optimizers) optimizer.dispose();
   }
 
   override async getWeights(): Promise<NamedTensor[]> {
-    const weights: NamedTensor[] = [await this.saveIterations()];
+    const weights: NamedTensor[] = [];
     for (let i = 0; i < this.optimizers.length; i++) {
       for (const w of await this.optimizers[i].getWeights()) weights.push({ name: `case_${i}/${w.name}`, tensor: w.tensor });
     }
@@ -182,12 +227,27 @@ export class CaseOptimizer extends tf.Optimizer {
   }
 
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
-    const rest = await this.extractIterations(weightValues);
-    for (let i = 0; i < this.optimizers.length; i++) {
-      const prefix = `case_${i}/`;
-      const own = rest.filter((w) => w.name.startsWith(prefix)).map((w) => ({ name: w.name.slice(prefix.length), tensor: w.tensor }));
-      if (own.length > 0) await this.optimizers[i].setWeights(own);
+    if (!Array.isArray(weightValues)) invalidArgument("weightValues", weightValues, "an array of {name, tensor}");
+    // A leading unprefixed "iter" is the CaseOptimizer's own counter as earlier larq-ts versions saved it.
+    let rest = weightValues;
+    let ownIterations: number | null = null;
+    if (rest.length > 0 && rest[0].name === "iter") {
+      ownIterations = (await rest[0].tensor.data())[0];
+      rest = rest.slice(1);
     }
+    const byOptimizer: NamedTensor[][] = this.optimizers.map(() => []);
+    for (const w of rest) {
+      const match = /^case_(\d+)\/(.*)$/s.exec(w.name);
+      const i = match === null ? -1 : Number(match[1]);
+      if (match === null || i >= this.optimizers.length) {
+        invalidArgument("weightValues", w.name, `names prefixed case_<i>/ with i < ${this.optimizers.length}`);
+      }
+      byOptimizer[i].push({ name: match[2], tensor: w.tensor });
+    }
+    for (let i = 0; i < this.optimizers.length; i++) {
+      if (byOptimizer[i].length > 0) await this.optimizers[i].setWeights(byOptimizer[i]);
+    }
+    this.iterations_ = ownIterations ?? Math.max(0, ...this.optimizers.map((o) => o.iterations));
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -216,6 +276,16 @@ export class CaseOptimizer extends tf.Optimizer {
       defaultOptimizer: defaultConfig === null ? null : deserializeOptimizer(defaultConfig, "defaultConfig"),
       name: config.name as string | undefined,
     });
+    const count = optimizer.optimizers.length;
+    const checkIndex = (what: string, index: unknown) => {
+      if (typeof index !== "number" || !Number.isInteger(index) || index < -1 || index >= count) {
+        invalidArgument(what, index, `an optimizer index from -1 (not trained) to ${count - 1}`);
+      }
+    };
+    if (mapping === null || typeof mapping !== "object" || Array.isArray(mapping)) invalidArgument("varOptMapping", mapping, "an object");
+    if (!Array.isArray(order)) invalidArgument("varOptOrder", order, "an array");
+    for (const [name, index] of Object.entries(mapping)) checkIndex(`varOptMapping[${describeValue(name)}]`, index);
+    order.forEach((index, i) => checkIndex(`varOptOrder[${i}]`, index));
     optimizer.restored = { byName: new Map(Object.entries(mapping)), byOrder: [...order] };
     optimizer.checkedClaims = true;
     return optimizer as unknown as T;

@@ -93,6 +93,19 @@ function gradientNames(gradients: GradientList): string[] {
   return Array.isArray(gradients) ? gradients.map((g) => g.name) : Object.keys(gradients);
 }
 
+/**
+ * Optional method of an optimizer, keyed by this symbol: given the gradients of an `applyGradients` call
+ * that has returned, the names of the variables it actually updated. Only their constraints are applied;
+ * without the method, every variable of the call counts as updated. {@link CaseOptimizer} uses it to leave
+ * the variables it does not train untouched.
+ */
+export const updatedVariables: unique symbol = Symbol.for("larq-ts.updatedVariables");
+
+function updatedNames(optimizer: tf.Optimizer, gradients: GradientList): string[] {
+  const method = (optimizer as unknown as Record<symbol, unknown>)[updatedVariables];
+  return typeof method === "function" ? (method.call(optimizer, gradients) as string[]) : gradientNames(gradients);
+}
+
 function wrapPrototype(proto: OptimizerProto): void {
   if (!Object.prototype.hasOwnProperty.call(proto, "applyGradients")) return;
   if (Object.prototype.hasOwnProperty.call(proto, WRAPPED)) return;
@@ -102,7 +115,7 @@ function wrapPrototype(proto: OptimizerProto): void {
     return runStep(
       () => original.call(this, gradients),
       () => {
-        for (const name of gradientNames(gradients)) pending.add(name);
+        for (const name of updatedNames(this, gradients)) pending.add(name);
       },
     );
   };

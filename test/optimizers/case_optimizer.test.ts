@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 
 import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as optimizers from "../../src/optimizers/index.js";
 import { assertClose, useBackend } from "../helpers.js";
@@ -43,32 +44,76 @@ describe("CaseOptimizer", () => {
     optimizer.dispose();
   });
 
-  it("gives a variable claimed by several predicates to the first one; an optimizer that claims nothing is an error", () => {
-    const both = tagged([1], null);
+  it("asks every predicate: a variable claimed by two is an error naming it and both pairs; an optimizer that claims nothing is an error", () => {
+    const shared = tagged([1], null);
     const onlySecond = tagged([1], null);
-    const optimizer = new CaseOptimizer(
+    const overlapping = new CaseOptimizer(
       [(x) => x.name !== onlySecond.name, tf.train.sgd(1)],
+      [() => false, tf.train.sgd(1)],
       [() => true, tf.train.sgd(100)],
     );
-    optimizer.applyGradients({ [both.name]: tf.tensor1d([0.25]), [onlySecond.name]: tf.tensor1d([0.01]) });
-    assertClose(both, [0.75]); // 1 − 1 · 0.25: the first pair's SGD
-    assertClose(onlySecond, [0]); // 1 − 100 · 0.01: the second pair's SGD
-    const idle = new CaseOptimizer([() => true, tf.train.sgd(1)], [() => true, tf.train.sgd(1)]);
-    assert.throws(() => idle.applyGradients({ [both.name]: tf.tensor1d([1]) }), /predicateOptimizerPairs\[1\].*claimed no variable/);
-    both.dispose();
+    assert.throws(
+      () => overlapping.applyGradients({ [onlySecond.name]: tf.tensor1d([0.01]), [shared.name]: tf.tensor1d([0.25]) }),
+      new RegExp(`variable "${shared.name}" is claimed by multiple optimizers: predicateOptimizerPairs\\[0\\] and predicateOptimizerPairs\\[2\\]`),
+    );
+    assertClose(shared, [1]); // nothing was trained
+    assertClose(onlySecond, [1]);
+    const idle = new CaseOptimizer([() => true, tf.train.sgd(1)], [() => false, tf.train.sgd(1)]);
+    assert.throws(() => idle.applyGradients({ [shared.name]: tf.tensor1d([1]) }), /predicateOptimizerPairs\[1\].*claimed no variable/);
+    shared.dispose();
     onlySecond.dispose();
   });
 
-  it("throws for a variable no predicate claims when there is no default optimizer", () => {
-    const a = tagged([1], 1);
-    const b = tagged([1], null);
-    const optimizer = new CaseOptimizer([Bop.isBinaryVariable, new Bop()]);
-    assert.throws(
-      () => optimizer.applyGradients({ [a.name]: tf.tensor1d([1]), [b.name]: tf.tensor1d([1]) }),
-      new RegExp(`no predicate claims variable "${b.name}"`),
-    );
-    a.dispose();
-    b.dispose();
+  it("without a default optimizer, warns once naming the unclaimed variables and does not train them", (t) => {
+    const a = tagged([1, -1], 1);
+    const b = tagged([0.5], null);
+    const c = tagged([2], null);
+    const warn = t.mock.method(console, "warn", () => undefined);
+    const optimizer = new CaseOptimizer([Bop.isBinaryVariable, new Bop({ gamma: 1, threshold: 0 })]);
+    const step = () => optimizer.applyGradients({ [a.name]: tf.tensor1d([1, 1]), [b.name]: tf.tensor1d([1]), [c.name]: tf.tensor1d([1]) });
+    step();
+    step();
+    assert.equal(warn.mock.callCount(), 1);
+    const message = String(warn.mock.calls[0].arguments[0]);
+    assert.match(message, new RegExp(`variables "${b.name}", "${c.name}" and there is no defaultOptimizer; they are not trained`));
+    assertClose(a, [-1, -1]); // Bop trained the binary one: step 1 flips the first weight (w·m = 1 > 0) and keeps the second
+    assertClose(b, [0.5], 0);
+    assertClose(c, [2], 0);
+    assert.equal(optimizer.optimizerFor(b), null);
+    assert.equal(optimizer.getConfig().varOptMapping && (optimizer.getConfig().varOptMapping as Record<string, number>)[b.name], -1);
+    // A variable seen later is named in a warning of its own (also when optimizerFor routed it first).
+    const d = tagged([3], null);
+    assert.equal(optimizer.optimizerFor(d), null);
+    optimizer.applyGradients({ [a.name]: tf.tensor1d([1, 1]), [d.name]: tf.tensor1d([1]) });
+    assert.equal(warn.mock.callCount(), 2);
+    assert.match(String(warn.mock.calls[1].arguments[0]), new RegExp(`variable "${d.name}" and there is no defaultOptimizer; it is not trained`));
+    assertClose(d, [3], 0);
+    for (const v of [a, b, c, d]) v.dispose();
+    optimizer.dispose();
+  });
+
+  it("in model.fit without a default optimizer, the unclaimed layer weights stay as they were, constraints included", async (t) => {
+    t.mock.method(console, "warn", () => undefined);
+    const model = tfl.sequential();
+    model.add(tfl.layers.dense({ units: 4, inputShape: [3], activation: "tanh" }));
+    // nonNeg would zero the negative initial kernel entries if it were applied to this untrained layer.
+    model.add(tfl.layers.dense({ units: 1, kernelConstraint: "nonNeg", kernelInitializer: "randomNormal" }));
+    (model.layers[0].trainableWeights[0] as unknown as { precision: number }).precision = 1;
+    model.layers[0].setWeights([tf.sign(tf.randomNormal([3, 4], 0, 1, "float32", 5)), tf.zeros([4])]);
+    const optimizer = new CaseOptimizer([Bop.isBinaryVariable, new Bop({ gamma: 0.5, threshold: 0 })]);
+    model.compile({ optimizer, loss: "meanSquaredError" });
+    const before = model.getWeights().map((w) => Array.from(w.dataSync()));
+    assert.ok(before[2].some((v) => v < 0), "the head kernel starts with negative entries");
+    const x = tf.randomNormal([16, 3], 0, 1, "float32", 2);
+    const y = tf.sum(x, 1, true);
+    await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
+    const after = model.getWeights().map((w) => Array.from(w.dataSync()));
+    assert.notDeepEqual(after[0], before[0], "the binary kernel was trained by Bop");
+    for (const i of [1, 2, 3]) assert.deepEqual(after[i], before[i], `untrained weight ${i}`);
+    model.dispose();
+    optimizer.dispose();
+    x.dispose();
+    y.dispose();
   });
 
   it("validates its arguments", () => {
@@ -117,16 +162,107 @@ describe("CaseOptimizer", () => {
     assert.equal(byOrder.optimizerFor(b), byOrder.optimizers[0]);
 
     const weights = await optimizer.getWeights();
+    // As larq's CaseOptimizer.weights: the inner optimizers' weights, each with its own iteration count.
     assert.deepEqual(
       weights.map((w) => w.name),
-      ["iter", "case_0/iter", `case_0/${a.name}/m`, "case_1/iter", `case_1/${b.name}/m`, `case_1/${b.name}/v`],
+      ["case_0/iter", `case_0/${a.name}/m`, "case_1/iter", `case_1/${b.name}/m`, `case_1/${b.name}/v`],
     );
     await restored.setWeights(weights.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) })));
-    const [, , m] = await restored.getWeights();
+    const [, m] = await restored.getWeights();
     assertClose(m.tensor, [0.1, 0.1]);
+    assert.equal(restored.iterations, 1);
+    assert.deepEqual(restored.optimizers.map((o) => o.iterations), [1, 1]);
     a.dispose();
     b.dispose();
     optimizer.dispose();
     restored.dispose();
+  });
+
+  it("has as many weights as larq's: the inner optimizers' own, in order (Bop + momentum: model weights + 2)", async () => {
+    // larq's test_weights: CaseOptimizer(Bop, SGD with momentum) has len(model.weights) + 2 weights, the
+    // inner optimizers' weights one after the other.
+    const model = tfl.sequential();
+    model.add(tfl.layers.dense({ units: 6, inputShape: [4], activation: "relu" }));
+    model.add(tfl.layers.dense({ units: 2 }));
+    (model.layers[0].trainableWeights[0] as unknown as { precision: number }).precision = 1;
+    const bop = new Bop();
+    const momentum = tf.train.momentum(0.1, 0.9);
+    const optimizer = new CaseOptimizer([Bop.isBinaryVariable, bop], { defaultOptimizer: momentum });
+    model.compile({ optimizer, loss: "meanSquaredError" });
+    const x = tf.randomNormal([4, 4], 0, 1, "float32", 9);
+    const y = tf.randomNormal([4, 2], 0, 1, "float32", 10);
+    await model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
+    const weights = await optimizer.getWeights();
+    assert.equal(weights.length, model.weights.length + 2);
+    const inner = [...(await bop.getWeights()).map((w) => ["case_0", w] as const), ...(await momentum.getWeights()).map((w) => ["case_1", w] as const)];
+    assert.equal(weights.length, inner.length);
+    inner.forEach(([prefix, w], i) => {
+      assert.equal(weights[i].name, `${prefix}/${w.name}`);
+      assert.deepEqual(Array.from(weights[i].tensor.dataSync()), Array.from(w.tensor.dataSync()), weights[i].name);
+    });
+    assert.equal(optimizer.iterations, 2);
+
+    // setWeights restores each inner optimizer (with its own iteration count) and the step count.
+    const copy = new CaseOptimizer([Bop.isBinaryVariable, new Bop()], { defaultOptimizer: tf.train.momentum(0.1, 0.9) });
+    await copy.setWeights(weights.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) })));
+    assert.equal(copy.iterations, 2);
+    assert.deepEqual(copy.optimizers.map((o) => o.iterations), [2, 2]);
+    const copied = await copy.getWeights();
+    assert.deepEqual(copied.map((w) => w.name), weights.map((w) => w.name));
+    copied.forEach((w, i) => assert.deepEqual(Array.from(w.tensor.dataSync()), Array.from(weights[i].tensor.dataSync()), w.name));
+
+    // The layout of earlier versions (the CaseOptimizer's own counter first) is still read.
+    const legacy = new CaseOptimizer([Bop.isBinaryVariable, new Bop()], { defaultOptimizer: tf.train.momentum(0.1, 0.9) });
+    await legacy.setWeights([{ name: "iter", tensor: tf.scalar(7, "int32") }, ...weights.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }))]);
+    assert.equal(legacy.iterations, 7);
+    assert.deepEqual(legacy.optimizers.map((o) => o.iterations), [2, 2]);
+    await assert.rejects(copy.setWeights([{ name: "stray/m", tensor: tf.scalar(0) }]), /Invalid weightValues.*case_<i>\/.*"stray\/m"/);
+    await assert.rejects(copy.setWeights([{ name: "case_2/iter", tensor: tf.scalar(0) }]), /Invalid weightValues.*i < 2.*"case_2\/iter"/);
+    for (const o of [copy, legacy]) o.dispose();
+    model.dispose();
+    optimizer.dispose();
+    x.dispose();
+    y.dispose();
+  });
+
+  it("a model saved with includeOptimizer reloads step counts and momenta", async () => {
+    const model = tfl.sequential();
+    model.add(tfl.layers.dense({ units: 3, inputShape: [2], activation: "tanh" }));
+    model.add(tfl.layers.dense({ units: 1 }));
+    (model.layers[0].trainableWeights[0] as unknown as { precision: number }).precision = 1;
+    const optimizer = new CaseOptimizer([Bop.isBinaryVariable, new Bop({ gamma: 0.1 })], { defaultOptimizer: tf.train.adam(0.01) });
+    model.compile({ optimizer, loss: "meanSquaredError" });
+    const x = tf.randomNormal([6, 2], 0, 1, "float32", 4);
+    const y = tf.sum(x, 1, true);
+    await model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+      }),
+      { includeOptimizer: true },
+    );
+    const optimizerSpecs = (artifacts?.weightSpecs ?? []).filter((spec) => spec.group === "optimizer");
+    assert.equal(optimizerSpecs.length, (await optimizer.getWeights()).length);
+    assert.equal(optimizerSpecs.length, 1 + 1 + 1 + 3 * 2); // Bop: iter, m; Adam: iter, m and v of 3 float weights
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    const restored = loaded.optimizer as unknown as InstanceType<typeof CaseOptimizer>;
+    assert.equal(restored.iterations, 3);
+    assert.deepEqual(restored.optimizers.map((o) => o.iterations), [3, 3]);
+    const [original, reloaded] = [await optimizer.getWeights(), await restored.getWeights()];
+    assert.deepEqual(reloaded.map((w) => w.name), original.map((w) => w.name));
+    reloaded.forEach((w, i) => assertClose(w.tensor, original[i].tensor, 0, w.name));
+    model.dispose();
+    loaded.dispose();
+    x.dispose();
+    y.dispose();
+  });
+
+  it("fromConfig rejects assignments to optimizers that do not exist", () => {
+    const config = new CaseOptimizer([Bop.isBinaryVariable, new Bop()]).getConfig();
+    const entry = tf.serialization.SerializationMap.getMap().classNameMap.CaseOptimizer;
+    assert.throws(() => entry[1](entry[0], { ...config, varOptMapping: { w: 1 } }), /Invalid varOptMapping\["w"\].*-1 \(not trained\) to 0.*received 1/);
+    assert.throws(() => entry[1](entry[0], { ...config, varOptOrder: [0, -2] }), /Invalid varOptOrder\[1\].*received -2/);
   });
 });
