@@ -4,15 +4,28 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { sign as larqSign } from "../math/index.js";
-import { checkNumber, invalidArgument } from "../utils/errors.js";
+import { invalidArgument } from "../utils/errors.js";
+import {
+  checkHyperparameter,
+  deserializeHyperparameter,
+  hyperparameterValue,
+  serializeHyperparameter,
+  type Hyperparameter,
+} from "./schedules.js";
 import { variablePrecision, type LayerVariable, type NamedTensor } from "./variables.js";
 
 /** Arguments of {@link Bop}. */
 export interface BopArgs {
-  /** τ: magnitude the averaged gradient signal must exceed (in the weight's direction) to flip a weight. Default 1e-8. */
-  threshold?: number;
-  /** γ: adaptivity rate of the exponential moving average of the gradients. Default 1e-4. */
-  gamma?: number;
+  /**
+   * τ: magnitude the averaged gradient signal must exceed (in the weight's direction) to flip a weight:
+   * a number ≥ 0, a function of the step or a schedule of `lq.optimizers.schedules`. Default 1e-8.
+   */
+  threshold?: Hyperparameter;
+  /**
+   * γ: adaptivity rate of the exponential moving average of the gradients: a number ≥ 0, a function of
+   * the step or a schedule of `lq.optimizers.schedules`. Default 1e-4.
+   */
+  gamma?: Hyperparameter;
   /** Name of the optimizer. Default `"Bop"`. */
   name?: string;
 }
@@ -36,8 +49,14 @@ interface MomentumSlot {
  * where the inner sign is the ordinary sign and the outer one larq's sign (0 → +1), so w flips exactly
  * where w·m > τ and stays otherwise (and becomes +1 in the tie w·m = τ, as in larq). Only variables for
  * which {@link Bop.isBinaryVariable} holds are touched; all others are left unchanged, so Bop is normally
- * combined with a float optimizer through {@link CaseOptimizer}. `gamma` and `threshold` are public,
- * mutable numbers (e.g. for `lq.callbacks.HyperparameterScheduler`).
+ * combined with a float optimizer through {@link CaseOptimizer}.
+ *
+ * `gamma` and `threshold` may be schedules, as larq accepts Keras `LearningRateSchedule`s: a function
+ * `(step) => value` or a serializable schedule (`lq.optimizers.schedules.ExponentialDecay`, …), evaluated
+ * at this optimizer's own `iterations` before the update (step 0 is the first call). They are public,
+ * mutable properties; when they are numbers `lq.callbacks.HyperparameterScheduler` can set them.
+ * `getConfig()` writes schedules in Keras's `{class_name, config}` form and throws for a plain function,
+ * which cannot be serialized; `fromConfig` reads numbers and schedules in Keras's or tfjs's spelling.
  *
  * Momentum slots are kept by position among the binary variables of each call (as tfjs's Adam keeps
  * its state by position), so each call must list the variables in the same order — `model.fit` and
@@ -58,10 +77,10 @@ export class Bop extends tf.Optimizer {
   /** @nocollapse */
   static className = "Bop";
 
-  /** τ, the flip threshold. */
-  threshold: number;
-  /** γ, the adaptivity rate. */
-  gamma: number;
+  /** τ, the flip threshold: a number or a schedule of the step. */
+  threshold: Hyperparameter;
+  /** γ, the adaptivity rate: a number or a schedule of the step. */
+  gamma: Hyperparameter;
   /** Name of the optimizer. */
   readonly name: string;
 
@@ -72,8 +91,8 @@ export class Bop extends tf.Optimizer {
     if (args === null || typeof args !== "object" || Array.isArray(args)) {
       invalidArgument("args", args, "an object {threshold?, gamma?, name?}");
     }
-    this.threshold = checkNumber("threshold", args.threshold ?? 1e-8, { min: 0 }) as number;
-    this.gamma = checkNumber("gamma", args.gamma ?? 1e-4, { min: 0 }) as number;
+    this.threshold = checkHyperparameter("threshold", args.threshold ?? 1e-8);
+    this.gamma = checkHyperparameter("gamma", args.gamma ?? 1e-4);
     if (args.name !== undefined && typeof args.name !== "string") invalidArgument("name", args.name, "a string");
     this.name = args.name ?? "Bop";
   }
@@ -95,6 +114,9 @@ export class Bop extends tf.Optimizer {
       ? variableGradients.map((g) => ({ name: g.name, tensor: g.tensor }))
       : Object.keys(variableGradients).map((name) => ({ name, tensor: variableGradients[name] }));
     const registered = tf.engine().registeredVariables;
+    const step = this.iterations;
+    const gamma = hyperparameterValue("gamma", checkHyperparameter("gamma", this.gamma), step);
+    const threshold = hyperparameterValue("threshold", checkHyperparameter("threshold", this.threshold), step);
     tf.tidy(() => {
       let slot = 0;
       for (const { name, tensor } of list) {
@@ -106,13 +128,13 @@ export class Bop extends tf.Optimizer {
         }
         if (tensor === undefined || tensor === null) continue;
         const m = (this.momenta[index] as MomentumSlot).variable;
-        const mNew = tf.add(m, tf.mul(tf.sub(tensor, m), this.gamma));
+        const mNew = tf.add(m, tf.mul(tf.sub(tensor, m), gamma));
         m.assign(mNew);
         // sign(−sign(w·m − τ)·w) written without tf.sign, whose wasm kernel returns 0 for small
         // |x| (~1e-7) and would turn −1 weights into +1: flip where w·m > τ, +1 in the tie w·m = τ.
         const product = tf.mul(variable, mNew);
-        const flipped = tf.where(tf.greater(product, this.threshold), tf.neg(variable), variable);
-        variable.assign(tf.where(tf.equal(product, this.threshold), tf.onesLike(variable), larqSign(flipped)));
+        const flipped = tf.where(tf.greater(product, threshold), tf.neg(variable), variable);
+        variable.assign(tf.where(tf.equal(product, threshold), tf.onesLike(variable), larqSign(flipped)));
       }
     });
     this.incrementIterations();
@@ -134,16 +156,31 @@ export class Bop extends tf.Optimizer {
     this.momenta = rest.map((w) => ({ originalName: w.name, variable: w.tensor.variable(false) }));
   }
 
+  /**
+   * `{threshold, gamma, name}`; a scheduled hyperparameter is written as Keras writes a schedule,
+   * `{class_name, config}` with snake_case keys. Throws for a hyperparameter that is a plain function.
+   */
   override getConfig(): tf.serialization.ConfigDict {
-    return { threshold: this.threshold, gamma: this.gamma, name: this.name };
+    return {
+      threshold: serializeHyperparameter("threshold", this.threshold) as tf.serialization.ConfigDictValue,
+      gamma: serializeHyperparameter("gamma", this.gamma) as tf.serialization.ConfigDictValue,
+      name: this.name,
+    };
   }
 
-  /** Rebuilds a Bop from {@link Bop.getConfig} output (camelCase or snake_case keys). */
+  /**
+   * Rebuilds a Bop from {@link Bop.getConfig} output or larq's `get_config()`; schedules may be spelled as
+   * Keras writes them (`class_name`, snake_case keys) or as tfjs loads them (`className`, camelCase keys).
+   */
   static override fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    return new cls({ threshold: config.threshold, gamma: config.gamma, name: config.name } as never);
+    return new cls({
+      threshold: deserializeHyperparameter("threshold", config.threshold),
+      gamma: deserializeHyperparameter("gamma", config.gamma),
+      name: config.name,
+    } as never);
   }
 }
 tf.serialization.registerClass(Bop as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

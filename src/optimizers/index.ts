@@ -1,5 +1,6 @@
 /**
- * Optimizers for binarized networks (`lq.optimizers`): {@link Bop}, {@link CaseOptimizer}, and the
+ * Optimizers for binarized networks (`lq.optimizers`): {@link Bop}, {@link CaseOptimizer}, the Keras
+ * hyperparameter schedules (`lq.optimizers.schedules`, for Bop's `threshold` and `gamma`), and the
  * machinery that makes layer weight constraints hold after every optimizer step.
  *
  * @remarks
@@ -22,7 +23,14 @@ export {
   type PredicateOptimizerPair,
   type VariablePredicate,
 } from "./case_optimizer.js";
-export { applyConstraints, constraintEnforcement, enforceConstraints, setConstraintEnforcement } from "./constraints.js";
+export {
+  applyConstraints,
+  constraintEnforcement,
+  enforceConstraints,
+  setConstraintEnforcement,
+  updatedVariables,
+} from "./constraints.js";
+export * as schedules from "./schedules.js";
 export {
   latentVariable,
   lookupVariable,

@@ -173,4 +173,141 @@ describe("Bop", () => {
     x.dispose();
     y.dispose();
   });
+
+  it("uses the scheduled threshold of its own step: each weight flips at the first step where τ_k < |w·m|", () => {
+    const g = [0.9, 0.45, 0.2, 0.07, 0.01];
+    const w = tagged([1, 1, 1, 1, 1], 1);
+    // τ_k = 0.5^k; with gamma 1, m = g, so weight j flips at the first k with 0.5^k < g_j (k = 1, 2, 3, 4, never
+    // within 6 steps for 0.01), after which w·m < 0 and it stays.
+    const threshold = new optimizers.schedules.ExponentialDecay({ initialLearningRate: 1, decaySteps: 1, decayRate: 0.5 });
+    const bop = new Bop({ gamma: 1, threshold });
+    const flipped = g.map(() => false);
+    for (let k = 0; k < 6; k++) {
+      bop.applyGradients({ [w.name]: tf.tensor1d(g) });
+      g.forEach((gj, j) => (flipped[j] ||= 0.5 ** k < gj));
+      assertClose(w, flipped.map((f) => (f ? -1 : 1)), 0, `after step ${k}`);
+    }
+    assert.deepEqual(flipped, [true, true, true, true, false]);
+    w.dispose();
+    bop.dispose();
+  });
+
+  it("evaluates a gamma function at its own iterations, also inside CaseOptimizer", async () => {
+    const w = tagged([1, -1, 1], 1);
+    const other = tagged([0.5], null);
+    const seen: number[] = [];
+    const gamma = (step: number) => {
+      seen.push(step);
+      return 1 / (step + 2);
+    };
+    const bop = new Bop({ gamma, threshold: 10 }); // threshold 10: no flips, only the momentum moves
+    const optimizer = new CaseOptimizer([Bop.isBinaryVariable, bop], { defaultOptimizer: tf.train.sgd(0.1) });
+    const grads = [
+      [0.4, -0.2, 1],
+      [0.1, 0.3, -1],
+      [-0.5, 0, 0.25],
+    ];
+    let m = [0, 0, 0];
+    for (let k = 0; k < grads.length; k++) {
+      optimizer.applyGradients({ [w.name]: tf.tensor1d(grads[k]), [other.name]: tf.tensor1d([1]) });
+      ({ m } = bopReference([1, -1, 1], m, grads[k], 1 / (k + 2), 10));
+    }
+    assert.deepEqual(seen, [0, 1, 2]);
+    const [, momentum] = await bop.getWeights();
+    assertClose(momentum.tensor, m);
+    assertClose(w, [1, -1, 1], 0);
+    w.dispose();
+    other.dispose();
+    optimizer.dispose();
+  });
+
+  it("serializes scheduled hyperparameters as Keras does; reads larq's and tfjs's spellings; refuses plain functions", () => {
+    const threshold = new optimizers.schedules.PolynomialDecay({ initialLearningRate: 5e-4, decaySteps: 100 });
+    const bop = new Bop({ threshold, gamma: 1e-3 });
+    // larq 0.14: Bop(threshold=PolynomialDecay(5e-4, 100), gamma=1e-3).get_config(), schedule in legacy format.
+    const keras = {
+      class_name: "PolynomialDecay",
+      config: { initial_learning_rate: 5e-4, decay_steps: 100, end_learning_rate: 1e-4, power: 1, cycle: false, name: null },
+    };
+    assert.deepEqual(bop.getConfig(), { threshold: keras, gamma: 1e-3, name: "Bop" });
+    const entry = tf.serialization.SerializationMap.getMap().classNameMap.Bop;
+    const fromLarq = entry[1](entry[0], {
+      name: "Bop",
+      threshold: { module: "keras.optimizers.schedules", ...keras, registered_name: null },
+      gamma: 0.001,
+    }) as unknown as InstanceType<typeof Bop>;
+    // As tfjs hands the same JSON to fromConfig after camel-casing keys (the name value is kept).
+    const fromTfjs = entry[1](entry[0], {
+      name: "Bop",
+      threshold: {
+        module: "keras.optimizers.schedules",
+        className: "PolynomialDecay",
+        config: { initialLearningRate: 5e-4, decaySteps: 100, endLearningRate: 1e-4, power: 1, cycle: false, name: null },
+        registeredName: null,
+      },
+      gamma: { className: "ExponentialDecay", config: { initialLearningRate: 1e-3, decaySteps: 10, decayRate: 0.5, staircase: true } },
+    }) as unknown as InstanceType<typeof Bop>;
+    for (const restored of [fromLarq, fromTfjs]) {
+      assert.ok(restored.threshold instanceof optimizers.schedules.PolynomialDecay);
+      assert.equal((restored.threshold as optimizers.schedules.LearningRateSchedule).call(50), (5e-4 - 1e-4) * 0.5 + 1e-4);
+    }
+    assert.equal(fromLarq.gamma, 1e-3);
+    assert.ok(fromTfjs.gamma instanceof optimizers.schedules.ExponentialDecay);
+    assert.equal((fromTfjs.gamma as optimizers.schedules.LearningRateSchedule).call(25), 1e-3 * 0.25);
+    assert.deepEqual(fromLarq.getConfig(), bop.getConfig());
+
+    const named = function decayingThreshold(step: number) {
+      return 1 / (1 + step);
+    };
+    assert.throws(() => new Bop({ threshold: named }).getConfig(), /Invalid threshold.*plain function cannot be serialized.*function decayingThreshold/);
+    assert.throws(() => new Bop({ gamma: (s) => s }).getConfig(), /Invalid gamma.*cannot be serialized/);
+    assert.throws(() => entry[1](entry[0], { threshold: "1e-6" }), /Invalid threshold.*"1e-6"/);
+    assert.throws(() => entry[1](entry[0], { gamma: { class_name: "NoSuchDecay", config: {} } }), /Invalid gamma.*NoSuchDecay/);
+    for (const o of [bop, fromLarq, fromTfjs]) o.dispose();
+  });
+
+  it("rejects bad hyperparameters, also a schedule value that is negative at some step", () => {
+    assert.throws(() => new Bop({ threshold: "1e-6" as never }), /Invalid threshold.*LearningRateSchedule.*"1e-6"/);
+    assert.throws(() => new Bop({ gamma: { call: () => 1 } as never }), /Invalid gamma/);
+    const w = tagged([1], 1);
+    const bop = new Bop({ threshold: (step) => 0.1 - 0.1 * step });
+    bop.applyGradients({ [w.name]: tf.tensor1d([0]) });
+    bop.applyGradients({ [w.name]: tf.tensor1d([0]) });
+    assert.throws(() => bop.applyGradients({ [w.name]: tf.tensor1d([0]) }), /Invalid threshold.*returned -0\.1.* at step 2/);
+    w.dispose();
+    bop.dispose();
+  });
+
+  it("a model with a scheduled Bop in CaseOptimizer saves with includeOptimizer and reloads the schedule", async () => {
+    const model = tfl.sequential();
+    model.add(tfl.layers.dense({ units: 4, inputShape: [3], activation: "tanh" }));
+    model.add(tfl.layers.dense({ units: 1 }));
+    (model.layers[0].trainableWeights[0] as unknown as { precision: number }).precision = 1;
+    const gamma = new optimizers.schedules.InverseTimeDecay({ initialLearningRate: 3, decaySteps: 1, decayRate: 0.5 });
+    const threshold = new optimizers.schedules.CosineDecay({ initialLearningRate: 1e-3, decaySteps: 50, alpha: 0.1, name: "cosine_threshold" });
+    const bop = new Bop({ threshold, gamma });
+    model.compile({ optimizer: new CaseOptimizer([Bop.isBinaryVariable, bop], { defaultOptimizer: tf.train.adam(0.01) }), loss: "meanSquaredError" });
+    const x = tf.randomNormal([8, 3], 0, 1, "float32", 3);
+    const y = tf.sum(x, 1, true);
+    await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
+    let artifacts: tf.io.ModelArtifacts | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+      }),
+      { includeOptimizer: true },
+    );
+    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    const restored = (loaded.optimizer as unknown as InstanceType<typeof CaseOptimizer>).optimizers[0] as InstanceType<typeof Bop>;
+    assert.ok(restored instanceof Bop);
+    assert.ok(restored.gamma instanceof optimizers.schedules.InverseTimeDecay);
+    assert.ok(restored.threshold instanceof optimizers.schedules.CosineDecay);
+    assert.deepEqual(restored.getConfig(), bop.getConfig());
+    assert.equal(restored.iterations, 2);
+    model.dispose();
+    loaded.dispose();
+    x.dispose();
+    y.dispose();
+  });
 });
