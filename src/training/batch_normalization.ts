@@ -8,7 +8,7 @@ import type { Kwargs } from "../utils/tfjs.js";
 
 /** The fields of tfjs-layers' `BatchNormalization` the training path uses (the class is not exported). */
 interface BatchNormLayer {
-  axis: number;
+  axis: number | number[];
   momentum: number;
   epsilon: number;
   gamma?: { read(): tf.Tensor } | null;
@@ -27,7 +27,7 @@ const PATCHED = Symbol.for("larq-ts.batchNormalizationScaleFix");
  * @remarks
  * Forward: `x̂ = (x − μ_B)·r`, `r = 1/√(σ²_B + ε)`, `y = γ·x̂ + β` over all axes but `axis` (`γ = 1` without
  * scale, `β = 0` without center); then, like tfjs, `moving ← moving − (moving − batch)·(1 − momentum)` for the
- * mean and the (biased) variance.
+ * mean and the variance (the biased one, or for 4-D inputs the unbiased one, as Keras's fused batch norm).
  *
  * Backward (the full derivative through the batch statistics, with `g = ∂L/∂y` and means over the `N` reduced
  * elements): `∂L/∂x = γ·r·(g − mean(g) − x̂·mean(g·x̂))`, `∂L/∂γ = Σ g·x̂`, `∂L/∂β = Σ g`. tfjs's generic
@@ -40,7 +40,12 @@ function trainingCall(layer: BatchNormLayer, inputs: tf.Tensor | tf.Tensor[]): t
   }
   const x = Array.isArray(inputs) ? inputs[0] : inputs;
   const ndim = x.rank;
-  const axis = layer.axis >= 0 ? layer.axis : layer.axis + ndim;
+  // Keras 2 saves `axis` as a list ([3]); tfjs keeps what the config gave. One axis is all BN here supports.
+  const axes = Array.isArray(layer.axis) ? (layer.axis as number[]) : [layer.axis];
+  if (axes.length !== 1 || !Number.isInteger(axes[0])) {
+    throw new Error(`Invalid axis of BatchNormalization: expected one integer axis, received ${JSON.stringify(layer.axis)}.`);
+  }
+  const axis = axes[0] >= 0 ? axes[0] : axes[0] + ndim;
   const reductionAxes = [...Array(ndim).keys()].filter((a) => a !== axis);
   const paramShape = x.shape.map((d, a) => (a === axis ? d : 1));
   const hasGamma = layer.gamma != null;
@@ -61,9 +66,15 @@ function trainingCall(layer: BatchNormLayer, inputs: tf.Tensor | tf.Tensor[]): t
     const xhat = tf.mul(tf.sub(input, mean), rstd);
     let y = gamma === null ? xhat : tf.mul(xhat, gamma);
     if (beta !== null) y = tf.add(y, beta);
+    // Keras computes 4-D batch norm with TensorFlow's fused kernel, which feeds the moving variance the
+    // unbiased (Bessel-corrected) batch variance; other ranks feed the biased one. Match it, so that models
+    // trained here keep the moving statistics Python larq would.
+    const count = input.size / input.shape[axis];
+    const fused = ndim === 4 && (axis === 1 || axis === 3) && count > 1;
+    const movingVarianceValue = fused ? tf.mul(variance, count / (count - 1)) : variance;
     for (const [variable, batchValue] of [
       [layer.movingMean, mean],
-      [layer.movingVariance, variance],
+      [layer.movingVariance, movingVarianceValue],
     ] as const) {
       tf.tidy(() => {
         const current = variable.read();
@@ -100,7 +111,8 @@ function trainingCall(layer: BatchNormLayer, inputs: tf.Tensor | tf.Tensor[]): t
  * either throws as soon as `model.fit` (or any call with `training: true`) runs. BNNs put exactly such a layer
  * after every binary layer. The patch keeps tfjs's class, `className` ("BatchNormalization") and weights, so
  * saved models load unchanged; it only replaces the training branch when a parameter is absent (see
- * `trainingCall`: batch mean and biased variance, moving averages updated as tfjs does). Layers with both
+ * `trainingCall`: batch mean and biased variance; moving averages updated as Keras does, with the unbiased batch
+ * variance for 4-D inputs as TensorFlow's fused kernel gives it). Layers with both
  * parameters keep tfjs's own code path.
  *
  * @returns true if the patch was applied now, false if it was already in place.
