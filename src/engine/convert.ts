@@ -25,6 +25,16 @@ interface SymTensor {
   sourceLayer: AnyLayer;
   inputs: SymTensor[];
 }
+/**
+ * A layer's config with Keras 2's one-element `axis` lists ([3], as Python Keras saves BatchNormalization)
+ * read as the integer they hold; tfjs keeps whatever the file gave.
+ */
+function layerConfig(layer: { getConfig(): unknown }): Record<string, any> {
+  const cfg = { ...(layer.getConfig() as Record<string, any>) };
+  if (Array.isArray(cfg.axis) && cfg.axis.length === 1) cfg.axis = cfg.axis[0];
+  return cfg;
+}
+
 interface LNode {
   id: number;
   layer: AnyLayer;
@@ -223,7 +233,7 @@ class Builder {
 
   convertLayer(ln: LNode): void {
     const L = ln.layer;
-    const cfg = L.getConfig() as Record<string, any>;
+    const cfg = layerConfig(L);
     const shape = ln.shape;
     const name = L.name;
     const set = (id: number): void => {
@@ -422,7 +432,7 @@ class Builder {
     for (;;) {
       const next = this.singleConsumer(cur);
       if (!next) break;
-      const ncfg = next.layer.getConfig() as Record<string, any>;
+      const ncfg = layerConfig(next.layer);
       let step: Step | undefined;
       if (next.cls === "BatchNormalization" && !reshaped && (ncfg.axis ?? -1) === -1 || next.cls === "BatchNormalization" && !reshaped && ncfg.axis === next.shape.length) {
         const w = this.bnWeights(next.layer);
@@ -477,7 +487,7 @@ class Builder {
         this.value.set(ln.id, id);
         for (const [cl, s] of used) {
           if (s.kind === "maxpool") {
-            const c = cl.layer.getConfig() as Record<string, any>;
+            const c = layerConfig(cl.layer);
             const [ph, pw] = pairOf(c.poolSize, 2);
             id = this.emit(cl.layer.name, "bmaxpool", [id], { poolSize: [ph, pw], strides: c.strides ? pairOf(c.strides, ph) : [ph, pw], padding: c.padding ?? "valid" }, cl.shape, "bits");
           } else if (s.kind === "reshape") {
