@@ -17,8 +17,13 @@ os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-tf.config.threading.set_inter_op_parallelism_threads(1)
-tf.config.threading.set_intra_op_parallelism_threads(1)
+
+
+def deterministic_threads():
+    """One thread per op: TensorFlow's CPU reductions then sum in a fixed order, so reruns give the same bits."""
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -128,6 +133,7 @@ def versions():
         "larq": version("larq"),
         "larq_zoo": version("larq-zoo"),
         "tensorflowjs": tensorflowjs.__version__,
+        "larq_compute_engine": version("larq-compute-engine"),
     }
 
 

@@ -159,7 +159,7 @@ def zoo_fixtures(out, tmp):
     return index
 
 
-TRAIN = {"steps": 300, "batch_size": 64, "snapshots": [1, 10], "bop_threshold": 1e-6, "bop_gamma": 1e-3, "adam_lr": 0.01}
+TRAIN = {"steps": 300, "batch_size": 64, "snapshots": [1, 10], "bop_threshold": 1e-6, "bop_gamma": 1e-3, "adam_lr": 0.01, "adam_epsilon": 1e-10}
 
 
 def train_fixture(out, tmp):
@@ -171,7 +171,9 @@ def train_fixture(out, tmp):
     common.to_tfjs(model, os.path.join(dest, "initial"), tmp)
     optimizer = lq.optimizers.CaseOptimizer(
         (lq.optimizers.Bop.is_binary_variable, lq.optimizers.Bop(threshold=TRAIN["bop_threshold"], gamma=TRAIN["bop_gamma"])),
-        default_optimizer=tf.keras.optimizers.legacy.Adam(TRAIN["adam_lr"]),
+        # Keras adds epsilon to the bias-uncorrected sqrt(v), tfjs to the corrected one: with the default 1e-7 the
+        # two Adams differ visibly where gradients are ~1e-6. A negligible epsilon makes them the same update.
+        default_optimizer=tf.keras.optimizers.legacy.Adam(TRAIN["adam_lr"], epsilon=TRAIN["adam_epsilon"]),
     )
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     bs = TRAIN["batch_size"]
@@ -196,6 +198,7 @@ def main(argv):
     if unknown:
         sys.exit(f"unknown part(s) {unknown}; expected layers, zoo or train")
     os.makedirs(out, exist_ok=True)
+    common.deterministic_threads()
     with tempfile.TemporaryDirectory() as tmp:
         for part in parts:
             if os.path.isdir(os.path.join(out, part)):
