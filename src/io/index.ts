@@ -24,3 +24,4 @@ export {
   checkWeightsManifest,
   weightByteLength,
 } from "./validate.js";
+export { KerasL1, KerasL2, BinaryDenseNetModel } from "./keras_objects.js";
