@@ -104,7 +104,11 @@ def seeded_weights(model, manifest):
     by_name = {w.name.split(":")[0]: w for w in model.weights}
     for k, spec in enumerate(manifest):
         lo, hi = common.weight_range(spec["name"])
-        by_name[spec["name"]].assign(common.seeded_array(spec["shape"], 1000 + k, lo, hi))
+        w = by_name[spec["name"]]
+        w.assign(common.seeded_array(spec["shape"], 1000 + k, lo, hi))
+        # As for the layer fixtures: trained weights satisfy their constraints, and tfjs applies them on load.
+        if getattr(w, "constraint", None) is not None:
+            w.assign(w.constraint(w))
 
 
 def zoo_fixtures(out, tmp):

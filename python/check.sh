@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The Python check of .ci/run (needs `npm ci` and a build first): sets up the pinned venv, regenerates the
+# fixtures with real larq and compares them with the committed ones, runs the larq-ts → Python direction,
+# and the train-at-scale → larq-ts deploy path on a small number of steps.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python="$(bash python/setup_venv.sh | tail -n 1)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+export TF_USE_LEGACY_KERAS=1 TF_CPP_MIN_LOG_LEVEL=3 PYTHONWARNINGS=ignore
+
+echo "== regenerate the real-larq fixtures and compare with test/fixtures/larq"
+"$python" python/generate_fixtures.py "$work/fixtures" > "$work/generate.log" 2>&1 || { tail -50 "$work/generate.log"; exit 1; }
+"$python" python/compare_fixtures.py test/fixtures/larq "$work/fixtures"
+
+echo "== larq-ts → tensorflowjs_converter → Python larq"
+node build/examples/python_interop/export_model.js "$work/reverse"
+"$python" python/check_reverse.py "$work/reverse" 2>&1 | grep -E "^(loaded|check_reverse)"
+
+echo "== train at scale in Python (MirroredStrategy), deploy with larq-ts"
+"$python" python/train_at_scale.py "$work/scale" --epochs 1 --steps-per-epoch 40 > "$work/scale.log" 2>&1 || { tail -50 "$work/scale.log"; exit 1; }
+grep -E "replicas|held-out" "$work/scale.log"
+node build/examples/python_interop/deploy.js "$work/scale" | grep -E "^(held-out|engine|larq summary)"
+echo "python check: passed"

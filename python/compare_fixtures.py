@@ -1,0 +1,79 @@
+"""Compares two fixture trees written by generate_fixtures.py (the committed one and a fresh regeneration).
+
+Usage: python compare_fixtures.py COMMITTED_DIR REGENERATED_DIR
+JSON values must be equal, numbers within 1e-5 relative + 1e-6 absolute; .bin weight files are compared as
+float32 arrays with the same tolerance. Exits 1 listing every difference.
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+RTOL, ATOL = 1e-5, 1e-6
+
+
+def files(root):
+    out = set()
+    for d, _, names in os.walk(root):
+        for n in names:
+            out.add(os.path.relpath(os.path.join(d, n), root))
+    return out
+
+
+def compare_json(a, b, path, problems):
+    if isinstance(a, bool) or isinstance(b, bool) or not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
+        if type(a) is not type(b):
+            problems.append(f"{path}: {type(a).__name__} vs {type(b).__name__}")
+        elif isinstance(a, dict):
+            if set(a) != set(b):
+                problems.append(f"{path}: keys differ: {sorted(set(a) ^ set(b))}")
+            for k in set(a) & set(b):
+                compare_json(a[k], b[k], f"{path}.{k}", problems)
+        elif isinstance(a, list):
+            if len(a) != len(b):
+                problems.append(f"{path}: length {len(a)} vs {len(b)}")
+            elif a and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in a + b):
+                x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+                bad = ~np.isclose(x, y, rtol=RTOL, atol=ATOL, equal_nan=True)
+                if bad.any():
+                    i = int(np.argmax(bad))
+                    problems.append(f"{path}: {int(bad.sum())} numbers differ, first [{i}] {x[i]} vs {y[i]}")
+            else:
+                for i, (u, v) in enumerate(zip(a, b)):
+                    compare_json(u, v, f"{path}[{i}]", problems)
+        elif a != b:
+            problems.append(f"{path}: {str(a)[:200]!r} vs {str(b)[:200]!r}")
+    elif not np.isclose(a, b, rtol=RTOL, atol=ATOL):
+        problems.append(f"{path}: {a} vs {b}")
+
+
+def main(committed, regenerated):
+    problems = []
+    fa, fb = files(committed), files(regenerated)
+    for missing in sorted(fa - fb):
+        problems.append(f"{missing}: not regenerated")
+    for extra in sorted(fb - fa):
+        problems.append(f"{extra}: regenerated but not committed")
+    for rel in sorted(fa & fb):
+        pa, pb = os.path.join(committed, rel), os.path.join(regenerated, rel)
+        if rel.endswith(".json"):
+            compare_json(json.load(open(pa)), json.load(open(pb)), rel, problems)
+        elif rel.endswith(".bin"):
+            x, y = np.fromfile(pa, dtype=np.float32), np.fromfile(pb, dtype=np.float32)
+            if x.shape != y.shape or not np.allclose(x, y, rtol=RTOL, atol=ATOL, equal_nan=True):
+                problems.append(f"{rel}: weights differ")
+        elif open(pa, "rb").read() != open(pb, "rb").read():
+            problems.append(f"{rel}: bytes differ")
+    if problems:
+        print(f"compare_fixtures: {len(problems)} difference(s) between {committed} and {regenerated}:")
+        for p in problems[:200]:
+            print("  " + p)
+        sys.exit(1)
+    print(f"compare_fixtures: {len(fa)} files equal within rtol {RTOL}, atol {ATOL}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    main(sys.argv[1], sys.argv[2])
