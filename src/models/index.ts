@@ -9,6 +9,7 @@ export { summary, statsTable, summaryTable, type ModelSummaryOptions } from "./s
 export {
   profile,
   isModelBuilt,
+  isNestedModel,
   layerClassNames,
   LayerProfile,
   ModelProfile,

@@ -28,6 +28,11 @@ export interface WeightLike {
 
 /** What the profiler reads from a layer (any `tf.layers.Layer`, including nested models). */
 export interface LayerLike {
+  /**
+   * A nested model's own layers (a `tf.LayersModel` / `tf.Sequential` used as a layer); plain layers
+   * have none. A layer that has this list is profiled recursively (see {@link LayerProfile}).
+   */
+  readonly layers?: readonly LayerLike[];
   /** Layer name, the first column of the summary. */
   readonly name: string;
   /** All weights (trainable first, as tfjs orders them). */
@@ -52,6 +57,11 @@ export interface ModelLike {
   readonly built?: boolean;
   /** Symbolic inputs (a tfjs `Sequential` with an input shape has them while `built` is still false). */
   readonly inputs?: readonly unknown[];
+  /**
+   * The weights that training of this model updates. tfjs keeps a layer's own list unchanged when a
+   * model *around* it is frozen, so the profiler also requires a weight to be in this list.
+   */
+  readonly trainableWeights?: readonly WeightLike[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,6 +118,14 @@ export function layerClassNames(layer: LayerLike): Set<string> {
     if (typeof className === "string") names.add(className);
   }
   return names;
+}
+
+/**
+ * Whether a layer is a model used as a layer (Keras: `isinstance(layer, Model)`): a tfjs
+ * `LayersModel` / `Sequential` (and any {@link LayerLike}) that lists layers of its own.
+ */
+export function isNestedModel(layer: LayerLike): boolean {
+  return Array.isArray(layer.layers);
 }
 
 function hasClass(names: Set<string>, table: ReadonlySet<string>): boolean {
@@ -189,6 +207,8 @@ export interface LayerProfileData {
   macCount: number | null;
   /** MACs per precision (empty when `macCount` is `null`). */
   macsByPrecision: Record<number, number>;
+  /** For a nested model, the profiles of its layers (nested again for deeper models); `null` for a plain layer. */
+  nestedLayers: LayerProfileData[] | null;
 }
 
 function productOf(shape: readonly (number | null)[]): number {
@@ -246,11 +266,70 @@ function uniqueSorted(values: Iterable<number>): number[] {
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
+/** The output shape as larq prints it: a tuple, a list of tuples, or `multiple` when unknown. */
+function shapeStr(shape: number[] | number[][] | null): string {
+  if (shape === null || shape.length === 0) return "multiple";
+  if (Array.isArray(shape[0])) return `[${(shape as number[][]).map(tupleStr).join(", ")}]`;
+  return tupleStr(shape as number[]);
+}
+
+/** Pixels per feature map of an output shape (H·W at rank 4, the length at rank 3, 1 at rank 2). */
+function pixelsOf(shape: number[] | number[][] | null): number | null {
+  if (shape === null || shape.length === 0 || Array.isArray(shape[0])) return null;
+  const dims = shape as number[];
+  if (dims.length === 4) return dims[1] * dims[2];
+  if (dims.length === 3) return dims[1];
+  if (dims.length === 2) return 1;
+  return null;
+}
+
 /**
- * Profile of one layer: weights by bit width, memory and MACs, following larq's `LayerProfile`.
+ * The weights that count as trainable inside a model, given those its own enclosing models allow
+ * (`undefined`: no restriction). A model without a `trainableWeights` list adds no restriction.
+ */
+function withinEnclosing(
+  trainableWeights: readonly WeightLike[] | undefined,
+  enclosing: ReadonlySet<WeightLike> | undefined,
+): ReadonlySet<WeightLike> | undefined {
+  if (!Array.isArray(trainableWeights)) return enclosing;
+  return new Set(enclosing ? trainableWeights.filter((w) => enclosing.has(w)) : trainableWeights);
+}
+
+/** The counted weights of a plain layer (BatchNormalization's folded `beta` / `gamma` left out). */
+function ownWeights(layer: LayerLike, classNames: Set<string>, enclosing: ReadonlySet<WeightLike> | undefined): WeightProfile[] {
+  const weights = [...layer.weights];
+  if (classNames.has("BatchNormalization")) {
+    for (const [folded, keeper] of [["beta", "moving_mean"], ["gamma", "moving_variance"]]) {
+      const names = weights.map((w) => weightBaseName(w).split("/").pop()!.replace(":0", ""));
+      if (names.includes(folded) && names.includes(keeper)) weights.splice(names.indexOf(folded), 1);
+    }
+  }
+  const trainable = new Set(layer.trainableWeights ?? []);
+  return weights.map((w) => {
+    const count = productOf(w.shape);
+    const bitwidth = typeof w.precision === "number" ? w.precision : 32;
+    return {
+      name: weightBaseName(w),
+      shape: w.shape.map((d: number | null) => d ?? -1),
+      count,
+      bitwidth,
+      trainable: trainable.has(w) && (enclosing === undefined || enclosing.has(w)),
+      isBias: w.name.includes("bias"),
+      memoryBits: bitwidth * count,
+      int8FpWeightsMemoryBits: (bitwidth > 8 ? 8 : bitwidth) * count,
+      fpEquivalentMemoryBits: 32 * count,
+    };
+  });
+}
+
+/**
+ * Profile of one layer: weights by bit width, memory and MACs, following larq's `LayerProfile`;
+ * a model used as a layer is profiled recursively, as larq's `ModelProfile` does for nested models.
  *
  * @remarks
  * - Weight bit width: the weight's `precision` property (set by larq-ts quantized layers), else 32.
+ * - A weight is trainable when it is in the layer's `trainableWeights` and in those of every model
+ *   around the layer (freezing a model freezes everything inside it, as in Keras).
  * - BatchNormalization: `beta` is dropped when `moving_mean` exists and `gamma` when
  *   `moving_variance` exists (they fold into one add and one multiply at inference), so a
  *   BatchNormalization with `scale: false` counts 2·C non-trainable weights.
@@ -258,6 +337,11 @@ function uniqueSorted(values: Iterable<number>): number[] {
  *   shape: each non-bias weight contributes count · outputPixels MACs at precision
  *   max(inputPrecision ?? 32, bitwidth). Layers of {@link OP_COUNT_SUPPORTED_LAYERS} count 0,
  *   all others are unknown (`null`, printed `?`).
+ * - Nested model ({@link isNestedModel}): each of its layers gets its own profile
+ *   (`nestedLayers`, the input layer of a Sequential left out as for the outer model). The row
+ *   then takes the input precision of the first of them (`null` when that is an input layer, as
+ *   for every functional model), the output shape of the last, and the weights and MACs of all of
+ *   them; its MAC count is always known (layers of unknown count add 0).
  * - Deviation: larq raises `NotImplementedError` for a counted layer whose output has rank 1 or
  *   above 4; here its MAC count is unknown (`null`).
  */
@@ -282,42 +366,49 @@ export class LayerProfile implements LayerProfileData {
   readonly macPrecisions: number[];
   readonly macCount: number | null;
   readonly macsByPrecision: Record<number, number>;
+  readonly nestedLayers: LayerProfile[] | null;
 
-  constructor(layer: LayerLike) {
+  /**
+   * @param layer - the layer (or nested model) to profile.
+   * @param enclosingTrainable - the trainable weights of the models around `layer` (intersected);
+   *   omitted, only the layer's own `trainableWeights` decide.
+   */
+  constructor(layer: LayerLike, enclosingTrainable?: ReadonlySet<WeightLike>) {
     if (layer === null || typeof layer !== "object" || !Array.isArray(layer.weights)) {
       invalidArgument("layer", layer, "a tfjs layer (an object with name, weights and trainableWeights)");
     }
     this.name = String(layer.name);
     const classNames = layerClassNames(layer);
     this.className = typeof layer.getClassName === "function" ? layer.getClassName() : ([...classNames][0] ?? "Layer");
-    this.inputPrecision = readInputPrecision(layer);
-    this.outputShape = readOutputShape(layer);
-    this.outputShapeStr = this.shapeStr();
-    this.outputPixels = this.pixels();
 
-    const weights = [...layer.weights];
-    if (classNames.has("BatchNormalization")) {
-      for (const [folded, keeper] of [["beta", "moving_mean"], ["gamma", "moving_variance"]]) {
-        const names = weights.map((w) => weightBaseName(w).split("/").pop()!.replace(":0", ""));
-        if (names.includes(folded) && names.includes(keeper)) weights.splice(names.indexOf(folded), 1);
+    let counted: boolean;
+    if (isNestedModel(layer)) {
+      const inside = withinEnclosing(layer.trainableWeights, enclosingTrainable);
+      const nested = profiledLayers(layer as ModelLike).map((sub) => new LayerProfile(sub, inside));
+      this.nestedLayers = nested;
+      this.inputPrecision = nested.length > 0 ? nested[0].inputPrecision : null;
+      this.outputShape = nested.length > 0 ? nested[nested.length - 1].outputShape : null;
+      this.weights = nested.flatMap((sub) => sub.weights);
+      this.macs = nested.flatMap((sub) => sub.macs);
+      counted = true;
+    } else {
+      this.nestedLayers = null;
+      this.inputPrecision = readInputPrecision(layer);
+      this.outputShape = readOutputShape(layer);
+      this.weights = ownWeights(layer, classNames, enclosingTrainable);
+      this.macs = [];
+      const pixels = pixelsOf(this.outputShape);
+      if (hasClass(classNames, MAC_CONTAINING_LAYERS) && pixels) {
+        const inputBits = this.inputPrecision || 32;
+        for (const w of this.weights) {
+          if (!w.isBias) this.macs.push({ n: w.count * pixels, precision: Math.max(inputBits, w.bitwidth) });
+        }
       }
+      counted = hasClass(classNames, OP_COUNT_SUPPORTED_LAYERS) && Boolean(pixels);
     }
-    const trainable = new Set(layer.trainableWeights ?? []);
-    this.weights = weights.map((w) => {
-      const count = productOf(w.shape);
-      const bitwidth = typeof w.precision === "number" ? w.precision : 32;
-      return {
-        name: weightBaseName(w),
-        shape: w.shape.map((d: number | null) => d ?? -1),
-        count,
-        bitwidth,
-        trainable: trainable.has(w),
-        isBias: w.name.includes("bias"),
-        memoryBits: bitwidth * count,
-        int8FpWeightsMemoryBits: (bitwidth > 8 ? 8 : bitwidth) * count,
-        fpEquivalentMemoryBits: 32 * count,
-      };
-    });
+    this.outputShapeStr = shapeStr(this.outputShape);
+    this.outputPixels = pixelsOf(this.outputShape);
+
     this.paramBitwidths = uniqueSorted(this.weights.map((w) => w.bitwidth));
     this.paramsByBitwidth = countBy(this.weights, (w) => w.bitwidth, (w) => w.count);
     this.weightCount = this.weights.reduce((a, w) => a + w.count, 0);
@@ -326,36 +417,9 @@ export class LayerProfile implements LayerProfileData {
     this.memoryBits = this.weights.reduce((a, w) => a + w.memoryBits, 0);
     this.int8FpWeightsMemoryBits = this.weights.reduce((a, w) => a + w.int8FpWeightsMemoryBits, 0);
     this.fpEquivalentMemoryBits = this.weights.reduce((a, w) => a + w.fpEquivalentMemoryBits, 0);
-
-    this.macs = [];
-    const pixels = this.outputPixels;
-    if (hasClass(classNames, MAC_CONTAINING_LAYERS) && pixels) {
-      const inputBits = this.inputPrecision || 32;
-      for (const w of this.weights) {
-        if (!w.isBias) this.macs.push({ n: w.count * pixels, precision: Math.max(inputBits, w.bitwidth) });
-      }
-    }
     this.macPrecisions = uniqueSorted(this.macs.map((m) => m.precision));
-    const counted = hasClass(classNames, OP_COUNT_SUPPORTED_LAYERS) && Boolean(pixels);
     this.macCount = counted ? this.macs.reduce((a, m) => a + m.n, 0) : null;
     this.macsByPrecision = counted ? countBy(this.macs, (m) => m.precision, (m) => m.n) : {};
-  }
-
-  private shapeStr(): string {
-    const shape = this.outputShape;
-    if (shape === null || shape.length === 0) return "multiple";
-    if (Array.isArray(shape[0])) return `[${(shape as number[][]).map(tupleStr).join(", ")}]`;
-    return tupleStr(shape as number[]);
-  }
-
-  private pixels(): number | null {
-    const shape = this.outputShape;
-    if (shape === null || shape.length === 0 || Array.isArray(shape[0])) return null;
-    const dims = shape as number[];
-    if (dims.length === 4) return dims[1] * dims[2];
-    if (dims.length === 3) return dims[1];
-    if (dims.length === 2) return 1;
-    return null;
   }
 
   /** Weight count, optionally restricted to one bit width and/or trainability. */
@@ -393,6 +457,7 @@ export class LayerProfile implements LayerProfileData {
       macPrecisions: [...this.macPrecisions],
       macCount: this.macCount,
       macsByPrecision: { ...this.macsByPrecision },
+      nestedLayers: this.nestedLayers === null ? null : this.nestedLayers.map((sub) => sub.toJSON()),
     };
   }
 }
@@ -458,7 +523,7 @@ function profiledLayers(model: ModelLike): ModelLike["layers"] {
 
 /**
  * Profile of a whole model: one {@link LayerProfile} per entry of `model.layers` (a nested model is
- * one entry) and the totals larq's summary prints.
+ * one entry, profiled recursively) and the totals larq's summary prints.
  *
  * @remarks
  * compressionRatio = memory / max(1e-8, float-32 memory); binarizedMacRatio = MACs(1 bit) / max(1, MACs);
@@ -474,7 +539,8 @@ export class ModelProfile implements ModelProfileData {
 
   constructor(model: ModelLike) {
     this.name = String(model.name);
-    this.layers = profiledLayers(model).map((layer) => new LayerProfile(layer));
+    const trainable = withinEnclosing(model.trainableWeights, undefined);
+    this.layers = profiledLayers(model).map((layer) => new LayerProfile(layer, trainable));
     this.paramBitwidths = uniqueSorted(this.layers.flatMap((l) => l.paramBitwidths));
     this.macPrecisions = uniqueSorted(this.layers.flatMap((l) => l.macPrecisions));
     const sum = (f: (l: LayerProfile) => number): number => this.layers.reduce((a, l) => a + f(l), 0);

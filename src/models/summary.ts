@@ -53,7 +53,9 @@ export function summaryTable(modelProfile: ModelProfile, options: { includeMacs?
  * The `<name> summary` table gives the total, trainable and non-trainable weight counts
  * (3 significant figures with k/M/B/T), the model size with quantized weights, with float weights
  * stored in 8 bits, and with all weights in float32 (B/KiB/MiB/GiB), the compression ratio, the
- * number of MACs and the ratios of 1-bit (binarized) and 2-bit (ternarized) MACs. The output is
+ * number of MACs and the ratios of 1-bit (binarized) and 2-bit (ternarized) MACs. A model used as a
+ * layer is one row that sums the weights, memory and MACs of its layers, with the input precision of
+ * its first layer and the output shape of its last (larq ≥ 0.12.2). The output is
  * character for character that of larq 0.13 (`larq.models.summary`), including its quirk that the
  * stats table keeps its MAC columns when `includeMacs` is false.
  *

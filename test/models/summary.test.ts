@@ -11,10 +11,18 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import { quantConv1d, quantConv2d, quantDepthwiseConv2d, quantSeparableConv1d, quantSeparableConv2d } from "../../src/layers/index.js";
-import { NOT_BUILT_MESSAGE, profile, summary, type ModelLike } from "../../src/models/index.js";
+import { isNestedModel, NOT_BUILT_MESSAGE, profile, summary, type ModelLike } from "../../src/models/index.js";
 import { SteTern, steSign } from "../../src/quantizers/index.js";
 import { assertNoTensorLeak, useBackend } from "../helpers.js";
-import { SNAP_FUNCTIONAL, SNAP_SUBCLASS, SNAP_SUMMARY_2, SNAP_SUMMARY_1 } from "./snapshots.js";
+import {
+  SNAP_FUNCTIONAL,
+  SNAP_NESTED_FUNCTIONAL,
+  SNAP_NESTED_FUNCTIONAL_FROZEN_BLOCK,
+  SNAP_SUBCLASS,
+  SNAP_SUBMODEL,
+  SNAP_SUMMARY_2,
+  SNAP_SUMMARY_1,
+} from "./snapshots.js";
 
 /** Captures what summary prints, as Python's print would write it to stdout. */
 function captured(model: unknown, options: { includeMacs?: boolean } = {}): string {
@@ -73,37 +81,53 @@ function profileModelFromContract(): tfl.Sequential {
   return model;
 }
 
+/**
+ * The layers of larq's `get_profile_model()` built from the larq-ts quantized layers, named as Keras
+ * names them (`suffix` is Keras's counter, e.g. `"_2"` for the third model of a session).
+ */
+function profileModelLayers(suffix = "", depthwiseInputShape?: number[]): tfl.layers.Layer[] {
+  return [
+    quantConv2d({ filters: 32, kernelSize: [3, 3], kernelQuantizer: "ste_sign", inputShape: [64, 64, 1], padding: "same", name: `quant_conv2d${suffix}` }),
+    tfl.layers.maxPooling2d({ poolSize: [2, 2], name: `max_pooling2d${suffix}` }),
+    quantDepthwiseConv2d({
+      kernelSize: 3,
+      strides: [3, 3],
+      inputQuantizer: new SteTern(),
+      depthwiseQuantizer: new SteTern(),
+      padding: "same",
+      padValues: 1.0,
+      useBias: false,
+      inputShape: depthwiseInputShape,
+      name: `quant_depthwise_conv2d${suffix}`,
+    }),
+    tfl.layers.batchNormalization({ scale: false, name: `batch_normalization${suffix}` }),
+    quantSeparableConv2d({
+      filters: 32,
+      kernelSize: [3, 3],
+      inputQuantizer: "ste_sign",
+      depthwiseQuantizer: "ste_sign",
+      pointwiseQuantizer: "ste_sign",
+      padding: "same",
+      name: `quant_separable_conv2d${suffix}`,
+    }),
+    tfl.layers.flatten({ name: `flatten${suffix}` }),
+    tfl.layers.dense({ units: 10, trainable: false, name: `dense${suffix}` }),
+  ];
+}
+
 /** larq's `get_profile_model()` built from the larq-ts quantized layers, with Keras' layer names. */
 function profileModel(): tfl.Sequential {
-  return tfl.sequential({
-    name: "sequential",
-    layers: [
-      quantConv2d({ filters: 32, kernelSize: [3, 3], kernelQuantizer: "ste_sign", inputShape: [64, 64, 1], padding: "same", name: "quant_conv2d" }),
-      tfl.layers.maxPooling2d({ poolSize: [2, 2], name: "max_pooling2d" }),
-      quantDepthwiseConv2d({
-        kernelSize: 3,
-        strides: [3, 3],
-        inputQuantizer: new SteTern(),
-        depthwiseQuantizer: new SteTern(),
-        padding: "same",
-        padValues: 1.0,
-        useBias: false,
-        name: "quant_depthwise_conv2d",
-      }),
-      tfl.layers.batchNormalization({ scale: false, name: "batch_normalization" }),
-      quantSeparableConv2d({
-        filters: 32,
-        kernelSize: [3, 3],
-        inputQuantizer: "ste_sign",
-        depthwiseQuantizer: "ste_sign",
-        pointwiseQuantizer: "ste_sign",
-        padding: "same",
-        name: "quant_separable_conv2d",
-      }),
-      tfl.layers.flatten({ name: "flatten" }),
-      tfl.layers.dense({ units: 10, trainable: false, name: "dense" }),
-    ],
-  });
+  return tfl.sequential({ name: "sequential", layers: profileModelLayers() });
+}
+
+/**
+ * larq's `get_submodel_profile_model()`: the profile model with layers 2–4 in a nested Sequential
+ * (tfjs needs the nested model's input shape given on its first layer).
+ */
+function submodelProfileModel(): tfl.Sequential {
+  const layers = profileModelLayers("_2", [32, 32, 32]);
+  const submodel = tfl.sequential({ name: "sequential_5", layers: layers.slice(2, 5) });
+  return tfl.sequential({ name: "sequential_6", layers: [...layers.slice(0, 2), submodel, ...layers.slice(5)] });
 }
 
 before(async () => {
@@ -251,8 +275,99 @@ describe("profile: larq's test_layer_profile expectations", () => {
   });
 });
 
-describe("summary: other models and arguments", () => {
-  it("a nested model is one row: its weights counted, MACs unknown", () => {
+/**
+ * The model of SNAP_NESTED_FUNCTIONAL (see its comment in snapshots.ts): a functional model
+ * nested in a functional model, a Sequential nested in that one, and a frozen nested Sequential.
+ */
+function nestedFunctionalModel(): { model: tfl.LayersModel; block: tfl.LayersModel } {
+  const image = tfl.input({ shape: [16, 16, 3], name: "image" });
+  const stem = quantConv2d({ filters: 8, kernelSize: 3, kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip", useBias: false, name: "stem" });
+  const blockInput = tfl.input({ shape: [14, 14, 8], name: "block_input" });
+  const blockConv = quantConv2d({
+    filters: 16,
+    kernelSize: 3,
+    padding: "same",
+    inputQuantizer: "ste_sign",
+    kernelQuantizer: "ste_sign",
+    useBias: false,
+    name: "block_conv",
+  });
+  const tern = tfl.sequential({
+    name: "tern_block",
+    layers: [
+      quantDepthwiseConv2d({
+        kernelSize: 3,
+        padding: "same",
+        inputQuantizer: new SteTern(),
+        depthwiseQuantizer: new SteTern(),
+        useBias: false,
+        inputShape: [14, 14, 16],
+        name: "tern_dw",
+      }),
+      tfl.layers.maxPooling2d({ poolSize: 2, name: "pool" }),
+    ],
+  });
+  const normalized = tfl.layers.batchNormalization({ name: "block_bn" }).apply(blockConv.apply(blockInput));
+  const block = tfl.model({ inputs: blockInput, outputs: tern.apply(normalized) as tfl.SymbolicTensor, name: "block" });
+  const frozen = tfl.sequential({ name: "frozen_head", layers: [tfl.layers.dense({ units: 4, inputShape: [10], name: "frozen_dense" })] });
+  frozen.trainable = false;
+  let x = block.apply(stem.apply(image));
+  x = tfl.layers.globalAveragePooling2d({ name: "gap" }).apply(x);
+  x = tfl.layers.dense({ units: 10, name: "logits" }).apply(x);
+  const model = tfl.model({ inputs: image, outputs: frozen.apply(x) as tfl.SymbolicTensor, name: "nested_functional" });
+  return { model, block };
+}
+
+describe("summary: nested models (larq >= 0.12.2 profiles them recursively)", () => {
+  it("test_submodel_summary 1: larq's profile model with three layers in a nested Sequential", () => {
+    assert.equal(captured(submodelProfileModel()), SNAP_SUBMODEL);
+  });
+
+  it("test_submodel_summary: the nested row equals the layers it replaces; the totals do not change", () => {
+    const flat = profile(profileModel());
+    const nestedProfile = profile(submodelProfileModel());
+    assert.deepEqual(nestedProfile.layers.map((l) => l.name), ["quant_conv2d_2", "max_pooling2d_2", "sequential_5", "flatten_2", "dense_2"]);
+    const row = nestedProfile.layers[2];
+    const replaced = flat.layers.slice(2, 5);
+    assert.equal(row.className, "Sequential");
+    assert.deepEqual(row.nestedLayers?.map((l) => l.name), ["quant_depthwise_conv2d_2", "batch_normalization_2", "quant_separable_conv2d_2"]);
+    assert.equal(row.inputPrecision, replaced[0].inputPrecision);
+    assert.equal(row.inputPrecision, 2);
+    assert.deepEqual(row.outputShape, replaced[2].outputShape);
+    assert.equal(row.outputPixels, replaced[2].outputPixels);
+    const sum = (f: (l: (typeof replaced)[number]) => number): number => replaced.reduce((a, l) => a + f(l), 0);
+    assert.equal(row.weightCount, sum((l) => l.weightCount));
+    assert.equal(row.weightCount, 288 + 64 + 1312 + 32);
+    assert.deepEqual(row.paramBitwidths, [...new Set(replaced.flatMap((l) => l.paramBitwidths))].sort((a, b) => a - b));
+    assert.deepEqual(row.macPrecisions, [1, 2]);
+    assert.equal(row.memoryBits, sum((l) => l.memoryBits));
+    assert.equal(row.fpEquivalentMemoryBits, sum((l) => l.fpEquivalentMemoryBits));
+    assert.equal(row.int8FpWeightsMemoryBits, sum((l) => l.int8FpWeightsMemoryBits));
+    assert.equal(row.countMacs(), 158752 + 34848);
+    assert.equal(row.countMacs(1), 158752);
+    assert.deepEqual(row.macsByPrecision, { 1: 158752, 2: 34848 });
+    assert.deepEqual(nestedProfile.summaryRows(), flat.summaryRows());
+    assert.deepEqual(nestedProfile.totals, flat.totals);
+    const json = JSON.parse(JSON.stringify(nestedProfile));
+    assert.equal(json.layers[2].nestedLayers[1].weightCount, 64);
+    assert.equal(json.layers[0].nestedLayers, null);
+  });
+
+  it("a functional model inside a functional model, a Sequential two levels down and a frozen Sequential (real larq 0.14 output)", () => {
+    const { model, block } = nestedFunctionalModel();
+    assert.equal(captured(model), SNAP_NESTED_FUNCTIONAL);
+    const row = profile(model).layers[2];
+    assert.equal(row.inputPrecision, null, "a functional model's first layer is its input layer");
+    assert.deepEqual(row.nestedLayers?.map((l) => l.name), ["block_input", "block_conv", "block_bn", "tern_block"]);
+    assert.deepEqual(row.nestedLayers?.[3].nestedLayers?.map((l) => l.name), ["tern_dw", "pool"]);
+    // Hand count: block_conv 3·3·8·16 = 1152 1-bit MACs per pixel · 14·14; tern_dw 3·3·16 = 144 · 14·14.
+    assert.deepEqual(row.macsByPrecision, { 1: 1152 * 196, 2: 144 * 196 });
+    block.trainable = false;
+    assert.equal(captured(model), SNAP_NESTED_FUNCTIONAL_FROZEN_BLOCK);
+    assert.equal(profile(model).totals.trainableParams, 216 + 170);
+  });
+
+  it("a nested model with an input-quantized first layer: hand-computed row, totals and ratio", () => {
     const inner = tfl.sequential({ name: "inner" });
     inner.add(quantConv2d({ filters: 8, kernelSize: 3, inputShape: [8, 8, 2], inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", name: "inner_conv" }));
     inner.add(tfl.layers.flatten({ name: "inner_flatten" }));
@@ -261,20 +376,26 @@ describe("summary: other models and arguments", () => {
     outer.add(inner);
     outer.add(tfl.layers.dense({ units: 4, name: "head" }));
     const p = profile(outer);
+    assert.ok(isNestedModel(outer.layers[1]) && !isNestedModel(outer.layers[0]));
     assert.deepEqual(p.layers.map((l) => l.name), ["stem", "inner", "head"]);
     const nested = p.layers[1];
     assert.deepEqual(nested.outputShape, [-1, 6 * 6 * 8]);
-    assert.equal(nested.inputPrecision, null);
+    assert.equal(nested.outputShapeStr, "(-1, 288)");
+    assert.equal(nested.inputPrecision, 1);
     assert.deepEqual(nested.paramsByBitwidth, { 1: 3 * 3 * 2 * 8, 32: 8 });
-    assert.equal(nested.macCount, null);
+    // 144 binary kernel weights · 6·6 output pixels, all 1-bit (1-bit input, 1-bit kernel).
+    assert.equal(nested.macCount, 144 * 36);
     assert.equal(p.layers[0].macCount, 3 * 2 * 8 * 8);
     assert.equal(p.layers[2].macCount, 288 * 4);
     const text = captured(outer);
-    assert.match(text, /^\| inner +- +\(-1, 288\) +144 +8 +0\.05 +\? \|$/m);
-    assert.match(text, /^\| Total +144 +1172 +4\.60 +1536 \|$/m); // 8 + 8 + 1156 float weights
-    assert.match(text, /^\| Number of MACs +1\.54 k +\|$/m);
+    assert.match(text, /^\| inner +1 +\(-1, 288\) +144 +8 +0\.05 +5184 +0 \|$/m);
+    assert.match(text, /^\| Total +144 +1172 +4\.60 +5184 +1536 \|$/m); // 8 + 8 + 1156 float weights
+    assert.match(text, /^\| Number of MACs +6\.72 k +\|$/m);
+    assert.match(text, /^\| Ratio of MACs that are binarized +0\.7714 +\|$/m); // 5184 / 6720
   });
+});
 
+describe("summary: other models and arguments", () => {
   it("includeMacs false drops the MAC rows of the summary table only (as larq does)", () => {
     const text = captured(profileModelFromContract(), { includeMacs: false });
     assert.ok(text.includes("1-bit MACs"));
