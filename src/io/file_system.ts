@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { invalidArgument } from "../utils/errors.js";
+import { translateKerasTopology } from "./keras_topology.js";
 import { checkModelArtifacts, checkWeightsManifest } from "./validate.js";
 
 type NodeFs = typeof import("node:fs/promises");
@@ -54,6 +55,7 @@ async function readOrExplain(fs: NodeFs, file: string, what: string): Promise<Bu
  * - Load: `path` is a `model.json` file (a directory is read as `directory/model.json`). The weight
  *   files are read relative to it, in the order of the manifest; sharded converter output
  *   (`group1-shard1of2.bin`, …) works too.
+ * - Load: Python Keras 2's `TFOpLambda` nodes are rewritten for tfjs ({@link translateKerasTopology}).
  * - Loading checks the artifacts first ({@link checkModelArtifacts}): invalid JSON, a missing weights
  *   file, a byte count that does not match the manifest, an unknown layer class or a bad quantizer
  *   config give an error naming the file, before any tensor is created.
@@ -135,7 +137,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     }
     const json = modelJSON as tf.io.ModelJSON;
     const artifacts: tf.io.ModelArtifacts = {
-      modelTopology: json.modelTopology,
+      modelTopology: translateKerasTopology(json.modelTopology),
       format: json.format,
       generatedBy: json.generatedBy,
       convertedBy: json.convertedBy,

@@ -5,7 +5,8 @@
  * Importing larq-ts under Node.js registers a `file://` save and load router, so that
  * `model.save("file://dir")` and `tf.loadLayersModel("file://dir/model.json")` work with only
  * tfjs-core, tfjs-layers and a cpu/wasm backend installed. {@link fileSystem} creates the handler
- * explicitly. {@link checkModelArtifacts} gives clear errors for malformed model files from any source.
+ * explicitly. {@link kerasCompat} wraps any handler so that Keras models with `TFOpLambda` layers load
+ * ({@link translateKerasTopology}). {@link checkModelArtifacts} gives clear errors for malformed model files from any source.
  *
  * @packageDocumentation
  */
@@ -25,3 +26,4 @@ export {
   weightByteLength,
 } from "./validate.js";
 export { KerasL1, KerasL2, BinaryDenseNetModel } from "./keras_objects.js";
+export { KerasFunctional, kerasCompat, translateKerasTopology } from "./keras_topology.js";

@@ -20,6 +20,7 @@ export {
   type LocallyConnectedArgs,
 } from "./locally_connected_base.js";
 export { QuantDense, quantDense, type QuantDenseArgs } from "./quant_dense.js";
+export { TFOpLambda, tfOpLambda, TF_OP_FUNCTIONS, broadcastShapes, type TFOpLambdaArgs } from "./tf_op_lambda.js";
 export { QuantConv1D, quantConv1d, type QuantConv1DArgs } from "./quant_conv1d.js";
 export { QuantConv3D, quantConv3d, type QuantConv3DArgs } from "./quant_conv3d.js";
 export { QuantConv2DTranspose, quantConv2dTranspose, type QuantConv2DTransposeArgs } from "./quant_conv2d_transpose.js";
