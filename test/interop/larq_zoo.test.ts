@@ -40,12 +40,11 @@ const ZOO_MODELS = [
 ];
 
 /**
- * The models whose converted files larq-ts loads today. The others need layers tfjs cannot deserialize and
- * larq-ts does not provide yet (tracked in issue 10): QuickNet* use Keras's TFOpLambda (`x + y` written as
- * `tf.__operators__.add`, its second operand in the node's kwargs), MeliusNet22 and RealToBinaryNet use Keras
- * `Lambda` layers (Python bytecode), DoReFaNet an `Activation` given a registered Python function.
+ * The models whose converted files larq-ts loads today. The others need layers that tfjs cannot deserialize
+ * and larq-ts does not provide yet (tracked in issue 10): MeliusNet22 and RealToBinaryNet use Keras `Lambda`
+ * layers (Python bytecode), DoReFaNet an `Activation` given a registered Python function.
  */
-const LOADABLE = ZOO_MODELS.filter((m) => !["DoReFaNet", "MeliusNet22", "QuickNet", "QuickNetLarge", "QuickNetSmall", "RealToBinaryNet"].includes(m));
+const LOADABLE = ZOO_MODELS.filter((m) => !["DoReFaNet", "MeliusNet22", "RealToBinaryNet"].includes(m));
 
 describe("real larq-zoo fixtures", () => {
   before(() => useBackend("wasm"));
