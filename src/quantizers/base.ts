@@ -58,9 +58,12 @@ function checkMetrics(metrics: unknown): string[] {
  *
  * @remarks
  * Subclasses implement {@link Quantizer.quantize} (forward value and pseudo-gradient, usually with
- * `tf.customGrad`), {@link Quantizer.precision} and {@link Quantizer.quantizerConfig}. A quantizer has
- * no weights; it can be applied to concrete tensors (`q.apply(x)`) and to symbolic tensors in the
- * functional API, or passed to the `inputQuantizer` / `kernelQuantizer` arguments of the layers.
+ * `tf.customGrad`), {@link Quantizer.precision} and {@link Quantizer.quantizerConfig}. larq's quantizers
+ * have no weights, but a subclass may create some in `build` (e.g. a trainable scale): a quantized
+ * layer builds its quantizers when it is built (the input quantizer on the input shape, a kernel
+ * quantizer on the kernel's shape) and lists their weights among its own, so they are trained and
+ * saved with it. A quantizer can be applied to concrete tensors (`q.apply(x)`) and to symbolic tensors
+ * in the functional API, or passed to the `inputQuantizer` / `kernelQuantizer` arguments of the layers.
  */
 export abstract class Quantizer extends Layer {
   /**
@@ -118,10 +121,14 @@ export abstract class Quantizer extends Layer {
   }
 }
 
-/** Anything that `lq.quantizers.get` turns into a quantizer. */
+/**
+ * Anything that `lq.quantizers.get` turns into a quantizer. A `Layer` that is not a {@link Quantizer}
+ * (larq accepts any Keras layer) is wrapped in a `LayerQuantizer`.
+ */
 export type QuantizerIdentifier =
   | string
   | Quantizer
+  | Layer
   | QuantizerFunction
   | { className: string; config?: tf.serialization.ConfigDict }
   | { class_name: string; config?: tf.serialization.ConfigDict }

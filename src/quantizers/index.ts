@@ -30,6 +30,9 @@ export {
   get,
   getKernelQuantizer,
   serialize,
+  deserialize,
+  findQuantizerFunction,
+  quantizerFunctionName,
   registerQuantizerClass,
   registerQuantizerFunction,
   registerSerializableAliases,
@@ -39,7 +42,10 @@ export {
   toCamelCase,
   toSnakeCase,
   type QuantizerClass,
+  type CustomQuantizerObject,
+  type CustomQuantizerObjects,
 } from "./registry.js";
+export { LayerQuantizer, layerQuantizer, innerLayer } from "./layer_quantizer.js";
 export { SteSign, steSign, type SteSignArgs } from "./ste_sign.js";
 export { ApproxSign, approxSign } from "./approx_sign.js";
 export { SwishSign, swishSign, type SwishSignArgs } from "./swish_sign.js";
