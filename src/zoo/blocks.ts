@@ -1,12 +1,20 @@
 /**
  * Thin helpers that apply the layers the zoo architectures are made of, so that each model file
  * reads like larq-zoo's definition. Quantized layers come from lq.layers; plain Keras layers
- * from tfjs-layers.
+ * from tfjs-layers. Layers without a given name get the default name Keras gives them
+ * (`batch_normalization`, `batch_normalization_1`, …) rather than tfjs' (`batch_normalization_BatchNormalization1`),
+ * so that summaries list the layer names larq-zoo models have.
  */
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lqLayers from "../layers/index.js";
+import { uniqueLayerName } from "../utils/naming.js";
 import type { SymbolicTensor } from "../utils/tfjs.js";
+
+/** `name`, else the next Keras default name for a layer of class `className`. */
+export function kerasName(className: string, name?: string): string {
+  return name ?? uniqueLayerName(className);
+}
 
 type Initializer = Parameters<typeof tfl.layers.conv2d>[0]["kernelInitializer"];
 type Regularizer = Parameters<typeof tfl.layers.conv2d>[0]["kernelRegularizer"];
@@ -75,7 +83,7 @@ export function conv(
     name?: string;
   },
 ): SymbolicTensor {
-  return tfl.layers.conv2d(args).apply(x) as SymbolicTensor;
+  return tfl.layers.conv2d({ ...args, name: kerasName("Conv2D", args.name) }).apply(x) as SymbolicTensor;
 }
 
 /** A float `Dense`. */
@@ -90,7 +98,7 @@ export function dense(
     name?: string;
   },
 ): SymbolicTensor {
-  return tfl.layers.dense(args).apply(x) as SymbolicTensor;
+  return tfl.layers.dense({ ...args, name: kerasName("Dense", args.name) }).apply(x) as SymbolicTensor;
 }
 
 /**
@@ -104,12 +112,14 @@ export function batchNorm(
   x: SymbolicTensor,
   args: { momentum?: number; epsilon?: number; scale?: boolean; center?: boolean; name?: string } = {},
 ): SymbolicTensor {
-  return tfl.layers.batchNormalization({ momentum: 0.99, epsilon: 1e-3, ...args }).apply(x) as SymbolicTensor;
+  return tfl.layers
+    .batchNormalization({ momentum: 0.99, epsilon: 1e-3, ...args, name: kerasName("BatchNormalization", args.name) })
+    .apply(x) as SymbolicTensor;
 }
 
 /** An `Activation` layer (`"relu"`, `"softmax"`, or `"linear"` for an identity that only names a tensor). */
 export function activation(x: SymbolicTensor, kind: "relu" | "softmax" | "linear", name?: string): SymbolicTensor {
-  return tfl.layers.activation({ activation: kind, name }).apply(x) as SymbolicTensor;
+  return tfl.layers.activation({ activation: kind, name: kerasName("Activation", name) }).apply(x) as SymbolicTensor;
 }
 
 /** `MaxPool2D` (Keras default padding "valid", strides = pool size unless given). */
@@ -120,7 +130,9 @@ export function maxPool(
   padding: "same" | "valid" = "valid",
   name?: string,
 ): SymbolicTensor {
-  return tfl.layers.maxPooling2d({ poolSize, strides: strides ?? poolSize, padding, name }).apply(x) as SymbolicTensor;
+  return tfl.layers
+    .maxPooling2d({ poolSize, strides: strides ?? poolSize, padding, name: kerasName("MaxPooling2D", name) })
+    .apply(x) as SymbolicTensor;
 }
 
 /** `AvgPool2D` (Keras default padding "valid", strides = pool size unless given). */
@@ -131,22 +143,34 @@ export function avgPool(
   padding: "same" | "valid" = "valid",
   name?: string,
 ): SymbolicTensor {
-  return tfl.layers.averagePooling2d({ poolSize, strides: strides ?? poolSize, padding, name }).apply(x) as SymbolicTensor;
+  return tfl.layers
+    .averagePooling2d({ poolSize, strides: strides ?? poolSize, padding, name: kerasName("AveragePooling2D", name) })
+    .apply(x) as SymbolicTensor;
 }
 
 /** Element-wise sum (`tf.keras.layers.add`). */
 export function add(inputs: SymbolicTensor[], name?: string): SymbolicTensor {
-  return tfl.layers.add({ name }).apply(inputs) as SymbolicTensor;
+  return tfl.layers.add({ name: kerasName("Add", name) }).apply(inputs) as SymbolicTensor;
 }
 
 /** Channel concatenation (`tf.keras.layers.concatenate`). */
 export function concat(inputs: SymbolicTensor[], name?: string): SymbolicTensor {
-  return tfl.layers.concatenate({ axis: -1, name }).apply(inputs) as SymbolicTensor;
+  return tfl.layers.concatenate({ axis: -1, name: kerasName("Concatenate", name) }).apply(inputs) as SymbolicTensor;
 }
 
 /** `PReLU` with one slope per channel (`shared_axes=[1, 2]`). */
 export function prelu(x: SymbolicTensor, name?: string): SymbolicTensor {
-  return tfl.layers.prelu({ sharedAxes: [1, 2], name }).apply(x) as SymbolicTensor;
+  return tfl.layers.prelu({ sharedAxes: [1, 2], name: kerasName("PReLU", name) }).apply(x) as SymbolicTensor;
+}
+
+/** A `Flatten` layer. */
+export function flatten(x: SymbolicTensor, name?: string): SymbolicTensor {
+  return tfl.layers.flatten({ name: kerasName("Flatten", name) }).apply(x) as SymbolicTensor;
+}
+
+/** A `Reshape` layer to `targetShape` (per example; one entry may be −1). */
+export function reshape(x: SymbolicTensor, targetShape: number[], name?: string): SymbolicTensor {
+  return tfl.layers.reshape({ targetShape, name: kerasName("Reshape", name) }).apply(x) as SymbolicTensor;
 }
 
 /** Python 3's `round`: to the nearest integer, ties to even. */

@@ -7,6 +7,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 
 import { describeValue, invalidArgument } from "../utils/errors.js";
 import type { SymbolicTensor } from "../utils/tfjs.js";
+import { kerasName } from "./blocks.js";
 import { loadWeights, type WeightsSource } from "./weights.js";
 
 /** Arguments accepted by every lq.zoo model factory (larq-zoo's keyword arguments, camelCased). */
@@ -70,6 +71,14 @@ function resolveInputShape(inputShape: unknown, includeTop: boolean): (number | 
   return [...inputShape] as (number | null)[];
 }
 
+let inputCount = 0;
+
+/** Keras' default input names, counted from 1 (`input_1`, `input_2`, …), as larq-zoo's models have them. */
+function nextInputName(): string {
+  inputCount += 1;
+  return `input_${inputCount}`;
+}
+
 /** Validates the common arguments and creates (or adopts) the image input. */
 export function resolveZooArgs(args: ZooModelArgs | undefined): ResolvedZooArgs {
   const given = args ?? {};
@@ -96,7 +105,7 @@ export function resolveZooArgs(args: ZooModelArgs | undefined): ResolvedZooArgs 
       invalidArgument("inputTensor", input.shape, "a static spatial size when includeTop is true");
     }
   } else {
-    input = tfl.input({ shape: resolveInputShape(given.inputShape, includeTop) });
+    input = tfl.input({ shape: resolveInputShape(given.inputShape, includeTop), name: nextInputName() });
   }
   return { input, includeTop, numClasses };
 }
@@ -109,10 +118,11 @@ export function resolveZooArgs(args: ZooModelArgs | undefined): ResolvedZooArgs 
 export function globalPool(x: SymbolicTensor, name?: string): SymbolicTensor {
   const [, h, w] = x.shape;
   if (typeof h === "number" && typeof w === "number") {
-    const pooled = tfl.layers.averagePooling2d({ poolSize: [h, w], name: name && `${name}_pool` }).apply(x) as SymbolicTensor;
-    return tfl.layers.flatten({ name: name && `${name}_flatten` }).apply(pooled) as SymbolicTensor;
+    const poolName = kerasName("AveragePooling2D", name ? `${name}_pool` : undefined);
+    const pooled = tfl.layers.averagePooling2d({ poolSize: [h, w], name: poolName }).apply(x) as SymbolicTensor;
+    return tfl.layers.flatten({ name: kerasName("Flatten", name ? `${name}_flatten` : undefined) }).apply(pooled) as SymbolicTensor;
   }
-  return tfl.layers.globalAveragePooling2d({ name }).apply(x) as SymbolicTensor;
+  return tfl.layers.globalAveragePooling2d({ name: kerasName("GlobalAveragePooling2D", name) }).apply(x) as SymbolicTensor;
 }
 
 /** Static channel count (last dimension) of a symbolic tensor. */

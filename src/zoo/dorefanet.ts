@@ -1,8 +1,6 @@
-import * as tfl from "@tensorflow/tfjs-layers";
-
 import { get as getQuantizer } from "../quantizers/index.js";
 import type { SymbolicTensor } from "../utils/tfjs.js";
-import { activation, batchNorm, conv, dense, maxPool, quantConv, quantDense } from "./blocks.js";
+import { activation, batchNorm, conv, dense, flatten, maxPool, quantConv, quantDense } from "./blocks.js";
 import { ClipByValueActivation } from "./clip_by_value_activation.js";
 import { defineZooModel, type ZooModelFactory } from "./common.js";
 import { magnitudeAwareSignUnclipped } from "./magnitude_aware_sign_unclipped.js";
@@ -63,7 +61,7 @@ export const doReFaNet: ZooModelFactory = defineZooModel("dorefanet", ({ input, 
   out = convBlock(out, 384, 3);
   out = convBlock(out, 256, 3, true, "valid");
   if (includeTop) {
-    out = tfl.layers.flatten().apply(out) as SymbolicTensor;
+    out = flatten(out);
     out = fullyConnectedBlock(out, 4096);
     out = fullyConnectedBlock(out, 4096);
     out = new ClipByValueActivation().apply(out) as SymbolicTensor;

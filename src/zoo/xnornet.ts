@@ -1,7 +1,7 @@
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import type { SymbolicTensor } from "../utils/tfjs.js";
-import { activation, batchNorm, conv, maxPool, quantConv } from "./blocks.js";
+import { activation, batchNorm, conv, dense, flatten, maxPool, quantConv } from "./blocks.js";
 import { defineZooModel, type ZooModelFactory } from "./common.js";
 import "./xnor_weight_scale.js";
 
@@ -59,8 +59,8 @@ export const xnorNet: ZooModelFactory = defineZooModel("xnornet", ({ input, incl
     x = binaryConv(x, 4096, 1, "valid");
     x = bn(x, 1e-3);
     x = activation(x, "relu");
-    x = tfl.layers.flatten().apply(x) as SymbolicTensor;
-    x = tfl.layers.dense({ units: numClasses, useBias: false, kernelRegularizer: regularizer() }).apply(x) as SymbolicTensor;
+    x = flatten(x);
+    x = dense(x, { units: numClasses, useBias: false, kernelRegularizer: regularizer() });
     x = activation(x, "softmax");
   }
   return x;
