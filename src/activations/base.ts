@@ -56,6 +56,11 @@ function activationClasses(): Map<string, ActivationClass> {
   return result;
 }
 
+/** Whether `name` (as given or camel-cased) is a registered tfjs activation class, such as `"relu"` or `"hard_tanh"`. */
+export function isActivationClassName(name: string): boolean {
+  return findByName(activationClasses(), name) !== undefined;
+}
+
 /** All activation names {@link get} accepts: tfjs' built-ins and larq-ts' (with their aliases). */
 export function knownActivations(): string[] {
   return [...activationClasses().keys()].sort();

@@ -17,6 +17,7 @@
 export {
   Activation,
   get,
+  isActivationClassName,
   knownActivations,
   registerActivationFunction,
   serialize,
@@ -25,4 +26,4 @@ export {
 } from "./base.js";
 export { HardTanh, hardTanh } from "./hard_tanh.js";
 export { LeakyTanh, leakyTanh, type LeakyTanhArgs } from "./leaky_tanh.js";
-export { QUANTIZER_ACTIVATIONS } from "./quantizer_activations.js";
+export { QUANTIZER_ACTIVATIONS, QuantizerActivation, quantizerActivation } from "./quantizer_activations.js";

@@ -25,14 +25,18 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { get as getConstraint } from "../constraints/index.js";
 import { getTrainingMetrics, quantizedScope, shouldQuantize } from "../context/index.js";
+import { QuantizerActivation, quantizerActivation } from "../activations/quantizer_activations.js";
 import { Quantizer, applyQuantizer, precisionOf, type QuantizerIdentifier, type QuantizerLike } from "../quantizers/base.js";
+import { innerLayer } from "../quantizers/layer_quantizer.js";
 // The package index of the quantizers registers every quantizer name, so that importing the layers
 // alone resolves "ste_sign" and friends.
 import { get as getQuantizer, getKernelQuantizer, serialize as serializeQuantizer } from "../quantizers/index.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
+import * as tfl from "@tensorflow/tfjs-layers";
+
 import { Layer, type Kwargs, type Shape } from "../utils/tfjs.js";
 import { dilateKernel } from "./conv_utils.js";
-import type { FloatLayer, LayerVariable } from "./tfjs_classes.js";
+import type { DenseLayerArgs, FloatLayer, LayerVariable } from "./tfjs_classes.js";
 
 // ---------------------------------------------------------------------------------------------
 // Public argument types
@@ -78,6 +82,20 @@ export type DataFormatArg = "channelsFirst" | "channelsLast" | "channels_first" 
 export type WithDataFormat<T> = Omit<T, "dataFormat"> & {
   /** `"channelsLast"` (default; `"channels_last"`): (batch, …spatial, channels); `"channelsFirst"` (`"channels_first"`): (batch, channels, …spatial). */
   dataFormat?: DataFormatArg;
+};
+
+/**
+ * The `activation` argument of the quantized layers: what tfjs accepts (a name such as `"relu"` or
+ * `"ste_sign"`, an activation object) or a quantizer (a `Quantizer` or other `tf.layers.Layer`, a
+ * registered quantizer function, `{className, config}` of a quantizer), as larq allows. Quantizers
+ * become an `lq.activations.QuantizerActivation` and are saved as Keras saves them.
+ */
+export type QuantizedActivationIdentifier = DenseLayerArgs["activation"] | Exclude<QuantizerIdentifier, string>;
+
+/** Replaces tfjs' `activation` type of an argument interface by {@link QuantizedActivationIdentifier}. */
+export type WithQuantizerActivation<T> = Omit<T, "activation"> & {
+  /** Activation applied to the output: a tfjs activation name or object, or a quantizer. Default linear. */
+  activation?: QuantizedActivationIdentifier;
 };
 
 /** Arguments added by {@link paddedConv}. */
@@ -161,7 +179,7 @@ export interface QuantizedLayerFields {
 // Starved-weights warning
 // ---------------------------------------------------------------------------------------------
 
-let starvedWarningShown = false;
+const starvedWarningsShown = new Set<string>();
 
 function isBinaryQuantizer(q: QuantizerLike): boolean {
   if (q === null) return false;
@@ -170,23 +188,32 @@ function isBinaryQuantizer(q: QuantizerLike): boolean {
 }
 
 /**
- * Logs (once per process) that a binary weight quantizer without a constraint on that weight can
- * leave latent weights outside the clipping range of the straight-through estimator, where their
- * gradient is zero forever.
+ * Logs that binary weight quantizers without a constraint on their weights can leave latent weights
+ * outside the clipping range of the straight-through estimator, where their gradient is zero forever.
+ *
+ * @remarks
+ * As in larq, every weight with a binary quantizer (precision 1, not `NoOp`) and no constraint is
+ * named, so a separable layer can name both `depthwiseConstraint` and `pointwiseConstraint`. Unlike
+ * larq (which logs for every layer), each distinct set of names is logged once per process.
  */
-function warnStarvedWeights(layerName: string, quantizerArg: string, constraintArg: string): void {
-  if (starvedWarningShown) return;
-  starvedWarningShown = true;
+function warnStarvedWeights(layerName: string, starved: readonly KernelSpec[]): void {
+  if (starved.length === 0) return;
+  const key = starved.map((s) => s.constraint).join(",");
+  if (starvedWarningsShown.has(key)) return;
+  starvedWarningsShown.add(key);
+  const quantizers = starved.map((s) => s.quantizer).join(" and ");
+  const constraints = starved.map((s) => s.constraint).join(" and ");
+  const advice = starved.map((s) => `${s.constraint}: "weight_clip"`).join(", ");
   console.warn(
-    `larq-ts: layer "${layerName}" uses a binary ${quantizerArg} but no ${constraintArg}. Latent weights ` +
+    `larq-ts: layer "${layerName}" uses a binary ${quantizers} but no ${constraints}. Latent weights ` +
       `that drift outside the quantizer's clipping range receive a zero gradient and stop learning ` +
-      `("starved weights"); consider ${constraintArg}: "weight_clip".`,
+      `("starved weights"); consider ${advice}.`,
   );
 }
 
 /** Test hook: allows the starved-weights warning to be shown again. */
 export function resetStarvedWeightsWarning(): void {
-  starvedWarningShown = false;
+  starvedWarningsShown.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,6 +394,21 @@ function singleInput(inputs: tf.Tensor | tf.Tensor[], layer: string): tf.Tensor 
 }
 
 /**
+ * Builds a quantizer layer on `shape` if it is not built yet, as a symbolic call would (inside the
+ * caller's name scope, so its weights are named `<layer>/<quantizer>/<weight>`), without leaving a
+ * graph node behind. Functions and `null` need nothing.
+ */
+function buildQuantizer(quantizer: QuantizerLike, shape: Shape): void {
+  if (!(quantizer instanceof Quantizer)) return;
+  const layer = innerLayer(quantizer);
+  if (layer.built) return;
+  const placeholder = new tfl.SymbolicTensor("float32", shape, null as never, [], {});
+  const nodes = layer.inboundNodes.length;
+  quantizer.apply(placeholder);
+  layer.inboundNodes.splice(nodes);
+}
+
+/**
  * Mixin: adds larq's input quantizer and the weight quantizers listed in `kernels` to a tfjs layer
  * class (larq's `QuantizerBase` / `QuantizerDepthwiseBase` / `QuantizerSeparableBase`).
  *
@@ -375,10 +417,20 @@ function singleInput(inputs: tf.Tensor | tf.Tensor[], layer: string): tf.Tensor 
  *   `lq.quantizers.get`, the constraints with `lq.constraints.get` (so `"weight_clip"` works),
  *   defaults the kernels' initializers to `"glorotUniform"` (Keras), gives the layer a Keras-style
  *   default name (`quant_conv2d`, `quant_conv2d_1`, …), then calls the float layer's constructor with the
- *   remaining arguments. Warns once per process about starved weights when a binary weight
- *   quantizer has no constraint.
+ *   remaining arguments. Warns about starved weights, naming every binary weight quantizer without
+ *   its constraint (once per process for each set of names).
  * - `addWeight`: the weights named in `kernels` become quantized variables
  *   ({@link makeQuantizedVariable}).
+ * - `build`: builds the float layer, then the quantizer layers on the shapes they will quantize
+ *   (input quantizer: the input shape; kernel quantizers: their kernel's shape; a quantizer used as
+ *   activation: the output shape), so quantizers with weights (a `Quantizer` subclass or any
+ *   `tf.layers.Layer`, as larq allows) have them before a model is compiled.
+ * - `trainableWeights` / `nonTrainableWeights` (and so `weights`, `getWeights`, `setWeights`, saving and
+ *   loading, `model.fit`): the float layer's weights, then those of its quantizer layers in Keras's order
+ *   (kernel quantizers, input quantizer, activation), as Keras tracks sub-layers. A frozen layer
+ *   (`trainable = false`) lists all of them as non-trainable.
+ * - `activation`: a quantizer object or registered quantizer function (or their saved forms) becomes an
+ *   `lq.activations.QuantizerActivation`, written back by `getConfig` as Keras writes it.
  * - `call(x)`: y = float_call(q_in(x)) evaluated inside `quantizedScope(true, …)`, so every
  *   quantized weight is read as q(w).
  * - `getConfig`: adds `inputQuantizer` and the kernel quantizers (serialized with
@@ -397,6 +449,8 @@ export function quantizedLayer<TBase extends LayerConstructor<FloatLayer>>(
     declare depthwiseQuantizer?: QuantizerLike;
     declare pointwiseQuantizer?: QuantizerLike;
     declare metrics: string[];
+    /** The weights named in `kernels`, by weight name, as `addWeight` created them. */
+    private readonly quantizedWeights = new Map<string, LayerVariable>();
 
     constructor(...params: any[]) {
       const raw = (params[0] ?? {}) as Record<string, unknown>;
@@ -408,6 +462,9 @@ export function quantizedLayer<TBase extends LayerConstructor<FloatLayer>>(
           invalidArgument(key, given[key], "nothing: this layer has no such weight");
         }
       }
+      // A quantizer as activation (larq allows it) becomes a tfjs Activation before tfjs sees it.
+      const activation = quantizerActivation(rest.activation);
+      if (activation !== undefined) rest.activation = activation;
       translateKerasConfig(rest, kernels);
       resolveConstraints(rest);
       // Keras' default kernel initializer is glorot_uniform (tfjs' convolutions default to glorotNormal).
@@ -425,14 +482,14 @@ export function quantizedLayer<TBase extends LayerConstructor<FloatLayer>>(
       super(rest, ...params.slice(1));
       Object.defineProperty(this, QUANTIZED_LAYER, { value: true });
       this.inputQuantizer = getQuantizer(inputQuantizer as QuantizerIdentifier);
+      const starved: KernelSpec[] = [];
       for (const spec of kernels) {
         const q = getKernelQuantizer(given[spec.quantizer] as QuantizerIdentifier);
         this[spec.quantizer] = q;
         const constraint = (this as unknown as Record<string, unknown>)[spec.constraint];
-        if (isBinaryQuantizer(q) && (constraint === null || constraint === undefined)) {
-          warnStarvedWeights(this.name, spec.quantizer, spec.constraint);
-        }
+        if (isBinaryQuantizer(q) && (constraint === null || constraint === undefined)) starved.push(spec);
       }
+      warnStarvedWeights(this.name, starved);
       this.metrics = metrics ? [...(metrics as string[])] : getTrainingMetrics();
     }
 
@@ -449,7 +506,67 @@ export function quantizedLayer<TBase extends LayerConstructor<FloatLayer>>(
       const variable = super.addWeight(name, shape, dtype, initializer, regularizer, trainable, constraint, getInitializerFunc);
       const spec = kernels.find((k) => k.weight === name);
       if (spec === undefined) return variable;
+      this.quantizedWeights.set(spec.weight, variable);
       return makeQuantizedVariable(variable, this[spec.quantizer] ?? null);
+    }
+
+    /**
+     * The quantizer layers this layer owns, in Keras's tracking order (kernel quantizers, input
+     * quantizer, a quantizer used as activation), each once.
+     */
+    quantizerLayers(): Layer[] {
+      const activation = (this as unknown as { activation?: unknown }).activation;
+      const candidates: unknown[] = [
+        ...kernels.map((spec) => this[spec.quantizer]),
+        this.inputQuantizer,
+        activation instanceof QuantizerActivation ? activation.quantizer : null,
+      ];
+      const layers: Layer[] = [];
+      for (const q of candidates) {
+        if (q instanceof Quantizer && !layers.includes(innerLayer(q))) layers.push(innerLayer(q));
+      }
+      return layers;
+    }
+
+    /**
+     * Builds the float layer, then every quantizer layer on the shape it will quantize (larq builds them
+     * on first use): the input quantizer on the input shape, each kernel quantizer on its kernel's
+     * shape, an activation quantizer on the output shape. Their weights exist from then on.
+     */
+    override build(inputShape: Shape | Shape[]): void {
+      super.build(inputShape);
+      const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+      buildQuantizer(this.inputQuantizer, shape);
+      for (const spec of kernels) {
+        const variable = this.quantizedWeights.get(spec.weight);
+        if (variable !== undefined) buildQuantizer(this[spec.quantizer] ?? null, variable.shape);
+      }
+      const activation = (this as unknown as { activation?: unknown }).activation;
+      if (activation instanceof QuantizerActivation && activation.quantizer instanceof Quantizer) {
+        buildQuantizer(activation.quantizer, this.computeOutputShape(shape) as Shape);
+      }
+    }
+
+    /** The float layer's trainable weights, then those of its quantizer layers (none while this layer is frozen). */
+    override get trainableWeights(): LayerVariable[] {
+      const own = super.trainableWeights;
+      if (!this.trainable) return own;
+      return own.concat(...this.quantizerLayers().map((l) => l.trainableWeights));
+    }
+
+    override set trainableWeights(weights: LayerVariable[]) {
+      super.trainableWeights = weights;
+    }
+
+    /** The float layer's non-trainable weights, then those of its quantizer layers (all of them while this layer is frozen). */
+    override get nonTrainableWeights(): LayerVariable[] {
+      const own = super.nonTrainableWeights;
+      const frozen = !this.trainable;
+      return own.concat(...this.quantizerLayers().map((l) => (frozen ? l.weights : l.nonTrainableWeights)));
+    }
+
+    override set nonTrainableWeights(weights: LayerVariable[]) {
+      super.nonTrainableWeights = weights;
     }
 
     override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
@@ -465,6 +582,8 @@ export function quantizedLayer<TBase extends LayerConstructor<FloatLayer>>(
         inputQuantizer: serializeQuantizer(this.inputQuantizer),
       };
       for (const spec of kernels) config[spec.quantizer] = serializeQuantizer(this[spec.quantizer] ?? null);
+      const activation = (this as unknown as { activation?: unknown }).activation;
+      if (activation instanceof QuantizerActivation) config.activation = activation.serialize();
       return config;
     }
   }

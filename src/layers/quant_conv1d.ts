@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat } from "./base.js";
+import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
 import { Conv1D, type ConvLayerArgs, type FloatLayerClass } from "./tfjs_classes.js";
 import type { Kwargs } from "../utils/tfjs.js";
 
@@ -28,7 +28,7 @@ class Conv1DFloat extends (Conv1D as FloatLayerClass) {
 }
 
 /** Arguments of {@link QuantConv1D} (larq's `QuantConv1D` arguments, camelCased). */
-export interface QuantConv1DArgs extends WithDataFormat<Omit<ConvLayerArgs, "padding">>, KernelQuantizedArgs, PadValuesArgs {
+export interface QuantConv1DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs {
   /**
    * `"valid"` (default), `"same"` (padded with `padValues`) or `"causal"` (left-padded with zeros so
    * that output t only depends on inputs ≤ t). Case-insensitive.

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat } from "./base.js";
+import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
 import { Conv2D, type ConvLayerArgs } from "./tfjs_classes.js";
 
 /** Arguments of {@link QuantConv2D} (larq's `QuantConv2D` arguments, camelCased). */
-export interface QuantConv2DArgs extends WithDataFormat<Omit<ConvLayerArgs, "padding">>, KernelQuantizedArgs, PadValuesArgs {
+export interface QuantConv2DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs {
   /** `"valid"` (default, no padding) or `"same"` (output size ⌈in/stride⌉; padded with `padValues`). Case-insensitive. */
   padding?: "valid" | "same";
 }

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat } from "./base.js";
+import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
 import { Conv3D, type ConvLayerArgs } from "./tfjs_classes.js";
 
 /** Arguments of {@link QuantConv3D} (larq's `QuantConv3D` arguments, camelCased). */
-export interface QuantConv3DArgs extends WithDataFormat<Omit<ConvLayerArgs, "padding">>, KernelQuantizedArgs, PadValuesArgs {
+export interface QuantConv3DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs {
   /** `"valid"` (default) or `"same"` (padded with `padValues`). Case-insensitive. */
   padding?: "valid" | "same";
 }

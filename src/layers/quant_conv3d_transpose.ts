@@ -1,12 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithDataFormat } from "./base.js";
+import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
 import { Conv3DTranspose, type ConvLayerArgs } from "./tfjs_classes.js";
 import { transposedConv, type TransposedConvArgs } from "./transposed_conv.js";
 
 /** Arguments of {@link QuantConv3DTranspose} (larq's `QuantConv3DTranspose` arguments, camelCased). */
 export interface QuantConv3DTransposeArgs
-  extends WithDataFormat<Omit<ConvLayerArgs, "padding">>,
+  extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>,
     KernelQuantizedArgs,
     TransposedConvArgs {
   /** `"valid"` (default) or `"same"`. Case-insensitive. */

@@ -1,10 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, checkPositiveInteger, quantizedLayer, type KernelQuantizedArgs } from "./base.js";
+import { KERNEL, checkPositiveInteger, quantizedLayer, type KernelQuantizedArgs, type WithQuantizerActivation } from "./base.js";
 import { Dense, type DenseLayerArgs } from "./tfjs_classes.js";
 
 /** Arguments of {@link QuantDense} (larq's `QuantDense` arguments, camelCased). */
-export interface QuantDenseArgs extends DenseLayerArgs, KernelQuantizedArgs {}
+export interface QuantDenseArgs extends WithQuantizerActivation<DenseLayerArgs>, KernelQuantizedArgs {}
 
 /**
  * Densely connected layer with quantized inputs and kernel (larq's `QuantDense`).

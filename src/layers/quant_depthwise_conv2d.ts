@@ -9,6 +9,7 @@ import {
   type DepthwiseQuantizedArgs,
   type PadValuesArgs,
   type WithDataFormat,
+  type WithQuantizerActivation,
 } from "./base.js";
 import { biasAndActivation, convOutputLength, fromChannelsLast, toChannelsLast } from "./conv_utils.js";
 import { DepthwiseConv2D, type DepthwiseConv2DLayerArgs, type FloatLayerClass } from "./tfjs_classes.js";
@@ -53,7 +54,7 @@ class DepthwiseConv2DFloat extends (DepthwiseConv2D as FloatLayerClass) {
 
 /** Arguments of {@link QuantDepthwiseConv2D} (larq's `QuantDepthwiseConv2D` arguments, camelCased). */
 export interface QuantDepthwiseConv2DArgs
-  extends WithDataFormat<Omit<DepthwiseConv2DLayerArgs, "padding">>,
+  extends WithQuantizerActivation<WithDataFormat<Omit<DepthwiseConv2DLayerArgs, "padding">>>,
     DepthwiseQuantizedArgs,
     PadValuesArgs {
   /** `"valid"` (default) or `"same"` (padded with `padValues`). Case-insensitive. */

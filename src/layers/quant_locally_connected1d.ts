@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs } from "./base.js";
+import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithQuantizerActivation } from "./base.js";
 import { LocallyConnectedBase, type LocallyConnectedArgs } from "./locally_connected_base.js";
 
 /** Float `LocallyConnected1D` (Keras semantics), the base of {@link QuantLocallyConnected1D}. */
@@ -22,7 +22,7 @@ class LocallyConnected1DFloat extends LocallyConnectedBase {
  * `"weight_clip"`), `biasConstraint` (default none); `metrics`; `implementation` (1 default, or 2);
  * plus the usual layer arguments (`name`, `inputShape`, `trainable`, …).
  */
-export interface QuantLocallyConnected1DArgs extends LocallyConnectedArgs, KernelQuantizedArgs {}
+export interface QuantLocallyConnected1DArgs extends WithQuantizerActivation<LocallyConnectedArgs>, KernelQuantizedArgs {}
 
 /**
  * larq's `QuantLocallyConnected1D`: a 1D convolution with unshared weights (a different filter bank
@@ -48,7 +48,7 @@ export class QuantLocallyConnected1D extends quantizedLayer(LocallyConnected1DFl
   static className = "QuantLocallyConnected1D";
 
   constructor(args: QuantLocallyConnected1DArgs) {
-    super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same"], dilation: false }));
+    super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same"], dilation: false }) as never);
   }
 }
 tf.serialization.registerClass(QuantLocallyConnected1D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

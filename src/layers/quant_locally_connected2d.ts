@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs } from "./base.js";
+import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithQuantizerActivation } from "./base.js";
 import { LocallyConnectedBase, type LocallyConnectedArgs } from "./locally_connected_base.js";
 
 /** Float `LocallyConnected2D` (Keras semantics), the base of {@link QuantLocallyConnected2D}. */
@@ -22,7 +22,7 @@ class LocallyConnected2DFloat extends LocallyConnectedBase {
  * `"weight_clip"`), `biasConstraint` (default none); `metrics`; `implementation` (1 default, or 2);
  * plus the usual layer arguments (`name`, `inputShape`, `trainable`, …).
  */
-export interface QuantLocallyConnected2DArgs extends LocallyConnectedArgs, KernelQuantizedArgs {}
+export interface QuantLocallyConnected2DArgs extends WithQuantizerActivation<LocallyConnectedArgs>, KernelQuantizedArgs {}
 
 /**
  * larq's `QuantLocallyConnected2D`: a 2D convolution with unshared weights (a different filter bank
@@ -48,7 +48,7 @@ export class QuantLocallyConnected2D extends quantizedLayer(LocallyConnected2DFl
   static className = "QuantLocallyConnected2D";
 
   constructor(args: QuantLocallyConnected2DArgs) {
-    super(normalizeConvArgs(args, { rank: 2, paddings: ["valid", "same"], dilation: false }));
+    super(normalizeConvArgs(args, { rank: 2, paddings: ["valid", "same"], dilation: false }) as never);
   }
 }
 tf.serialization.registerClass(QuantLocallyConnected2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

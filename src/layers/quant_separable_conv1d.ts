@@ -8,6 +8,7 @@ import {
   quantizedLayer,
   type PadValuesArgs,
   type SeparableQuantizedArgs,
+  type WithQuantizerActivation,
 } from "./base.js";
 import { SeparableConv2D, type FloatLayer, type SeparableConvLayerArgs } from "./tfjs_classes.js";
 
@@ -95,7 +96,7 @@ class SeparableConv1DFloat extends SeparableConv {
  * `"weight_clip"`), `biasConstraint`; `padValues` (default 0); `metrics`; plus the usual layer
  * arguments (`name`, `inputShape`, `trainable`, …).
  */
-export interface QuantSeparableConv1DArgs extends SeparableConv1DFloatArgs, SeparableQuantizedArgs, PadValuesArgs {}
+export interface QuantSeparableConv1DArgs extends WithQuantizerActivation<SeparableConv1DFloatArgs>, SeparableQuantizedArgs, PadValuesArgs {}
 
 /**
  * larq's `QuantSeparableConv1D`: a depthwise 1D convolution (each input channel convolved with
@@ -124,7 +125,7 @@ export class QuantSeparableConv1D extends quantizedLayer(paddedConv(SeparableCon
   static className = "QuantSeparableConv1D";
 
   constructor(args: QuantSeparableConv1DArgs) {
-    super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same", "causal"] }));
+    super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same", "causal"] }) as never);
   }
 }
 tf.serialization.registerClass(QuantSeparableConv1D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

@@ -8,6 +8,7 @@ import {
   type PadValuesArgs,
   type SeparableQuantizedArgs,
   type WithDataFormat,
+  type WithQuantizerActivation,
 } from "./base.js";
 import { biasAndActivation, fromChannelsLast, toChannelsLast } from "./conv_utils.js";
 import { SeparableConv2D, resolveInitializer, type FloatLayerClass, type SeparableConvLayerArgs } from "./tfjs_classes.js";
@@ -48,7 +49,7 @@ class SeparableConv2DFloat extends (SeparableConv2D as FloatLayerClass) {
 
 /** Arguments of {@link QuantSeparableConv2D} (larq's `QuantSeparableConv2D` arguments, camelCased). */
 export interface QuantSeparableConv2DArgs
-  extends WithDataFormat<Omit<SeparableConvLayerArgs, "padding">>,
+  extends WithQuantizerActivation<WithDataFormat<Omit<SeparableConvLayerArgs, "padding">>>,
     SeparableQuantizedArgs,
     PadValuesArgs {
   /** `"valid"` (default) or `"same"` (padded with `padValues`). Case-insensitive. */

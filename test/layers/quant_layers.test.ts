@@ -312,21 +312,56 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
     assert.equal(lq.quantizers.precisionOf(layer.inputQuantizer), 1);
   });
 
-  it("warns once per process about starved weights (binary kernel quantizer without constraint)", () => {
+  it("starved-weights warnings follow larq: every binary weight quantizer without its constraint is named", () => {
     const warnings: string[] = [];
     const original = console.warn;
     console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
-    try {
+    const warned = (make: () => unknown): string[] => {
       lq.layers.resetStarvedWeightsWarning();
-      lq.layers.quantConv2d({ filters: 1, kernelSize: 1, kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" });
-      lq.layers.quantConv2d({ filters: 1, kernelSize: 1, inputQuantizer: "ste_sign" });
-      assert.equal(warnings.length, 0);
-      lq.layers.quantSeparableConv2d({ filters: 1, kernelSize: 1, depthwiseQuantizer: "ste_sign", depthwiseConstraint: "weight_clip", pointwiseQuantizer: "ste_sign" });
-      assert.equal(warnings.length, 1);
-      assert.match(warnings[0], /starved/);
-      assert.match(warnings[0], /pointwiseConstraint/);
+      warnings.length = 0;
+      make();
+      return [...warnings];
+    };
+    try {
+      // larq's TestLayerWarns, case by case.
+      const dense = warned(() => lq.layers.quantDense({ units: 5, kernelQuantizer: "ste_sign" }));
+      assert.equal(dense.length, 1);
+      assert.match(dense[0], /starved/);
+      assert.match(dense[0], /kernelConstraint/);
+      assert.deepEqual(warned(() => lq.layers.quantDense({ units: 5, kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" })), []);
+      const depthwise = warned(() => lq.layers.quantDepthwiseConv2d({ kernelSize: 5, depthwiseQuantizer: "ste_sign" }));
+      assert.equal(depthwise.length, 1);
+      assert.match(depthwise[0], /depthwiseConstraint/);
+      assert.deepEqual(warned(() => lq.layers.quantDepthwiseConv2d({ kernelSize: 5, depthwiseQuantizer: "ste_sign", depthwiseConstraint: "weight_clip" })), []);
+      for (const factory of ["quantSeparableConv1d", "quantSeparableConv2d"]) {
+        const both = warned(() => L[factory]({ filters: 3, kernelSize: 3, depthwiseQuantizer: "ste_sign", pointwiseQuantizer: "ste_sign" }));
+        assert.equal(both.length, 1, factory);
+        assert.match(both[0], /depthwiseConstraint/, factory);
+        assert.match(both[0], /pointwiseConstraint/, factory);
+        const pointwise = warned(() => L[factory]({ filters: 3, kernelSize: 3, depthwiseQuantizer: "ste_sign", depthwiseConstraint: "weight_clip", pointwiseQuantizer: "ste_sign" }));
+        assert.equal(pointwise.length, 1, factory);
+        assert.match(pointwise[0], /pointwiseConstraint/);
+        assert.doesNotMatch(pointwise[0], /depthwiseConstraint/);
+        const depthwiseOnly = warned(() => L[factory]({ filters: 3, kernelSize: 3, depthwiseQuantizer: "ste_sign", pointwiseQuantizer: "ste_sign", pointwiseConstraint: "weight_clip" }));
+        assert.match(depthwiseOnly[0], /depthwiseConstraint/);
+        assert.doesNotMatch(depthwiseOnly[0], /pointwiseConstraint/);
+        const none = warned(() =>
+          L[factory]({ filters: 3, kernelSize: 3, depthwiseQuantizer: "ste_sign", pointwiseQuantizer: "ste_sign", depthwiseConstraint: "weight_clip", pointwiseConstraint: "weight_clip" }),
+        );
+        assert.deepEqual(none, [], factory);
+      }
+      // Only binary quantizers count (larq's _is_binary: precision 1 and not NoOp); input quantizers never do.
+      assert.deepEqual(warned(() => lq.layers.quantDense({ units: 1, kernelQuantizer: new lq.quantizers.NoOp({ precision: 1 }) })), []);
+      assert.deepEqual(warned(() => lq.layers.quantDense({ units: 1, kernelQuantizer: "ste_tern" })), []);
+      assert.deepEqual(warned(() => lq.layers.quantConv2d({ filters: 1, kernelSize: 1, inputQuantizer: "ste_sign" })), []);
+      // Each distinct set of names is logged once per process.
+      lq.layers.resetStarvedWeightsWarning();
+      warnings.length = 0;
       lq.layers.quantDense({ units: 1, kernelQuantizer: "ste_sign" });
+      lq.layers.quantConv2d({ filters: 1, kernelSize: 1, kernelQuantizer: "approx_sign" });
       assert.equal(warnings.length, 1);
+      lq.layers.quantSeparableConv2d({ filters: 1, kernelSize: 1, depthwiseQuantizer: "ste_sign", pointwiseQuantizer: "ste_sign" });
+      assert.equal(warnings.length, 2);
     } finally {
       console.warn = original;
     }
