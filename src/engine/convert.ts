@@ -239,6 +239,8 @@ class Builder {
     const set = (id: number): void => {
       this.value.set(ln.id, id);
     };
+    // Keras/larq grouped convolutions (QuantConv1D/2D/3D with groups > 1) have no engine kernel yet.
+    if ((cfg.groups ?? 1) !== 1) this.unsupported(ln, `groups ${cfg.groups}: grouped convolutions are not yet supported by the engine`);
     switch (ln.cls) {
       case "InputLayer":
         return set(this.emit(name, "input", [], {}, shape));
@@ -368,7 +370,6 @@ class Builder {
       op = isDepthwise ? "depthwise" : "conv2d";
       const padding = cfg.padding ?? "valid";
       if (padding !== "valid" && padding !== "same") this.unsupported(ln, `padding "${padding}"`);
-      if ((cfg.groups ?? 1) !== 1) this.unsupported(ln, `groups ${cfg.groups}`);
       attrs = {
         kernelSize: kernel.shape.slice(0, 2),
         strides: pairOf(cfg.strides, 1),
@@ -404,7 +405,6 @@ class Builder {
       if (padding !== "valid" && padding !== "same") this.unsupported(ln, `padding "${padding}"`);
       const pv = L.padValues ?? 0;
       if (pv !== 0 && pv !== 1 && pv !== -1) this.unsupported(ln, `padValues ${pv} (binary layers take 0, 1 or -1)`);
-      if ((cfg.groups ?? 1) !== 1) this.unsupported(ln, `groups ${cfg.groups}`);
       attrs = { ...attrs, kernelSize: kernel.shape.slice(0, 2), strides: pairOf(cfg.strides, 1), dilations: pairOf(cfg.dilationRate, 1), padding, padValue: pv };
     } else if (ln.shape.length !== 1) {
       this.unsupported(ln, "inputs of rank > 2");

@@ -274,12 +274,19 @@ export interface ConvArgsOptions {
   filters?: boolean;
   /** Whether the layer accepts `dilationRate`. Default true. */
   dilation?: boolean;
+  /**
+   * Whether the layer implements Keras's `groups` (Conv1D/2D/3D, see `groupedConv`): the value is then
+   * checked (a positive integer) and kept. Otherwise only `groups: 1`, which Keras writes into every
+   * convolution's config, is accepted and dropped. Default false.
+   */
+  groups?: boolean;
 }
 
 /**
  * Validates and normalises the arguments common to convolutions before they reach tfjs: `filters`,
  * `kernelSize`, `strides`, `dilationRate` (no strides != 1 together with dilation != 1), `padding`
- * (case-insensitive), `dataFormat` (Keras spellings), `depthMultiplier`, Keras' `groups` (only 1). Returns a
+ * (case-insensitive), `dataFormat` (Keras spellings), `depthMultiplier`, Keras' `groups` (kept where the layer
+ * supports it, else only 1). Returns a
  * copy with normalised values; throws errors naming the argument and the value received.
  */
 export function normalizeConvArgs<T extends object>(args: T, options: ConvArgsOptions): T {
@@ -314,10 +321,14 @@ export function normalizeConvArgs<T extends object>(args: T, options: ConvArgsOp
   if (out.depthMultiplier !== undefined && out.depthMultiplier !== null) {
     checkPositiveInteger("depthMultiplier", out.depthMultiplier);
   }
-  // Keras configs carry `groups` (always 1 for larq's layers); grouped convolutions are not supported.
   if (out.groups !== undefined && out.groups !== null) {
-    if (out.groups !== 1) invalidArgument("groups", out.groups, "1 (grouped convolutions are not supported)");
-    delete out.groups;
+    if (options.groups) {
+      checkPositiveInteger("groups", out.groups);
+    } else {
+      // Keras configs of every convolution carry `groups` (1 where the layer has no grouped form).
+      if (out.groups !== 1) invalidArgument("groups", out.groups, "1 (this layer has no grouped form)");
+      delete out.groups;
+    }
   }
   return out as T;
 }

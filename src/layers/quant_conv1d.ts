@@ -1,5 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 
+import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
 import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
 import { Conv1D, type ConvLayerArgs, type FloatLayerClass } from "./tfjs_classes.js";
 import type { Kwargs } from "../utils/tfjs.js";
@@ -28,7 +29,7 @@ class Conv1DFloat extends (Conv1D as FloatLayerClass) {
 }
 
 /** Arguments of {@link QuantConv1D} (larq's `QuantConv1D` arguments, camelCased). */
-export interface QuantConv1DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs {
+export interface QuantConv1DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs, GroupsArgs {
   /**
    * `"valid"` (default), `"same"` (padded with `padValues`) or `"causal"` (left-padded with zeros so
    * that output t only depends on inputs ≤ t). Case-insensitive.
@@ -40,23 +41,23 @@ export interface QuantConv1DArgs extends WithQuantizerActivation<WithDataFormat<
  * 1D (temporal) convolution with quantized inputs and kernel (larq's `QuantConv1D`).
  *
  * @remarks
- * y = activation(conv1d(q_in(x), q_k(W)) + b), kernel shape (k, inChannels, filters). Output length:
+ * y = activation(conv1d(q_in(x), q_k(W)) + b), kernel shape (k, inChannels/groups, filters). Output length:
  * ⌈(in − (k−1)·d)/s⌉ for `"valid"`, ⌈in/s⌉ for `"same"` and `"causal"` (left padding (k−1)·d).
  * Defaults: strides 1, padding `"valid"`, dataFormat `"channelsLast"`, dilationRate 1, useBias
  * true, kernelInitializer `"glorotUniform"`, padValues 0 (must stay 0 with `"causal"`),
- * quantizers `null`.
+ * quantizers `null`, groups 1 (with G > 1: Keras's grouped convolution, see `groupedConv`).
  *
  * @example
  * ```ts
  * const layer = lq.layers.quantConv1d({ filters: 16, kernelSize: 3, padding: "causal", kernelQuantizer: "ste_sign" });
  * ```
  */
-export class QuantConv1D extends quantizedLayer(paddedConv(Conv1DFloat), KERNEL) {
+export class QuantConv1D extends quantizedLayer(paddedConv(groupedConv(Conv1DFloat)), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv1D";
 
   constructor(args: QuantConv1DArgs) {
-    super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same", "causal"] }));
+    super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same", "causal"], groups: true }));
   }
 }
 tf.serialization.registerClass(QuantConv1D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

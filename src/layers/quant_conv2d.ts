@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 
+import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
 import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
 import { Conv2D, type ConvLayerArgs } from "./tfjs_classes.js";
 
 /** Arguments of {@link QuantConv2D} (larq's `QuantConv2D` arguments, camelCased). */
-export interface QuantConv2DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs {
+export interface QuantConv2DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs, GroupsArgs {
   /** `"valid"` (default, no padding) or `"same"` (output size ⌈in/stride⌉; padded with `padValues`). Case-insensitive. */
   padding?: "valid" | "same";
 }
@@ -14,10 +15,11 @@ export interface QuantConv2DArgs extends WithQuantizerActivation<WithDataFormat<
  *
  * @remarks
  * y = activation(conv2d(q_in(x), q_k(W)) + b) with q_in = `inputQuantizer`, q_k = `kernelQuantizer`.
- * Kernel shape (kh, kw, inChannels, filters). Output spatial size: ⌈(in − (k−1)·d)/s⌉ for
+ * Kernel shape (kh, kw, inChannels/groups, filters). Output spatial size: ⌈(in − (k−1)·d)/s⌉ for
  * `"valid"`, ⌈in/s⌉ for `"same"`. Defaults: strides 1, padding `"valid"`, dataFormat
  * `"channelsLast"`, dilationRate 1, useBias true, kernelInitializer `"glorotUniform"`, padValues 0,
- * quantizers `null` (then identical to `tf.layers.conv2d`).
+ * quantizers `null` (then identical to `tf.layers.conv2d`), groups 1 (with G > 1: Keras's grouped
+ * convolution, see `groupedConv`).
  *
  * @example
  * ```ts
@@ -27,12 +29,12 @@ export interface QuantConv2DArgs extends WithQuantizerActivation<WithDataFormat<
  * });
  * ```
  */
-export class QuantConv2D extends quantizedLayer(paddedConv(Conv2D), KERNEL) {
+export class QuantConv2D extends quantizedLayer(paddedConv(groupedConv(Conv2D)), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv2D";
 
   constructor(args: QuantConv2DArgs) {
-    super(normalizeConvArgs(args, { rank: 2 }));
+    super(normalizeConvArgs(args, { rank: 2, groups: true }));
   }
 }
 tf.serialization.registerClass(QuantConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

@@ -1,10 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 
+import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
 import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
 import { Conv3D, type ConvLayerArgs } from "./tfjs_classes.js";
 
 /** Arguments of {@link QuantConv3D} (larq's `QuantConv3D` arguments, camelCased). */
-export interface QuantConv3DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs {
+export interface QuantConv3DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs, GroupsArgs {
   /** `"valid"` (default) or `"same"` (padded with `padValues`). Case-insensitive. */
   padding?: "valid" | "same";
 }
@@ -13,22 +14,23 @@ export interface QuantConv3DArgs extends WithQuantizerActivation<WithDataFormat<
  * 3D convolution with quantized inputs and kernel (larq's `QuantConv3D`).
  *
  * @remarks
- * y = activation(conv3d(q_in(x), q_k(W)) + b), kernel shape (kd, kh, kw, inChannels, filters).
+ * y = activation(conv3d(q_in(x), q_k(W)) + b), kernel shape (kd, kh, kw, inChannels/groups, filters).
  * Output spatial size per axis: ⌈(in − (k−1)·d)/s⌉ for `"valid"`, ⌈in/s⌉ for `"same"`. Defaults:
  * strides 1, padding `"valid"`, dataFormat `"channelsLast"`, dilationRate 1, useBias true,
- * kernelInitializer `"glorotUniform"`, padValues 0, quantizers `null`.
+ * kernelInitializer `"glorotUniform"`, padValues 0, quantizers `null`, groups 1 (with G > 1: Keras's
+ * grouped convolution, see `groupedConv`).
  *
  * @example
  * ```ts
  * const layer = lq.layers.quantConv3d({ filters: 8, kernelSize: 3, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" });
  * ```
  */
-export class QuantConv3D extends quantizedLayer(paddedConv(Conv3D), KERNEL) {
+export class QuantConv3D extends quantizedLayer(paddedConv(groupedConv(Conv3D)), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv3D";
 
   constructor(args: QuantConv3DArgs) {
-    super(normalizeConvArgs(args, { rank: 3 }));
+    super(normalizeConvArgs(args, { rank: 3, groups: true }));
   }
 }
 tf.serialization.registerClass(QuantConv3D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

@@ -256,7 +256,8 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
     ["quantConv2dTranspose", { filters: 2, kernelSize: 3, strides: 2, outputPadding: 2 }, /outputPadding.*2/],
     ["quantConv2dTranspose", { filters: 2, kernelSize: 3, outputPadding: -1 }, /outputPadding.*-1/],
     ["quantConv3dTranspose", { filters: 2, kernelSize: [2, 2] }, /kernelSize.*\[2,2\]/],
-    ["quantConv2d", { filters: 2, kernelSize: 3, groups: 2 }, /groups.*2/],
+    ["quantConv2d", { filters: 3, kernelSize: 3, groups: 2 }, /groups.*divides filters \(3\).*2/],
+    ["quantConv2dTranspose", { filters: 2, kernelSize: 3, groups: 2 }, /groups.*no grouped form.*2/],
   ];
   for (const [factory, args, pattern] of BAD) {
     it(`(g) ${factory}(${JSON.stringify(args)}) throws ${pattern}`, () => {

@@ -107,3 +107,74 @@ export function dilateJs(w: ArrayLike<number>, shape: number[], dilation: number
   }
   return { data: out, shape: outShape };
 }
+
+/** Output, input gradient and kernel gradient of {@link slowGroupedConv}. */
+export interface GroupedConvResult {
+  /** y, shape [B, …out, F]. */
+  y: Float64Array;
+  yShape: number[];
+  /** ∂(Σ coeff·y)/∂x, shape of x. */
+  dx: Float64Array;
+  /** ∂(Σ coeff·y)/∂w, shape of w. */
+  dw: Float64Array;
+}
+
+/**
+ * Channels-last grouped convolution, any spatial rank, with explicit padding (plain JS loops):
+ * x (B, …n, C), w (…k, C/G, F), pads[j] = [before, after] filled with `padValue`,
+ * y[b, o, g·F/G + f] = Σ_a Σ_c x̃[b, o·s + a·d, g·C/G + c]·w[a, c, g·F/G + f] with x̃ the padded input.
+ * With `coeff` (shape of y) also returns the gradients of Σ coeff·y with respect to x and w.
+ */
+export function slowGroupedConv(
+  x: ArrayLike<number>,
+  xShape: number[],
+  w: ArrayLike<number>,
+  wShape: number[],
+  groups: number,
+  strides: number[],
+  dilation: number[],
+  pads: Array<[number, number]>,
+  padValue: number,
+  coeff?: ArrayLike<number>,
+): GroupedConvResult {
+  const rank = xShape.length - 2;
+  const batch = xShape[0];
+  const cin = xShape[rank + 1];
+  const kernel = wShape.slice(0, rank);
+  const cg = wShape[rank];
+  const filters = wShape[rank + 1];
+  const fg = filters / groups;
+  if (cg * groups !== cin) throw new Error(`reference: C/G mismatch ${cg}·${groups} != ${cin}`);
+  const out = kernel.map((k, j) => {
+    const padded = xShape[j + 1] + pads[j][0] + pads[j][1];
+    return Math.floor((padded - ((k - 1) * dilation[j] + 1)) / strides[j]) + 1;
+  });
+  const yShape = [batch, ...out, filters];
+  const y = new Float64Array(yShape.reduce((a, b) => a * b, 1));
+  const dx = new Float64Array(xShape.reduce((a, b) => a * b, 1));
+  const dw = new Float64Array(wShape.reduce((a, b) => a * b, 1));
+  for (let b = 0; b < batch; b++) {
+    for (const o of indices(out)) {
+      for (const a of indices(kernel)) {
+        const i = o.map((ov, j) => ov * strides[j] + a[j] * dilation[j] - pads[j][0]);
+        const inside = i.every((iv, j) => iv >= 0 && iv < xShape[j + 1]);
+        for (let g = 0; g < groups; g++) {
+          for (let f = 0; f < fg; f++) {
+            const fo = g * fg + f;
+            const yi = offset(yShape, [b, ...o, fo]);
+            for (let c = 0; c < cg; c++) {
+              const wi = offset(wShape, [...a, c, fo]);
+              const xv = inside ? x[offset(xShape, [b, ...i, g * cg + c])] : padValue;
+              y[yi] += xv * w[wi];
+              if (coeff !== undefined) {
+                dw[wi] += coeff[yi] * xv;
+                if (inside) dx[offset(xShape, [b, ...i, g * cg + c])] += coeff[yi] * w[wi];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return { y, yShape, dx, dw };
+}
