@@ -6,6 +6,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as optimizers from "../../src/optimizers/index.js";
 import { assertClose, useBackend } from "../helpers.js";
+import { saveAndLoad } from "../quantizers/model_io.js";
 
 const { Bop, CaseOptimizer } = optimizers;
 
@@ -290,15 +291,7 @@ describe("Bop", () => {
     const x = tf.randomNormal([8, 3], 0, 1, "float32", 3);
     const y = tf.sum(x, 1, true);
     await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-      }),
-      { includeOptimizer: true },
-    );
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    const { loaded } = await saveAndLoad(model, { includeOptimizer: true });
     const restored = (loaded.optimizer as unknown as InstanceType<typeof CaseOptimizer>).optimizers[0] as InstanceType<typeof Bop>;
     assert.ok(restored instanceof Bop);
     assert.ok(restored.gamma instanceof optimizers.schedules.InverseTimeDecay);

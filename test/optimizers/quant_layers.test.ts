@@ -12,6 +12,7 @@ import "../../src/metrics/index.js";
 import "../../src/quantizers/index.js";
 import * as optimizers from "../../src/optimizers/index.js";
 import { useBackend } from "../helpers.js";
+import { saveAndLoad } from "../quantizers/model_io.js";
 
 const { Bop, CaseOptimizer } = optimizers;
 
@@ -122,15 +123,7 @@ describe("training API with QuantDense / QuantConv2D", () => {
     model.compile({ optimizer, loss: "meanSquaredError" });
     const [x, y] = data();
     await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-      }),
-      { includeOptimizer: true },
-    );
-    const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
+    const { loaded } = await saveAndLoad(model, { includeOptimizer: true });
     const restored = loaded.optimizer as unknown as InstanceType<typeof CaseOptimizer>;
     assert.ok(restored instanceof CaseOptimizer);
     assert.equal(restored.optimizers[0].getClassName(), "Bop");
