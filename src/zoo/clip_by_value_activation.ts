@@ -1,5 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
+import { Activation } from "../activations/base.js";
+import { registerSerializableAliases } from "../quantizers/registry.js";
 import { Layer, type Kwargs, type LayerArgs } from "../utils/tfjs.js";
 
 /**
@@ -32,3 +34,28 @@ tf.serialization.registerClass(ClipByValueActivation as unknown as tf.serializat
 export function clipByValueActivation(args: LayerArgs = {}): ClipByValueActivation {
   return new ClipByValueActivation(args);
 }
+
+/**
+ * larq-zoo's `clip_by_value_activation` as a tfjs activation, so that `Activation(clip_by_value_activation)` in a
+ * model saved by Python larq-zoo (DoReFa-Net; Keras writes it `{class_name: "function", config:
+ * "clip_by_value_activation"}`) loads: y = min(max(x, 0), 1).
+ *
+ * @example
+ * ```ts
+ * tf.layers.activation({ activation: "clip_by_value_activation" as never });
+ * ```
+ */
+export class ClipByValue extends Activation {
+  /** @nocollapse */
+  static readonly className = "clipByValueActivation";
+
+  override apply(x: tf.Tensor): tf.Tensor {
+    return tf.clipByValue(x, 0, 1);
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {};
+  }
+}
+tf.serialization.registerClass(ClipByValue as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerSerializableAliases(ClipByValue as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, ["clip_by_value_activation"]);

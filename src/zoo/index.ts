@@ -33,7 +33,7 @@ export { binaryAlexNet } from "./binary_alexnet.js";
 export { BlurPoolInitializer, blurPoolInitializer } from "./blurpool_initializer.js";
 export { xnorWeightScale } from "./xnor_weight_scale.js";
 export { magnitudeAwareSignUnclipped } from "./magnitude_aware_sign_unclipped.js";
-export { ClipByValueActivation, clipByValueActivation } from "./clip_by_value_activation.js";
+export { ClipByValue, ClipByValueActivation, clipByValueActivation } from "./clip_by_value_activation.js";
 export { SplitChannels, splitChannels, type SplitChannelsArgs } from "./split_channels.js";
 export { PaddedAdd, paddedAdd } from "./padded_add.js";
 export { loadWeights, saveWeights, readWeightsFolder, sha256Hex, type WeightsSource } from "./weights.js";

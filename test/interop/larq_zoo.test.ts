@@ -40,11 +40,17 @@ const ZOO_MODELS = [
 ];
 
 /**
- * The models whose converted files larq-ts loads today. The others need layers that tfjs cannot deserialize
- * and larq-ts does not provide yet (tracked in issue 10): MeliusNet22 and RealToBinaryNet use Keras `Lambda`
- * layers (Python bytecode), DoReFaNet an `Activation` given a registered Python function.
+ * The models whose converted files larq-ts loads today. MeliusNet22 and RealToBinaryNet contain Keras `Lambda`
+ * layers (Python bytecode), which larq-ts does not map yet (tracked in issue 10).
  */
-const LOADABLE = ZOO_MODELS.filter((m) => !["DoReFaNet", "MeliusNet22", "RealToBinaryNet"].includes(m));
+const LOADABLE = ZOO_MODELS.filter((m) => !["MeliusNet22", "RealToBinaryNet"].includes(m));
+
+/**
+ * The loadable models whose outputs are compared. DoReFaNet loads and its summary matches, but from its second
+ * 2-bit dense layer on its output differs from larq's by ~4% (open in issue 10: the layer's inputs there are the
+ * first ones strictly inside (0, 1) that its DoReFa input quantizer sees).
+ */
+const OUTPUT_CHECKED = LOADABLE.filter((m) => m !== "DoReFaNet");
 
 describe("real larq-zoo fixtures", () => {
   before(() => useBackend("wasm"));
@@ -53,7 +59,7 @@ describe("real larq-zoo fixtures", () => {
     assert.deepEqual(fixtureCases("zoo"), ZOO_MODELS);
   });
 
-  for (const name of LOADABLE) {
+  for (const name of OUTPUT_CHECKED) {
     test(`${name}: output from seeded weights equals larq's`, async () => {
       const e = readExpected<ZooExpected>("zoo", name);
       const model = await loadSeededZooModel(name, e.weight_seed_base);
@@ -71,6 +77,9 @@ describe("real larq-zoo fixtures", () => {
       model.dispose();
     });
 
+  }
+
+  for (const name of LOADABLE) {
     test(`${name}: summary at 224x224 equals larq's`, async () => {
       const e = readExpected<ZooExpected>("zoo", name);
       const topology = JSON.parse(readFileSync(join(LARQ_FIXTURES, "zoo", name, "model_224.json"), "utf8"));

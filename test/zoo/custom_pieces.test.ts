@@ -185,3 +185,16 @@ describe("pyRound (larq-zoo's DenseNet width rounding)", () => {
     assert.deepEqual([0.5, 1.5, 2.5, 3.5, 2.4, 2.6, 5].map(pyRound), [0, 2, 2, 4, 2, 3, 5]);
   });
 });
+
+describe("clip_by_value_activation as a tfjs activation (larq-zoo's DoReFa-Net head)", () => {
+  before(() => useBackend("cpu"));
+
+  it("Activation('clip_by_value_activation') clips to [0, 1] under both spellings", () => {
+    for (const name of ["clip_by_value_activation", "clipByValueActivation"]) {
+      const layer = tfl.layers.activation({ activation: name as never });
+      const y = layer.apply(tf.tensor1d([-2, -0.5, 0, 0.25, 1, 3])) as tf.Tensor;
+      assertClose(y, [0, 0, 0, 0.25, 1, 1], 0, name);
+      y.dispose();
+    }
+  });
+});
