@@ -45,13 +45,6 @@ const ZOO_MODELS = [
  */
 const LOADABLE = ZOO_MODELS.filter((m) => !["MeliusNet22", "RealToBinaryNet"].includes(m));
 
-/**
- * The loadable models whose outputs are compared. DoReFaNet loads and its summary matches, but from its second
- * 2-bit dense layer on its output differs from larq's by ~4% (open in issue 10: the layer's inputs there are the
- * first ones strictly inside (0, 1) that its DoReFa input quantizer sees).
- */
-const OUTPUT_CHECKED = LOADABLE.filter((m) => m !== "DoReFaNet");
-
 describe("real larq-zoo fixtures", () => {
   before(() => useBackend("wasm"));
 
@@ -59,7 +52,7 @@ describe("real larq-zoo fixtures", () => {
     assert.deepEqual(fixtureCases("zoo"), ZOO_MODELS);
   });
 
-  for (const name of OUTPUT_CHECKED) {
+  for (const name of LOADABLE) {
     test(`${name}: output from seeded weights equals larq's`, async () => {
       const e = readExpected<ZooExpected>("zoo", name);
       const model = await loadSeededZooModel(name, e.weight_seed_base);

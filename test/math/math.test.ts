@@ -4,7 +4,7 @@ import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 
 import * as lq from "../../src/index.js";
-import { assertClose, assertNoTensorLeak, useBackend } from "../helpers.js";
+import { assertClose, assertNoTensorLeak, seededValues, useBackend } from "../helpers.js";
 
 describe("lq.math", () => {
   before(() => useBackend("cpu"));
@@ -37,4 +37,23 @@ describe("lq.math", () => {
       lq.math.heaviside(x).dispose();
     });
   });
+});
+
+describe("meanAll", () => {
+  for (const backend of ["cpu", "wasm"] as const) {
+    it(`is accurate over 4096x4096 elements on ${backend} (tf.mean's one float32 pass is not)`, async () => {
+      await useBackend(backend);
+      const n = 4096;
+      const values = seededValues(n * n, 3, 0, 1.5);
+      let sum = 0; // float64 reference
+      for (let i = 0; i < values.length; i++) sum += values[i];
+      const x = tf.tensor2d(values, [n, n]);
+      const m = lq.math.meanAll(x);
+      assertClose(m, sum / values.length, 1e-6);
+      const small = tf.tensor1d([1, 2, 6]);
+      assertClose(lq.math.meanAll(small), 3, 1e-7);
+      small.dispose();
+      tf.dispose([x, m]);
+    });
+  }
 });
