@@ -48,6 +48,10 @@ def compare_json(a, b, path, problems):
             else:
                 for i, (u, v) in enumerate(zip(a, b)):
                     compare_json(u, v, f"{path}[{i}]", problems)
+        elif isinstance(a, str) and path.endswith(".function[0]") and a.startswith("4wEA") and b.startswith("4wEA"):
+            # A Keras Lambda's marshalled Python code object: it embeds the source file's path (the venv's
+            # site-packages), so it differs between installs while the function is the same.
+            pass
         elif a != b:
             problems.append(f"{path}: {str(a)[:200]!r} vs {str(b)[:200]!r}")
     elif not np.isclose(a, b, rtol=RTOL, atol=ATOL):
