@@ -22,8 +22,8 @@
  * 3. `weights.bin` is replaced by a hard link to the new weights file (no data is copied), and a
  *    `model.json` referencing `weights.bin` replaces the one of step 2; both renames keep the folder
  *    consistent because each `model.json` references a file that holds its weights;
- * 4. the now unreferenced weights files (`weights.<hex>.bin`, the old `weights.bin` when step 3 could
- *    not run) are removed.
+ * 4. the weights files of this scheme that the new `model.json` does not reference (`weights.<hex>.bin`,
+ *    and `weights.bin` when step 3 could not complete) are removed.
  *
  * So after a successful save the folder holds the usual `model.json` + `weights.bin` (the names
  * tfjs-node writes; `tensorflowjs_converter` and every tfjs loader read any name the manifest gives).
@@ -33,10 +33,11 @@
  * `weights.<hex>.bin`, referenced by its `model.json`.
  *
  * A process killed mid-save leaves the folder loadable (old or new model) plus, at most, a temporary
- * file or an unreferenced `weights.<hex>.bin`. The next save into the folder removes both: temporaries
- * whose process id no longer runs on this machine (so concurrent writers are left alone) and every
- * `weights.<hex>.bin` its new `model.json` does not reference. Files the save did not name (converter
- * shards, the user's own files) are never touched.
+ * file, an unreferenced `weights.<hex>.bin` or an unreferenced `weights.bin`. The next save into the
+ * folder removes them: before writing, the temporaries whose process id no longer runs on this machine
+ * (so writers still running are left alone) and the `weights.<hex>.bin` files the current `model.json`
+ * does not reference; after its commit, every weights file of this scheme its new `model.json` does not
+ * reference. Files outside the scheme (converter shards, the user's own files) are never touched.
  *
  * Not supported: several processes saving into one folder at the same time (there is no lock; the last
  * one to commit wins, and the tidying of one may remove the uncommitted weights of another).
@@ -296,8 +297,8 @@ export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   return removed;
 }
 
-/** The weight files a model.json references (empty when it is missing or unreadable). */
-async function referencedFiles(fs: NodeFs, modelJson: string): Promise<Set<string>> {
+/** The weight files a model.json references (`null` when it is missing or unreadable). */
+async function referencedFiles(fs: NodeFs, modelJson: string): Promise<Set<string> | null> {
   try {
     const json = JSON.parse(await fs.readFile(modelJson, "utf8")) as { weightsManifest?: Array<{ paths?: unknown }> };
     const files = new Set<string>();
@@ -306,7 +307,26 @@ async function referencedFiles(fs: NodeFs, modelJson: string): Promise<Set<strin
     }
     return files;
   } catch {
-    return new Set();
+    return null;
+  }
+}
+
+/**
+ * Removes the weights files of this scheme in `folder` that are not in `keep`: staged
+ * `weights.<hex>.bin` files, and `weights.bin` too when `includeWeightsBin`.
+ */
+async function removeUnreferencedWeights(fs: NodeFs, path: NodePath, folder: string, keep: Set<string>, includeWeightsBin: boolean): Promise<void> {
+  let names: string[] = [];
+  try {
+    names = await fs.readdir(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (keep.has(name)) continue;
+    if (STAGED_WEIGHTS_PATTERN.test(name) || (includeWeightsBin && name === WEIGHTS_BIN_NAME)) {
+      await fs.rm(path.join(folder, name), { force: true }).catch(() => undefined);
+    }
   }
 }
 
@@ -351,8 +371,12 @@ export async function writeModelFolder(
   const modelFile = path.join(folder, MODEL_JSON_NAME);
   const sha256 = crypto.createHash("sha256").update(weightData).digest("hex");
   const staged = `weights.${sha256.slice(0, 16)}.bin`;
-  const previous = await referencedFiles(fs, modelFile);
+  const referenced = await referencedFiles(fs, modelFile);
+  const previous = referenced ?? new Set<string>();
+  // What killed saves left: their temporaries, and staged weights the current model.json does not
+  // reference (only when it could be read: an unreadable one says nothing about which files are live).
   await removeStaleTemporaries(folder);
+  if (referenced !== null) await removeUnreferencedWeights(fs, path, folder, previous, false);
 
   // Steps 1–2: staged weights, then the commit (the rename of model.json).
   try {
@@ -375,19 +399,8 @@ export async function writeModelFolder(
     // Hard links unsupported, or the disk filled up: model.json keeps referencing the staged file.
   }
 
-  // Step 4: weights files of ours that the new model.json does not reference.
-  let names: string[] = [];
-  try {
-    names = await fs.readdir(folder);
-  } catch {
-    // Nothing to tidy.
-  }
-  for (const name of names) {
-    if (name === weightsPath) continue;
-    if (STAGED_WEIGHTS_PATTERN.test(name) || (name === WEIGHTS_BIN_NAME && previous.has(name))) {
-      await fs.rm(path.join(folder, name), { force: true }).catch(() => undefined);
-    }
-  }
+  // Step 4: weights files of this scheme that the new model.json does not reference.
+  await removeUnreferencedWeights(fs, path, folder, new Set([weightsPath]), true);
   await syncFolder(fs, folder);
   return { weightsPath, sha256 };
 }
