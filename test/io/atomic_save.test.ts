@@ -204,7 +204,7 @@ describe("crash-safe saving: full disk", () => {
   });
 
   it("a save that does not fit fails naming the folder, the file and ENOSPC; the previous model survives and no file is left", async (t) => {
-    t.diagnostic(tmpfs ? `real full disk: tmpfs of 256 KiB at ${tmpfs.dir}` : "no tmpfs (mount not permitted): ENOSPC injected through setAtomicWriteFaultHook");
+    t.diagnostic(tmpfs ? `real full disk: tmpfs of 256 KiB at ${tmpfs.dir}` : "no tmpfs (mount not permitted, or LARQ_TS_TEST_NO_TMPFS=1): ENOSPC injected through setAtomicWriteFaultHook");
     const small = await specOf(4, 8); // 36 floats
     const large = await specOf(512, 600); // 307 712 floats = 1.2 MB: more than the tmpfs, more than one write chunk
     const exact = await specOf(16, 127); // 2048 floats = 8 KiB exactly
