@@ -336,6 +336,12 @@ export interface ModelFolderResult {
   readonly weightsPath: string;
   /** Hex SHA-256 of the weight data. */
   readonly sha256: string;
+  /**
+   * Why the weights kept their staged name (`weightsPath` is `weights.<hex>.bin`): the error of the hard
+   * link or of the second `model.json` (no hard links on this file system, a full disk). `null` when the
+   * folder holds `weights.bin`. The save itself succeeded either way.
+   */
+  readonly stagedNameReason: AtomicWriteError | null;
 }
 
 /**
@@ -391,16 +397,18 @@ export async function writeModelFolder(
 
   // Step 3: the standard name. Best effort: the new model is already committed.
   let weightsPath = staged;
+  let stagedNameReason: AtomicWriteError | null = null;
   try {
     await linkFileAtomic(path.join(folder, staged), path.join(folder, WEIGHTS_BIN_NAME));
     await writeFileAtomic(modelFile, JSON.stringify(modelJson(WEIGHTS_BIN_NAME)));
     weightsPath = WEIGHTS_BIN_NAME;
-  } catch {
+  } catch (error) {
     // Hard links unsupported, or the disk filled up: model.json keeps referencing the staged file.
+    stagedNameReason = error instanceof AtomicWriteError ? error : new AtomicWriteError(path.join(folder, WEIGHTS_BIN_NAME), error);
   }
 
   // Step 4: weights files of this scheme that the new model.json does not reference.
   await removeUnreferencedWeights(fs, path, folder, new Set([weightsPath]), true);
   await syncFolder(fs, folder);
-  return { weightsPath, sha256 };
+  return { weightsPath, sha256, stagedNameReason };
 }

@@ -87,6 +87,8 @@ export class FileSystemHandler implements tf.io.IOHandler {
    * Writes `model.json` and `weights.bin` into the directory {@link FileSystemHandler.path}, crash-safely
    * ({@link writeModelFolder}).
    *
+   * @returns the save result; its `errors` says why when the weights kept their staged name
+   *   `weights.<hex>.bin` (the model is saved and loads either way).
    * @throws AtomicWriteError when the files cannot be written; the folder keeps its previous model.
    */
   async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
@@ -123,8 +125,13 @@ export class FileSystemHandler implements tf.io.IOHandler {
     };
     const weightData = artifacts.weightData ?? new ArrayBuffer(0);
     const bytes = tf.io.CompositeArrayBuffer.join(weightData);
-    await writeModelFolder(dir, new Uint8Array(bytes), modelJSON);
-    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    const written = await writeModelFolder(dir, new Uint8Array(bytes), modelJSON);
+    const result: tf.io.SaveResult = { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    // Saved, but under the staged weights name: say why rather than hide it.
+    if (written.stagedNameReason !== null) {
+      result.errors = [`saved with weights file ${written.weightsPath} instead of weights.bin: ${written.stagedNameReason.message}`];
+    }
+    return result;
   }
 
   /** Reads `model.json` and its weight files, checks them, and returns the artifacts. */

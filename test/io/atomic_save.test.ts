@@ -291,7 +291,7 @@ describe("crash-safe saving: a failure at every step", () => {
         .fileSystem(dir)
         .save(artifactsOf(spec, k))
         .then(
-          () => null,
+          (result) => result,
           (e: Error) => e,
         );
       setAtomicWriteFaultHook(null);
@@ -301,8 +301,13 @@ describe("crash-safe saving: a failure at every step", () => {
         assert.match(outcome.message, new RegExp(`^cannot save the model in ${dir}: cannot write ${dir}/.*: injected failure at ${events[i].step}`));
         assert.equal(loaded, current, `step ${i}: the previous model is gone`);
       } else {
-        assert.equal(outcome, null, `step ${i}: a failure after the commit must not fail the save`);
+        assert.ok(!(outcome instanceof Error), `step ${i}: a failure after the commit must not fail the save`);
         assert.equal(loaded, k, `step ${i}: the new model is not there`);
+        // The weights keep their staged name, and the save result says why.
+        const paths = JSON.parse(await readFile(model, "utf8")).weightsManifest[0].paths;
+        assert.match(paths[0], /^weights\.[0-9a-f]{16}\.bin$/);
+        assert.equal(outcome.errors?.length, 1);
+        assert.match(String(outcome.errors![0]), new RegExp(`^saved with weights file ${paths[0]} instead of weights\\.bin: cannot write ${dir}/.*injected failure at ${events[i].step}`));
         current = k;
       }
       assert.deepEqual(await extraFiles(dir), [], `step ${i} (${events[i].step} ${events[i].target}) left files`);
