@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { invalidArgument } from "../utils/errors.js";
+import { MODEL_JSON_NAME, WEIGHTS_BIN_NAME, writeModelFolder } from "./atomic_write.js";
 import { translateKerasTopology } from "./keras_topology.js";
 import { checkModelArtifacts, checkWeightsManifest } from "./validate.js";
 
@@ -52,6 +53,9 @@ async function readOrExplain(fs: NodeFs, file: string, what: string): Promise<Bu
  *   topology, a `weightsManifest` pointing to `weights.bin`, `format`, `generatedBy`, `convertedBy`,
  *   and the training config / signature / user metadata when present) and `weights.bin` (all weights
  *   concatenated, little-endian, in manifest order).
+ * - Saving is crash-safe ({@link writeModelFolder}): a kill, a full disk or a write error at any point
+ *   leaves the folder holding either the previous model or the new one, never a mix or a truncated file;
+ *   a failed save rejects with an error naming the folder, the file and the cause.
  * - Load: `path` is a `model.json` file (a directory is read as `directory/model.json`). The weight
  *   files are read relative to it, in the order of the manifest; sharded converter output
  *   (`group1-shard1of2.bin`, …) works too.
@@ -64,9 +68,12 @@ async function readOrExplain(fs: NodeFs, file: string, what: string): Promise<Bu
  */
 export class FileSystemHandler implements tf.io.IOHandler {
   /** Name of the topology file. */
-  static readonly MODEL_JSON = "model.json";
-  /** Name of the weights file written by {@link FileSystemHandler.save}. */
-  static readonly WEIGHTS_BIN = "weights.bin";
+  static readonly MODEL_JSON = MODEL_JSON_NAME;
+  /**
+   * Name of the weights file written by {@link FileSystemHandler.save} (`weights.<hex>.bin` instead
+   * where the file system has no hard links; see {@link writeModelFolder}).
+   */
+  static readonly WEIGHTS_BIN = WEIGHTS_BIN_NAME;
 
   /** The directory (save) or model.json file (load), as given. */
   readonly path: string;
@@ -76,7 +83,14 @@ export class FileSystemHandler implements tf.io.IOHandler {
     this.path = path;
   }
 
-  /** Writes `model.json` and `weights.bin` into the directory {@link FileSystemHandler.path}. */
+  /**
+   * Writes `model.json` and `weights.bin` into the directory {@link FileSystemHandler.path}, crash-safely
+   * ({@link writeModelFolder}).
+   *
+   * @returns the save result; its `errors` says why when the weights kept their staged name
+   *   `weights.<hex>.bin` (the model is saved and loads either way).
+   * @throws AtomicWriteError when the files cannot be written; the folder keeps its previous model.
+   */
   async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
     const { fs, path } = await nodeModules();
     if (artifacts.modelTopology instanceof ArrayBuffer) {
@@ -95,22 +109,29 @@ export class FileSystemHandler implements tf.io.IOHandler {
     if (!stat.isDirectory()) {
       throw new Error(`Cannot save to ${dir}: the path exists as a file; it must be a directory or not exist.`);
     }
-    const modelJSON: tf.io.ModelJSON = {
-      modelTopology: artifacts.modelTopology as object,
-      weightsManifest: [{ paths: [FileSystemHandler.WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
-      format: artifacts.format,
-      generatedBy: artifacts.generatedBy,
-      convertedBy: artifacts.convertedBy,
+    const modelJSON = (weightsPath: string): tf.io.ModelJSON => {
+      const json: tf.io.ModelJSON = {
+        modelTopology: artifacts.modelTopology as object,
+        weightsManifest: [{ paths: [weightsPath], weights: artifacts.weightSpecs ?? [] }],
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+      };
+      if (artifacts.trainingConfig != null) json.trainingConfig = artifacts.trainingConfig;
+      if (artifacts.signature != null) json.signature = artifacts.signature;
+      if (artifacts.userDefinedMetadata != null) json.userDefinedMetadata = artifacts.userDefinedMetadata;
+      if (artifacts.modelInitializer != null) json.modelInitializer = artifacts.modelInitializer;
+      return json;
     };
-    if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
-    if (artifacts.signature != null) modelJSON.signature = artifacts.signature;
-    if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
-    if (artifacts.modelInitializer != null) modelJSON.modelInitializer = artifacts.modelInitializer;
     const weightData = artifacts.weightData ?? new ArrayBuffer(0);
     const bytes = tf.io.CompositeArrayBuffer.join(weightData);
-    await fs.writeFile(path.join(dir, FileSystemHandler.WEIGHTS_BIN), new Uint8Array(bytes));
-    await fs.writeFile(path.join(dir, FileSystemHandler.MODEL_JSON), JSON.stringify(modelJSON), "utf8");
-    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    const written = await writeModelFolder(dir, new Uint8Array(bytes), modelJSON);
+    const result: tf.io.SaveResult = { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    // Saved, but under the staged weights name: say why rather than hide it.
+    if (written.stagedNameReason !== null) {
+      result.errors = [`saved with weights file ${written.weightsPath} instead of weights.bin: ${written.stagedNameReason.message}`];
+    }
+    return result;
   }
 
   /** Reads `model.json` and its weight files, checks them, and returns the artifacts. */
