@@ -298,7 +298,7 @@ export class ProgressBar extends tfl.Callback {
  * The instance `model.fit` creates for `verbose >= 1`. It stays silent on the tfjs-node backend
  * ("tensorflow"), whose package registers its own progress logger for the same verbosity.
  */
-class DefaultProgressBar extends ProgressBar {
+export class DefaultProgressBar extends ProgressBar {
   private silent = false;
 
   override async onTrainBegin(): Promise<void> {
@@ -317,11 +317,4 @@ class DefaultProgressBar extends ProgressBar {
   override async onEpochEnd(epoch: number, logs?: tfl.Logs): Promise<void> {
     if (!this.silent) await super.onEpochEnd(epoch, logs);
   }
-}
-
-const REGISTERED = Symbol.for("larq-ts.progressBarRegistered");
-const globals = globalThis as unknown as Record<symbol, boolean>;
-if (!globals[REGISTERED]) {
-  tfl.registerCallbackConstructor(1, DefaultProgressBar as unknown as new () => tfl.Callback);
-  globals[REGISTERED] = true;
 }

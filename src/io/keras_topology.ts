@@ -282,4 +282,3 @@ export class KerasFunctional extends tfl.LayersModel {
     return super.fromConfig(cls, translateKerasTopology(config), customObjects, fastWeightInit);
   }
 }
-tf.serialization.registerClass(KerasFunctional as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

@@ -68,8 +68,8 @@ function quantizedValues(tracked: Tracked): tf.Tensor {
  * step; epoch logs (and so `history.history`) get the mean over the epoch's steps. Depthwise and
  * pointwise kernels are reported as `flip_ratio/<layer>/<weight>`.
  *
- * Importing larq-ts registers this callback with `tf.registerCallbackConstructor(0, …)`, so every
- * `model.fit` runs it; it does nothing for models without such kernels. Enable the metric per
+ * The `flipRatioLogger` effect of `lq.effects` (installed on import of `larq-ts`, not of `larq-ts/core`) makes
+ * every `model.fit` run it; it does nothing for models without such kernels. Enable the metric per
  * quantizer (`new lq.quantizers.SteSign({metrics: ["flip_ratio"]})`), per layer (`metrics:
  * ["flip_ratio"]`), or for all kernel quantizers of layers built inside
  * `lq.context.metricsScope(["flip_ratio"], …)`.
@@ -146,11 +146,4 @@ export class FlipRatioLogger extends tfl.Callback {
     for (const t of this.tracked) t.metric.dispose();
     this.tracked = [];
   }
-}
-
-const REGISTERED = Symbol.for("larq-ts.flipRatioLoggerRegistered");
-const globals = globalThis as unknown as Record<symbol, boolean>;
-if (!globals[REGISTERED]) {
-  tfl.registerCallbackConstructor(0, FlipRatioLogger as unknown as new () => tfl.Callback);
-  globals[REGISTERED] = true;
 }
