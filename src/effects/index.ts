@@ -5,7 +5,9 @@
  * `import * as lq from "larq-ts"` installs all of these effects at import (so that BNNs train with plain
  * `model.fit`, as in Python larq); `import * as lq from "larq-ts/core"` installs none and exports the same API.
  * {@link install} switches effects on or off one by one, {@link uninstall} removes them (restoring every patched
- * prototype, kernel and class-map entry to what tfjs had), {@link installed} lists the active ones.
+ * prototype, kernel and class-map entry to what tfjs had), {@link installed} lists the active ones. tfjs cannot
+ * unregister `model.fit` callback constructors or IO routers, so `flipRatioLogger`, `progressBar` and
+ * `fileSystemRouter` register theirs once and make them inert while uninstalled.
  *
  * | effect | what it changes in tfjs | why |
  * | --- | --- | --- |
@@ -15,6 +17,7 @@
  * | `wasmTrainingKernels` | registers `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput` (missing in tfjs-backend-wasm 4.22) and replaces `Conv2DBackpropInput`, `MaxPoolGrad` for the `wasm` backend, plus a placeholder kernel `LarqTsTrainingKernels` | convolutional networks can train on wasm, fast |
  * | `cpuTrainingKernels` | replaces `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`, `MaxPoolGrad` of the `cpu` backend, plus the placeholder kernel | tfjs-backend-cpu's versions take most of a training step |
  * | `kerasLoading` | puts larq-ts's `KerasFunctional` under `"Functional"` in tfjs's serialization map (displacing tfjs's), and registers `"L1"`, `"L2"`, `"BinaryDenseNet"` | Keras / larq-zoo model files (with `TFOpLambda` layers, Keras 2 regularizers) load with `tf.loadLayersModel` |
+ * | `fileSystemRouter` | registers a `file://` save and load router with `tf.io` (Node.js only; inert when tfjs-node serves `file://`) | `model.save("file://…")` / `tf.loadLayersModel("file://…")` without tfjs-node |
  * | `flipRatioLogger` | makes every `model.fit` create a `lq.metrics.FlipRatioLogger` | `flip_ratio/<layer>` in the logs of layers whose quantizers collect it |
  * | `progressBar` | makes `model.fit({verbose: 1})` create a `lq.callbacks.ProgressBar` (silent on tfjs-node) | a progress bar in a terminal, where tfjs without tfjs-node prints nothing |
  *
@@ -38,6 +41,7 @@
 import { describeValue } from "../utils/errors.js";
 import { patchBatchNormalization, unpatchBatchNormalization, batchNormalizationPatched } from "./batch_normalization.js";
 import { constraintsInFitInstalled, installConstraintsInFit, uninstallConstraintsInFit } from "./constraints.js";
+import { fileSystemRouterInstalled, installFileSystemRouter, uninstallFileSystemRouter } from "./file_system_router.js";
 import { fitCallbackInstalled, installFitCallback, uninstallFitCallback } from "./fit_callbacks.js";
 import { installKerasLoading, kerasLoadingInstalled, uninstallKerasLoading } from "./keras_loading.js";
 import { registerTrainingKernels, trainingKernelsRegistered, unregisterTrainingKernels } from "./training_kernels.js";
@@ -51,6 +55,7 @@ export const EFFECT_NAMES = [
   "wasmTrainingKernels",
   "cpuTrainingKernels",
   "kerasLoading",
+  "fileSystemRouter",
   "flipRatioLogger",
   "progressBar",
 ] as const;
@@ -82,6 +87,7 @@ const IMPLEMENTATIONS: Record<EffectName, EffectImpl> = {
     installed: () => trainingKernelsRegistered("cpu"),
   },
   kerasLoading: { install: installKerasLoading, uninstall: uninstallKerasLoading, installed: kerasLoadingInstalled },
+  fileSystemRouter: { install: installFileSystemRouter, uninstall: uninstallFileSystemRouter, installed: fileSystemRouterInstalled },
   flipRatioLogger: {
     install: () => installFitCallback("flipRatioLogger"),
     uninstall: () => uninstallFitCallback("flipRatioLogger"),

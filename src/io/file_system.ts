@@ -217,4 +217,3 @@ export function registerFileSystemRouter(): boolean {
   registered = true;
   return true;
 }
-registerFileSystemRouter();

@@ -35,11 +35,13 @@ function snapshotScript(entry: string): string {
       props: targets.map(([, o, k]) => [Object.prototype.hasOwnProperty.call(o, k), o[k]]),
       kernels: kernels.map(([k, b]) => tf.getKernel(k, b)),
       classes: names.map((n) => map[n]),
+      routers: tf.io.getSaveHandlers("file:///tmp/larq-ts-probe").length + tf.io.getLoadHandlers("file:///tmp/larq-ts-probe").length,
     });
     const same = (a, b) => ({
       props: targets.filter((_, i) => a.props[i][0] !== b.props[i][0] || a.props[i][1] !== b.props[i][1]).map(([n]) => n),
       kernels: kernels.filter((_, i) => a.kernels[i] !== b.kernels[i]).map(([k, b]) => b + ":" + k),
       classes: names.filter((_, i) => a.classes[i] !== b.classes[i] || (a.classes[i] && a.classes[i][0] !== b.classes[i][0])),
+      routers: b.routers - a.routers,
     });
     await tf.setBackend("cpu");
     const before = snap();
@@ -61,10 +63,11 @@ const ALL = [
   "wasmTrainingKernels",
   "cpuTrainingKernels",
   "kerasLoading",
+  "fileSystemRouter",
   "flipRatioLogger",
   "progressBar",
 ];
-const NOTHING = { props: [], kernels: [], classes: [] };
+const NOTHING = { props: [], kernels: [], classes: [], routers: 0 };
 /** What install() changes, given cpu and wasm packages loaded and cpu active. */
 const EVERYTHING = {
   props: [
@@ -92,6 +95,7 @@ const EVERYTHING = {
     "cpu:LarqTsTrainingKernels",
   ],
   classes: ["Functional", "L1", "L2", "BinaryDenseNet"],
+  routers: 2,
 };
 
 describe("entry points", () => {
