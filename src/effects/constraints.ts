@@ -16,6 +16,11 @@
  * projected (`lq.optimizers.applyConstraints`). Nested calls (a `CaseOptimizer` delegating to its inner
  * optimizers) apply the constraints once, at the end. Uninstalling restores every wrapped property.
  *
+ * The constraint of a variable is found through the registry of `lq.optimizers.lookupVariable`: `model.fit`
+ * records its model's weights when training starts (a callback of `./fit_callbacks.ts`, part of this effect);
+ * other weights are known when the `weightRegistry` effect recorded them at creation or after
+ * `lq.optimizers.registerModelVariables(model)`.
+ *
  * @packageDocumentation
  */
 import * as tf from "@tensorflow/tfjs-core";

@@ -1,5 +1,6 @@
 /**
- * Effects `flipRatioLogger` and `progressBar`: callbacks every `model.fit` creates by itself.
+ * Effects `flipRatioLogger` and `progressBar`, and the part of `constraintsInFit` that runs in `model.fit`:
+ * callbacks every `model.fit` creates by itself.
  *
  * @remarks
  * tfjs-layers creates the callbacks registered with `tf.registerCallbackConstructor(verbosity, ctor)` in every
@@ -14,9 +15,23 @@ import * as tfl from "@tensorflow/tfjs-layers";
 
 import { DefaultProgressBar } from "../callbacks/progress_bar.js";
 import { FlipRatioLogger } from "../metrics/flip_ratio_logger.js";
+import { registerModelVariables } from "../optimizers/variables.js";
+import type { Layer } from "../utils/tfjs.js";
 
-/** The callback effects of this module. */
-export type FitCallbackEffect = "flipRatioLogger" | "progressBar";
+/**
+ * The callbacks of this module: `flipRatioLogger` and `progressBar` (effects of the same names) and
+ * `modelWeights`, which `constraintsInFit` installs: at the start of `model.fit` it records the model's weights
+ * with their layers (`lq.optimizers.registerModelVariables`), so the wrapped optimizers find their constraints
+ * without the `weightRegistry` patch.
+ */
+export type FitCallbackEffect = "flipRatioLogger" | "progressBar" | "modelWeights";
+
+/** Records the weights of the model being fitted (see {@link FitCallbackEffect}). */
+class ModelWeightsCallback extends tfl.Callback {
+  override async onTrainBegin(): Promise<void> {
+    if (this.model != null) registerModelVariables(this.model as unknown as Layer);
+  }
+}
 
 /** What an uninstalled gate builds: tfjs's callback base class, whose hooks do nothing. */
 class InertCallback extends tfl.Callback {}
@@ -31,6 +46,7 @@ interface Gate {
 const gates: Record<FitCallbackEffect, Gate> = {
   flipRatioLogger: { verbosity: 0, make: () => new FlipRatioLogger(), registered: false, active: false },
   progressBar: { verbosity: 1, make: () => new DefaultProgressBar() as unknown as tfl.Callback, registered: false, active: false },
+  modelWeights: { verbosity: 0, make: () => new ModelWeightsCallback(), registered: false, active: false },
 };
 
 function register(gate: Gate): void {

@@ -12,7 +12,7 @@
  * | effect | what it changes in tfjs | why |
  * | --- | --- | --- |
  * | `weightRegistry` | wraps `tf.layers.Layer.prototype.addWeight` | records each weight with its layer, so optimizers (Bop's `isBinaryVariable`, constraints) and the flip-ratio metric find a variable's layer, quantizer and constraint from its name |
- * | `constraintsInFit` | wraps `tf.Optimizer.prototype.minimize` and `applyGradients` of tfjs's SGD, Momentum, Adagrad, Adadelta, Adam, Adamax and RMSProp, of larq-ts's Bop and CaseOptimizer, and (on their first `minimize`) of other `tf.Optimizer` subclasses | layer constraints (`kernelConstraint: "weight_clip"`, …) hold after each optimizer step, in `model.fit` and custom loops; tfjs never applies them |
+ * | `constraintsInFit` | wraps `tf.Optimizer.prototype.minimize` and `applyGradients` of tfjs's SGD, Momentum, Adagrad, Adadelta, Adam, Adamax and RMSProp, of larq-ts's Bop and CaseOptimizer, and (on their first `minimize`) of other `tf.Optimizer` subclasses; makes every `model.fit` record the model's weights at its start | layer constraints (`kernelConstraint: "weight_clip"`, …) hold after each optimizer step, in `model.fit` and custom loops; tfjs never applies them |
  * | `batchNormalizationFix` | replaces `BatchNormalization.prototype.call` (tfjs-layers) | `BatchNormalization({scale: false})` / `{center: false}` can train (tfjs 4.22 throws) |
  * | `wasmTrainingKernels` | registers `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput` (missing in tfjs-backend-wasm 4.22) and replaces `Conv2DBackpropInput`, `MaxPoolGrad` for the `wasm` backend, plus a placeholder kernel `LarqTsTrainingKernels` | convolutional networks can train on wasm, fast |
  * | `cpuTrainingKernels` | replaces `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`, `MaxPoolGrad` of the `cpu` backend, plus the placeholder kernel | tfjs-backend-cpu's versions take most of a training step |
@@ -26,13 +26,19 @@
  * `tf.serialization.registerClass`, under names tfjs does not have. That is how tfjs finds custom classes when it
  * deserializes; it changes nothing tfjs already does.
  *
+ * `constraintsInFit` finds a variable's constraint through the registry of `lq.optimizers.lookupVariable`. In
+ * `model.fit` and `fitDataset` it records the model's weights itself, at the start of training, so it needs no
+ * other patch; `trainOnBatch` and custom loops (`minimize`, `applyGradients`) over a model that never ran `fit`
+ * find the weights recorded by `weightRegistry` (the `addWeight` patch), or by a call to
+ * `lq.optimizers.registerModelVariables(model)`.
+ *
  * tfjs internals that larq-ts depends on are read only through the accessors of `./internals.ts`.
  *
  * @example
  * ```ts
  * import * as lq from "larq-ts/core"; // no global effect
  * lq.effects.install({ constraintsInFit: true, wasmTrainingKernels: true });
- * lq.effects.installed(); // ["weightRegistry", "constraintsInFit", "wasmTrainingKernels"]
+ * lq.effects.installed(); // ["constraintsInFit", "wasmTrainingKernels"]
  * lq.uninstall(); // tfjs as it was
  * ```
  *
@@ -74,7 +80,17 @@ interface EffectImpl {
 
 const IMPLEMENTATIONS: Record<EffectName, EffectImpl> = {
   weightRegistry: { install: installWeightRegistry, uninstall: uninstallWeightRegistry, installed: weightRegistryInstalled },
-  constraintsInFit: { install: installConstraintsInFit, uninstall: uninstallConstraintsInFit, installed: constraintsInFitInstalled },
+  constraintsInFit: {
+    install: () => {
+      installConstraintsInFit();
+      installFitCallback("modelWeights");
+    },
+    uninstall: () => {
+      uninstallFitCallback("modelWeights");
+      uninstallConstraintsInFit();
+    },
+    installed: constraintsInFitInstalled,
+  },
   batchNormalizationFix: { install: patchBatchNormalization, uninstall: unpatchBatchNormalization, installed: batchNormalizationPatched },
   wasmTrainingKernels: {
     install: () => registerTrainingKernels({ backends: ["wasm"] }),
@@ -123,9 +139,7 @@ function checkSwitches(switches: unknown): EffectSwitches {
  * Switches larq-ts's global effects on or off. Idempotent.
  *
  * @param switches - `{effect: true}` installs an effect, `{effect: false}` uninstalls it, effects not named keep
- *   their state. Default: every effect on (what importing `larq-ts` does). `constraintsInFit: true` also installs
- *   `weightRegistry` (which it needs to find a variable's constraint from its name) unless the same call says
- *   `weightRegistry: false`.
+ *   their state. Default: every effect on (what importing `larq-ts` does).
  * @returns the effects installed after the call, as {@link installed}.
  * @throws for an unknown effect name or a non-boolean switch (before changing anything).
  *
@@ -137,7 +151,6 @@ function checkSwitches(switches: unknown): EffectSwitches {
 export function install(switches?: EffectSwitches): EffectName[] {
   const given = switches === undefined ? Object.fromEntries(EFFECT_NAMES.map((n) => [n, true])) : checkSwitches(switches);
   const wanted: EffectSwitches = { ...given };
-  if (wanted.constraintsInFit === true && wanted.weightRegistry === undefined) wanted.weightRegistry = true;
   for (const name of EFFECT_NAMES) {
     const on = wanted[name];
     if (on === true) IMPLEMENTATIONS[name].install();

@@ -86,14 +86,14 @@ describe("effect constraintsInFit", () => {
     }
     const plainOriginal = own(PlainDescent.prototype, "applyGradients");
 
-    assert.deepEqual(lq.effects.install({ constraintsInFit: true }), ["weightRegistry", "constraintsInFit"]);
+    assert.deepEqual(lq.effects.install({ constraintsInFit: true }), ["constraintsInFit"]);
     assert.ok(constraintsInFitInstalled());
     assert.ok((await fitKernelMax(tf.train.sgd(0.01))) <= CLIP + 1e-7);
     assert.ok((await fitKernelMax(tf.train.adam(0.5))) <= CLIP + 1e-7);
     assert.ok((await fitKernelMax(new PlainDescent())) <= CLIP + 1e-7, "a user subclass, wrapped on its first minimize");
     assert.ok(wrappedOptimizerPrototypes().includes(PlainDescent.prototype));
 
-    assert.deepEqual(lq.effects.uninstall(["constraintsInFit", "weightRegistry"]), []);
+    assert.deepEqual(lq.effects.uninstall(["constraintsInFit"]), []);
     assert.deepEqual(wrappedOptimizerPrototypes(), []);
     for (const [proto, original] of originals) {
       const key = proto === tf.Optimizer.prototype ? "minimize" : "applyGradients";
@@ -101,6 +101,24 @@ describe("effect constraintsInFit", () => {
     }
     assert.deepEqual(own(PlainDescent.prototype, "applyGradients"), plainOriginal);
     assert.ok((await fitKernelMax(tf.train.sgd(0.01))) > CLIP, "constraints no longer applied");
+  });
+
+  test("without weightRegistry: model.fit records its model's weights; a custom loop needs registerModelVariables", () => {
+    lq.effects.install({ constraintsInFit: true });
+    assert.deepEqual(lq.effects.installed(), ["constraintsInFit"]);
+    const model = buildModel();
+    const xs = tf.tensor2d([[1, 2, 3], [-1, 0.5, 2]]);
+    const ys = tf.fill([2, 4], -50);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const optimizer = tf.train.sgd(0.01);
+    const step = () => optimizer.minimize(() => tf.losses.meanSquaredError(ys, model.predict(xs) as tf.Tensor) as tf.Scalar, false, vars);
+    step();
+    assert.ok(maxAbs(vars[0]) > CLIP, "a weight nobody recorded keeps no constraint");
+    lq.optimizers.registerModelVariables(model);
+    step();
+    assert.ok(maxAbs(vars[0]) <= CLIP + 1e-7, "recorded: the constraint holds");
+    lq.effects.uninstall();
+    model.dispose();
   });
 
   test("enforceConstraints enrols a class whose applyGradients is wrapped only while installed", () => {
