@@ -1,5 +1,5 @@
 /**
- * lq.training — training support that larq-ts installs on import: gradient kernels for tfjs-backend-wasm
+ * lq.training — training support for tfjs backends: gradient kernels for tfjs-backend-wasm
  * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`, which it
  * lacks, and fast `Conv2DBackpropInput` and `MaxPoolGrad`), fast replacements for tfjs-backend-cpu's slow
  * `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` and `MaxPoolGrad`, and the fix that lets tfjs's
