@@ -79,7 +79,7 @@ const IGNORED_KEYS = new Set(["batch", "size"]);
  * Running values are means over the epoch's batches weighted by batch size, like the epoch logs.
  * With `verbose: 2` in `fit`, the summary lines are printed even on a TTY.
  *
- * Importing larq-ts registers this class with `tf.registerCallbackConstructor(1, …)`, so
+ * Importing larq-ts (its `progressBar` effect; not `larq-ts/core`) registers this class for verbosity 1, so
  * `model.fit(x, y, {verbose: 1})` (tfjs's default) shows it on `process.stdout`; pass `verbose: 0` to
  * silence it, or add an instance to `callbacks` (with `verbose: 0`) to choose the stream. The
  * registered instance stays silent on the tfjs-node backend, which brings its own progress logger.

@@ -8,6 +8,9 @@
  * - `"L1"`, `"L2"` (Keras 2 regularizers) and `"BinaryDenseNet"` (larq-zoo's model class), which tfjs lacks.
  *
  * Uninstalling puts back exactly what each name held before (tfjs's `Functional`; nothing for the others).
+ * Without the effect, `lq.io.kerasCompat(handler)` still translates `TFOpLambda` layers (larq-ts's own
+ * `TFOpLambda` class is registered by either entry point), but files with Keras 2 `L1`/`L2` regularizers or
+ * larq-zoo's `BinaryDenseNet` class do not load.
  *
  * @packageDocumentation
  */
