@@ -238,4 +238,3 @@ export function registerFileSystemRouter(): boolean {
   registered = true;
   return true;
 }
-registerFileSystemRouter();

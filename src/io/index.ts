@@ -2,7 +2,7 @@
  * lq.io — saving and loading models without tfjs-node.
  *
  * @remarks
- * Importing larq-ts under Node.js registers a `file://` save and load router, so that
+ * Importing larq-ts (its `fileSystemRouter` effect; not `larq-ts/core`) under Node.js registers a `file://` save and load router, so that
  * `model.save("file://dir")` and `tf.loadLayersModel("file://dir/model.json")` work with only
  * tfjs-core, tfjs-layers and a cpu/wasm backend installed. {@link fileSystem} creates the handler
  * explicitly. {@link kerasCompat} wraps any handler so that Keras models with `TFOpLambda` layers load

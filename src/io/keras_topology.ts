@@ -271,7 +271,7 @@ export function kerasCompat(handler: tf.io.IOHandler): tf.io.IOHandler {
 /**
  * Keras's `Functional` model class, as tfjs's (an alias of `tf.LayersModel`) but translating its config with
  * {@link translateKerasTopology} first. Registered in place of tfjs's, so that every way of loading a Keras model
- * JSON (`tf.loadLayersModel`, `tf.models.modelFromJSON`) reads `TFOpLambda` layers once larq-ts is imported.
+ * JSON (`tf.loadLayersModel`, `tf.models.modelFromJSON`) reads `TFOpLambda` layers (the `kerasLoading` effect).
  */
 export class KerasFunctional extends tfl.LayersModel {
   /** @nocollapse */
@@ -286,4 +286,3 @@ export class KerasFunctional extends tfl.LayersModel {
     return super.fromConfig(cls, translateKerasTopology(config), customObjects, fastWeightInit);
   }
 }
-tf.serialization.registerClass(KerasFunctional as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

@@ -73,8 +73,8 @@ function quantizedValues(tracked: Tracked): tf.Tensor {
  * test/interop/larq_metrics.test.ts). Depthwise and pointwise kernels are reported as
  * `flip_ratio/<layer>/<weight>`; larq names the key after the quantizer instead (`flip_ratio/ste_sign_1`).
  *
- * Importing larq-ts registers this callback with `tf.registerCallbackConstructor(0, …)`, so every
- * `model.fit` runs it; it does nothing for models without such kernels. Enable the metric per
+ * The `flipRatioLogger` effect of `lq.effects` (installed on import of `larq-ts`, not of `larq-ts/core`) makes
+ * every `model.fit` run it; it does nothing for models without such kernels. Enable the metric per
  * quantizer (`new lq.quantizers.SteSign({metrics: ["flip_ratio"]})`), per layer (`metrics:
  * ["flip_ratio"]`), or for all kernel quantizers of layers built inside
  * `lq.context.metricsScope(["flip_ratio"], …)`.
@@ -150,11 +150,4 @@ export class FlipRatioLogger extends tfl.Callback {
     for (const t of this.tracked) t.metric.dispose();
     this.tracked = [];
   }
-}
-
-const REGISTERED = Symbol.for("larq-ts.flipRatioLoggerRegistered");
-const globals = globalThis as unknown as Record<symbol, boolean>;
-if (!globals[REGISTERED]) {
-  tfl.registerCallbackConstructor(0, FlipRatioLogger as unknown as new () => tfl.Callback);
-  globals[REGISTERED] = true;
 }
