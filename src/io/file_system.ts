@@ -4,6 +4,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
+// A cycle (that module reads fileSystemRouter from this one), resolved at call time only.
+import { fileSystemRouterInstalled, installFileSystemRouter } from "../effects/file_system_router.js";
+
 import { invalidArgument } from "../utils/errors.js";
 import { MODEL_JSON_NAME, WEIGHTS_BIN_NAME, writeModelFolder } from "./atomic_write.js";
 import { translateKerasTopology } from "./keras_topology.js";
@@ -220,21 +223,15 @@ export function fileSystemRouter(url: string | string[]): FileSystemHandler | nu
   return new FileSystemHandler(pathOfUrl(url));
 }
 
-let registered = false;
-
 /**
- * Registers {@link fileSystemRouter} for saving and loading, once. Called when larq-ts is imported
- * under Node.js; does nothing in browsers.
+ * Routes `file://` URLs to {@link fileSystem} for saving and loading: the same as
+ * `lq.effects.install({ fileSystemRouter: true })` (which importing `larq-ts` does; `larq-ts/core` does not).
+ * Calling it again, or after that import, adds no second router. Does nothing in browsers.
  *
- * @returns whether the router is registered.
+ * @returns whether the router is in effect.
  */
 export function registerFileSystemRouter(): boolean {
-  if (registered) return true;
   if (!isNode()) return false;
-  // tfjs types routers as never returning null, but its registry skips null results (as tfjs-node's router does).
-  const router = fileSystemRouter as (url: string | string[]) => tf.io.IOHandler;
-  tf.io.registerSaveRouter(router);
-  tf.io.registerLoadRouter(router);
-  registered = true;
-  return true;
+  installFileSystemRouter();
+  return fileSystemRouterInstalled();
 }
