@@ -316,7 +316,7 @@ async function referencedFiles(fs: NodeFs, modelJson: string): Promise<Set<strin
  * `weights.<hex>.bin` files, and `weights.bin` too when `includeWeightsBin`.
  */
 async function removeUnreferencedWeights(fs: NodeFs, path: NodePath, folder: string, keep: Set<string>, includeWeightsBin: boolean): Promise<void> {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = await fs.readdir(folder);
   } catch {

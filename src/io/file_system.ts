@@ -42,8 +42,8 @@ async function readOrExplain(fs: NodeFs, file: string, what: string): Promise<Bu
   try {
     return await fs.readFile(file);
   } catch (error) {
-    if (errnoCode(error) === "ENOENT") throw new Error(`${what} ${file} does not exist: loading failed.`);
-    if (errnoCode(error) === "EISDIR") throw new Error(`${what} ${file} is a directory, not a file: loading failed.`);
+    if (errnoCode(error) === "ENOENT") throw new Error(`${what} ${file} does not exist: loading failed.`, { cause: error });
+    if (errnoCode(error) === "EISDIR") throw new Error(`${what} ${file} is a directory, not a file: loading failed.`, { cause: error });
     throw error;
   }
 }
@@ -104,7 +104,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
       await fs.mkdir(dir, { recursive: true });
     } catch (error) {
       if (errnoCode(error) === "EEXIST" || errnoCode(error) === "ENOTDIR") {
-        throw new Error(`Cannot save to ${dir}: the path exists as a file; it must be a directory or not exist.`);
+        throw new Error(`Cannot save to ${dir}: the path exists as a file; it must be a directory or not exist.`, { cause: error });
       }
       throw error;
     }
@@ -145,7 +145,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     try {
       stat = await fs.stat(file);
     } catch (error) {
-      if (errnoCode(error) === "ENOENT") throw new Error(`Model file ${file} does not exist: loading failed.`);
+      if (errnoCode(error) === "ENOENT") throw new Error(`Model file ${file} does not exist: loading failed.`, { cause: error });
       throw error;
     }
     if (stat.isDirectory()) file = path.join(file, FileSystemHandler.MODEL_JSON);
@@ -154,7 +154,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     try {
       modelJSON = JSON.parse(text);
     } catch (error) {
-      throw new Error(`Invalid model file ${file}: it is not valid JSON (${(error as Error).message}).`);
+      throw new Error(`Invalid model file ${file}: it is not valid JSON (${(error as Error).message}).`, { cause: error });
     }
     if (typeof modelJSON !== "object" || modelJSON === null || Array.isArray(modelJSON)) {
       throw new Error(`Invalid model file ${file}: expected a JSON object with "modelTopology" and "weightsManifest".`);

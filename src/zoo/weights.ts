@@ -31,7 +31,7 @@ async function readBytes(location: string): Promise<Uint8Array> {
     try {
       response = await fetch(location);
     } catch (error) {
-      throw new Error(`lq.zoo weights: cannot fetch ${location}: ${(error as Error).message}`);
+      throw new Error(`lq.zoo weights: cannot fetch ${location}: ${(error as Error).message}`, { cause: error });
     }
     if (!response.ok) throw new Error(`lq.zoo weights: fetching ${location} failed with HTTP ${response.status}.`);
     return new Uint8Array(await response.arrayBuffer());
@@ -43,8 +43,8 @@ async function readBytes(location: string): Promise<Uint8Array> {
     return new Uint8Array(await fs.readFile(file));
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "ENOENT") throw new Error(`lq.zoo weights: file not found: ${file}`);
-    throw new Error(`lq.zoo weights: cannot read ${file}: ${(error as Error).message}`);
+    if (code === "ENOENT") throw new Error(`lq.zoo weights: file not found: ${file}`, { cause: error });
+    throw new Error(`lq.zoo weights: cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -101,7 +101,7 @@ export async function readWeightsFolder(
   try {
     json = JSON.parse(new TextDecoder().decode(await readBytes(modelJson))) as ModelJson;
   } catch (error) {
-    if (error instanceof SyntaxError) throw new Error(`lq.zoo weights: ${modelJson} is not valid JSON: ${error.message}`);
+    if (error instanceof SyntaxError) throw new Error(`lq.zoo weights: ${modelJson} is not valid JSON: ${error.message}`, { cause: error });
     throw error;
   }
   const manifest = json.weightsManifest;

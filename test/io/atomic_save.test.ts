@@ -22,7 +22,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import * as lq from "../../src/index.js";
 import { setAtomicWriteFaultHook, type AtomicWriteEvent } from "../../src/io/atomic_write.js";
 import { useBackend } from "../helpers.js";
-import { modelJsonOf, weightsOf, type SaveSpec } from "./save_child.js";
+import { weightsOf, type SaveSpec } from "./save_child.js";
 import { enospc, mountTmpfs, type Tmpfs } from "./tmpfs.js";
 
 const CHILD = fileURLToPath(new URL("./save_child.js", import.meta.url));

@@ -10,7 +10,7 @@ import * as lq from "../../src/index.js";
 import { LARQ_FIXTURES } from "../interop/fixtures.js";
 import { seededValues, useBackend } from "../helpers.js";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;  
 
 /** The Lambda layers of a larq-zoo model as Python Keras and tensorflowjs_converter saved them (real bytecode). */
 function zooLambdas(model: string): Map<string, Json> {
