@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { registerSerializableAliases } from "../quantizers/registry.js";
 import { checkNumber } from "../utils/errors.js";
 import { Activation, registerActivationFunction } from "./base.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * Leaky tanh activation: hard tanh with slope `alpha` instead of 0 outside [-1, 1] (larq's
@@ -64,6 +65,6 @@ export class LeakyTanh extends Activation {
     return { alpha: this.alpha };
   }
 }
-tf.serialization.registerClass(LeakyTanh as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(LeakyTanh);
 registerSerializableAliases(LeakyTanh as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, ["leaky_tanh"]);
 registerActivationFunction(leakyTanh as (x: tf.Tensor) => tf.Tensor, LeakyTanh.className);

@@ -3,6 +3,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 
 import { identifierClassName, registerSerializableAliases, toCamelCase } from "../quantizers/registry.js";
 import { checkNumber, describeValue, invalidArgument } from "../utils/errors.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * tfjs-layers' abstract `Constraint` base class. tfjs does not export it by name; layers only accept
@@ -56,7 +57,7 @@ export class WeightClip extends Constraint {
     return { clipValue: this.clipValue };
   }
 }
-tf.serialization.registerClass(WeightClip as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(WeightClip);
 // tfjs layers resolve `kernelConstraint: "weight_clip"` through tf.serialization by class name.
 registerSerializableAliases(WeightClip as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, [
   "weight_clip",

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { registerLayer } from "../utils/serialization.js";
 
 type Config = tf.serialization.ConfigDict;
 
@@ -60,5 +61,5 @@ export class BinaryDenseNetModel extends tfl.LayersModel {
 }
 
 for (const cls of [KerasL2, KerasL1, BinaryDenseNetModel]) {
-  tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+  registerLayer(cls);
 }

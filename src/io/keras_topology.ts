@@ -7,6 +7,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 
 import { isTensorReference, tfOpFunction } from "../layers/tf_op_lambda.js";
 import { describeValue } from "../utils/errors.js";
+import { registerLayer } from "../utils/serialization.js";
 
 type Json = Record<string, unknown>;
 
@@ -282,4 +283,4 @@ export class KerasFunctional extends tfl.LayersModel {
     return super.fromConfig(cls, translateKerasTopology(config), customObjects, fastWeightInit);
   }
 }
-tf.serialization.registerClass(KerasFunctional as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(KerasFunctional);

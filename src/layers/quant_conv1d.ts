@@ -1,9 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
-import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
+import { normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv1D, type ConvLayerArgs, type FloatLayerClass } from "./tfjs_classes.js";
 import type { Kwargs } from "../utils/tfjs.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * tfjs' Conv1D with `channelsFirst` fixed (tfjs transposes the input but never the output back)
@@ -60,7 +63,7 @@ export class QuantConv1D extends quantizedLayer(paddedConv(groupedConv(Conv1DFlo
     super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same", "causal"], groups: true }));
   }
 }
-tf.serialization.registerClass(QuantConv1D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(QuantConv1D);
 
 /** Factory form of {@link QuantConv1D}. */
 export function quantConv1d(args: QuantConv1DArgs): QuantConv1D {

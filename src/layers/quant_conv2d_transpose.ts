@@ -1,8 +1,9 @@
-import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
+import { normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv2DTranspose, type ConvLayerArgs } from "./tfjs_classes.js";
 import { transposedConv, type TransposedConvArgs } from "./transposed_conv.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantConv2DTranspose} (larq's `QuantConv2DTranspose` arguments, camelCased). */
 export interface QuantConv2DTransposeArgs
@@ -38,9 +39,7 @@ export class QuantConv2DTranspose extends quantizedLayer(transposedConv(Conv2DTr
     super(normalizeConvArgs(args, { rank: 2 }));
   }
 }
-tf.serialization.registerClass(
-  QuantConv2DTranspose as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
-);
+registerLayer(QuantConv2DTranspose);
 
 /** Factory form of {@link QuantConv2DTranspose}. */
 export function quantConv2dTranspose(args: QuantConv2DTransposeArgs): QuantConv2DTranspose {

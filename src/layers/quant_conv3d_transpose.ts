@@ -1,8 +1,9 @@
-import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
+import { normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv3DTranspose, type ConvLayerArgs } from "./tfjs_classes.js";
 import { transposedConv, type TransposedConvArgs } from "./transposed_conv.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantConv3DTranspose} (larq's `QuantConv3DTranspose` arguments, camelCased). */
 export interface QuantConv3DTransposeArgs
@@ -38,9 +39,7 @@ export class QuantConv3DTranspose extends quantizedLayer(transposedConv(Conv3DTr
     super(normalizeConvArgs(args, { rank: 3 }));
   }
 }
-tf.serialization.registerClass(
-  QuantConv3DTranspose as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
-);
+registerLayer(QuantConv3DTranspose);
 
 /** Factory form of {@link QuantConv3DTranspose}. */
 export function quantConv3dTranspose(args: QuantConv3DTransposeArgs): QuantConv3DTranspose {

@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, checkPositiveInteger, quantizedLayer, type KernelQuantizedArgs, type WithQuantizerActivation } from "./base.js";
+import { checkPositiveInteger, type KernelQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Dense, type DenseLayerArgs } from "./tfjs_classes.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantDense} (larq's `QuantDense` arguments, camelCased). */
 export interface QuantDenseArgs extends WithQuantizerActivation<DenseLayerArgs>, KernelQuantizedArgs {}
@@ -32,7 +34,7 @@ export class QuantDense extends quantizedLayer(Dense, KERNEL) {
     super(args);
   }
 }
-tf.serialization.registerClass(QuantDense as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(QuantDense);
 
 /** Factory form of {@link QuantDense}. */
 export function quantDense(args: QuantDenseArgs): QuantDense {

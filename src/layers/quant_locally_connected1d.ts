@@ -1,7 +1,8 @@
-import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithQuantizerActivation } from "./base.js";
+import { normalizeConvArgs, type KernelQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { LocallyConnectedBase, type LocallyConnectedArgs } from "./locally_connected_base.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Float `LocallyConnected1D` (Keras semantics), the base of {@link QuantLocallyConnected1D}. */
 class LocallyConnected1DFloat extends LocallyConnectedBase {
@@ -51,7 +52,7 @@ export class QuantLocallyConnected1D extends quantizedLayer(LocallyConnected1DFl
     super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same"], dilation: false }) as never);
   }
 }
-tf.serialization.registerClass(QuantLocallyConnected1D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(QuantLocallyConnected1D);
 
 /** Factory form of {@link QuantLocallyConnected1D}. */
 export function quantLocallyConnected1d(args: QuantLocallyConnected1DArgs): QuantLocallyConnected1D {

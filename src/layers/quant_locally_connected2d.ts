@@ -1,7 +1,8 @@
-import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithQuantizerActivation } from "./base.js";
+import { normalizeConvArgs, type KernelQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { LocallyConnectedBase, type LocallyConnectedArgs } from "./locally_connected_base.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Float `LocallyConnected2D` (Keras semantics), the base of {@link QuantLocallyConnected2D}. */
 class LocallyConnected2DFloat extends LocallyConnectedBase {
@@ -51,7 +52,7 @@ export class QuantLocallyConnected2D extends quantizedLayer(LocallyConnected2DFl
     super(normalizeConvArgs(args, { rank: 2, paddings: ["valid", "same"], dilation: false }) as never);
   }
 }
-tf.serialization.registerClass(QuantLocallyConnected2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(QuantLocallyConnected2D);
 
 /** Factory form of {@link QuantLocallyConnected2D}. */
 export function quantLocallyConnected2d(args: QuantLocallyConnected2DArgs): QuantLocallyConnected2D {

@@ -1,16 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import type { Kwargs } from "../utils/tfjs.js";
-import {
-  SEPARABLE,
-  normalizeConvArgs,
-  paddedConv,
-  quantizedLayer,
-  type PadValuesArgs,
-  type SeparableQuantizedArgs,
-  type WithQuantizerActivation,
-} from "./base.js";
+import { normalizeConvArgs, type SeparableQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
+import { SEPARABLE, quantizedLayer } from "./quantized_layer.js";
 import { SeparableConv2D, type FloatLayer, type SeparableConvLayerArgs } from "./tfjs_classes.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** tfjs' rank-generic separable convolution class (`SeparableConv2D`'s parent), recovered at run time. */
 const SeparableConv = Object.getPrototypeOf(SeparableConv2D) as new (rank: number, args: SeparableConvLayerArgs) => FloatLayer;
@@ -128,7 +123,7 @@ export class QuantSeparableConv1D extends quantizedLayer(paddedConv(SeparableCon
     super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same", "causal"] }) as never);
   }
 }
-tf.serialization.registerClass(QuantSeparableConv1D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(QuantSeparableConv1D);
 
 /** Factory form of {@link QuantSeparableConv1D}. */
 export function quantSeparableConv1d(args: QuantSeparableConv1DArgs): QuantSeparableConv1D {

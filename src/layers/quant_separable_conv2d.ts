@@ -1,18 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import {
-  SEPARABLE,
-  normalizeConvArgs,
-  paddedConv,
-  quantizedLayer,
-  type PadValuesArgs,
-  type SeparableQuantizedArgs,
-  type WithDataFormat,
-  type WithQuantizerActivation,
-} from "./base.js";
+import { normalizeConvArgs, type SeparableQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
+import { SEPARABLE, quantizedLayer } from "./quantized_layer.js";
 import { biasAndActivation, fromChannelsLast, toChannelsLast } from "./conv_utils.js";
 import { SeparableConv2D, resolveInitializer, type FloatLayerClass, type SeparableConvLayerArgs } from "./tfjs_classes.js";
 import type { Kwargs } from "../utils/tfjs.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * tfjs' SeparableConv2D with `channelsFirst` bias fixed (tfjs adds the bias on the wrong axis), the
@@ -84,9 +78,7 @@ export class QuantSeparableConv2D extends quantizedLayer(paddedConv(SeparableCon
     super(normalizeConvArgs(args, { rank: 2 }));
   }
 }
-tf.serialization.registerClass(
-  QuantSeparableConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
-);
+registerLayer(QuantSeparableConv2D);
 
 /** Factory form of {@link QuantSeparableConv2D}. */
 export function quantSeparableConv2d(args: QuantSeparableConv2DArgs): QuantSeparableConv2D {

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { describeValue } from "../utils/errors.js";
 import { Layer, type Kwargs, type LayerArgs, type Shape } from "../utils/tfjs.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** An operand: a tensor input, or a constant from the layer config (a number, a nested array, …). */
 type Operand = tf.Tensor | number | boolean | unknown[] | null | string | object;
@@ -310,7 +311,7 @@ export class TFOpLambda extends Layer {
     return { ...config, ...super.getConfig() };
   }
 }
-tf.serialization.registerClass(TFOpLambda);
+registerLayer(TFOpLambda);
 
 /** Creates a {@link TFOpLambda} layer. */
 export function tfOpLambda(args: TFOpLambdaArgs): TFOpLambda {

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Activation } from "../activations/base.js";
 import { registerSerializableAliases } from "../quantizers/registry.js";
 import { Layer, type Kwargs, type LayerArgs } from "../utils/tfjs.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * The activation DoReFa-Net applies before its classifier: clips to [0, 1] (larq-zoo's
@@ -28,7 +29,7 @@ export class ClipByValueActivation extends Layer {
     return inputShape;
   }
 }
-tf.serialization.registerClass(ClipByValueActivation as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(ClipByValueActivation);
 
 /** Factory form of {@link ClipByValueActivation}. */
 export function clipByValueActivation(args: LayerArgs = {}): ClipByValueActivation {
@@ -57,5 +58,5 @@ export class ClipByValue extends Activation {
     return {};
   }
 }
-tf.serialization.registerClass(ClipByValue as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(ClipByValue);
 registerSerializableAliases(ClipByValue as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, ["clip_by_value_activation"]);

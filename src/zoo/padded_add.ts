@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { invalidArgument } from "../utils/errors.js";
 import { Layer, type Kwargs, type LayerArgs, type Shape } from "../utils/tfjs.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * MeliusNet's improvement-block merge: adds the second input to the *last* channels of the first
@@ -44,7 +45,7 @@ export class PaddedAdd extends Layer {
     });
   }
 }
-tf.serialization.registerClass(PaddedAdd as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(PaddedAdd);
 
 /** Factory form of {@link PaddedAdd}. */
 export function paddedAdd(args: LayerArgs = {}): PaddedAdd {

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { checkNumber, invalidArgument } from "../utils/errors.js";
 import { Layer, type Kwargs, type LayerArgs, type Shape } from "../utils/tfjs.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link SplitChannels}. */
 export interface SplitChannelsArgs extends LayerArgs {
@@ -45,7 +46,7 @@ export class SplitChannels extends Layer {
     return { ...super.getConfig(), groups: this.groups };
   }
 }
-tf.serialization.registerClass(SplitChannels as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(SplitChannels);
 
 /** Factory form of {@link SplitChannels}. */
 export function splitChannels(args: SplitChannelsArgs): SplitChannels {
