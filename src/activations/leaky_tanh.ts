@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { registerSerializableAliases } from "../quantizers/registry.js";
+import { checkArgNames } from "../utils/args.js";
 import { checkNumber } from "../utils/errors.js";
 import { Activation, registerActivationFunction } from "./base.js";
 import { registerLayer } from "../utils/serialization.js";
@@ -54,6 +55,7 @@ export class LeakyTanh extends Activation {
 
   constructor(args: LeakyTanhArgs = {}) {
     super();
+    checkArgNames("LeakyTanh", args, ["alpha"]);
     this.alpha = checkNumber("alpha", (args ?? {}).alpha === undefined ? 0.2 : args.alpha) as number;
   }
 

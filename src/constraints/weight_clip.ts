@@ -3,6 +3,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 
 import { identifierClassName, registerSerializableAliases, toCamelCase } from "../quantizers/registry.js";
 import { checkNumber, describeValue, invalidArgument } from "../utils/errors.js";
+import { checkArgNames } from "../utils/args.js";
 import { registerLayer } from "../utils/serialization.js";
 
 /**
@@ -46,6 +47,7 @@ export class WeightClip extends Constraint {
     if (args === null || typeof args !== "object" || Array.isArray(args)) {
       invalidArgument("args", args, "an object such as {clipValue: 1}");
     }
+    checkArgNames("WeightClip", args, ["clipValue"]);
     this.clipValue = checkNumber("clipValue", args.clipValue === undefined ? 1.0 : args.clipValue, { min: 0 }) as number;
   }
 

@@ -206,3 +206,113 @@ export function serializeTfjsObject(value: unknown): tf.serialization.ConfigDict
   const obj = value as { getClassName(): string; getConfig(): tf.serialization.ConfigDict };
   return { className: obj.getClassName(), config: obj.getConfig() };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Accepted argument names
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The arguments of `tf.layers.Layer` that every layer accepts, and that tfjs and Keras write into saved
+ * layer configs (`name`, `trainable`, `dtype`, `batchInputShape`, …).
+ */
+export const LAYER_ARG_NAMES: readonly string[] = Object.freeze([
+  "name",
+  "trainable",
+  "inputShape",
+  "batchInputShape",
+  "batchSize",
+  "dtype",
+  "weights",
+  "inputDType",
+]);
+
+/** Arguments of every quantized layer besides its weight quantizers. */
+export const QUANTIZED_ARG_NAMES: readonly string[] = Object.freeze(["inputQuantizer", "metrics"]);
+
+/** Arguments of tfjs' `Dense`. */
+export const DENSE_ARG_NAMES: readonly string[] = Object.freeze([
+  "units",
+  "activation",
+  "useBias",
+  "kernelInitializer",
+  "biasInitializer",
+  "inputDim",
+  "kernelConstraint",
+  "biasConstraint",
+  "kernelRegularizer",
+  "biasRegularizer",
+  "activityRegularizer",
+]);
+
+/** Arguments of tfjs' convolution base (`BaseConvLayerArgs`), shared by every convolution. */
+export const BASE_CONV_ARG_NAMES: readonly string[] = Object.freeze([
+  "kernelSize",
+  "strides",
+  "padding",
+  "dataFormat",
+  "dilationRate",
+  "activation",
+  "useBias",
+  "kernelInitializer",
+  "biasInitializer",
+  "kernelConstraint",
+  "biasConstraint",
+  "kernelRegularizer",
+  "biasRegularizer",
+  "activityRegularizer",
+]);
+
+/** Arguments of the depthwise kernel (DepthwiseConv2D and the separable convolutions). */
+export const DEPTHWISE_ARG_NAMES: readonly string[] = Object.freeze([
+  "depthMultiplier",
+  "depthwiseInitializer",
+  "depthwiseConstraint",
+  "depthwiseRegularizer",
+]);
+
+/** Arguments of the pointwise kernel of the separable convolutions. */
+export const POINTWISE_ARG_NAMES: readonly string[] = Object.freeze([
+  "pointwiseInitializer",
+  "pointwiseConstraint",
+  "pointwiseRegularizer",
+]);
+
+/** A layer class as {@link checkLayerArgs} reads it: its name and the names of its own arguments. */
+export interface ArgumentNamesOf {
+  /** The class name used in messages. */
+  className?: string;
+  /** The names of the layer's own arguments (camelCase); {@link LAYER_ARG_NAMES} are always accepted. */
+  argumentNames?: readonly string[];
+}
+
+const knownNamesCache = new WeakMap<readonly string[], Set<string>>();
+
+/** The names a layer class accepts: {@link LAYER_ARG_NAMES} and its static `argumentNames`. */
+export function knownArgumentNames(cls: ArgumentNamesOf): Set<string> {
+  const own = cls.argumentNames ?? [];
+  let names = knownNamesCache.get(own);
+  if (names === undefined) {
+    names = new Set([...LAYER_ARG_NAMES, ...own]);
+    knownNamesCache.set(own, names);
+  }
+  return names;
+}
+
+/**
+ * Rejects arguments a layer does not know, as Keras raises on unknown keyword arguments; called first
+ * by every larq-ts layer constructor with `new.target` (so a subclass may extend `argumentNames`).
+ *
+ * @remarks
+ * A misspelt or Python-style name would otherwise be ignored silently (tfjs ignores unknown arguments):
+ * `quantDense({units: 2, kernel_quantizer: "ste_sign"})` would build a float layer. The error names
+ * the argument and suggests the intended one (`kernelQuantizer`). Arguments whose value is `undefined`
+ * are ignored.
+ *
+ * @throws an `Error` naming the layer class, the unknown argument and, where one is close, the intended name.
+ */
+export function checkLayerArgs(cls: ArgumentNamesOf, args: unknown): void {
+  if (args === null || typeof args !== "object" || Array.isArray(args)) {
+    invalidArgument("args", args, `an object of ${cls.className ?? "layer"} arguments`);
+  }
+  checkArgNames(cls.className ?? "layer", args, knownArgumentNames(cls));
+}

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
-import { normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv1D, type ConvLayerArgs, type FloatLayerClass } from "./tfjs_classes.js";
@@ -58,8 +58,11 @@ export interface QuantConv1DArgs extends WithQuantizerActivation<WithDataFormat<
 export class QuantConv1D extends quantizedLayer(paddedConv(groupedConv(Conv1DFloat)), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv1D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "padValues", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantConv1DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same", "causal"], groups: true }));
   }
 }

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
-import { normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv2D, type ConvLayerArgs } from "./tfjs_classes.js";
@@ -35,8 +35,11 @@ export interface QuantConv2DArgs extends WithQuantizerActivation<WithDataFormat<
 export class QuantConv2D extends quantizedLayer(paddedConv(groupedConv(Conv2D)), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv2D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "padValues", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantConv2DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 2, groups: true }));
   }
 }

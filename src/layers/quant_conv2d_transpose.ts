@@ -1,5 +1,5 @@
 
-import { normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv2DTranspose, type ConvLayerArgs } from "./tfjs_classes.js";
 import { transposedConv, type TransposedConvArgs } from "./transposed_conv.js";
@@ -34,8 +34,11 @@ export interface QuantConv2DTransposeArgs
 export class QuantConv2DTranspose extends quantizedLayer(transposedConv(Conv2DTranspose, 2), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv2DTranspose";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "outputPadding", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantConv2DTransposeArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 2 }));
   }
 }

@@ -1,6 +1,6 @@
 
 import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
-import { normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv3D, type ConvLayerArgs } from "./tfjs_classes.js";
@@ -30,8 +30,11 @@ export interface QuantConv3DArgs extends WithQuantizerActivation<WithDataFormat<
 export class QuantConv3D extends quantizedLayer(paddedConv(groupedConv(Conv3D)), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv3D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "padValues", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantConv3DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 3, groups: true }));
   }
 }

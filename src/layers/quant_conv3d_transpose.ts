@@ -1,5 +1,5 @@
 
-import { normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv3DTranspose, type ConvLayerArgs } from "./tfjs_classes.js";
 import { transposedConv, type TransposedConvArgs } from "./transposed_conv.js";
@@ -34,8 +34,11 @@ export interface QuantConv3DTransposeArgs
 export class QuantConv3DTranspose extends quantizedLayer(transposedConv(Conv3DTranspose, 3), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv3DTranspose";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "outputPadding", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantConv3DTransposeArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 3 }));
   }
 }

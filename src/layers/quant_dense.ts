@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { checkPositiveInteger, type KernelQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import { DENSE_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, checkPositiveInteger, type KernelQuantizedArgs, type WithQuantizerActivation } from "./args.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Dense, type DenseLayerArgs } from "./tfjs_classes.js";
 import { registerLayer } from "../utils/serialization.js";
@@ -27,9 +27,11 @@ export interface QuantDenseArgs extends WithQuantizerActivation<DenseLayerArgs>,
 export class QuantDense extends quantizedLayer(Dense, KERNEL) {
   /** @nocollapse */
   static override className = "QuantDense";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...DENSE_ARG_NAMES, "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantDenseArgs) {
-    if (args === null || typeof args !== "object") throw new Error(`Invalid args: expected an object, received ${String(args)}.`);
+    checkLayerArgs(new.target, args);
     checkPositiveInteger("units", args.units);
     super(args);
   }

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { normalizeConvArgs, serializeTfjsObject, type DepthwiseQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { DEPTHWISE_ARG_NAMES, BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, serializeTfjsObject, type DepthwiseQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { DEPTHWISE, quantizedLayer } from "./quantized_layer.js";
 import { biasAndActivation, convOutputLength, fromChannelsLast, toChannelsLast } from "./conv_utils.js";
@@ -77,8 +77,11 @@ export interface QuantDepthwiseConv2DArgs
 export class QuantDepthwiseConv2D extends quantizedLayer(paddedConv(DepthwiseConv2DFloat), DEPTHWISE) {
   /** @nocollapse */
   static override className = "QuantDepthwiseConv2D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, ...DEPTHWISE_ARG_NAMES, "groups", "padValues", "depthwiseQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantDepthwiseConv2DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 2, filters: false }));
   }
 }

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import type { Kwargs } from "../utils/tfjs.js";
-import { normalizeConvArgs, type SeparableQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import { POINTWISE_ARG_NAMES, DEPTHWISE_ARG_NAMES, BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type SeparableQuantizedArgs, type WithQuantizerActivation } from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { SEPARABLE, quantizedLayer } from "./quantized_layer.js";
 import { SeparableConv2D, type FloatLayer, type SeparableConvLayerArgs } from "./tfjs_classes.js";
@@ -118,8 +118,11 @@ export interface QuantSeparableConv1DArgs extends WithQuantizerActivation<Separa
 export class QuantSeparableConv1D extends quantizedLayer(paddedConv(SeparableConv1DFloat), SEPARABLE) {
   /** @nocollapse */
   static className = "QuantSeparableConv1D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", ...DEPTHWISE_ARG_NAMES, ...POINTWISE_ARG_NAMES, "padValues", "depthwiseQuantizer", "pointwiseQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantSeparableConv1DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same", "causal"] }) as never);
   }
 }

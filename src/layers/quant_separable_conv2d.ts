@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { normalizeConvArgs, type SeparableQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { POINTWISE_ARG_NAMES, DEPTHWISE_ARG_NAMES, BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type SeparableQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { SEPARABLE, quantizedLayer } from "./quantized_layer.js";
 import { biasAndActivation, fromChannelsLast, toChannelsLast } from "./conv_utils.js";
@@ -73,8 +73,11 @@ export interface QuantSeparableConv2DArgs
 export class QuantSeparableConv2D extends quantizedLayer(paddedConv(SeparableConv2DFloat), SEPARABLE) {
   /** @nocollapse */
   static override className = "QuantSeparableConv2D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", ...DEPTHWISE_ARG_NAMES, ...POINTWISE_ARG_NAMES, "padValues", "depthwiseQuantizer", "pointwiseQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantSeparableConv2DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 2 }));
   }
 }

@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { describeValue } from "../utils/errors.js";
+import { checkLayerArgs } from "./args.js";
 import { Layer, type Kwargs, type LayerArgs, type Shape } from "../utils/tfjs.js";
 import { registerLayer } from "../utils/serialization.js";
 
@@ -209,6 +210,8 @@ function splitPath(path: string): [string, number[]] {
 export class TFOpLambda extends Layer {
   /** @nocollapse */
   static className = "TFOpLambda";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze(["function", "argumentOrder", "argument_order", "constants"]);
   /** The function as Keras names it. */
   readonly function: string;
   /** See {@link TFOpLambdaArgs.argumentOrder}; `null` for the default. */
@@ -218,6 +221,7 @@ export class TFOpLambda extends Layer {
   private readonly spec: TFOpSpec;
 
   constructor(args: TFOpLambdaArgs) {
+    checkLayerArgs(new.target, args);
     const { function: fn, argumentOrder, constants, ...base } = args ?? ({} as TFOpLambdaArgs);
     const snake = args as unknown as { argument_order?: unknown };
     super(base);

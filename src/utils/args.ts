@@ -2,6 +2,7 @@
  * Rejection of unknown constructor arguments, as Keras rejects unknown keyword arguments, with a
  * suggestion of the intended name (snake_case spelling → camelCase, typos → nearest known name).
  */
+import { describeValue } from "./errors.js";
 
 /** snake_case (or kebab-case) → camelCase: `kernel_quantizer` → `kernelQuantizer`. */
 export function snakeToCamel(name: string): string {
@@ -60,18 +61,28 @@ export function suggestName(name: string, known: Iterable<string>): string | und
   return undefined;
 }
 
-/** The message of an unknown argument `name` of `owner`: names the argument and suggests the intended one. */
-export function unknownArgumentMessage(owner: string, name: string, known: Iterable<string>): string {
-  const suggestion = suggestName(name, known);
+/**
+ * The message of an unknown argument `name` (given `value`) of `owner`: names the argument and the value,
+ * suggests the intended name and lists the known ones.
+ */
+export function unknownArgumentMessage(owner: string, name: string, known: Iterable<string>, value?: unknown): string {
+  const names = [...known];
+  const suggestion = suggestName(name, names);
   const hint = suggestion === undefined ? "" : ` Did you mean "${suggestion}"?`;
   const camel = snakeToCamel(name);
   const style =
     suggestion !== undefined && suggestion === camel && camel !== name
       ? " larq-ts takes camelCase arguments (Python larq's snake_case names are read only from saved configs)."
       : "";
-  const list = [...known].sort().join(", ");
-  return `Invalid arguments of ${owner}: unknown argument "${name}".${hint}${style} Known arguments: ${list}.`;
+  const received = value === undefined ? "" : ` (received ${describeValue(value)})`;
+  return `Invalid ${name}: ${owner} has no argument "${name}"${received}.${hint}${style} Known arguments: ${names.sort().join(", ")}.`;
 }
+
+/**
+ * Keys that tfjs adds to every config it deserializes (`customObjects`, in `deserializeKerasObject`):
+ * accepted by {@link checkArgNames} but never suggested.
+ */
+export const DESERIALIZATION_KEYS: readonly string[] = Object.freeze(["customObjects"]);
 
 /**
  * Throws when `args` has a key (with a value other than `undefined`) that is not in `known`, as Keras
@@ -79,20 +90,20 @@ export function unknownArgumentMessage(owner: string, name: string, known: Itera
  *
  * @param owner - the class or function named in the message (`"QuantDense"`).
  * @param args - the arguments object (not checked when it is not a plain object).
- * @param known - the accepted argument names (camelCase).
+ * @param known - the accepted argument names (camelCase). {@link DESERIALIZATION_KEYS} are accepted too.
  * @throws an `Error` naming the first unknown argument and, where one is close, the intended name.
  *
  * @example
  * ```ts
  * checkArgNames("QuantDense", { units: 2, kernel_quantizer: "ste_sign" }, ["units", "kernelQuantizer"]);
- * // Error: Invalid arguments of QuantDense: unknown argument "kernel_quantizer". Did you mean "kernelQuantizer"? …
+ * // Error: Invalid kernel_quantizer: QuantDense has no argument "kernel_quantizer" (received "ste_sign"). Did you mean "kernelQuantizer"? …
  * ```
  */
 export function checkArgNames(owner: string, args: unknown, known: Iterable<string>): void {
   if (args === null || typeof args !== "object" || Array.isArray(args)) return;
   const allowed = known instanceof Set ? (known as Set<string>) : new Set(known);
   for (const [key, value] of Object.entries(args)) {
-    if (value === undefined || allowed.has(key)) continue;
-    throw new Error(unknownArgumentMessage(owner, key, allowed));
+    if (value === undefined || allowed.has(key) || DESERIALIZATION_KEYS.includes(key)) continue;
+    throw new Error(unknownArgumentMessage(owner, key, allowed, value));
   }
 }
