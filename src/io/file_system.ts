@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { invalidArgument } from "../utils/errors.js";
 import { translateKerasTopology } from "./keras_topology.js";
-import { checkModelArtifacts, checkWeightsManifest } from "./validate.js";
+import { checkModelArtifacts, checkWeightsManifest, type CheckArtifactsOptions } from "./validate.js";
 
 type NodeFs = typeof import("node:fs/promises");
 type NodePath = typeof import("node:path");
@@ -71,9 +71,13 @@ export class FileSystemHandler implements tf.io.IOHandler {
   /** The directory (save) or model.json file (load), as given. */
   readonly path: string;
 
-  constructor(path: string) {
+  /** The checks applied on load (see `checkModelArtifacts`). */
+  readonly checks: CheckArtifactsOptions;
+
+  constructor(path: string, checks: CheckArtifactsOptions = {}) {
     if (typeof path !== "string" || path.length === 0) invalidArgument("path", path, "a non-empty file system path");
     this.path = path;
+    this.checks = { ...checks };
   }
 
   /** Writes `model.json` and `weights.bin` into the directory {@link FileSystemHandler.path}. */
@@ -165,13 +169,14 @@ export class FileSystemHandler implements tf.io.IOHandler {
     if (json.signature != null) artifacts.signature = json.signature;
     if (json.userDefinedMetadata != null) artifacts.userDefinedMetadata = json.userDefinedMetadata;
     if (json.modelInitializer != null) artifacts.modelInitializer = json.modelInitializer;
-    checkModelArtifacts(artifacts, file);
+    checkModelArtifacts(artifacts, file, this.checks);
     return artifacts;
   }
 }
 
 /**
- * Creates a {@link FileSystemHandler} for `path` (a directory to save to, or a `model.json` to load).
+ * Creates a {@link FileSystemHandler} for `path` (a directory to save to, or a `model.json` to load);
+ * `checks.allowMissingWeights` lets a `model.json` without weights load.
  *
  * @example
  * ```ts
@@ -179,8 +184,8 @@ export class FileSystemHandler implements tf.io.IOHandler {
  * const loaded = await tf.loadLayersModel(lq.io.fileSystem("./my-model/model.json"));
  * ```
  */
-export function fileSystem(path: string): FileSystemHandler {
-  return new FileSystemHandler(path);
+export function fileSystem(path: string, checks: CheckArtifactsOptions = {}): FileSystemHandler {
+  return new FileSystemHandler(path, checks);
 }
 
 /** Strips the `file://` scheme; `file:///abs` gives `/abs`, `file://./rel` gives `./rel`. */

@@ -7,6 +7,8 @@
  * tfjs-core, tfjs-layers and a cpu/wasm backend installed. {@link fileSystem} creates the handler
  * explicitly. {@link kerasCompat} wraps any handler so that Keras models with `TFOpLambda` layers load
  * ({@link translateKerasTopology}). {@link checkModelArtifacts} gives clear errors for malformed model files from any source.
+ * {@link loadLayersModel} loads a model with errors naming the file, layer and weight, no leaked tensors on
+ * failure, and the weights exactly as saved (no constraint applied).
  *
  * @packageDocumentation
  */
@@ -18,8 +20,11 @@ export {
   isNode,
   registerFileSystemRouter,
 } from "./file_system.js";
+export { loadLayersModel, type LoadLayersModelOptions } from "./load.js";
 export {
   checkModelArtifacts,
+  checkTrainingConfig,
+  type CheckArtifactsOptions,
   checkModelTopology,
   checkWeightDataLength,
   checkWeightsManifest,
