@@ -211,6 +211,8 @@ async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, source: strin
   } catch (error) {
     disposeVariablesSince(before);
     const message = (error as Error).message ?? String(error);
+    // larq-ts layers name themselves ("Cannot create QuantDense layer "qd" from its config: …").
+    if (/^Cannot create \S+ layer /.test(message)) throw withContext(source, message, error);
     const broken = await findBrokenLayer(artifacts.modelTopology);
     if (broken !== null) {
       throw withContext(

@@ -316,3 +316,23 @@ export function checkLayerArgs(cls: ArgumentNamesOf, args: unknown): void {
   }
   checkArgNames(cls.className ?? "layer", args, knownArgumentNames(cls));
 }
+
+/**
+ * A layer's `fromConfig` (what tfjs calls for every layer of a model file it loads): `new cls(config)`,
+ * with a rejected config reported as `Cannot create QuantDense layer "qd" from its config: <reason>`,
+ * so that the error names the layer (tfjs' own would name neither the layer nor its class).
+ */
+export function layerFromConfig<T extends tf.serialization.Serializable>(
+  cls: tf.serialization.SerializableConstructor<T>,
+  config: tf.serialization.ConfigDict,
+): T {
+  try {
+    return new cls(config);
+  } catch (error) {
+    const className = (cls as unknown as { className?: string }).className ?? cls.name;
+    const name = typeof config?.name === "string" ? ` "${config.name}"` : "";
+    const wrapped = new Error(`Cannot create ${className} layer${name} from its config: ${(error as Error).message ?? String(error)}`);
+    (wrapped as { cause?: unknown }).cause = error;
+    throw wrapped;
+  }
+}

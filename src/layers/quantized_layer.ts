@@ -23,7 +23,7 @@ import { get as getQuantizer, getKernelQuantizer, serialize as serializeQuantize
 import { invalidArgument } from "../utils/errors.js";
 import { uniqueLayerName } from "../utils/naming.js";
 import { Layer, type Kwargs, type Shape } from "../utils/tfjs.js";
-import { normalizeDataFormat, resolveConstraints } from "./args.js";
+import { layerFromConfig, normalizeDataFormat, resolveConstraints } from "./args.js";
 import { translateKerasConfig } from "./keras_config.js";
 import { makeQuantizedVariable } from "./quantized_variable.js";
 import type { FloatLayer, LayerVariable } from "./tfjs_classes.js";
@@ -188,6 +188,14 @@ export function quantizedLayer<TBase extends LayerConstructor<FloatLayer>>(
   kernels: readonly KernelSpec[],
 ): TBase & LayerConstructor<FloatLayer & QuantizedLayerFields> {
   abstract class QuantizedLayerBase extends Base implements QuantizedLayerFields {
+    /** Creates the layer from a saved config; a rejected config gives an error naming the class and the layer. */
+    static fromConfig<T extends tf.serialization.Serializable>(
+      cls: tf.serialization.SerializableConstructor<T>,
+      config: tf.serialization.ConfigDict,
+    ): T {
+      return layerFromConfig(cls, config);
+    }
+
     declare inputQuantizer: QuantizerLike;
     declare kernelQuantizer?: QuantizerLike;
     declare depthwiseQuantizer?: QuantizerLike;

@@ -5,7 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { describeValue } from "../utils/errors.js";
-import { checkLayerArgs } from "./args.js";
+import { checkLayerArgs, layerFromConfig } from "./args.js";
 import { Layer, type Kwargs, type LayerArgs, type Shape } from "../utils/tfjs.js";
 import { registerLayer } from "../utils/serialization.js";
 
@@ -212,6 +212,14 @@ export class TFOpLambda extends Layer {
   static className = "TFOpLambda";
   /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
   static readonly argumentNames: readonly string[] = Object.freeze(["function", "argumentOrder", "argument_order", "constants"]);
+
+  /** Creates the layer from a saved config; a rejected config gives an error naming the layer. */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return layerFromConfig(cls, config);
+  }
   /** The function as Keras names it. */
   readonly function: string;
   /** See {@link TFOpLambdaArgs.argumentOrder}; `null` for the default. */

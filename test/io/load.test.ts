@@ -107,8 +107,29 @@ describe("lq.io.loadLayersModel", () => {
     });
     await assertFailsWithoutLeak(
       path,
-      /Invalid model file .*badunits.*: layer "qd2" \(QuantDense, layers\[1\]\) cannot be created: Invalid units: expected a positive integer, received -1/,
+      /Invalid model file .*badunits.*: Cannot create QuantDense layer "qd2" from its config: Invalid units: expected a positive integer, received -1/,
     );
+    // tf.loadLayersModel names the layer too (not the file: tfjs does not pass it on).
+    await assert.rejects(tfl.loadLayersModel(`file://${path}`), /Cannot create QuantDense layer "qd2" from its config: Invalid units/);
+  });
+
+  it("a tfjs layer whose config its constructor rejects is found and named, with the file; nothing leaks", async () => {
+    const input = tfl.input({ shape: [3], name: "in" });
+    const hidden = tfl.layers.dense({ units: 4, name: "hidden" }).apply(input) as tfl.SymbolicTensor;
+    const output = tfl.layers.dropout({ rate: 0.5, name: "drop" }).apply(hidden) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: output });
+    const target = join(dir, "tfjslayer");
+    await model.save(`file://${target}`);
+    model.dispose();
+    const json = JSON.parse(await readFile(join(target, "model.json"), "utf8"));
+    json.modelTopology.config.layers[1].config.units = -4;
+    await writeFile(join(target, "model.json"), JSON.stringify(json));
+    const before = tf.memory().numTensors;
+    await assert.rejects(lq.io.loadLayersModel(join(target, "model.json")), (e: Error) => {
+      assert.match(e.message, /^Invalid model file .*tfjslayer.*model\.json: layer "hidden" \(Dense, layers\[1\]\) cannot be created: .*units/);
+      return true;
+    });
+    assert.equal(tf.memory().numTensors, before, "tensors leaked by the failed load");
   });
 
   it("an unknown or misspelt argument in a larq-ts layer config is named with the layer and the file", async () => {
