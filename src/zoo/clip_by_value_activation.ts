@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Activation } from "../activations/base.js";
 import { registerSerializableAliases } from "../quantizers/registry.js";
 import { Layer, type Kwargs, type LayerArgs } from "../utils/tfjs.js";
+import { checkLayerArgs } from "../layers/args.js";
 import { registerLayer } from "../utils/serialization.js";
 
 /**
@@ -15,8 +16,11 @@ import { registerLayer } from "../utils/serialization.js";
 export class ClipByValueActivation extends Layer {
   /** @nocollapse */
   static className = "ClipByValueActivation";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([]);
 
   constructor(args: LayerArgs = {}) {
+    checkLayerArgs(new.target, args);
     super(args);
     this.supportsMasking = true;
   }

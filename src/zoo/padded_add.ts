@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { invalidArgument } from "../utils/errors.js";
 import { Layer, type Kwargs, type LayerArgs, type Shape } from "../utils/tfjs.js";
+import { checkLayerArgs } from "../layers/args.js";
 import { registerLayer } from "../utils/serialization.js";
 
 /**
@@ -15,8 +16,11 @@ import { registerLayer } from "../utils/serialization.js";
 export class PaddedAdd extends Layer {
   /** @nocollapse */
   static className = "PaddedAdd";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([]);
 
   constructor(args: LayerArgs = {}) {
+    checkLayerArgs(new.target, args);
     super(args);
   }
 

@@ -119,6 +119,8 @@ describe("unknown arguments are rejected, as Keras rejects unknown keyword argum
     assert.throws(() => new lq.quantizers.SteSign({ name: "q", metrix: [] } as never), /Did you mean "metrics"/);
     assert.throws(() => lq.constraints.weightClip({ clip_value: 0.5 } as never), /WeightClip has no argument "clip_value".*Did you mean "clipValue"/);
     assert.throws(() => new lq.activations.LeakyTanh({ alfa: 0.1 } as never), /LeakyTanh has no argument "alfa".*Did you mean "alpha"/);
+    assert.throws(() => new lq.zoo.SplitChannels({ groups: 2, group: 2 } as never), /SplitChannels has no argument "group".*Did you mean "groups"/);
+    assert.throws(() => new lq.zoo.PaddedAdd({ nme: "p" } as never), /PaddedAdd has no argument "nme".*Did you mean "name"/);
     // Their configs still deserialize (tfjs adds customObjects to every config it deserializes).
     const dense = lq.layers.quantDense({ units: 2, inputShape: [3], kernelConstraint: lq.constraints.weightClip({ clipValue: 0.5 }), kernelQuantizer: new lq.quantizers.SteSign({ clipValue: 0.5 }) });
     const model = tfl.sequential({ layers: [dense] });
