@@ -3,7 +3,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 
 import { identifierClassName, registerSerializableAliases, toCamelCase } from "../quantizers/registry.js";
 import { checkNumber, describeValue, invalidArgument } from "../utils/errors.js";
-import { checkArgNames } from "../utils/args.js";
+import { checkArgNames, suggestName } from "../utils/args.js";
 import { registerLayer } from "../utils/serialization.js";
 
 /**
@@ -114,7 +114,8 @@ function weightClipFromConfig(config: unknown): WeightClip {
   const args: WeightClipArgs = {};
   for (const [key, value] of Object.entries(config)) {
     if (toCamelCase(key) !== "clipValue") {
-      throw new Error(`Invalid constraint config for WeightClip: unknown key ${describeValue(key)}; valid keys are: clipValue.`);
+      const hint = suggestName(key, ["clipValue"]) === undefined ? "" : ' Did you mean "clip_value"?';
+      throw new Error(`Invalid constraint config for WeightClip: unknown key ${describeValue(key)}; valid keys are: clipValue.${hint}`);
     }
     args.clipValue = value as number;
   }
