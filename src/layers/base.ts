@@ -22,8 +22,43 @@
  *
  * @packageDocumentation
  */
-export * from "./args.js";
+export {
+  normalizeDataFormat,
+  checkPositiveInteger,
+  checkIntTuple,
+  normalizeConvArgs,
+  serializeTfjsObject,
+  LAYER_ARG_NAMES,
+  QUANTIZED_ARG_NAMES,
+  DENSE_ARG_NAMES,
+  BASE_CONV_ARG_NAMES,
+  DEPTHWISE_ARG_NAMES,
+  POINTWISE_ARG_NAMES,
+  knownArgumentNames,
+  checkLayerArgs,
+  layerFromConfig,
+  type QuantizedLayerArgs,
+  type KernelQuantizedArgs,
+  type DepthwiseQuantizedArgs,
+  type SeparableQuantizedArgs,
+  type DataFormatArg,
+  type WithDataFormat,
+  type QuantizedActivationIdentifier,
+  type WithQuantizerActivation,
+  type ConvArgsOptions,
+  type ArgumentNamesOf,
+} from "./args.js";
 export * from "./quantized_variable.js";
-export * from "./quantized_layer.js";
+export {
+  isQuantizedLayer,
+  resetStarvedWeightsWarning,
+  KERNEL,
+  DEPTHWISE,
+  SEPARABLE,
+  quantizedLayer,
+  type QuantizedLayerFields,
+  type KernelSpec,
+  type LayerConstructor,
+} from "./quantized_layer.js";
 export * from "./padded_conv.js";
 export { layerNamePrefix, uniqueLayerName } from "../utils/naming.js";
