@@ -115,6 +115,57 @@ async function findBrokenLayer(topology: unknown): Promise<{ name: string; class
   return null;
 }
 
+/** tfjs's `toCamelCase` (of `generic_utils`), which its model loading applies to keys and string values. */
+function toCamelCase(identifier: string): string {
+  if (identifier.length <= 1 || !identifier.includes("_")) return identifier;
+  return identifier.replace(/[_]+(\w|$)/g, (_m, p1: string) => p1.toUpperCase());
+}
+
+/**
+ * tfjs's `convertPythonicToTs` (not exported by tfjs-layers): camel-cases the keys and string values of a
+ * Keras JSON config, except `name` values and the layer names heading inbound nodes and input/output layers.
+ */
+function pythonicToTs(value: unknown, key?: string): unknown {
+  if (value === null || value === undefined) return value ?? null;
+  if (typeof value === "string") return toCamelCase(value);
+  if (typeof value === "number" || typeof value === "boolean") return value;
+  if (Array.isArray(value)) {
+    const isName = (i: number, item: unknown) =>
+      (key === "inboundNodes" || key === "outputLayers" || key === "inputLayers") && i === 0 && typeof item === "string";
+    return value.map((item, i) => (isName(i, item) ? item : pythonicToTs(item, key)));
+  }
+  const out: Json = {};
+  for (const [k, v] of Object.entries(value as Json)) {
+    if (k === "name" && typeof v === "string") out[k] = v;
+    else {
+      const camel = toCamelCase(k);
+      out[camel] = pythonicToTs(v, camel);
+    }
+  }
+  return out;
+}
+
+/**
+ * Deserializes a model topology as `tf.loadLayersModel` does (its registered class's `fromConfig`), with
+ * `fastWeightInit` when the weights are loaded right after (initializers then skip their random draws).
+ */
+function deserializeModel(topology: unknown, fastWeightInit: boolean): tfl.LayersModel {
+  let t = topology;
+  if (isRecord(t) && t.model_config != null) t = t.model_config;
+  const config = pythonicToTs(t) as Json;
+  if (!isRecord(config) || typeof config.className !== "string" || config.config == null) {
+    throw new Error(`the topology must be a {class_name, config} object, received ${describeValue(t)}.`);
+  }
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[config.className];
+  if (entry === undefined) throw new Error(`the model class ${describeValue(config.className)} is not registered.`);
+  const [cls, fromConfig] = entry as unknown as [unknown, (cls: unknown, config: unknown, custom: object, fast: boolean) => unknown];
+  // As tfjs's deserializeKerasObject does, the nested config carries the custom objects.
+  if (isRecord(config.config)) config.config.customObjects = {};
+  const model = fromConfig(cls, config.config, {}, fastWeightInit);
+  if (!(model instanceof tfl.LayersModel)) throw new Error(`the topology describes a ${config.className}, not a model.`);
+  return model;
+}
+
 function withContext(source: string, message: string, cause: unknown): Error {
   const error = new Error(`Invalid model file ${source}: ${message}`);
   (error as { cause?: unknown }).cause = cause;
@@ -204,10 +255,7 @@ async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, source: strin
   const before = variableNames();
   let model: tfl.LayersModel;
   try {
-    // Only the topology (and metadata) go through tfjs; weights and training config are handled below.
-    model = await tfl.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: artifacts.modelTopology, userDefinedMetadata: artifacts.userDefinedMetadata }),
-    );
+    model = deserializeModel(artifacts.modelTopology, artifacts.weightData != null && artifacts.weightSpecs != null && strict);
   } catch (error) {
     disposeVariablesSince(before);
     const message = (error as Error).message ?? String(error);
@@ -225,6 +273,13 @@ async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, source: strin
   }
   const decoded: tf.Tensor[] = [];
   try {
+    if (artifacts.userDefinedMetadata != null) {
+      try {
+        model.setUserDefinedMetadata(artifacts.userDefinedMetadata);
+      } catch (error) {
+        throw withContext(source, `its userDefinedMetadata is invalid: ${(error as Error).message}`, error);
+      }
+    }
     if (artifacts.trainingConfig != null) {
       try {
         model.loadTrainingConfig(artifacts.trainingConfig as Parameters<tfl.LayersModel["loadTrainingConfig"]>[0]);
