@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { registerSerializableAliases } from "../quantizers/registry.js";
 import { Activation, registerActivationFunction } from "./base.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * Hard tanh activation: clips its input to [-1, 1] (larq's `hard_tanh`).
@@ -45,6 +46,6 @@ export class HardTanh extends Activation {
     return {};
   }
 }
-tf.serialization.registerClass(HardTanh as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(HardTanh);
 registerSerializableAliases(HardTanh as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, ["hard_tanh"]);
 registerActivationFunction(hardTanh, HardTanh.className);

@@ -1,8 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { registerSerializableAliases } from "../quantizers/registry.js";
+import { checkArgNames } from "../utils/args.js";
 import { checkNumber } from "../utils/errors.js";
 import { Activation, registerActivationFunction } from "./base.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * Leaky tanh activation: hard tanh with slope `alpha` instead of 0 outside [-1, 1] (larq's
@@ -53,6 +55,7 @@ export class LeakyTanh extends Activation {
 
   constructor(args: LeakyTanhArgs = {}) {
     super();
+    checkArgNames("LeakyTanh", args, ["alpha"]);
     this.alpha = checkNumber("alpha", (args ?? {}).alpha === undefined ? 0.2 : args.alpha) as number;
   }
 
@@ -64,6 +67,6 @@ export class LeakyTanh extends Activation {
     return { alpha: this.alpha };
   }
 }
-tf.serialization.registerClass(LeakyTanh as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(LeakyTanh);
 registerSerializableAliases(LeakyTanh as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, ["leaky_tanh"]);
 registerActivationFunction(leakyTanh as (x: tf.Tensor) => tf.Tensor, LeakyTanh.className);

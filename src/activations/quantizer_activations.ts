@@ -18,6 +18,7 @@ import { steSign } from "../quantizers/ste_sign.js";
 import { steTern } from "../quantizers/ste_tern.js";
 import { swishSign } from "../quantizers/swish_sign.js";
 import { describeValue } from "../utils/errors.js";
+import { registerLayer } from "../utils/serialization.js";
 import { Layer } from "../utils/tfjs.js";
 import { Activation, isActivationClassName, registerActivationFunction, type ActivationFunction } from "./base.js";
 
@@ -58,7 +59,7 @@ for (const [name, fn] of Object.entries(QUANTIZER_ACTIVATIONS)) {
     }
   };
   const serializable = NamedQuantizerActivation as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
-  tf.serialization.registerClass(serializable);
+  registerLayer(NamedQuantizerActivation);
   registerSerializableAliases(serializable, [name]);
   registerActivationFunction(functionForms[name], className);
 }

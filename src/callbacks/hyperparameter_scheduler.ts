@@ -4,7 +4,19 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
+import { checkArgNames } from "../utils/args.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
+
+/** The arguments {@link HyperparameterScheduler} accepts; any other is rejected. */
+const HYPERPARAMETER_SCHEDULER_ARG_NAMES: readonly string[] = Object.freeze([
+  "schedule",
+  "hyperparameter",
+  "optimizer",
+  "updateFreq",
+  "verbose",
+  "logName",
+  "print",
+]);
 
 /** A schedule: the new value for epoch / step `index` (from 0), given the current value. */
 export type Schedule = (index: number, current: number) => number;
@@ -74,6 +86,7 @@ export class HyperparameterScheduler extends tfl.Callback {
   constructor(args: HyperparameterSchedulerArgs) {
     super();
     if (args === null || typeof args !== "object") invalidArgument("args", args, "an object {schedule, hyperparameter, …}");
+    checkArgNames("HyperparameterScheduler", args, HYPERPARAMETER_SCHEDULER_ARG_NAMES);
     if (typeof args.schedule !== "function") invalidArgument("schedule", args.schedule, "a function (index, current) => value");
     if (typeof args.hyperparameter !== "string" || args.hyperparameter === "") {
       invalidArgument("hyperparameter", args.hyperparameter, "the name of an optimizer property");

@@ -4,6 +4,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
+import { checkArgNames } from "../utils/args.js";
 import { invalidArgument } from "../utils/errors.js";
 
 /** The part of a Node writable stream the progress bar uses (`process.stdout` fits). */
@@ -112,6 +113,7 @@ export class ProgressBar extends tfl.Callback {
   constructor(args: ProgressBarArgs = {}) {
     super();
     if (args === null || typeof args !== "object") invalidArgument("args", args, "an object {stream?, tty?, width?, …}");
+    checkArgNames("ProgressBar", args, ["stream", "tty", "width", "updateIntervalMs", "now"]);
     const stream = args.stream ?? (globalThis as unknown as { process?: { stdout?: ProgressStream } }).process?.stdout;
     if (!stream || typeof stream.write !== "function") invalidArgument("stream", args.stream, "a writable stream with write(string)");
     const width = args.width ?? 30;

@@ -4,6 +4,8 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { registeredClasses } from "../effects/internals.js";
 import { identifierClassName, registerSerializableAliases, toCamelCase } from "../quantizers/registry.js";
 import { checkNumber, describeValue, invalidArgument } from "../utils/errors.js";
+import { checkArgNames, suggestName } from "../utils/args.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * tfjs-layers' abstract `Constraint` base class. tfjs does not export it by name; layers only accept
@@ -46,6 +48,7 @@ export class WeightClip extends Constraint {
     if (args === null || typeof args !== "object" || Array.isArray(args)) {
       invalidArgument("args", args, "an object such as {clipValue: 1}");
     }
+    checkArgNames("WeightClip", args, ["clipValue"]);
     this.clipValue = checkNumber("clipValue", args.clipValue === undefined ? 1.0 : args.clipValue, { min: 0 }) as number;
   }
 
@@ -57,7 +60,7 @@ export class WeightClip extends Constraint {
     return { clipValue: this.clipValue };
   }
 }
-tf.serialization.registerClass(WeightClip as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(WeightClip);
 // tfjs layers resolve `kernelConstraint: "weight_clip"` through tf.serialization by class name.
 registerSerializableAliases(WeightClip as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, [
   "weight_clip",
@@ -111,7 +114,8 @@ function weightClipFromConfig(config: unknown): WeightClip {
   const args: WeightClipArgs = {};
   for (const [key, value] of Object.entries(config)) {
     if (toCamelCase(key) !== "clipValue") {
-      throw new Error(`Invalid constraint config for WeightClip: unknown key ${describeValue(key)}; valid keys are: clipValue.`);
+      const hint = suggestName(key, ["clipValue"]) === undefined ? "" : ' Did you mean "clip_value"?';
+      throw new Error(`Invalid constraint config for WeightClip: unknown key ${describeValue(key)}; valid keys are: clipValue.${hint}`);
     }
     args.clipValue = value as number;
   }

@@ -10,6 +10,7 @@
  *
  * @packageDocumentation
  */
+import { describeValue } from "../utils/errors.js";
 
 /** Names of the training metrics that quantizers can collect. */
 export const AVAILABLE_METRICS: readonly string[] = Object.freeze(["flip_ratio"]);
@@ -58,7 +59,7 @@ function runScoped<T>(enter: () => () => void, fn: () => T): T {
  */
 export function quantizedScope<T>(quantize_: boolean, fn: () => T): T {
   if (typeof quantize_ !== "boolean") {
-    throw new Error(`Invalid quantize: expected a boolean, received ${JSON.stringify(quantize_)}.`);
+    throw new Error(`Invalid quantize: expected a boolean, received ${describeValue(quantize_)}.`);
   }
   if (typeof fn !== "function") throw new Error("quantizedScope: fn must be a function.");
   return runScoped(() => {
@@ -89,7 +90,7 @@ export function shouldQuantize(): boolean {
  */
 export function metricsScope<T>(metrics: readonly string[], fn: () => T): T {
   if (!Array.isArray(metrics)) {
-    throw new Error(`Invalid metrics: expected an array of metric names, received ${JSON.stringify(metrics)}.`);
+    throw new Error(`Invalid metrics: expected an array of metric names, received ${describeValue(metrics)}.`);
   }
   for (const metric of metrics) {
     if (!AVAILABLE_METRICS.includes(metric)) {

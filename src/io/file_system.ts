@@ -10,7 +10,7 @@ import { fileSystemRouterInstalled, installFileSystemRouter } from "../effects/f
 import { invalidArgument } from "../utils/errors.js";
 import { MODEL_JSON_NAME, WEIGHTS_BIN_NAME, writeModelFolder } from "./atomic_write.js";
 import { translateKerasTopology } from "./keras_topology.js";
-import { checkModelArtifacts, checkWeightsManifest } from "./validate.js";
+import { checkModelArtifacts, checkWeightsManifest, type CheckArtifactsOptions } from "./validate.js";
 
 type NodeFs = typeof import("node:fs/promises");
 type NodePath = typeof import("node:path");
@@ -81,9 +81,13 @@ export class FileSystemHandler implements tf.io.IOHandler {
   /** The directory (save) or model.json file (load), as given. */
   readonly path: string;
 
-  constructor(path: string) {
+  /** The checks applied on load (see `checkModelArtifacts`). */
+  readonly checks: CheckArtifactsOptions;
+
+  constructor(path: string, checks: CheckArtifactsOptions = {}) {
     if (typeof path !== "string" || path.length === 0) invalidArgument("path", path, "a non-empty file system path");
     this.path = path;
+    this.checks = { ...checks };
   }
 
   /**
@@ -189,13 +193,14 @@ export class FileSystemHandler implements tf.io.IOHandler {
     if (json.signature != null) artifacts.signature = json.signature;
     if (json.userDefinedMetadata != null) artifacts.userDefinedMetadata = json.userDefinedMetadata;
     if (json.modelInitializer != null) artifacts.modelInitializer = json.modelInitializer;
-    checkModelArtifacts(artifacts, file);
+    checkModelArtifacts(artifacts, file, this.checks);
     return artifacts;
   }
 }
 
 /**
- * Creates a {@link FileSystemHandler} for `path` (a directory to save to, or a `model.json` to load).
+ * Creates a {@link FileSystemHandler} for `path` (a directory to save to, or a `model.json` to load);
+ * `checks.allowMissingWeights` lets a `model.json` without weights load.
  *
  * @example
  * ```ts
@@ -203,8 +208,8 @@ export class FileSystemHandler implements tf.io.IOHandler {
  * const loaded = await tf.loadLayersModel(lq.io.fileSystem("./my-model/model.json"));
  * ```
  */
-export function fileSystem(path: string): FileSystemHandler {
-  return new FileSystemHandler(path);
+export function fileSystem(path: string, checks: CheckArtifactsOptions = {}): FileSystemHandler {
+  return new FileSystemHandler(path, checks);
 }
 
 /** Strips the `file://` scheme; `file:///abs` gives `/abs`, `file://./rel` gives `./rel`. */

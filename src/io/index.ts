@@ -9,6 +9,8 @@
  * ({@link translateKerasTopology}). {@link checkModelArtifacts} gives clear errors for malformed model files from any source.
  * Saving is crash-safe: {@link writeModelFolder} and {@link writeFileAtomic} (also used by the CLI and
  * `lq.zoo.saveWeights`) never leave a partial file or a folder mixing two models.
+ * {@link loadLayersModel} loads a model with errors naming the file, layer and weight, no leaked tensors on
+ * failure, and the weights exactly as saved (no constraint applied).
  *
  * @packageDocumentation
  */
@@ -20,6 +22,7 @@ export {
   isNode,
   registerFileSystemRouter,
 } from "./file_system.js";
+export { loadLayersModel, type LoadLayersModelOptions } from "./load.js";
 export {
   AtomicWriteError,
   MODEL_JSON_NAME,
@@ -32,6 +35,8 @@ export {
 } from "./atomic_write.js";
 export {
   checkModelArtifacts,
+  checkTrainingConfig,
+  type CheckArtifactsOptions,
   checkModelTopology,
   checkWeightDataLength,
   checkWeightsManifest,

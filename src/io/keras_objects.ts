@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { registerLayer } from "../utils/serialization.js";
 
 type Config = tf.serialization.ConfigDict;
 

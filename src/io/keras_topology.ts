@@ -8,6 +8,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { isTensorReference, tfOpFunction } from "../layers/tf_op_lambda.js";
 import { translateZooLambda } from "./keras_lambda.js";
 import { describeValue } from "../utils/errors.js";
+import { registerLayer } from "../utils/serialization.js";
 
 type Json = Record<string, unknown>;
 

@@ -6,7 +6,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { registeredClasses } from "../effects/internals.js";
+import { LAYER_CONFIG_KEYS } from "../quantizers/base.js";
 import { get as getQuantizer } from "../quantizers/registry.js";
+import { snakeToCamel, unknownArgumentMessage } from "../utils/args.js";
 import { describeValue } from "../utils/errors.js";
 
 /** Bytes per element of the dtypes that can appear in a weights manifest. */
@@ -121,6 +123,7 @@ function checkLayer(layer: unknown, source: string, where: string): void {
     return;
   }
   if (!isRecord(config)) fail(source, `layer ${name}(${where}) has no "config" object.`);
+  checkConfigKeys(known[className][0], className, config, source, `layer ${name}(${className}, ${where})`);
   for (const [key, value] of Object.entries(config)) {
     if (!QUANTIZER_KEY.test(key) || value === null || value === undefined) continue;
     try {
@@ -129,7 +132,96 @@ function checkLayer(layer: unknown, source: string, where: string): void {
       fail(source, `layer ${name}(${className}) has an invalid ${key}: ${(error as Error).message}`);
     }
   }
-  if ("layers" in config) checkLayerList(config.layers, source, `${where}.config`);
+  if ("layers" in config) {
+    checkLayerList(config.layers, source, `${where}.config`);
+    checkConnectivity(config, source, `${where}.config`);
+  }
+}
+
+/** Keys of a larq-ts layer config, checked against the class's argument names (see `lq.layers.checkLayerArgs`). */
+function checkConfigKeys(cls: unknown, className: string, config: Record<string, unknown>, source: string, what: string): void {
+  const own = (cls as { argumentNames?: unknown } | undefined)?.argumentNames;
+  if (!Array.isArray(own)) return; // not a larq-ts layer: tfjs reads what it knows
+  const known = new Set<string>([...LAYER_KEYS, ...(own as string[])]);
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    const camel = snakeToCamel(key);
+    if (known.has(camel) || known.has(key)) continue;
+    fail(source, `${what}: ${unknownArgumentMessage(className, key, [...known].map(toSnake), value)}`);
+  }
+}
+
+/** The config keys tfjs and Keras write for every layer (and `metrics`, which quantizer layers take too). */
+const LAYER_KEYS = LAYER_CONFIG_KEYS;
+
+function toSnake(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+}
+
+/**
+ * Checks the wiring of a functional model config: every inbound node entry, `input_layers` and
+ * `output_layers` entry is `[layerName, nodeIndex, tensorIndex, …]` naming a layer of the model (tfjs
+ * otherwise fails with "Cannot read properties of undefined").
+ */
+function checkConnectivity(config: Record<string, unknown>, source: string, where: string): void {
+  const layers = (config.layers as unknown[]).filter(isRecord);
+  const names = new Set<string>();
+  for (const layer of layers) {
+    const name = layer.name ?? (isRecord(layer.config) ? layer.config.name : undefined);
+    if (typeof name === "string") names.add(name);
+  }
+  const checkEntry = (entry: unknown, what: string): void => {
+    if (!Array.isArray(entry) || typeof entry[0] !== "string" || !Number.isInteger(entry[1]) || !Number.isInteger(entry[2])) {
+      fail(source, `${what} must be [layerName, nodeIndex, tensorIndex], received ${describeValue(entry)}.`);
+    }
+    if (!names.has(entry[0] as string)) {
+      fail(source, `${what} refers to the layer ${describeValue(entry[0])}, which is not a layer of the model (${where}).`);
+    }
+  };
+  layers.forEach((layer, i) => {
+    const nodes = layer.inbound_nodes ?? layer.inboundNodes;
+    if (nodes === undefined || nodes === null) return;
+    // Keras's TFOpLambda nodes carry tensor references and constants in their call kwargs until
+    // lq.io.translateKerasTopology rewrites them (it checks those references itself).
+    const config = isRecord(layer.config) ? layer.config : {};
+    const className = layer.class_name ?? layer.className;
+    if (className === "TFOpLambda" && config.argument_order === undefined && config.argumentOrder === undefined) return;
+    const name = typeof layer.name === "string" ? `"${layer.name}" ` : "";
+    const what = `layer ${name}(${where}.layers[${i}])`;
+    if (!Array.isArray(nodes)) fail(source, `${what} has "inbound_nodes" that is not a list, received ${describeValue(nodes)}.`);
+    nodes.forEach((node, n) => {
+      if (!Array.isArray(node)) fail(source, `${what} has an inbound node that is not a list, received ${describeValue(node)}.`);
+      node.forEach((entry, e) => checkEntry(entry, `${what}: inbound node ${n}, entry ${e}`));
+    });
+  });
+  for (const key of ["input_layers", "output_layers", "inputLayers", "outputLayers"]) {
+    const entries = config[key];
+    if (entries === undefined || entries === null) continue;
+    if (!Array.isArray(entries)) fail(source, `${where}.${key} must be a list, received ${describeValue(entries)}.`);
+    entries.forEach((entry, i) => checkEntry(entry, `${where}.${key}[${i}]`));
+  }
+}
+
+/**
+ * Checks the training config of a model file: its optimizer class must be registered (tfjs would report an
+ * unknown optimizer as an "Unknown layer").
+ */
+export function checkTrainingConfig(trainingConfig: unknown, source = "<artifacts>"): void {
+  if (trainingConfig === undefined || trainingConfig === null) return;
+  if (!isRecord(trainingConfig)) fail(source, `"trainingConfig" must be an object, received ${describeValue(trainingConfig)}.`);
+  const optimizer = trainingConfig.optimizer_config ?? trainingConfig.optimizerConfig;
+  if (optimizer === undefined || optimizer === null) return;
+  if (!isRecord(optimizer)) fail(source, `trainingConfig.optimizer_config must be {class_name, config}, received ${describeValue(optimizer)}.`);
+  const className = optimizer.class_name ?? optimizer.className;
+  if (typeof className !== "string") fail(source, "trainingConfig.optimizer_config has no \"class_name\".");
+  const known = tf.serialization.SerializationMap.getMap().classNameMap;
+  if (!(className in known)) {
+    fail(
+      source,
+      `trainingConfig names the unknown optimizer ${describeValue(className)}. Import the package that defines it ` +
+        "(larq-ts registers Bop and CaseOptimizer when imported) or register it with tf.serialization.registerClass.",
+    );
+  }
 }
 
 /**
@@ -149,19 +241,42 @@ export function checkModelTopology(topology: unknown, source = "<artifacts>"): v
   checkLayer(modelConfig, source, "model_config");
 }
 
+/** Options of {@link checkModelArtifacts}. */
+export interface CheckArtifactsOptions {
+  /**
+   * Accept artifacts without weights (a `model.json` without `"weightsManifest"`): the model then keeps
+   * its random initial weights. Default false: such artifacts are rejected.
+   */
+  allowMissingWeights?: boolean;
+}
+
 /**
  * Checks a set of model artifacts before tfjs deserializes them: the topology (see
- * {@link checkModelTopology}), the weight specs and the weight data length.
+ * {@link checkModelTopology}: registered classes, quantizer configs, the argument names of larq-ts layers,
+ * the wiring of functional models), the optimizer of the training config, the presence of weights
+ * (unless `options.allowMissingWeights`), the weight specs and the weight data length.
  *
  * @remarks
  * Called by the `file://` handler on every load; call it yourself on artifacts from other sources
  * (e.g. before `tf.io.fromMemory`) to get the same clear errors.
  * @throws an error naming `source` for the first problem found.
  */
-export function checkModelArtifacts(artifacts: tf.io.ModelArtifacts, source = "<artifacts>"): void {
+export function checkModelArtifacts(
+  artifacts: tf.io.ModelArtifacts,
+  source = "<artifacts>",
+  options: CheckArtifactsOptions = {},
+): void {
   if (artifacts.modelTopology instanceof ArrayBuffer) return; // graph models: nothing layers-specific to check
   if (artifacts.modelTopology === undefined) fail(source, 'it has no "modelTopology".');
   checkModelTopology(artifacts.modelTopology, source);
+  checkTrainingConfig(artifacts.trainingConfig, source);
+  if (artifacts.weightData === undefined && !options.allowMissingWeights) {
+    fail(
+      source,
+      'it has no "weightsManifest" (no weights): the model would load with random initial weights. Pass ' +
+        "{allowMissingWeights: true} to lq.io.loadLayersModel to load the topology alone.",
+    );
+  }
   if (artifacts.weightData !== undefined) {
     if (!Array.isArray(artifacts.weightSpecs)) fail(source, "it has weight data but no weight specs.");
     const data = artifacts.weightData;

@@ -29,5 +29,6 @@ export { QuantDepthwiseConv2D, quantDepthwiseConv2d, type QuantDepthwiseConv2DAr
 export { QuantSeparableConv2D, quantSeparableConv2d, type QuantSeparableConv2DArgs } from "./quant_separable_conv2d.js";
 export { transposedConv, type TransposedConvArgs, type TransposedConvFields } from "./transposed_conv.js";
 export { groupedConv, type GroupedConvFields, type GroupsArgs } from "./grouped_conv.js";
+export { registerLayer, type RegistrableClass } from "../utils/serialization.js";
 export * as tfjsClasses from "./tfjs_classes.js";
 export * as convUtils from "./conv_utils.js";

@@ -2,7 +2,7 @@
  * What Keras 2.13+ (tf_keras) writes into a layer config that tfjs 4.22 cannot read as is, translated to what
  * tfjs expects. Applied to the arguments of every quantized layer, so models saved by Python larq load.
  */
-import type { KernelSpec } from "./base.js";
+import type { KernelSpec } from "./quantized_layer.js";
 
 type Args = Record<string, unknown>;
 

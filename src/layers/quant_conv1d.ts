@@ -1,9 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
-import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
+import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv1D, type ConvLayerArgs, type FloatLayerClass } from "./tfjs_classes.js";
 import type { Kwargs } from "../utils/tfjs.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * tfjs' Conv1D with `channelsFirst` fixed (tfjs transposes the input but never the output back)
@@ -55,12 +58,15 @@ export interface QuantConv1DArgs extends WithQuantizerActivation<WithDataFormat<
 export class QuantConv1D extends quantizedLayer(paddedConv(groupedConv(Conv1DFloat)), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv1D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "padValues", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantConv1DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same", "causal"], groups: true }));
   }
 }
-tf.serialization.registerClass(QuantConv1D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(QuantConv1D);
 
 /** Factory form of {@link QuantConv1D}. */
 export function quantConv1d(args: QuantConv1DArgs): QuantConv1D {

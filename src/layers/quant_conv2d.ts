@@ -1,8 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
-import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
+import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv2D, type ConvLayerArgs } from "./tfjs_classes.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantConv2D} (larq's `QuantConv2D` arguments, camelCased). */
 export interface QuantConv2DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs, GroupsArgs {
@@ -32,12 +35,15 @@ export interface QuantConv2DArgs extends WithQuantizerActivation<WithDataFormat<
 export class QuantConv2D extends quantizedLayer(paddedConv(groupedConv(Conv2D)), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv2D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "padValues", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantConv2DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 2, groups: true }));
   }
 }
-tf.serialization.registerClass(QuantConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(QuantConv2D);
 
 /** Factory form of {@link QuantConv2D}. */
 export function quantConv2d(args: QuantConv2DArgs): QuantConv2D {

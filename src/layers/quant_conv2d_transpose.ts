@@ -1,8 +1,9 @@
-import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
+import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv2DTranspose, type ConvLayerArgs } from "./tfjs_classes.js";
 import { transposedConv, type TransposedConvArgs } from "./transposed_conv.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantConv2DTranspose} (larq's `QuantConv2DTranspose` arguments, camelCased). */
 export interface QuantConv2DTransposeArgs
@@ -33,14 +34,15 @@ export interface QuantConv2DTransposeArgs
 export class QuantConv2DTranspose extends quantizedLayer(transposedConv(Conv2DTranspose, 2), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv2DTranspose";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "outputPadding", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantConv2DTransposeArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 2 }));
   }
 }
-tf.serialization.registerClass(
-  QuantConv2DTranspose as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
-);
+registerLayer(QuantConv2DTranspose);
 
 /** Factory form of {@link QuantConv2DTranspose}. */
 export function quantConv2dTranspose(args: QuantConv2DTransposeArgs): QuantConv2DTranspose {

@@ -1,8 +1,10 @@
-import * as tf from "@tensorflow/tfjs-core";
 
 import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
-import { KERNEL, normalizeConvArgs, paddedConv, quantizedLayer, type KernelQuantizedArgs, type PadValuesArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
+import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv3D, type ConvLayerArgs } from "./tfjs_classes.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantConv3D} (larq's `QuantConv3D` arguments, camelCased). */
 export interface QuantConv3DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs, GroupsArgs {
@@ -28,12 +30,15 @@ export interface QuantConv3DArgs extends WithQuantizerActivation<WithDataFormat<
 export class QuantConv3D extends quantizedLayer(paddedConv(groupedConv(Conv3D)), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv3D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "padValues", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantConv3DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 3, groups: true }));
   }
 }
-tf.serialization.registerClass(QuantConv3D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(QuantConv3D);
 
 /** Factory form of {@link QuantConv3D}. */
 export function quantConv3d(args: QuantConv3DArgs): QuantConv3D {

@@ -1,8 +1,9 @@
-import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./base.js";
+import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv3DTranspose, type ConvLayerArgs } from "./tfjs_classes.js";
 import { transposedConv, type TransposedConvArgs } from "./transposed_conv.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantConv3DTranspose} (larq's `QuantConv3DTranspose` arguments, camelCased). */
 export interface QuantConv3DTransposeArgs
@@ -33,14 +34,15 @@ export interface QuantConv3DTransposeArgs
 export class QuantConv3DTranspose extends quantizedLayer(transposedConv(Conv3DTranspose, 3), KERNEL) {
   /** @nocollapse */
   static override className = "QuantConv3DTranspose";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "outputPadding", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantConv3DTransposeArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 3 }));
   }
 }
-tf.serialization.registerClass(
-  QuantConv3DTranspose as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
-);
+registerLayer(QuantConv3DTranspose);
 
 /** Factory form of {@link QuantConv3DTranspose}. */
 export function quantConv3dTranspose(args: QuantConv3DTransposeArgs): QuantConv3DTranspose {

@@ -1,7 +1,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, checkPositiveInteger, quantizedLayer, type KernelQuantizedArgs, type WithQuantizerActivation } from "./base.js";
+import { DENSE_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, checkPositiveInteger, type KernelQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Dense, type DenseLayerArgs } from "./tfjs_classes.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantDense} (larq's `QuantDense` arguments, camelCased). */
 export interface QuantDenseArgs extends WithQuantizerActivation<DenseLayerArgs>, KernelQuantizedArgs {}
@@ -25,14 +27,16 @@ export interface QuantDenseArgs extends WithQuantizerActivation<DenseLayerArgs>,
 export class QuantDense extends quantizedLayer(Dense, KERNEL) {
   /** @nocollapse */
   static override className = "QuantDense";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...DENSE_ARG_NAMES, "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantDenseArgs) {
-    if (args === null || typeof args !== "object") throw new Error(`Invalid args: expected an object, received ${String(args)}.`);
+    checkLayerArgs(new.target, args);
     checkPositiveInteger("units", args.units);
     super(args);
   }
 }
-tf.serialization.registerClass(QuantDense as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(QuantDense);
 
 /** Factory form of {@link QuantDense}. */
 export function quantDense(args: QuantDenseArgs): QuantDense {

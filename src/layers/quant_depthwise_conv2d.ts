@@ -1,19 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import {
-  DEPTHWISE,
-  normalizeConvArgs,
-  paddedConv,
-  quantizedLayer,
-  serializeTfjsObject,
-  type DepthwiseQuantizedArgs,
-  type PadValuesArgs,
-  type WithDataFormat,
-  type WithQuantizerActivation,
-} from "./base.js";
+import { DEPTHWISE_ARG_NAMES, BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, serializeTfjsObject, type DepthwiseQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
+import { DEPTHWISE, quantizedLayer } from "./quantized_layer.js";
 import { biasAndActivation, convOutputLength, fromChannelsLast, toChannelsLast } from "./conv_utils.js";
 import { DepthwiseConv2D, type DepthwiseConv2DLayerArgs, type FloatLayerClass } from "./tfjs_classes.js";
 import type { Kwargs, Shape } from "../utils/tfjs.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * tfjs' DepthwiseConv2D with dilation (tfjs ignores `dilationRate` in `call` and in the output
@@ -84,14 +77,15 @@ export interface QuantDepthwiseConv2DArgs
 export class QuantDepthwiseConv2D extends quantizedLayer(paddedConv(DepthwiseConv2DFloat), DEPTHWISE) {
   /** @nocollapse */
   static override className = "QuantDepthwiseConv2D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, ...DEPTHWISE_ARG_NAMES, "groups", "padValues", "depthwiseQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantDepthwiseConv2DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 2, filters: false }));
   }
 }
-tf.serialization.registerClass(
-  QuantDepthwiseConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
-);
+registerLayer(QuantDepthwiseConv2D);
 
 /** Factory form of {@link QuantDepthwiseConv2D}. */
 export function quantDepthwiseConv2d(args: QuantDepthwiseConv2DArgs): QuantDepthwiseConv2D {

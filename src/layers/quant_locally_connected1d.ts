@@ -1,7 +1,8 @@
-import * as tf from "@tensorflow/tfjs-core";
 
-import { KERNEL, normalizeConvArgs, quantizedLayer, type KernelQuantizedArgs, type WithQuantizerActivation } from "./base.js";
+import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { LocallyConnectedBase, type LocallyConnectedArgs } from "./locally_connected_base.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Float `LocallyConnected1D` (Keras semantics), the base of {@link QuantLocallyConnected1D}. */
 class LocallyConnected1DFloat extends LocallyConnectedBase {
@@ -46,12 +47,15 @@ export interface QuantLocallyConnected1DArgs extends WithQuantizerActivation<Loc
 export class QuantLocallyConnected1D extends quantizedLayer(LocallyConnected1DFloat, KERNEL) {
   /** @nocollapse */
   static className = "QuantLocallyConnected1D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES.filter((n) => n !== "dilationRate"), "filters", "implementation", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantLocallyConnected1DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same"], dilation: false }) as never);
   }
 }
-tf.serialization.registerClass(QuantLocallyConnected1D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(QuantLocallyConnected1D);
 
 /** Factory form of {@link QuantLocallyConnected1D}. */
 export function quantLocallyConnected1d(args: QuantLocallyConnected1DArgs): QuantLocallyConnected1D {

@@ -1,16 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import type { Kwargs } from "../utils/tfjs.js";
-import {
-  SEPARABLE,
-  normalizeConvArgs,
-  paddedConv,
-  quantizedLayer,
-  type PadValuesArgs,
-  type SeparableQuantizedArgs,
-  type WithQuantizerActivation,
-} from "./base.js";
+import { POINTWISE_ARG_NAMES, DEPTHWISE_ARG_NAMES, BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type SeparableQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
+import { SEPARABLE, quantizedLayer } from "./quantized_layer.js";
 import { SeparableConv2D, type FloatLayer, type SeparableConvLayerArgs } from "./tfjs_classes.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** tfjs' rank-generic separable convolution class (`SeparableConv2D`'s parent), recovered at run time. */
 const SeparableConv = Object.getPrototypeOf(SeparableConv2D) as new (rank: number, args: SeparableConvLayerArgs) => FloatLayer;
@@ -123,12 +118,15 @@ export interface QuantSeparableConv1DArgs extends WithQuantizerActivation<Separa
 export class QuantSeparableConv1D extends quantizedLayer(paddedConv(SeparableConv1DFloat), SEPARABLE) {
   /** @nocollapse */
   static className = "QuantSeparableConv1D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", ...DEPTHWISE_ARG_NAMES, ...POINTWISE_ARG_NAMES, "padValues", "depthwiseQuantizer", "pointwiseQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantSeparableConv1DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 1, paddings: ["valid", "same", "causal"] }) as never);
   }
 }
-tf.serialization.registerClass(QuantSeparableConv1D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(QuantSeparableConv1D);
 
 /** Factory form of {@link QuantSeparableConv1D}. */
 export function quantSeparableConv1d(args: QuantSeparableConv1DArgs): QuantSeparableConv1D {

@@ -1,18 +1,12 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import {
-  SEPARABLE,
-  normalizeConvArgs,
-  paddedConv,
-  quantizedLayer,
-  type PadValuesArgs,
-  type SeparableQuantizedArgs,
-  type WithDataFormat,
-  type WithQuantizerActivation,
-} from "./base.js";
+import { POINTWISE_ARG_NAMES, DEPTHWISE_ARG_NAMES, BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type SeparableQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
+import { SEPARABLE, quantizedLayer } from "./quantized_layer.js";
 import { biasAndActivation, fromChannelsLast, toChannelsLast } from "./conv_utils.js";
 import { SeparableConv2D, resolveInitializer, type FloatLayerClass, type SeparableConvLayerArgs } from "./tfjs_classes.js";
 import type { Kwargs } from "../utils/tfjs.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * tfjs' SeparableConv2D with `channelsFirst` bias fixed (tfjs adds the bias on the wrong axis), the
@@ -79,14 +73,15 @@ export interface QuantSeparableConv2DArgs
 export class QuantSeparableConv2D extends quantizedLayer(paddedConv(SeparableConv2DFloat), SEPARABLE) {
   /** @nocollapse */
   static override className = "QuantSeparableConv2D";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", ...DEPTHWISE_ARG_NAMES, ...POINTWISE_ARG_NAMES, "padValues", "depthwiseQuantizer", "pointwiseQuantizer", ...QUANTIZED_ARG_NAMES]);
 
   constructor(args: QuantSeparableConv2DArgs) {
+    checkLayerArgs(new.target, args);
     super(normalizeConvArgs(args, { rank: 2 }));
   }
 }
-tf.serialization.registerClass(
-  QuantSeparableConv2D as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
-);
+registerLayer(QuantSeparableConv2D);
 
 /** Factory form of {@link QuantSeparableConv2D}. */
 export function quantSeparableConv2d(args: QuantSeparableConv2DArgs): QuantSeparableConv2D {

@@ -5,7 +5,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { describeValue } from "../utils/errors.js";
+import { checkLayerArgs, layerFromConfig } from "./args.js";
 import { Layer, type Kwargs, type LayerArgs, type Shape } from "../utils/tfjs.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** An operand: a tensor input, or a constant from the layer config (a number, a nested array, …). */
 type Operand = tf.Tensor | number | boolean | unknown[] | null | string | object;
@@ -247,6 +249,16 @@ function splitPath(path: string): [string, number[]] {
 export class TFOpLambda extends Layer {
   /** @nocollapse */
   static className = "TFOpLambda";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze(["function", "argumentOrder", "argument_order", "constants"]);
+
+  /** Creates the layer from a saved config; a rejected config gives an error naming the layer. */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return layerFromConfig(cls, config);
+  }
   /** The function as Keras names it. */
   readonly function: string;
   /** See {@link TFOpLambdaArgs.argumentOrder}; `null` for the default. */
@@ -256,6 +268,7 @@ export class TFOpLambda extends Layer {
   private readonly spec: TFOpSpec;
 
   constructor(args: TFOpLambdaArgs) {
+    checkLayerArgs(new.target, args);
     const { function: fn, argumentOrder, constants, ...base } = args ?? ({} as TFOpLambdaArgs);
     const snake = args as unknown as { argument_order?: unknown };
     super(base);
@@ -349,7 +362,7 @@ export class TFOpLambda extends Layer {
     return { ...config, ...super.getConfig() };
   }
 }
-tf.serialization.registerClass(TFOpLambda);
+registerLayer(TFOpLambda);
 
 /** Creates a {@link TFOpLambda} layer. */
 export function tfOpLambda(args: TFOpLambdaArgs): TFOpLambda {

@@ -6,7 +6,8 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-import { checkIntTuple, type LayerConstructor } from "./base.js";
+import { checkIntTuple } from "./args.js";
+import { type LayerConstructor } from "./quantized_layer.js";
 import {
   biasAndActivation,
   conv3dTransposeViaConv,

@@ -4,6 +4,7 @@ export {
   FileSystemHandler,
   fileSystem,
   kerasCompat,
+  loadLayersModel,
   registerFileSystemRouter,
   translateKerasTopology,
   writeFileAtomic,

@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { AVAILABLE_METRICS } from "../context/index.js";
 import { checkNumber, invalidArgument } from "../utils/errors.js";
 import { uniqueLayerName } from "../utils/naming.js";
+import { checkArgNames } from "../utils/args.js";
 import { Layer, type Kwargs, type LayerArgs } from "../utils/tfjs.js";
 
 /**
@@ -85,6 +86,8 @@ export abstract class Quantizer extends Layer {
     if (args === null || typeof args !== "object" || Array.isArray(args)) {
       invalidArgument("args", args, "an object of quantizer arguments");
     }
+    const target = new.target as unknown as { className?: string; argumentNames?: readonly string[] };
+    checkArgNames(target.className ?? "Quantizer", args, [...LAYER_CONFIG_KEYS, ...(target.argumentNames ?? [])]);
     const { metrics, ...layerArgs } = args;
     // Keras names an unnamed SteSign "ste_sign", "ste_sign_1", …; tfjs would say "ste_sign_SteSign1".
     const className = (new.target as unknown as { className?: string }).className;

@@ -7,7 +7,13 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { getTrainingMetrics } from "../context/index.js";
 import { registeredClass } from "../effects/internals.js";
+import { suggestName } from "../utils/args.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
+
+function didYouMean(name: string, known: Iterable<string>): string {
+  const suggestion = suggestName(name, known);
+  return suggestion === undefined ? "" : ` Did you mean ${describeValue(suggestion)}?`;
+}
 import { Layer } from "../utils/tfjs.js";
 import { LAYER_CONFIG_KEYS, Quantizer, type QuantizerFunction, type QuantizerIdentifier, type QuantizerLike } from "./base.js";
 import { LayerQuantizer, layerQuantizer } from "./layer_quantizer.js";
@@ -122,7 +128,7 @@ function configToArgs(cls: QuantizerClass, config: unknown): Record<string, unkn
     if (!allowed.has(name)) {
       throw new Error(
         `Invalid quantizer config for ${cls.className}: unknown key ${describeValue(key)}; ` +
-          `valid keys are: ${[...allowed].join(", ")}.`,
+          `valid keys are: ${[...allowed].join(", ")}.${didYouMean(name, allowed)}`,
       );
     }
     args[name] = value;

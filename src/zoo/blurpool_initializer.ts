@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import { invalidArgument } from "../utils/errors.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * tfjs-layers' abstract `Initializer` base class (not exported by name; recovered from a built-in
@@ -66,7 +67,7 @@ export class BlurPoolInitializer extends Initializer {
     return {};
   }
 }
-tf.serialization.registerClass(BlurPoolInitializer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(BlurPoolInitializer);
 
 /**
  * The same initializer under larq-zoo's registered name, so that Keras models converted to tfjs
@@ -76,7 +77,7 @@ class BlurpoolInitializerAlias extends BlurPoolInitializer {
   /** @nocollapse */
   static override className = "blurpoolInitializer";
 }
-tf.serialization.registerClass(BlurpoolInitializerAlias as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(BlurpoolInitializerAlias);
 
 /** Factory form of {@link BlurPoolInitializer}. */
 export function blurPoolInitializer(): BlurPoolInitializer {

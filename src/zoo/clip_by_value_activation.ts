@@ -3,6 +3,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { Activation } from "../activations/base.js";
 import { registerSerializableAliases } from "../quantizers/registry.js";
 import { Layer, type Kwargs, type LayerArgs } from "../utils/tfjs.js";
+import { checkLayerArgs } from "../layers/args.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * The activation DoReFa-Net applies before its classifier: clips to [0, 1] (larq-zoo's
@@ -14,8 +16,11 @@ import { Layer, type Kwargs, type LayerArgs } from "../utils/tfjs.js";
 export class ClipByValueActivation extends Layer {
   /** @nocollapse */
   static className = "ClipByValueActivation";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([]);
 
   constructor(args: LayerArgs = {}) {
+    checkLayerArgs(new.target, args);
     super(args);
     this.supportsMasking = true;
   }
@@ -28,7 +33,7 @@ export class ClipByValueActivation extends Layer {
     return inputShape;
   }
 }
-tf.serialization.registerClass(ClipByValueActivation as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(ClipByValueActivation);
 
 /** Factory form of {@link ClipByValueActivation}. */
 export function clipByValueActivation(args: LayerArgs = {}): ClipByValueActivation {
@@ -57,5 +62,5 @@ export class ClipByValue extends Activation {
     return {};
   }
 }
-tf.serialization.registerClass(ClipByValue as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(ClipByValue);
 registerSerializableAliases(ClipByValue as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, ["clip_by_value_activation"]);

@@ -5,6 +5,7 @@
  */
 import * as tfl from "@tensorflow/tfjs-layers";
 
+import { checkArgNames } from "../utils/args.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
 import type { SymbolicTensor } from "../utils/tfjs.js";
 import { kerasName } from "./blocks.js";
@@ -83,11 +84,7 @@ function nextInputName(): string {
 export function resolveZooArgs(args: ZooModelArgs | undefined): ResolvedZooArgs {
   const given = args ?? {};
   if (typeof given !== "object" || Array.isArray(given)) invalidArgument("args", given, "an object");
-  for (const key of Object.keys(given)) {
-    if (!ARG_KEYS.has(key)) {
-      invalidArgument("args", key, `only the keys ${[...ARG_KEYS].join(", ")}`);
-    }
-  }
+  checkArgNames("the zoo model", given, ARG_KEYS);
   const includeTop = given.includeTop ?? true;
   if (typeof includeTop !== "boolean") invalidArgument("includeTop", includeTop, "a boolean");
   const numClasses = given.numClasses ?? 1000;

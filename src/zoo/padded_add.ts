@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { invalidArgument } from "../utils/errors.js";
 import { Layer, type Kwargs, type LayerArgs, type Shape } from "../utils/tfjs.js";
+import { checkLayerArgs } from "../layers/args.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /**
  * MeliusNet's improvement-block merge: adds the second input to the *last* channels of the first
@@ -14,8 +16,11 @@ import { Layer, type Kwargs, type LayerArgs, type Shape } from "../utils/tfjs.js
 export class PaddedAdd extends Layer {
   /** @nocollapse */
   static className = "PaddedAdd";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze([]);
 
   constructor(args: LayerArgs = {}) {
+    checkLayerArgs(new.target, args);
     super(args);
   }
 
@@ -44,7 +49,7 @@ export class PaddedAdd extends Layer {
     });
   }
 }
-tf.serialization.registerClass(PaddedAdd as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(PaddedAdd);
 
 /** Factory form of {@link PaddedAdd}. */
 export function paddedAdd(args: LayerArgs = {}): PaddedAdd {

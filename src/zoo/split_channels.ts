@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { checkNumber, invalidArgument } from "../utils/errors.js";
 import { Layer, type Kwargs, type LayerArgs, type Shape } from "../utils/tfjs.js";
+import { checkLayerArgs } from "../layers/args.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link SplitChannels}. */
 export interface SplitChannelsArgs extends LayerArgs {
@@ -20,10 +22,13 @@ export interface SplitChannelsArgs extends LayerArgs {
 export class SplitChannels extends Layer {
   /** @nocollapse */
   static className = "SplitChannels";
+  /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
+  static readonly argumentNames: readonly string[] = Object.freeze(["groups"]);
   /** Number of parts. */
   readonly groups: number;
 
   constructor(args: SplitChannelsArgs) {
+    checkLayerArgs(new.target, args);
     super(args);
     this.groups = checkNumber("groups", args?.groups, { integer: true, min: 1 }) as number;
   }
@@ -45,7 +50,7 @@ export class SplitChannels extends Layer {
     return { ...super.getConfig(), groups: this.groups };
   }
 }
-tf.serialization.registerClass(SplitChannels as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(SplitChannels);
 
 /** Factory form of {@link SplitChannels}. */
 export function splitChannels(args: SplitChannelsArgs): SplitChannels {

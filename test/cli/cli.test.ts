@@ -109,6 +109,29 @@ describe("larq-ts summary options (in-process)", () => {
     assert.equal(await runCli(["summary", dir, "--json", "--markdown"], both), 2);
     assert.match(both.err, /--json and --markdown exclude each other/);
   });
+
+  it("a model.json without weights, or with a weight of the wrong shape, fails naming the file (and the weight)", async () => {
+    const { readFile, writeFile, mkdir, copyFile } = await import("node:fs/promises");
+    const json = JSON.parse(await readFile(join(dir, "model.json"), "utf8"));
+    const noWeights = join(dir, "noweights");
+    await mkdir(noWeights, { recursive: true });
+    const stripped = { ...json };
+    delete stripped.weightsManifest;
+    await writeFile(join(noWeights, "model.json"), JSON.stringify(stripped));
+    const io = memoryIO();
+    assert.equal(await runCli(["summary", join(noWeights, "model.json")], io), 1);
+    assert.match(io.err, /Invalid model file .*noweights\/model\.json: it has no "weightsManifest"/);
+    const wrong = join(dir, "wrongshape");
+    await mkdir(wrong, { recursive: true });
+    const swapped = structuredClone(json);
+    const head = swapped.weightsManifest[0].weights.find((w: { name: string }) => w.name === "head/kernel");
+    head.shape = [...head.shape].reverse();
+    await writeFile(join(wrong, "model.json"), JSON.stringify(swapped));
+    await copyFile(join(dir, "weights.bin"), join(wrong, "weights.bin"));
+    const io2 = memoryIO();
+    assert.equal(await runCli(["summary", join(wrong, "model.json")], io2), 1);
+    assert.match(io2.err, /weight "head\/kernel" of layer "head" has shape \[2, 64\] in the file, but the layer expects \[64, 2\]/);
+  });
 });
 
 describe("larq-ts dispatch (in-process)", () => {

@@ -137,3 +137,38 @@ describe("larq-ts convert on a full disk", () => {
     }
   });
 });
+
+describe("larq-ts summary on files that are not a model.json", () => {
+  it("an engine file: says what it is and prints its graph (or JSON), not raw bytes", async () => {
+    const out = join(dir, "summary.lce");
+    await run(process.execPath, [MAIN, "convert", join(dir, "model.json"), out]);
+    const { stdout } = await run(process.execPath, [MAIN, "summary", out]);
+    assert.match(stdout, /summary\.lce: larq-ts engine file, format version 1, \d+ bytes/);
+    assert.match(stdout, /not a Keras\/tfjs model\.json/);
+    assert.match(stdout, /^#\s+Node\s+Op\s+Output shape\s+Dtype\s+Weights$/m);
+    assert.match(stdout, /bconv2d/);
+    assert.match(stdout, /^Input: \[1, 8, 8, 2\]|^Input: \[\S*8, 8, 2\]/m);
+    assert.match(stdout, /^Nodes: \d+ \(input 1, .*\)$/m);
+    assert.match(stdout, /^Weights: \d+ bitpacked arrays/m);
+    assert.ok(!stdout.includes("LQTE"), "raw bytes printed");
+    const json = JSON.parse((await run(process.execPath, [MAIN, "summary", out, "--json"])).stdout);
+    assert.equal(json.format, "larq-ts engine");
+    assert.equal(json.version, 1);
+    assert.ok(json.nodes.some((n: { op: string }) => n.op === "bconv2d"));
+  });
+
+  it("a truncated engine file, an HDF5 file and a weights .bin are named instead of parsed as JSON", async () => {
+    const good = new Uint8Array(await readFile(join(dir, "summary.lce")));
+    const bad = join(dir, "cut.lce");
+    await writeFile(bad, good.subarray(0, good.length - 5));
+    await assert.rejects(run(process.execPath, [MAIN, "summary", bad]), (e: { code: number; stderr: string }) =>
+      e.code === 1 && /starts like a larq-ts engine file but is not a valid one: .*truncated/.test(e.stderr));
+    const h5 = join(dir, "model.h5");
+    await writeFile(h5, Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]));
+    await assert.rejects(run(process.execPath, [MAIN, "summary", h5]), (e: { code: number; stderr: string }) =>
+      e.code === 1 && /model\.h5 is a Keras HDF5 file .*tensorflowjs_converter/.test(e.stderr));
+    const bin = join(dir, "weights.bin");
+    await assert.rejects(run(process.execPath, [MAIN, "summary", bin]), (e: { code: number; stderr: string }) =>
+      e.code === 1 && /weights\.bin is a binary file .*not a tfjs model\.json/.test(e.stderr));
+  });
+});

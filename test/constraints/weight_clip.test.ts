@@ -96,7 +96,7 @@ describe("lq.constraints.WeightClip", () => {
       );
     }
     assert.throws(() => c.get("weight_clipp"), /Unknown constraint: "weight_clipp"/);
-    assert.throws(() => c.get({ class_name: "WeightClip", config: { clip: 1 } }), /unknown key "clip"; valid keys are: clipValue/);
+    assert.throws(() => c.get({ class_name: "WeightClip", config: { clip: 1 } }), /unknown key "clip"; valid keys are: clipValue\. Did you mean "clip_value"\?/);
     assert.throws(() => c.get({ class_name: "WeightClip", config: 2 } as never), /Invalid constraint config for WeightClip: .*received 2/);
     assert.throws(() => c.get({ class_name: "WeightClip", config: { clip_value: -1 } }), /Invalid clipValue: .*received -1/);
     assert.throws(() => new c.WeightClip({ clipValue: "1" as never }), /Invalid clipValue: .*received "1"/);

@@ -46,4 +46,54 @@ describe("lq.io artifact checks", () => {
     assert.throws(() => lqi.io.checkModelTopology("x", "m"), /"modelTopology" must be a Keras model JSON object, received "x"/);
     assert.throws(() => lqi.io.checkWeightsManifest([{ paths: ["a.bin"] }], "m"), /weightsManifest\[0\] must have "weights"/);
   });
+
+  it("rejects artifacts without weights unless allowMissingWeights", () => {
+    assert.throws(() => lqi.io.checkModelArtifacts({ modelTopology: topology }, "m.json"), /Invalid model file m\.json: it has no "weightsManifest".*random initial weights/);
+    lqi.io.checkModelArtifacts({ modelTopology: topology }, "m.json", { allowMissingWeights: true });
+    // An empty manifest (a model without weights, as tfjs saves it) is fine.
+    lqi.io.checkModelArtifacts({ modelTopology: topology, weightSpecs: [], weightData: new ArrayBuffer(0) }, "m.json");
+  });
+
+  it("names unknown or misspelt keys of larq-ts layer configs, with the layer", () => {
+    const bad = structuredClone(topology);
+    (bad.config.layers[1].config as Record<string, unknown>).kernel_quantiser = "ste_sign";
+    assert.throws(
+      () => lqi.io.checkModelTopology(bad, "m.json"),
+      /Invalid model file m\.json: layer "qd" \(QuantDense, model_config\.config\.layers\[1\]\): Invalid kernel_quantiser: QuantDense has no argument "kernel_quantiser" \(received "ste_sign"\)\. Did you mean "kernel_quantizer"\?/,
+    );
+    // camelCase keys (tfjs-style configs) are accepted as well.
+    const camel = structuredClone(topology);
+    (camel.config.layers[1].config as Record<string, unknown>).useBias = false;
+    lqi.io.checkModelTopology(camel, "m.json");
+  });
+
+  it("checks the wiring of functional models", () => {
+    const functional = (inbound: unknown, outputs: unknown = [["qd", 0, 0]]) => ({
+      class_name: "Functional",
+      config: {
+        name: "f",
+        layers: [
+          { class_name: "InputLayer", name: "in", config: { batch_input_shape: [null, 4], name: "in" }, inbound_nodes: [] },
+          { class_name: "QuantDense", name: "qd", config: { name: "qd", units: 2 }, inbound_nodes: inbound },
+        ],
+        input_layers: [["in", 0, 0]],
+        output_layers: outputs,
+      },
+    });
+    lqi.io.checkModelTopology(functional([[["in", 0, 0, {}]]]), "f.json");
+    assert.throws(() => lqi.io.checkModelTopology(functional([[["nope", 0, 0, {}]]]), "f.json"), /layer "qd" .*inbound node 0, entry 0 refers to the layer "nope", which is not a layer of the model/);
+    assert.throws(() => lqi.io.checkModelTopology(functional([[["in", "0", 0]]]), "f.json"), /inbound node 0, entry 0 must be \[layerName, nodeIndex, tensorIndex\], received \["in","0",0\]/);
+    assert.throws(() => lqi.io.checkModelTopology(functional("x"), "f.json"), /"inbound_nodes" that is not a list/);
+    assert.throws(() => lqi.io.checkModelTopology(functional([[["in", 0, 0]]], [["gone", 0, 0]]), "f.json"), /output_layers\[0\] refers to the layer "gone"/);
+  });
+
+  it("names an unknown optimizer of the training config", () => {
+    lqi.io.checkTrainingConfig({ loss: "mse", optimizer_config: { class_name: "Adam", config: {} } }, "m.json");
+    lqi.io.checkTrainingConfig({ loss: "mse", optimizer_config: { class_name: "Bop", config: {} } }, "m.json");
+    assert.throws(
+      () => lqi.io.checkTrainingConfig({ loss: "mse", optimizer_config: { class_name: "Adamax2", config: {} } }, "m.json"),
+      /Invalid model file m\.json: trainingConfig names the unknown optimizer "Adamax2"/,
+    );
+    assert.throws(() => lqi.io.checkTrainingConfig(3, "m.json"), /"trainingConfig" must be an object, received 3/);
+  });
 });

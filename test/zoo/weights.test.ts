@@ -189,7 +189,7 @@ describe("zoo factory arguments", () => {
     assert.throws(() => zoo.binaryAlexNet({ inputShape: [0, 224, 3] }), /Invalid inputShape/);
     assert.throws(() => zoo.binaryAlexNet({ numClasses: 0 }), /Invalid numClasses.*received 0/);
     assert.throws(() => zoo.binaryAlexNet({ includeTop: "yes" as unknown as boolean }), /Invalid includeTop.*"yes"/);
-    assert.throws(() => zoo.binaryAlexNet({ input_shape: [1, 1, 3] } as unknown as zoo.ZooModelArgs), /Invalid args.*"input_shape"/);
+    assert.throws(() => zoo.binaryAlexNet({ input_shape: [1, 1, 3] } as unknown as zoo.ZooModelArgs), /Invalid input_shape: .*no argument "input_shape".*Did you mean "inputShape"/);
     assert.throws(() => zoo.binaryAlexNet({ weights: "imagenet" as unknown as null }), /Invalid weights.*"imagenet"/);
     assert.throws(() => zoo.binaryAlexNet({ inputTensor: tf.zeros([1, 8, 8, 3]) as unknown as tfl.SymbolicTensor }), /Invalid inputTensor/);
   });

@@ -3,6 +3,7 @@
  */
 import { UsageError, parseFlags, type CliCommand, type CliIO } from "../command.js";
 import { loadLayersModelFrom } from "../load_model.js";
+import { formatEngineSummary, recogniseModelFile } from "./summary_files.js";
 
 const FLAGS = ["--no-macs", "--json", "--markdown"] as const;
 
@@ -15,7 +16,9 @@ export const summaryCommand: CliCommand = {
     "",
     "Loads a tfjs Layers model (model.json plus its weight files) and prints the per-layer table",
     "(input precision, outputs, weights by bit width, memory, MACs by precision) and the totals",
-    "exactly as larq's lq.models.summary prints them.",
+    "exactly as larq's lq.models.summary prints them. On a larq-ts engine file (.lce) it prints the",
+    "engine graph instead (nodes, shapes, bitpacked and float weights); other binary files are named",
+    "(Keras .h5, .tflite, …) with what to do.",
     "",
     "Options:",
     "  --no-macs    leave the MAC count and MAC ratios out of the summary table",
@@ -29,6 +32,7 @@ export const summaryCommand: CliCommand = {
       throw new UsageError(`expected exactly one model path, received ${positional.length} (${JSON.stringify(positional)})`);
     }
     if (flags.has("--json") && flags.has("--markdown")) throw new UsageError("--json and --markdown exclude each other");
+    if (await summariseBinaryFile(positional[0], flags.has("--json"), io)) return 0;
     const model = await loadLayersModelFrom(positional[0]);
     const models = await import("../../models/index.js");
     const includeMacs = !flags.has("--no-macs");
@@ -42,3 +46,34 @@ export const summaryCommand: CliCommand = {
     return 0;
   },
 };
+
+/**
+ * Handles a file that is not JSON: prints an engine file's graph (or its JSON with `--json`) and returns
+ * true; throws for other binary model formats, naming them; returns false for anything else.
+ */
+async function summariseBinaryFile(location: string, json: boolean, io: CliIO): Promise<boolean> {
+  const { readFile, stat } = await import("node:fs/promises");
+  const path = location.startsWith("file://") ? location.slice("file://".length) : location;
+  const info = await stat(path).catch(() => undefined);
+  if (info === undefined || !info.isFile()) return false;
+  const bytes = new Uint8Array(await readFile(path));
+  const engine = await import("../../engine/index.js");
+  const recognised = recogniseModelFile(bytes.subarray(0, 64), engine.ENGINE_MAGIC);
+  if (recognised === null) return false;
+  if (recognised.kind !== "engine") throw new Error(`${location} is ${recognised.description}.`);
+  let graph;
+  try {
+    graph = engine.decodeEngineFile(bytes);
+  } catch (error) {
+    throw new Error(`${location} starts like a larq-ts engine file but is not a valid one: ${(error as Error).message}`);
+  }
+  const version = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(4, true);
+  if (json) {
+    const nodes = graph.nodes.map(({ name, op, inputs, shape, dtype, weights }) => ({ name, op, inputs, shape, dtype, weights }));
+    const weights = [...graph.weights].map(([key, w]) => ({ key, kind: w.kind, shape: w.shape }));
+    io.stdout(`${JSON.stringify({ format: "larq-ts engine", version, bytes: bytes.length, output: graph.output, nodes, weights }, null, 2)}\n`);
+  } else {
+    io.stdout(formatEngineSummary(location, bytes.length, graph, version));
+  }
+  return true;
+}
