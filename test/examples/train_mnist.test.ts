@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { loadMnist, toTensors } from "../../examples/data/mnist.js";
 import { buildTutorialBnn } from "../../examples/tutorial_bnn.js";
 import { useBackend } from "../helpers.js";
@@ -32,7 +33,7 @@ for (const backend of ["cpu", "wasm"] as const) {
       assert.ok(last < first * 0.8, `loss did not fall: ${losses.map((l) => l.toFixed(3)).join(" ")}`);
 
       for (const layer of model.layers) {
-        if (!lq.layers.isQuantizedLayer(layer)) continue;
+        if (!lqi.layers.isQuantizedLayer(layer)) continue;
         const [latent] = layer.getWeights();
         const maxAbs = tf.max(tf.abs(latent)).dataSync()[0];
         assert.ok(maxAbs <= 1 + 1e-6, `${layer.name}: |w| = ${maxAbs} exceeds the weight_clip bound`);

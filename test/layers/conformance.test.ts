@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { assertClose, assertNoTensorLeak, useBackend } from "../helpers.js";
 import { dilateJs, indices, offset, slowConvTransposeKernelGrad } from "./reference.js";
 
@@ -188,12 +189,12 @@ describe("quantized layers: conformance with the tfjs float layers", () => {
         for (const i of c.quantized) {
           const v = q.weights[i] as unknown as { precision: number; quantizer: unknown };
           assert.equal(v.precision, 1);
-          assert.equal(lq.layers.weightPrecision(q.weights[i]), 1);
+          assert.equal(lqi.layers.weightPrecision(q.weights[i]), 1);
           assert.ok(v.quantizer !== null);
         }
-        assert.equal(lq.layers.weightPrecision(q.weights[q.weights.length - 1]), 32);
-        assert.ok(lq.layers.isQuantizedLayer(q));
-        assert.ok(!lq.layers.isQuantizedLayer(F[c.float](c.args)));
+        assert.equal(lqi.layers.weightPrecision(q.weights[q.weights.length - 1]), 32);
+        assert.ok(lqi.layers.isQuantizedLayer(q));
+        assert.ok(!lqi.layers.isQuantizedLayer(F[c.float](c.args)));
       });
 
       it("(h) getConfig has larq's keys; fromConfig and JSON model round trips predict identically", async () => {

@@ -272,8 +272,8 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
     assert.ok(m, a.name);
     assert.equal(b.name, `quant_depthwise_conv2d_${m[1] === undefined ? 1 : Number(m[1]) + 1}`);
     assert.equal(lq.layers.quantConv2dTranspose({ filters: 1, kernelSize: 1 }).name.replace(/_\d+$/, ""), "quant_conv2d_transpose");
-    assert.equal(lq.layers.uniqueLayerName("QuantSeparableConv2DProbe"), "quant_separable_conv2d_probe");
-    assert.equal(lq.layers.uniqueLayerName("QuantSeparableConv2DProbe"), "quant_separable_conv2d_probe_1");
+    assert.equal(lqi.layers.uniqueLayerName("QuantSeparableConv2DProbe"), "quant_separable_conv2d_probe");
+    assert.equal(lqi.layers.uniqueLayerName("QuantSeparableConv2DProbe"), "quant_separable_conv2d_probe_1");
     const named = lq.layers.quantDense({ units: 1, name: "mine" });
     tf.dispose(named.apply(tf.ones([1, 2])) as tf.Tensor);
     assert.deepEqual(named.weights.map((w) => w.name), ["mine/kernel", "mine/bias"]);
@@ -318,7 +318,7 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
     const original = console.warn;
     console.warn = (...args: unknown[]) => void warnings.push(args.join(" "));
     const warned = (make: () => unknown): string[] => {
-      lq.layers.resetStarvedWeightsWarning();
+      lqi.layers.resetStarvedWeightsWarning();
       warnings.length = 0;
       make();
       return [...warnings];
@@ -356,7 +356,7 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
       assert.deepEqual(warned(() => lq.layers.quantDense({ units: 1, kernelQuantizer: "ste_tern" })), []);
       assert.deepEqual(warned(() => lq.layers.quantConv2d({ filters: 1, kernelSize: 1, inputQuantizer: "ste_sign" })), []);
       // Each distinct set of names is logged once per process.
-      lq.layers.resetStarvedWeightsWarning();
+      lqi.layers.resetStarvedWeightsWarning();
       warnings.length = 0;
       lq.layers.quantDense({ units: 1, kernelQuantizer: "ste_sign" });
       lq.layers.quantConv2d({ filters: 1, kernelSize: 1, kernelQuantizer: "approx_sign" });
