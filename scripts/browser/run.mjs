@@ -1,0 +1,141 @@
+// Browser tests of larq-ts in headless Chromium, driven by playwright-core (run by scripts/browser-ci.sh, which
+// installs and builds first). Each bundler app under examples/bundlers/ must finish with document.title "OK …"
+// (engine == tfjs, no leaked tensors), log no console error, fail no request and be cross-origin isolated under
+// the COOP/COEP headers of its server. Exit code 0 only if every test passes.
+//
+// Usage: node scripts/browser/run.mjs [test names…]   (default: all; see TESTS below)
+// Env: CHROMIUM (default /usr/bin/chromium), BROWSER_TEST_TIMEOUT_MS (default 180000 per page).
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+import { serveStatic } from "./serve.mjs";
+
+const repo = resolve(fileURLToPath(new URL("../..", import.meta.url)));
+const bundlers = join(repo, "examples/bundlers");
+const timeout = Number(process.env.BROWSER_TEST_TIMEOUT_MS ?? 180000);
+
+/** Chromium flags: headless, no sandbox (root in CI), and nothing that reaches for the network. */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--disable-default-apps", "--disable-extensions",
+];
+
+async function freePort() {
+  const srv = createServer();
+  await new Promise((done) => srv.listen(0, "127.0.0.1", done));
+  const { port } = srv.address();
+  await new Promise((done) => srv.close(done));
+  return port;
+}
+
+/** Starts the Vite dev server of examples/bundlers/vite; resolves once it prints its URL. */
+async function startViteDev() {
+  const port = await freePort();
+  const cwd = join(bundlers, "vite");
+  const child = spawn(process.execPath, ["node_modules/vite/bin/vite.js", "--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
+    cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+  });
+  let out = "";
+  await new Promise((done, fail) => {
+    const timer = setTimeout(() => fail(new Error(`vite dev did not start:\n${out}`)), 60000);
+    const onData = (d) => {
+      out += d;
+      if (out.includes(`127.0.0.1:${port}`)) { clearTimeout(timer); done(); }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => { clearTimeout(timer); fail(new Error(`vite dev exited with ${code}:\n${out}`)); });
+  });
+  return { url: `http://127.0.0.1:${port}/`, close: async () => { child.removeAllListeners("exit"); child.kill("SIGTERM"); } };
+}
+
+const staticApp = (dir) => () => serveStatic(join(bundlers, dir));
+
+/** The tests: a name, how to serve the page, and what the page must report. */
+const TESTS = [
+  { name: "vite-build", title: "Vite 7 production build", start: staticApp("vite/dist") },
+  { name: "vite-dev", title: "Vite 7 dev server", start: startViteDev },
+  { name: "esbuild", title: "esbuild", start: staticApp("esbuild/dist") },
+  { name: "webpack", title: "webpack 5", start: staticApp("webpack/dist") },
+];
+
+/** Opens `url`, waits for the page's verdict and collects every console error, page error and failed request. */
+async function checkPage(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  const logs = [];
+  page.on("console", (m) => {
+    logs.push(`[${m.type()}] ${m.text()}`);
+    if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => /^(OK|FAIL)\b/.test(document.title), null, { timeout, polling: 250 });
+    const title = await page.title();
+    const result = await page.evaluate(() => ({ ...globalThis.__larqCheck, isolated: globalThis.crossOriginIsolated === true }));
+    return { title, result, problems, logs };
+  } catch (error) {
+    return { title: await page.title().catch(() => "?"), result: undefined, problems: [...problems, String(error)], logs };
+  } finally {
+    await context.close();
+  }
+}
+
+const only = process.argv.slice(2);
+const selected = only.length ? TESTS.filter((t) => only.includes(t.name)) : TESTS;
+if (only.length && selected.length !== only.length) {
+  console.error(`unknown test name in ${only.join(", ")}; known: ${TESTS.map((t) => t.name).join(", ")}`);
+  process.exit(2);
+}
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  // playwright-core gives every launch a fresh, empty user data dir of its own (it refuses --user-data-dir).
+  args: [...CHROMIUM_ARGS, "--disable-gpu"],
+});
+console.log(`chromium ${browser.version()}`);
+let failures = 0;
+const rows = [];
+for (const test of selected) {
+  const t0 = Date.now();
+  let server;
+  let outcome;
+  try {
+    server = await test.start();
+    outcome = await checkPage(browser, server.url);
+  } catch (error) {
+    outcome = { title: "?", result: undefined, problems: [String(error)], logs: [] };
+  } finally {
+    await server?.close();
+  }
+  const r = outcome.result;
+  const checks = [
+    [outcome.title.startsWith("OK"), `title "${outcome.title}"`],
+    [r?.ok === true, "engine == tfjs"],
+    [r?.isolated === true, "crossOriginIsolated"],
+    [outcome.problems.length === 0, `${outcome.problems.length} console/page/request problems`],
+  ];
+  const pass = checks.every(([ok]) => ok);
+  if (!pass) failures++;
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  console.log(`${pass ? "PASS" : "FAIL"} ${test.title} (${secs} s): ${checks.map(([ok, what]) => `${ok ? "ok" : "NOT OK"} ${what}`).join("; ")}`);
+  if (r?.tfjsMs !== undefined) {
+    console.log(`     one digit: tfjs wasm ${r.tfjsMs.toFixed(3)} ms, lq.engine ${r.engineMs.toFixed(3)} ms (simd=${r.simd}, gemm=${r.gemmKernel}); argmax ${r.agree}/${r.nTest}, max diff ${r.maxDiff.toExponential(2)}`);
+    rows.push({ test: test.name, tfjsMs: r.tfjsMs, engineMs: r.engineMs });
+  }
+  if (!pass) {
+    for (const p of outcome.problems) console.log(`     ${p}`);
+    for (const l of outcome.logs.slice(-30)) console.log(`     | ${l}`);
+  }
+}
+await browser.close();
+console.log(`${selected.length - failures}/${selected.length} browser tests passed`);
+process.exit(failures ? 1 : 0);
