@@ -73,12 +73,19 @@ async function checkPage(browser, url) {
     logs.push(`[${m.type()}] ${m.text()}`);
     if (m.type() === "error") problems.push(`console error: ${m.text()}`);
   });
-  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  // A page or worker error ends the wait early (after a moment for more reports) instead of at the timeout.
+  let pageFailed;
+  const failedEarly = new Promise((_, fail) => (pageFailed = fail));
+  failedEarly.catch(() => {});
+  page.on("pageerror", (e) => {
+    problems.push(`page error: ${e.message}`);
+    setTimeout(() => pageFailed(new Error("the page threw")), 2000);
+  });
   page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
   page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   try {
     await page.goto(url);
-    await page.waitForFunction(() => /^(OK|FAIL)\b/.test(document.title), null, { timeout, polling: 250 });
+    await Promise.race([page.waitForFunction(() => /^(OK|FAIL)\b/.test(document.title), null, { timeout, polling: 250 }), failedEarly]);
     const title = await page.title();
     const result = await page.evaluate(() => ({ ...globalThis.__larqCheck, isolated: globalThis.crossOriginIsolated === true }));
     return { title, result, problems, logs };
@@ -128,7 +135,7 @@ for (const test of selected) {
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
   console.log(`${pass ? "PASS" : "FAIL"} ${test.title} (${secs} s): ${checks.map(([ok, what]) => `${ok ? "ok" : "NOT OK"} ${what}`).join("; ")}`);
   if (r?.tfjsMs !== undefined) {
-    console.log(`     one digit: tfjs wasm ${r.tfjsMs.toFixed(3)} ms, lq.engine ${r.engineMs.toFixed(3)} ms (simd=${r.simd}, gemm=${r.gemmKernel}); argmax ${r.agree}/${r.nTest}, max diff ${r.maxDiff.toExponential(2)}`);
+    console.log(`     one digit: tfjs wasm ${r.tfjsMs.toFixed(3)} ms, lq.engine ${r.engineMs.toFixed(3)} ms (simd=${r.simd}, gemm=${r.gemmKernel}, tfjs wasm ${r.wasmThreaded ? "threaded" : "single-threaded"} build, ${r.wasmThreads} threads); argmax ${r.agree}/${r.nTest}, max diff ${r.maxDiff.toExponential(2)}`);
     rows.push({ test: test.name, tfjsMs: r.tfjsMs, engineMs: r.engineMs });
   }
   if (!pass) {

@@ -37,10 +37,12 @@ function median(values) {
  * Runs the check and returns its figures; `ok` is true when the engine agrees with tfjs (argmax on every row but
  * near ties, probabilities within 1e-3) and no tensor leaked.
  */
-export async function runBnnCheck({ tf, tfl, lq, engineOptions, log = () => {}, steps = 3, batch = 16, nTest = 64, timingRuns = 50 }) {
+export async function runBnnCheck({ tf, tfl, lq, tfWasm, engineOptions, log = () => {}, steps = 3, batch = 16, nTest = 64, timingRuns = 50 }) {
   if (!(await tf.setBackend("wasm"))) throw new Error("the tfjs wasm backend did not initialize");
   await tf.ready();
-  log(`larq-ts ${lq.version}, tfjs ${tf.version_core} on ${tf.getBackend()}, crossOriginIsolated=${globalThis.crossOriginIsolated}`);
+  const wasmThreads = tfWasm ? tfWasm.getThreadsCount() : undefined;
+  const wasmThreaded = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+  log(`larq-ts ${lq.version}, tfjs ${tf.version_core} on ${tf.getBackend()} (${wasmThreaded ? "threaded" : "single-threaded"} build, ${wasmThreads ?? "?"} threads), crossOriginIsolated=${globalThis.crossOriginIsolated}`);
   const tensorsAtStart = tf.memory().numTensors;
 
   const model = buildTutorialBnn(tfl, lq);
@@ -97,7 +99,7 @@ export async function runBnnCheck({ tf, tfl, lq, engineOptions, log = () => {}, 
   const ok = hardMismatch === 0 && agree >= nTest - 2 && maxDiff < 1e-3 && leaked === 0 && losses.every(Number.isFinite);
   return {
     ok, agree, nTest, hardMismatch, maxDiff, leaked, losses, tfjsMs, engineMs,
-    simd: em.engine.simd, gemmKernel: em.engine.gemmKernel, backend: tf.getBackend(),
+    simd: em.engine.simd, gemmKernel: em.engine.gemmKernel, backend: tf.getBackend(), wasmThreads, wasmThreaded,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
   };
 }
