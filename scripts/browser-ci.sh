@@ -8,6 +8,7 @@
 # Env: CHROMIUM (default /usr/bin/chromium). Needs the npm registry for the apps' dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root="$PWD"
 started=$(date +%s)
 step() { echo "== $* ($(( $(date +%s) - started )) s)"; }
 
@@ -36,19 +37,20 @@ tarball="$(npm pack --ignore-scripts --silent --pack-destination examples/bundle
 echo "examples/bundlers/.pack/$tarball"
 
 npm_quiet=(--no-audit --no-fund --loglevel=error)
-step "installing the test runner (playwright-core)"
-(cd scripts/browser && npm ci "${npm_quiet[@]}")
-for app in vite esbuild webpack; do
-  step "installing and building examples/bundlers/$app"
+# The bundler apps, and scripts/browser (playwright-core and the tfjs-backend test page, built by esbuild).
+for app in examples/bundlers/vite examples/bundlers/esbuild examples/bundlers/webpack scripts/browser; do
+  step "installing and building $app"
   (
-    cd "examples/bundlers/$app"
+    cd "$app"
     npm ci "${npm_quiet[@]}"
     # npm ci may take a cached copy of an older tarball with the same name: install this one explicitly.
-    npm install --no-save "${npm_quiet[@]}" "../.pack/$tarball"
+    npm install --no-save "${npm_quiet[@]}" "$root/examples/bundlers/.pack/$tarball"
     for f in build/src/index.js build/src/engine/runtime.js; do
-      cmp -s "node_modules/larq-ts/$f" "../../../$f" || { echo "browser-ci: $app has a stale larq-ts ($f)" >&2; exit 1; }
+      cmp -s "node_modules/larq-ts/$f" "$root/$f" || { echo "browser-ci: $app has a stale larq-ts ($f)" >&2; exit 1; }
     done
-    npm run build --silent >"/tmp/larq-ts-browser-ci-$app.log" 2>&1 || { cat "/tmp/larq-ts-browser-ci-$app.log"; exit 1; }
+    log="$(mktemp)"
+    npm run build --silent >"$log" 2>&1 || { cat "$log"; exit 1; }
+    rm -f "$log"
   )
 done
 

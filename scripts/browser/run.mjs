@@ -55,12 +55,24 @@ async function startViteDev() {
 
 const staticApp = (dir) => () => serveStatic(join(bundlers, dir));
 
-/** The tests: a name, how to serve the page, and what the page must report. */
+/** GPU flags of the backend test: WebGL and WebGPU on SwiftShader, Chromium's software renderer (no GPU needed). */
+export const GPU_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-webgpu-adapter=swiftshader"];
+/** Backends the backend test must find (all four run in headless Chromium 156 on SwiftShader); override with BROWSER_REQUIRED_BACKENDS=cpu,wasm,… */
+const REQUIRED_BACKENDS = (process.env.BROWSER_REQUIRED_BACKENDS ?? "cpu,wasm,webgl,webgpu").split(",").filter(Boolean);
+
+const bundlerChecks = (r) => [[r?.ok === true, "engine == tfjs"]];
+const backendChecks = (r) => [
+  [r?.ok === true, "every offered backend == cpu"],
+  ...REQUIRED_BACKENDS.map((b) => [r?.backends?.[b]?.available === true, `${b} offered`]),
+];
+
+/** The tests: a name, how to serve the page, the browser flags and what the page must report. */
 const TESTS = [
-  { name: "vite-build", title: "Vite 7 production build", start: staticApp("vite/dist") },
-  { name: "vite-dev", title: "Vite 7 dev server", start: startViteDev },
-  { name: "esbuild", title: "esbuild", start: staticApp("esbuild/dist") },
-  { name: "webpack", title: "webpack 5", start: staticApp("webpack/dist") },
+  { name: "vite-build", title: "Vite 7 production build", start: staticApp("vite/dist"), args: ["--disable-gpu"], checks: bundlerChecks },
+  { name: "vite-dev", title: "Vite 7 dev server", start: startViteDev, args: ["--disable-gpu"], checks: bundlerChecks },
+  { name: "esbuild", title: "esbuild", start: staticApp("esbuild/dist"), args: ["--disable-gpu"], checks: bundlerChecks },
+  { name: "webpack", title: "webpack 5", start: staticApp("webpack/dist"), args: ["--disable-gpu"], checks: bundlerChecks },
+  { name: "backends", title: "tfjs backends (cpu, wasm, webgl, webgpu)", start: () => serveStatic(join(repo, "scripts/browser/backends/dist")), args: GPU_ARGS, checks: backendChecks },
 ];
 
 /** Opens `url`, waits for the page's verdict and collects every console error, page error and failed request. */
@@ -102,19 +114,20 @@ if (only.length && selected.length !== only.length) {
   console.error(`unknown test name in ${only.join(", ")}; known: ${TESTS.map((t) => t.name).join(", ")}`);
   process.exit(2);
 }
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  headless: true,
-  // playwright-core gives every launch a fresh, empty user data dir of its own (it refuses --user-data-dir).
-  args: [...CHROMIUM_ARGS, "--disable-gpu"],
-});
-console.log(`chromium ${browser.version()}`);
 let failures = 0;
 const rows = [];
 for (const test of selected) {
   const t0 = Date.now();
   let server;
   let outcome;
+  // One browser per test, since the flags differ; playwright-core gives every launch a fresh, empty user data dir
+  // of its own (it refuses --user-data-dir).
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...test.args],
+  });
+  if (test === selected[0]) console.log(`chromium ${browser.version()}`);
   try {
     server = await test.start();
     outcome = await checkPage(browser, server.url);
@@ -122,11 +135,12 @@ for (const test of selected) {
     outcome = { title: "?", result: undefined, problems: [String(error)], logs: [] };
   } finally {
     await server?.close();
+    await browser.close();
   }
   const r = outcome.result;
   const checks = [
     [outcome.title.startsWith("OK"), `title "${outcome.title}"`],
-    [r?.ok === true, "engine == tfjs"],
+    ...test.checks(r),
     [r?.isolated === true, "crossOriginIsolated"],
     [outcome.problems.length === 0, `${outcome.problems.length} console/page/request problems`],
   ];
@@ -138,11 +152,15 @@ for (const test of selected) {
     console.log(`     one digit: tfjs wasm ${r.tfjsMs.toFixed(3)} ms, lq.engine ${r.engineMs.toFixed(3)} ms (simd=${r.simd}, gemm=${r.gemmKernel}, tfjs wasm ${r.wasmThreaded ? "threaded" : "single-threaded"} build, ${r.wasmThreads} threads); argmax ${r.agree}/${r.nTest}, max diff ${r.maxDiff.toExponential(2)}`);
     rows.push({ test: test.name, tfjsMs: r.tfjsMs, engineMs: r.engineMs });
   }
+  if (r?.backends) {
+    for (const [b, row] of Object.entries(r.backends)) {
+      console.log(`     ${b}: ${row.error ? `ERROR ${row.error}` : row.available ? `${row.ok ? "ok" : "MISMATCH"}: gradient diff ${row.gradientDiff.toExponential(2)}, loss diff ${row.lossDiff.toExponential(2)}, prediction diff ${row.predictionDiff.toExponential(2)}, weight diff ${row.weightDiff.toExponential(2)}, Bop flips ${row.flips}, summary ${row.sameSummary ? "identical" : "different"}` : "not offered"}`);
+    }
+  }
   if (!pass) {
     for (const p of outcome.problems) console.log(`     ${p}`);
     for (const l of outcome.logs.slice(-30)) console.log(`     | ${l}`);
   }
 }
-await browser.close();
 console.log(`${selected.length - failures}/${selected.length} browser tests passed`);
 process.exit(failures ? 1 : 0);
