@@ -2,7 +2,8 @@
 # Browser CI (issue 14): larq-ts in a real browser. Installs Debian's chromium when missing (as root), packs
 # larq-ts with `npm pack`, installs and builds each bundler app of examples/bundlers/ against that tarball, then
 # runs scripts/browser/run.mjs: headless Chromium driven by playwright-core against the apps served on 127.0.0.1
-# with COOP/COEP headers (and Vite's dev server), plus the tfjs-backend test page (cpu, wasm, webgl, webgpu).
+# with COOP/COEP headers (and Vite's dev server), plus the tfjs-backend test page (cpu, wasm, webgl, webgpu)
+# and the web demo (examples/web: trains the tutorial BNN in a worker, then classifies a digit drawn with the mouse).
 #
 # Usage: bash scripts/browser-ci.sh [test names…]   (or npm run test:browser; names: see scripts/browser/run.mjs)
 # Env: CHROMIUM (default /usr/bin/chromium). Needs the npm registry for the apps' dependencies.
@@ -37,8 +38,8 @@ tarball="$(npm pack --ignore-scripts --silent --pack-destination examples/bundle
 echo "examples/bundlers/.pack/$tarball"
 
 npm_quiet=(--no-audit --no-fund --loglevel=error)
-# The bundler apps, and scripts/browser (playwright-core and the tfjs-backend test page, built by esbuild).
-for app in examples/bundlers/vite examples/bundlers/esbuild examples/bundlers/webpack scripts/browser; do
+# The bundler apps, the web demo, and scripts/browser (playwright-core and the tfjs-backend test page).
+for app in examples/bundlers/vite examples/bundlers/esbuild examples/bundlers/webpack examples/web scripts/browser; do
   step "installing and building $app"
   (
     cd "$app"

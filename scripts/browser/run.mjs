@@ -72,11 +72,41 @@ const TESTS = [
   { name: "vite-dev", title: "Vite 7 dev server", start: startViteDev, args: ["--disable-gpu"], checks: bundlerChecks },
   { name: "esbuild", title: "esbuild", start: staticApp("esbuild/dist"), args: ["--disable-gpu"], checks: bundlerChecks },
   { name: "webpack", title: "webpack 5", start: staticApp("webpack/dist"), args: ["--disable-gpu"], checks: bundlerChecks },
+  { name: "web", title: "web demo (examples/web, Vite 7): train in a worker, draw, classify", start: () => serveStatic(join(repo, "examples/web/dist")), args: ["--disable-gpu"], drive: driveWebDemo, checks: (r) => [[r?.ok === true, "trained, engine == tfjs on the test set and on a drawn digit"]] },
   { name: "backends", title: "tfjs backends (cpu, wasm, webgl, webgpu)", start: () => serveStatic(join(repo, "scripts/browser/backends/dist")), args: GPU_ARGS, checks: backendChecks },
 ];
 
-/** Opens `url`, waits for the page's verdict and collects every console error, page error and failed request. */
-async function checkPage(browser, url) {
+/** The default page protocol: wait for document.title "OK …" / "FAIL …" and read window.__larqCheck. */
+async function awaitVerdict(page) {
+  await page.waitForFunction(() => /^(OK|FAIL)\b/.test(document.title), null, { timeout, polling: 250 });
+  return page.evaluate(() => globalThis.__larqCheck);
+}
+
+/**
+ * The web demo (examples/web): click Train, wait for the epoch to finish, draw a "1" on the canvas with the mouse
+ * and read window.__demo; with BROWSER_SCREENSHOT_DIR set, save web-demo.png there.
+ */
+async function driveWebDemo(page) {
+  await page.waitForFunction(() => globalThis.__demo?.quantizersPlotted === true || globalThis.__demo?.error, null, { timeout });
+  await page.click("#train");
+  await page.waitForFunction(() => globalThis.__demo.done || globalThis.__demo.error, null, { timeout, polling: 500 });
+  const box = await page.locator("#draw").boundingBox();
+  await page.mouse.move(box.x + 150, box.y + 50);
+  await page.mouse.down();
+  for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + 150 - i, box.y + 50 + i * 9);
+  await page.mouse.up();
+  await page.waitForFunction(() => globalThis.__demo.predictions > 0 || globalThis.__demo.error, null, { timeout: 30000 });
+  const demo = await page.evaluate(() => {
+    const { progress, ...rest } = globalThis.__demo;
+    return { ...rest, steps: progress.length, firstLoss: progress[0]?.loss, lastAcc: progress.at(-1)?.acc, msPerStep: progress.at(-1)?.msPerStep };
+  });
+  if (process.env.BROWSER_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.BROWSER_SCREENSHOT_DIR, "web-demo.png"), fullPage: true });
+  const ok = !demo.error && demo.testAccuracy > 0.75 && demo.sameAsTfjs >= demo.testCount - 5 && demo.last?.engineDigit === demo.last?.tfjsDigit;
+  return { ok, demo };
+}
+
+/** Opens `url`, drives the page and collects every console error, page error and failed request. */
+async function checkPage(browser, url, drive = awaitVerdict) {
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];
@@ -97,9 +127,9 @@ async function checkPage(browser, url) {
   page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   try {
     await page.goto(url);
-    await Promise.race([page.waitForFunction(() => /^(OK|FAIL)\b/.test(document.title), null, { timeout, polling: 250 }), failedEarly]);
-    const title = await page.title();
-    const result = await page.evaluate(() => ({ ...globalThis.__larqCheck, isolated: globalThis.crossOriginIsolated === true }));
+    const verdict = await Promise.race([drive(page), failedEarly]);
+    const title = drive === awaitVerdict ? await page.title() : `${verdict?.ok ? "OK" : "FAIL"} (driven)`;
+    const result = { ...verdict, isolated: await page.evaluate(() => globalThis.crossOriginIsolated === true) };
     return { title, result, problems, logs };
   } catch (error) {
     return { title: await page.title().catch(() => "?"), result: undefined, problems: [...problems, String(error)], logs };
@@ -130,7 +160,7 @@ for (const test of selected) {
   if (test === selected[0]) console.log(`chromium ${browser.version()}`);
   try {
     server = await test.start();
-    outcome = await checkPage(browser, server.url);
+    outcome = await checkPage(browser, server.url, test.drive);
   } catch (error) {
     outcome = { title: "?", result: undefined, problems: [String(error)], logs: [] };
   } finally {
@@ -151,6 +181,10 @@ for (const test of selected) {
   if (r?.tfjsMs !== undefined) {
     console.log(`     one digit: tfjs wasm ${r.tfjsMs.toFixed(3)} ms, lq.engine ${r.engineMs.toFixed(3)} ms (simd=${r.simd}, gemm=${r.gemmKernel}, tfjs wasm ${r.wasmThreaded ? "threaded" : "single-threaded"} build, ${r.wasmThreads} threads); argmax ${r.agree}/${r.nTest}, max diff ${r.maxDiff.toExponential(2)}`);
     rows.push({ test: test.name, tfjsMs: r.tfjsMs, engineMs: r.engineMs });
+  }
+  if (r?.demo) {
+    const d = r.demo;
+    console.log(`     ${d.steps} batches (${d.msPerStep?.toFixed(0)} ms/batch), test accuracy ${(100 * d.testAccuracy).toFixed(2)}%, engine == tfjs on ${d.sameAsTfjs}/${d.testCount}; drawn digit: engine ${d.last?.engineDigit} (${d.last?.engineMs?.toFixed(3)} ms), tfjs ${d.last?.tfjsDigit} (${d.last?.tfjsMs?.toFixed(3)} ms)`);
   }
   if (r?.backends) {
     for (const [b, row] of Object.entries(r.backends)) {
