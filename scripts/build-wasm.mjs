@@ -102,4 +102,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const outDir = process.argv[2] ? path.resolve(process.argv[2]) : kernelDir;
   const hashes = await buildWasm(outDir);
   for (const [name, hash] of Object.entries(hashes)) console.log(`${name}  sha256 ${hash}`);
+  // The engine's default source: the same bytes as base64 modules (see scripts/embed-wasm.mjs).
+  const { embedWasm } = await import("./embed-wasm.mjs");
+  await embedWasm(outDir);
 }

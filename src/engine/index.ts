@@ -50,6 +50,7 @@ export {
   Engine,
   EngineTensor,
   defaultWasmUrl,
+  embeddedWasm,
   loadEngine,
   loadWasmBytes,
   simdSupported,

@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 import { invalidArgument } from "../utils/errors.js";
+import { importNode } from "../utils/node_import.js";
 import { WasmAllocator } from "./allocator.js";
 import { negatePackedRows, packDenseWeights, packFilter, packedLength, realBitsMask, wordsPerPixel } from "./bitpacking.js";
 import {
@@ -30,8 +31,8 @@ export type GemmKernel = "scalar" | "simd";
 /** Options of {@link loadEngine}. */
 export interface EngineOptions {
   /**
-   * The kernel module to load instead of the bundled one (`src/engine/kernels/lce.wasm`, or `lce-scalar.wasm`
-   * when SIMD is off). Useful for bundlers and CDNs.
+   * The kernel module to load instead of the bundled one (the embedded copy of `src/engine/kernels/lce.wasm`, or
+   * of `lce-scalar.wasm` when SIMD is off; see {@link embeddedWasm}), e.g. a custom build or a URL on a CDN.
    */
   wasm?: WasmSource;
   /** Use the SIMD128 build; default: whether this WebAssembly engine validates SIMD128 (see {@link simdSupported}). */
@@ -78,9 +79,37 @@ export function simdSupported(): boolean {
   }
 }
 
-/** The bundled module's URL, resolved from this file (build/src/engine/runtime.js → src/engine/kernels/). */
+/**
+ * The bundled module's file URL, resolved from this file (build/src/engine/runtime.js → src/engine/kernels/).
+ *
+ * @remarks
+ * The engine loads the embedded copy ({@link embeddedWasm}) by default; this URL is for serving the `.wasm` file
+ * itself (pass it as `engineOptions.wasm`). It is right under Node and unbundled ES modules; in a bundle, import the
+ * package exports `larq-ts/lce.wasm` / `larq-ts/lce-scalar.wasm` as assets instead. Each file is named by a
+ * literal `new URL("…", import.meta.url)`, the pattern Vite and webpack 5 emit as an asset.
+ */
 export function defaultWasmUrl(simd: boolean): URL {
-  return new URL(`../../../src/engine/kernels/${simd ? "lce.wasm" : "lce-scalar.wasm"}`, import.meta.url);
+  return simd
+    ? new URL("../../../src/engine/kernels/lce.wasm", import.meta.url)
+    : new URL("../../../src/engine/kernels/lce-scalar.wasm", import.meta.url);
+}
+
+/** Decodes base64 (the embedded kernel modules) with `atob`, which browsers and Node 16+ provide. */
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * The bundled kernel module's bytes, from the base64 modules generated next to the .wasm files (the default
+ * source of {@link loadEngine}). A JavaScript module needs no asset handling: Vite (dev server and build), esbuild
+ * and webpack bundle it like any other, and the lazy import keeps the unused variant out of split bundles.
+ */
+export async function embeddedWasm(simd: boolean): Promise<Uint8Array> {
+  const { base64 } = simd ? await import("./kernels/lce_wasm.js") : await import("./kernels/lce_scalar_wasm.js");
+  return decodeBase64(base64);
 }
 
 /** Reads a {@link WasmSource}: bytes as they are, `file:` URLs and paths with Node's fs, other URLs with fetch. */
@@ -96,7 +125,7 @@ export async function loadWasmBytes(source: WasmSource): Promise<Uint8Array> {
     if (!response.ok) throw new Error(`Cannot load wasm from ${url.href}: HTTP ${response.status}.`);
     return new Uint8Array(await response.arrayBuffer());
   }
-  const fs = await import("node:fs/promises");
+  const fs = await importNode("node:fs/promises");
   return new Uint8Array(await fs.readFile(url ?? (source as string)));
 }
 
@@ -220,11 +249,13 @@ export class Engine {
     }
     const simd = options.simd ?? simdSupported();
     if (typeof simd !== "boolean") invalidArgument("simd", simd, "a boolean");
-    const source = options.wasm ?? defaultWasmUrl(simd);
-    const key = source instanceof URL || typeof source === "string" ? String(source) : undefined;
+    const source = options.wasm;
+    const key =
+      source === undefined ? `embedded:${simd ? "simd" : "scalar"}` : source instanceof URL || typeof source === "string" ? String(source) : undefined;
     let module = key ? moduleCache.get(key) : undefined;
     if (!module) {
-      module = loadWasmBytes(source).then((bytes) => WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>));
+      const bytes = source === undefined ? embeddedWasm(simd) : loadWasmBytes(source);
+      module = bytes.then((b) => WebAssembly.compile(b as Uint8Array<ArrayBuffer>));
       if (key) moduleCache.set(key, module);
     }
     const instance = await WebAssembly.instantiate(await module, {});

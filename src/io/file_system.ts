@@ -9,6 +9,7 @@ import { fileSystemRouterInstalled, installFileSystemRouter } from "../effects/f
 
 import { invalidArgument } from "../utils/errors.js";
 import { MODEL_JSON_NAME, WEIGHTS_BIN_NAME, writeModelFolder } from "./atomic_write.js";
+import { importNode } from "../utils/node_import.js";
 import { translateKerasTopology } from "./keras_topology.js";
 import { checkModelArtifacts, checkWeightsManifest, type CheckArtifactsOptions } from "./validate.js";
 
@@ -24,13 +25,9 @@ export function isNode(): boolean {
   return typeof proc?.versions?.node === "string";
 }
 
-// Module names in variables so that browser bundlers do not try to resolve Node built-ins.
-const FS_MODULE = "node:fs/promises";
-const PATH_MODULE = "node:path";
-
 async function nodeModules(): Promise<{ fs: NodeFs; path: NodePath }> {
   if (!isNode()) throw new Error("lq.io.fileSystem needs Node.js: the file:// scheme is not available in browsers.");
-  const [fs, path] = await Promise.all([import(FS_MODULE) as Promise<NodeFs>, import(PATH_MODULE) as Promise<NodePath>]);
+  const [fs, path] = await Promise.all([importNode("node:fs/promises"), importNode("node:path")]);
   return { fs, path };
 }
 

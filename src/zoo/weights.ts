@@ -7,6 +7,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 
 import { writeModelFolder } from "../io/atomic_write.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
+import { importNode } from "../utils/node_import.js";
 
 /**
  * Where to find weights: a path or URL (`http(s)://`, `file://` or a local path) of a tfjs
@@ -36,8 +37,8 @@ async function readBytes(location: string): Promise<Uint8Array> {
     if (!response.ok) throw new Error(`lq.zoo weights: fetching ${location} failed with HTTP ${response.status}.`);
     return new Uint8Array(await response.arrayBuffer());
   }
-  const fs = await import("node:fs/promises");
-  const { fileURLToPath } = await import("node:url");
+  const fs = await importNode("node:fs/promises");
+  const { fileURLToPath } = await importNode("node:url");
   const file = location.startsWith("file://") ? fileURLToPath(location) : location;
   try {
     return new Uint8Array(await fs.readFile(file));
@@ -201,7 +202,7 @@ export async function loadWeights(model: tfl.LayersModel, source: WeightsSource)
  */
 export async function saveWeights(model: tfl.LayersModel, dir: string): Promise<string> {
   if (typeof dir !== "string" || dir.length === 0) invalidArgument("dir", dir, "a folder path");
-  const fs = await import("node:fs/promises");
+  const fs = await importNode("node:fs/promises");
   let hash = "";
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {

@@ -11,7 +11,7 @@ import { packBits, packFilter } from "../../src/engine/bitpacking.js";
 import { filterTapSums } from "../../src/engine/ops.js";
 import { referenceBConv2D, referenceBMaxPool } from "../../src/engine/reference.js";
 import { valuesWithZeros } from "./fixtures.js";
-import { defaultWasmUrl, Engine, loadEngine, loadWasmBytes, simdSupported } from "../../src/engine/runtime.js";
+import { defaultWasmUrl, embeddedWasm, Engine, loadEngine, loadWasmBytes, simdSupported } from "../../src/engine/runtime.js";
 
 describe("engine runtime", () => {
   it("finds the committed modules from the build folder and detects SIMD", async () => {
@@ -21,6 +21,17 @@ describe("engine runtime", () => {
     assert.match(defaultWasmUrl(false).pathname, /\/src\/engine\/kernels\/lce-scalar\.wasm$/);
     const bytes = await loadWasmBytes(url);
     assert.deepEqual(Array.from(bytes.subarray(0, 4)), [0, 0x61, 0x73, 0x6d]);
+  });
+
+  it("embeds the committed modules byte for byte (the default source, found by every bundler)", async () => {
+    for (const simd of [true, false]) {
+      const embedded = await embeddedWasm(simd);
+      const file = await readFile(fileURLToPath(defaultWasmUrl(simd)));
+      assert.equal(embedded.length, file.length, `simd=${simd}: length`);
+      assert.ok(Buffer.from(embedded).equals(file), `simd=${simd}: the base64 module is stale; run node scripts/embed-wasm.mjs`);
+    }
+    const scalar = await Engine.create({ simd: false });
+    assert.equal(scalar.simd, false, "the default scalar source is the scalar build");
   });
 
   it("loads once when called without options and calibrates the GEMM kernel", async () => {
