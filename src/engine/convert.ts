@@ -477,8 +477,7 @@ class Builder {
     if (bitsEnd >= 0) {
       const used = chain.slice(0, bitsEnd);
       const all: Step[] = [...steps, ...used.map(([, s]) => s)];
-      const hasPool = used.some(([, s]) => s.kind === "maxpool");
-      const rule = bitRule(all, cout, K, hasPool);
+      const rule = bitRule(all, cout, K);
       if (rule) {
         let id = this.emit(L.name, isConv ? "bconv2d" : "bdense", [x], { ...attrs, transform: "bits" }, ln.shape, "bits", {
           [isConv ? "filter" : "kernel"]: { kind: "bits", shape: kernel.shape.slice(), data: Float32Array.from(kernel.dataSync()) },
@@ -519,8 +518,39 @@ class Builder {
       return false;
     };
     for (const s of steps) if (!fold(s)) throw new Error("lq.engine.convert: internal error folding a binary layer.");
+    // A step is folded only when the folded float32 transform still equals tfjs's step-by-step evaluation for every
+    // dot in [−K, K] (a BatchNormalization folded into multiplier/bias can be one ulp off where tfjs gives an exact
+    // 0, which flips the next sign); otherwise it runs as its own op.
+    const pipeline: Array<(x: number, n: number) => number> = steps.filter((s) => "f" in s).map((s) => (s as { f: (x: number, n: number) => number }).f);
+    const exact = (): boolean => {
+      const m32 = Float32Array.from(m), b32 = Float32Array.from(b);
+      for (let n = 0; n < cout; n++) {
+        for (let d = -K; d <= K; d++) {
+          const got = Math.min(Math.max(f32(f32(m32[n] * d) + b32[n]), lo), hi);
+          let want = d;
+          for (const f of pipeline) want = f(want, n);
+          if (got !== want && !(got !== got && want !== want)) return false;
+        }
+      }
+      return true;
+    };
     let folded = 0;
-    while (folded < chain.length && fold(chain[folded][1])) folded++;
+    while (folded < chain.length) {
+      const s = chain[folded][1];
+      const saved = { m: m.slice(), b: b.slice(), lo, hi, clamped };
+      if (!fold(s)) break;
+      if ("f" in s) {
+        pipeline.push(s.f);
+        if (!exact()) {
+          pipeline.pop();
+          m.set(saved.m);
+          b.set(saved.b);
+          [lo, hi, clamped] = [saved.lo, saved.hi, saved.clamped];
+          break;
+        }
+      }
+      folded++;
+    }
     const transform: Record<string, unknown> = { transform: "float" };
     if (clamped) Object.assign(transform, { clampMin: lo, clampMax: hi });
     const id = this.emit(L.name, isConv ? "bconv2d" : "bdense", [x], { ...attrs, ...transform }, ln.shape, "float32", {
@@ -534,23 +564,44 @@ class Builder {
 
 /**
  * Per-channel bit rule of a binary layer whose output goes, through `steps`, into a sign: bit n of the output is 1
- * exactly when h_n(dot) < 0, where h_n is the float pipeline tfjs evaluates. Evaluates h_n for every dot in
- * [−K, K] and encodes the (prefix or suffix) set of negative dots as a `"bits"` transform with multiplier ±1 and
- * bias ½ − threshold, which the runtime turns back into the same integer threshold. Returns undefined when a
- * channel's set is neither (or a max pool in the chain needs a non-decreasing rule and a channel has a suffix).
+ * exactly when h_n(dot) < 0 (or NaN: larq-ts's sign), where h_n is the float pipeline tfjs evaluates. Evaluates h_n
+ * for every dot in [−K, K] and encodes the (prefix or suffix) set of negative dots as a `"bits"` transform with
+ * multiplier ±1 and bias ½ − threshold, which the runtime turns back into the same integer threshold.
+ *
+ * @remarks
+ * A max pool in the chain runs on bits as the AND of its window's bits, which equals the sign of the pooled float
+ * values exactly when the steps *after* the pool map larger values to "not negative" no less than smaller ones:
+ * over the values v reachable at the pool (the steps before it applied to every dot), the negative set of the
+ * remaining steps must be a down-set (v < w and post(w) negative ⟹ post(v) negative). The steps before the pool
+ * are free (a negative BatchNormalization γ there stays in bits, as in LCE). Returns undefined when a channel's
+ * set of negative dots is neither a prefix nor a suffix, or a pool's condition fails.
  */
-function bitRule(steps: Array<{ kind: string; f?: (x: number, n: number) => number }>, cout: number, K: number, hasPool: boolean): { multiplier: Float32Array; bias: Float32Array } | undefined {
-  const fs = steps.filter((s) => s.f).map((s) => s.f!);
+function bitRule(steps: Array<{ kind: string; f?: (x: number, n: number) => number }>, cout: number, K: number): { multiplier: Float32Array; bias: Float32Array } | undefined {
   const multiplier = new Float32Array(cout);
   const bias = new Float32Array(cout);
+  const pools: number[] = [];
+  steps.forEach((s, i) => s.kind === "maxpool" && pools.push(i));
+  const vals = new Float64Array(2 * K + 1);
   for (let n = 0; n < cout; n++) {
-    let prefixEnd = -K; // first d that is not negative
     const neg = new Uint8Array(2 * K + 1);
     for (let d = -K; d <= K; d++) {
       let v = d;
-      for (const f of fs) v = f(v, n);
-      neg[d + K] = v < 0 ? 1 : 0;
+      for (const s of steps) if (s.f) v = s.f(v, n);
+      neg[d + K] = v >= 0 ? 0 : 1; // larq-ts's sign: NaN → −1
     }
+    for (const p of pools) {
+      for (let d = -K; d <= K; d++) {
+        let v = d;
+        for (let i = 0; i < p; i++) if (steps[i].f) v = steps[i].f!(v, n);
+        if (v !== v) return undefined; // NaN at a pool: keep floats
+        vals[d + K] = v;
+      }
+      // Down-set: no negative value above the smallest non-negative one.
+      let minNonNeg = Infinity;
+      for (let i = 0; i <= 2 * K; i++) if (!neg[i] && vals[i] < minNonNeg) minNonNeg = vals[i];
+      for (let i = 0; i <= 2 * K; i++) if (neg[i] && vals[i] > minNonNeg) return undefined;
+    }
+    let prefixEnd = -K; // first d that is not negative
     while (prefixEnd <= K && neg[prefixEnd + K]) prefixEnd++;
     let rest = true;
     for (let d = prefixEnd; d <= K; d++) if (neg[d + K]) rest = false;
@@ -560,7 +611,6 @@ function bitRule(steps: Array<{ kind: string; f?: (x: number, n: number) => numb
       bias[n] = 0.5 - prefixEnd;
       continue;
     }
-    if (hasPool) return undefined;
     let s = K;
     while (s >= -K && neg[s + K]) s--;
     for (let d = -K; d <= s; d++) if (neg[d + K]) return undefined;

@@ -31,12 +31,13 @@ export function pool(x: Float32Array, g: ConvGeom, out: Float32Array, max: boole
       for (let ox = 0; ox < ow; ox++) {
         acc.fill(max ? -Infinity : 0);
         let count = 0;
-        for (let ky = 0; ky < g.kh; ky++) {
-          const iy = oy * g.sy - g.padTop + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < g.kw; kx++) {
-            const ix = ox * g.sx - g.padLeft + kx;
-            if (ix < 0 || ix >= w) continue;
+        // Only the in-image taps: the loop is bounded by the input whatever the window size.
+        const y0 = oy * g.sy - g.padTop, x0 = ox * g.sx - g.padLeft;
+        const ky1 = Math.min(g.kh, h - y0), kx1 = Math.min(g.kw, w - x0);
+        for (let ky = Math.max(0, -y0); ky < ky1; ky++) {
+          const iy = y0 + ky;
+          for (let kx = Math.max(0, -x0); kx < kx1; kx++) {
+            const ix = x0 + kx;
             const base = ((bi * h + iy) * w + ix) * cin;
             if (max) {
               for (let c = 0; c < cin; c++) {
@@ -108,9 +109,9 @@ export function activation(x: Float32Array, out: Float32Array, name: string, cha
   }
 }
 
-/** larq's sign: −1 for x < 0, +1 otherwise. */
+/** larq-ts's sign: +1 for x ≥ 0, −1 otherwise (so NaN → −1, as `tf.where(x >= 0, 1, -1)`). */
 export function sign(x: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < x.length; i++) out[i] = x[i] < 0 ? -1 : 1;
+  for (let i = 0; i < x.length; i++) out[i] = x[i] >= 0 ? 1 : -1;
 }
 
 function erf(x: number): number {

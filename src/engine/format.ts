@@ -79,16 +79,31 @@ export function encodeEngineFile(graph: EngineGraph): Uint8Array {
     if (w.kind === "float32") {
       for (let k = 0; k < w.data.length; k++) view.setFloat32(at + k * 4, w.data[k], true);
     } else {
-      for (let k = 0; k < w.data.length; k++) if (w.data[k] < 0) out[at + (k >> 3)] |= 1 << (k & 7);
+      for (let k = 0; k < w.data.length; k++) if (!(w.data[k] >= 0)) out[at + (k >> 3)] |= 1 << (k & 7);
     }
   }
   view.setUint32(16, crc32(out.subarray(HEADER)), true);
   return out;
 }
 
+/** The prefix of every decoding error. */
+export const INVALID_FILE = "lq.engine.load: invalid engine file: ";
+
 function bad(why: string): never {
-  throw new Error(`lq.engine.load: invalid engine file: ${why}.`);
+  throw new Error(`${INVALID_FILE}${why}.`);
 }
+
+/** `node 3 "conv_1" (bconv2d)`: how errors name a node (index, name, op), safe for any JSON value. */
+export function nodeLabel(index: number, node: unknown): string {
+  const n = (typeof node === "object" && node !== null ? node : {}) as Record<string, unknown>;
+  const name = typeof n.name === "string" ? JSON.stringify(n.name.length > 80 ? `${n.name.slice(0, 80)}…` : n.name) : "(unnamed)";
+  const op = typeof n.op === "string" ? n.op.slice(0, 40) : JSON.stringify(n.op)?.slice(0, 40) ?? "no op";
+  return `node ${index} ${name} (${op})`;
+}
+
+/** Ops with any number of inputs (≥ 1); the others take exactly one. */
+const MULTI_INPUT: ReadonlySet<string> = new Set(["add", "concat"]);
+const I32 = 2 ** 31;
 
 const isDims = (v: unknown, min = 1): v is number[] =>
   Array.isArray(v) && v.length >= min && v.every((d) => Number.isInteger(d) && d >= 1 && d < 2 ** 31);
@@ -140,19 +155,21 @@ export function decodeEngineFile(input: Uint8Array | ArrayBuffer): EngineGraph {
   const nodes: GraphNode[] = [];
   for (let i = 0; i < doc.nodes.length; i++) {
     const n = doc.nodes[i];
-    const where = `node ${i}`;
-    if (typeof n !== "object" || n === null || typeof n.name !== "string" || !OPS.has(n.op)) bad(`${where} has an unknown op ${JSON.stringify(n?.op)}`);
+    const where = nodeLabel(i, n);
+    if (typeof n !== "object" || n === null || typeof n.name !== "string") bad(`${where} is not a node object with a name`);
+    if (!OPS.has(n.op)) bad(`${where} has an unknown op ${JSON.stringify(n.op)?.slice(0, 40)}`);
     if ((i === 0) !== (n.op === "input")) bad(`${where}: the input must be node 0 and only node 0`);
-    if (!Array.isArray(n.inputs) || n.inputs.some((j: unknown) => !Number.isInteger(j) || (j as number) < 0 || (j as number) >= i)) bad(`${where} ("${n.name}") has bad inputs ${JSON.stringify(n.inputs)}`);
-    if (n.op !== "input" && n.inputs.length === 0) bad(`${where} ("${n.name}") has no inputs`);
-    if (!isDims(n.shape)) bad(`${where} ("${n.name}") has a bad shape ${JSON.stringify(n.shape)}`);
-    if (n.dtype !== "float32" && n.dtype !== "bits") bad(`${where} has a bad dtype ${JSON.stringify(n.dtype)}`);
-    if (typeof n.attrs !== "object" || n.attrs === null || typeof n.weights !== "object" || n.weights === null) bad(`${where} lacks attrs or weights`);
-    for (const [role, key] of Object.entries(n.weights)) if (typeof key !== "string" || !weights.has(key)) bad(`${where} refers to a missing weight ${role}=${JSON.stringify(key)}`);
+    if (!Array.isArray(n.inputs) || n.inputs.some((j: unknown) => !Number.isInteger(j) || (j as number) < 0 || (j as number) >= i)) bad(`${where} has bad inputs ${JSON.stringify(n.inputs)?.slice(0, 80)} (indices of earlier nodes)`);
+    if (n.op !== "input" && n.inputs.length === 0) bad(`${where} has no inputs`);
+    if (!MULTI_INPUT.has(n.op) && n.op !== "input" && n.inputs.length !== 1) bad(`${where} takes 1 input, received ${n.inputs.length}`);
+    if (!isDims(n.shape)) bad(`${where} has a bad shape ${JSON.stringify(n.shape)?.slice(0, 80)}`);
+    if (n.dtype !== "float32" && n.dtype !== "bits") bad(`${where} has a bad dtype ${JSON.stringify(n.dtype)?.slice(0, 40)}`);
+    if (typeof n.attrs !== "object" || n.attrs === null || Array.isArray(n.attrs) || typeof n.weights !== "object" || n.weights === null || Array.isArray(n.weights)) bad(`${where} lacks attrs or weights objects`);
+    for (const [role, key] of Object.entries(n.weights)) if (typeof key !== "string" || !weights.has(key)) bad(`${where} refers to a missing weight ${role}=${JSON.stringify(key)?.slice(0, 80)}`);
     for (const j of n.inputs as number[]) {
       const wantBits = ["bconv2d", "bdense", "bmaxpool"].includes(n.op);
       const isBits = nodes[j].dtype === "bits";
-      if (n.op !== "reshape" && wantBits !== isBits) bad(`${where} ("${n.name}", ${n.op}) takes a ${nodes[j].dtype} input`);
+      if (n.op !== "reshape" && wantBits !== isBits) bad(`${where} takes a ${wantBits ? "bits" : "float32"} input, received node ${j}'s ${nodes[j].dtype}`);
     }
     checkNodeAttrs(n, weights, nodes, where);
     nodes.push({ name: n.name, op: n.op, inputs: n.inputs, attrs: n.attrs, weights: n.weights, shape: n.shape, dtype: n.dtype as ValueDType });
@@ -170,27 +187,47 @@ function checkNodeAttrs(n: any, weights: Map<string, GraphWeight>, nodes: GraphN
   const outSize = size(n.shape);
   const c = n.shape[n.shape.length - 1];
   const need = (cond: boolean, what: string) => {
-    if (!cond) bad(`${where} ("${n.name}", ${n.op}): ${what}`);
+    if (!cond) bad(`${where}: ${what}`);
   };
+  const sameShape = () => need(inShape.length === n.shape.length && inShape.every((d, k) => d === n.shape[k]), `output shape [${n.shape}] differs from the input shape [${inShape}]`);
   const outKind = n.op === "signpack" || n.op === "bmaxpool" ? "bits" : n.op === "bconv2d" || n.op === "bdense" ? (a.transform === "bits" ? "bits" : "float32") : n.op === "reshape" ? nodes[n.inputs[0]].dtype : "float32";
   need(n.dtype === outKind, `output dtype ${n.dtype}, expected ${outKind}`);
-  if (n.op === "bconv2d" || n.op === "bdense") need(a.transform === "bits" || a.transform === "float", "bad transform kind");
-  // Windowed ops: the output shape must be the one the geometry gives (kernels write exactly that many values).
-  const spatial = (k: number[], s: number[], d: number[]) => {
+  if (n.op === "bconv2d" || n.op === "bdense") {
+    need(a.transform === "bits" || a.transform === "float", `bad transform kind ${JSON.stringify(a.transform)?.slice(0, 40)}`);
+    for (const role of ["multiplier", "bias"]) {
+      const w = weights.get(n.weights[role]);
+      const k = w ? w.data.findIndex((v) => !Number.isFinite(v)) : -1;
+      need(k < 0, `${role}[${k}] is ${w?.data[k]}, expected a finite number`);
+    }
+    const lo = a.clampMin ?? -Infinity, hi = a.clampMax ?? Infinity;
+    need(typeof lo === "number" && typeof hi === "number" && lo <= hi && (a.transform === "float" || (lo === -Infinity && hi === Infinity)), `bad clamp bounds ${JSON.stringify([a.clampMin, a.clampMax])}`);
+  }
+  // Windowed ops: the output shape must be the one the geometry gives (kernels write exactly that many values),
+  // and every coordinate the kernels compute must fit in an i32.
+  const spatial = (k: number[], st: number[], d: number[]) => {
+    let gy: { out: number; padBefore: number } | undefined, gx: typeof gy;
     try {
-      const gy = axisGeometry(inShape[0], k[0], s[0], d[0], a.padding);
-      const gx = axisGeometry(inShape[1], k[1], s[1], d[1], a.padding);
-      need(n.shape[0] === gy.out && n.shape[1] === gx.out, `output shape [${n.shape}] does not follow from the input [${inShape}]`);
+      gy = axisGeometry(inShape[0], k[0], st[0], d[0], a.padding);
+      gx = axisGeometry(inShape[1], k[1], st[1], d[1], a.padding);
     } catch (e) {
-      bad(`${where} ("${n.name}", ${n.op}): ${(e as Error).message}`);
+      bad(`${where}: ${(e as Error).message.replace(/\.$/, "")}`);
+    }
+    need(n.shape[0] === gy.out && n.shape[1] === gx.out, `output shape [${n.shape}] does not follow from the input [${inShape}] (expected [${gy.out}, ${gx.out}, …])`);
+    for (let ax = 0; ax < 2; ax++) {
+      const extent = (k[ax] - 1) * d[ax] + 1;
+      const g = ax === 0 ? gy : gx;
+      // The kernels visit only in-image taps (pools) or taps bounded by the weights (convolutions); what they
+      // compute in i32 is o·stride, the leading padding and (convolutions) the dilated window.
+      need(g.out * st[ax] < I32 && inShape[ax] + g.padBefore < I32 && (d[ax] === 1 || extent < I32), `window ${k[ax]} (dilation ${d[ax]}, stride ${st[ax]}) on axis ${ax} exceeds the i32 range of the kernels`);
     }
   };
   switch (n.op) {
     case "bconv2d":
     case "conv2d":
     case "depthwise": {
-      need(isDims(a.kernelSize) && a.kernelSize.length === 2 && isDims(a.strides) && isDims(a.dilations) && (a.padding === "same" || a.padding === "valid"), "bad geometry");
-      need(inShape.length === 3 && n.shape.length === 3, "needs rank-3 input and output");
+      need(isDims(a.kernelSize) && a.kernelSize.length === 2 && isDims(a.strides) && a.strides.length === 2 && isDims(a.dilations) && a.dilations.length === 2 && (a.padding === "same" || a.padding === "valid"), `bad geometry kernelSize ${JSON.stringify(a.kernelSize)} strides ${JSON.stringify(a.strides)} dilations ${JSON.stringify(a.dilations)} padding ${JSON.stringify(a.padding)}`);
+      need(a.padValue === undefined || (n.op === "bconv2d" ? [0, 1, -1].includes(a.padValue) : Number.isFinite(a.padValue)), `bad padValue ${JSON.stringify(a.padValue)}`);
+      need(inShape.length === 3 && n.shape.length === 3, `needs rank-3 input and output shapes, received [${inShape}] and [${n.shape}]`);
       const [kh, kw] = a.kernelSize;
       const cin = inShape[2];
       spatial(a.kernelSize, a.strides, a.dilations);
@@ -209,23 +246,26 @@ function checkNodeAttrs(n: any, weights: Map<string, GraphWeight>, nodes: GraphN
       else if (n.weights.bias !== undefined) need(len("bias") === c, "bias size");
       break;
     case "batchnorm":
-      need(len("mean") === c && len("variance") === c && (n.weights.gamma === undefined || len("gamma") === c) && (n.weights.beta === undefined || len("beta") === c) && typeof a.epsilon === "number", "parameter sizes");
-      need(size(inShape) === outSize, "shape change");
+      sameShape();
+      need(len("mean") === c && len("variance") === c && (n.weights.gamma === undefined || len("gamma") === c) && (n.weights.beta === undefined || len("beta") === c), `parameters need ${c} values (the channels), received mean ${len("mean")}, variance ${len("variance")}, gamma ${len("gamma")}, beta ${len("beta")}`);
+      need(typeof a.epsilon === "number" && Number.isFinite(a.epsilon), `bad epsilon ${JSON.stringify(a.epsilon)}`);
       break;
     case "prelu":
-      need(len("alpha") === outSize && size(inShape) === outSize, "alpha size");
+      sameShape();
+      need(len("alpha") === outSize, `alpha needs ${outSize} values, received ${len("alpha")}`);
       break;
     case "reshape":
       need(size(inShape) === outSize, "element count changes");
       if (n.dtype === "bits") need(inShape[inShape.length - 1] % 64 === 0 && c % 64 === 0, "packed bits can only be reshaped with whole 64-bit words per pixel");
       break;
     case "activation":
-      need(ENGINE_ACTIVATIONS.has(a.activation) || a.activation === "leakyrelu", `unknown activation ${JSON.stringify(a.activation)}`);
-      need(size(inShape) === outSize, "element count changes");
+      need(ENGINE_ACTIVATIONS.has(a.activation) || a.activation === "leakyrelu", `unknown activation ${JSON.stringify(a.activation)?.slice(0, 40)}`);
+      need(a.alpha === undefined || Number.isFinite(a.alpha), `bad alpha ${JSON.stringify(a.alpha)}`);
+      sameShape();
       break;
     case "sign":
     case "signpack":
-      need(inShape.length === n.shape.length && inShape.every((d, k) => d === n.shape[k]), "shape changes");
+      sameShape();
       break;
     case "add":
       need(n.inputs.every((j: number) => size(nodes[j].shape) === outSize), "input sizes differ");
@@ -235,6 +275,11 @@ function checkNodeAttrs(n: any, weights: Map<string, GraphWeight>, nodes: GraphN
     case "bmaxpool":
       need(isDims(a.poolSize) && a.poolSize.length === 2 && isDims(a.strides) && a.strides.length === 2 && (a.padding === "same" || a.padding === "valid") && inShape.length === 3 && n.shape.length === 3 && c === inShape[2], "bad pooling geometry");
       spatial(a.poolSize, a.strides, [1, 1]);
+      // A window larger than its padded input (the input plus at most one input extent and a stride on each side;
+      // beyond that every window covers the whole axis) is refused: pools have no weights to bound their work.
+      for (let ax = 0; ax < 2; ax++) {
+        need(a.poolSize[ax] <= 3 * inShape[ax] + 2 * a.strides[ax], `pooling window ${a.poolSize[ax]} on axis ${ax} exceeds the padded input (at most ${3 * inShape[ax] + 2 * a.strides[ax]} for an input of ${inShape[ax]})`);
+      }
       break;
     case "globalavg":
     case "globalmax":

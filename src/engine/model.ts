@@ -9,10 +9,11 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { invalidArgument } from "../utils/errors.js";
 import { convertGraph, type ConvertOptions } from "./convert.js";
 import * as F from "./float_ops.js";
-import { decodeEngineFile, encodeEngineFile } from "./format.js";
+import { decodeEngineFile, encodeEngineFile, nodeLabel } from "./format.js";
 import type { EngineGraph, GraphNode } from "./graph.js";
 import type { BMaxPoolParams, OutputTransform, Padding } from "./ops.js";
 import { packedLength } from "./bitpacking.js";
+import { DEFAULT_MAX_MEMORY_BYTES, planMemory } from "./memory.js";
 import { EngineTensor, loadEngine, type BConv2DOp, type BDenseOp, type Engine, type EngineOptions } from "./runtime.js";
 
 /** Per-batch-size buffers: one engine tensor per node (nodes with disjoint lifetimes share memory). */
@@ -53,9 +54,22 @@ export class EngineModel {
     readonly engine: Engine,
     /** The converted graph. */
     readonly graph: EngineGraph,
+    options: { maxMemoryBytes?: number } = {},
   ) {
+    const limit = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+    if (typeof limit !== "number" || !(limit > 0)) invalidArgument("maxMemoryBytes", limit, "a positive number of bytes");
+    const mem = planMemory(graph, 1);
+    if (mem.peakBytes > limit) {
+      const i = mem.peakNode;
+      throw new Error(
+        `lq.engine: the model needs ${mem.peakBytes} bytes of wasm memory at batch 1 (weights and scratch ${mem.fixedBytes}, ` +
+          `buffers ${mem.liveBytes} at ${nodeLabel(i, graph.nodes[i])}, whose output takes ${mem.peakNodeBytes} bytes), ` +
+          `above the limit of ${limit} bytes; raise it with the option maxMemoryBytes.`,
+      );
+    }
+    let i = 0;
     try {
-      for (let i = 0; i < graph.nodes.length; i++) {
+      for (; i < graph.nodes.length; i++) {
         const node = graph.nodes[i];
         if (node.op === "conv2d" || node.op === "depthwise" || node.op === "dense") {
           const copy = (data: Float32Array | undefined): number => {
@@ -99,7 +113,8 @@ export class EngineModel {
       }
     } catch (e) {
       this.dispose();
-      throw e;
+      const msg = (e as Error).message ?? String(e);
+      throw new Error(msg.startsWith("lq.engine") ? msg : `lq.engine: cannot prepare ${nodeLabel(i, graph.nodes[i])}: ${msg}`);
     }
   }
 
@@ -184,7 +199,12 @@ export class EngineModel {
       for (let i = 0; i < nodes.length; i++) {
         const shape = [batch, ...nodes[i].shape];
         const bytes = nodes[i].dtype === "float32" ? shape.reduce((a, b) => a * b, 1) * 4 : packedLength(shape) * 4;
-        const ptr = this.engine.alloc(bytes);
+        let ptr: number;
+        try {
+          ptr = this.engine.alloc(bytes);
+        } catch (e) {
+          throw new Error(`lq.engine: cannot allocate ${bytes} bytes for ${nodeLabel(i, nodes[i])} at batch ${batch} (${this.engine.allocatedBytes} bytes in use): ${(e as Error).message}`);
+        }
         held.add(ptr);
         tensors.push(new EngineTensor(this.engine, ptr, shape, nodes[i].dtype));
         for (const j of nodes[i].inputs) {
@@ -317,6 +337,12 @@ export class EngineModel {
 
 /** Options of {@link convert} and {@link load}: the converter's and the engine's. */
 export interface EngineModelOptions extends ConvertOptions {
+  /**
+   * Largest wasm memory, in bytes, the model may need at batch 1 (weights, op scratch and the node buffers live at
+   * its widest point; see `planMemory`). Default 256 MiB; a model above it is rejected before anything is
+   * allocated, with the node at the peak.
+   */
+  maxMemoryBytes?: number;
   /** Engine to run on; default the shared `loadEngine()`. */
   engine?: Engine;
   /** Options for a new engine (ignored when `engine` is given). */
@@ -340,12 +366,12 @@ export interface EngineModelOptions extends ConvertOptions {
 export async function convert(model: tfl.LayersModel, options: EngineModelOptions = {}): Promise<EngineModel> {
   const graph = convertGraph(model, options);
   const engine = options.engine ?? (options.engineOptions ? await loadEngine(options.engineOptions) : await loadEngine());
-  return new EngineModel(engine, graph);
+  return new EngineModel(engine, graph, { maxMemoryBytes: options.maxMemoryBytes });
 }
 
 /** Loads an {@link EngineModel} from bytes written by {@link EngineModel.save}; bad files throw. */
 export async function load(bytes: Uint8Array | ArrayBuffer, options: Omit<EngineModelOptions, "chainBits"> = {}): Promise<EngineModel> {
   const graph = decodeEngineFile(bytes);
   const engine = options.engine ?? (options.engineOptions ? await loadEngine(options.engineOptions) : await loadEngine());
-  return new EngineModel(engine, graph);
+  return new EngineModel(engine, graph, { maxMemoryBytes: options.maxMemoryBytes });
 }
