@@ -56,7 +56,10 @@ export function pool(x: Float32Array, g: ConvGeom, out: Float32Array, max: boole
   }
 }
 
-/** Global average or max pooling of NHWC to `[b, c]`. */
+/**
+ * Global average or max pooling of NHWC to `[b, c]`. The average follows the tfjs cpu `Mean` kernel exactly: each
+ * value divided by the count in float32, then summed in double (row-major over the pixels) and rounded once.
+ */
 export function globalPool(x: Float32Array, shape: readonly number[], out: Float32Array, max: boolean): void {
   const [b, h, w, c] = shape;
   const n = h * w;
@@ -65,9 +68,9 @@ export function globalPool(x: Float32Array, shape: readonly number[], out: Float
       let acc = max ? -Infinity : 0;
       for (let p = 0; p < n; p++) {
         const v = x[(bi * n + p) * c + ci];
-        acc = max ? Math.max(acc, v) : acc + v;
+        acc = max ? (v > acc || v !== v ? v : acc) : acc + Math.fround(v / n);
       }
-      out[bi * c + ci] = max ? acc : Math.fround(acc) / n;
+      out[bi * c + ci] = acc;
     }
   }
 }
@@ -76,6 +79,7 @@ export function globalPool(x: Float32Array, shape: readonly number[], out: Float
 export function activation(x: Float32Array, out: Float32Array, name: string, channels: number, alpha = 0): void {
   const n = x.length;
   switch (name) {
+    case "linear": out.set(x); return;
     case "relu": for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? 0 : x[i]; return;
     case "relu6": for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], 0), 6); return;
     case "hardtanh": for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], -1), 1); return;

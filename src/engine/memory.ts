@@ -5,9 +5,9 @@
  *
  * @packageDocumentation
  */
-import { packedLength, wordsPerPixel } from "./bitpacking.js";
+import { packedLength } from "./bitpacking.js";
 import type { EngineGraph, GraphNode } from "./graph.js";
-import { axisGeometry } from "./ops.js";
+import { opDef, type OpBytes } from "./ops/index.js";
 
 /** Default limit of {@link planMemory}'s peak at batch 1: 256 MiB. */
 export const DEFAULT_MAX_MEMORY_BYTES = 256 * 2 ** 20;
@@ -22,38 +22,12 @@ export function nodeBufferBytes(node: GraphNode, batch: number): number {
 }
 
 /** Bytes of wasm memory a node's prepared weights (`weights`) and per-batch scratch (`scratch`) take. */
-export function nodeOpBytes(graph: EngineGraph, index: number, batch: number): { weights: number; scratch: number } {
+export function nodeOpBytes(graph: EngineGraph, index: number, batch: number): OpBytes {
   const node = graph.nodes[index];
-  const inShape = index > 0 && node.inputs.length ? graph.nodes[node.inputs[0]].shape : [];
-  const len = (role: string) => (node.weights[role] === undefined ? 0 : graph.weights.get(node.weights[role])?.data.length ?? 0);
-  const c = node.shape[node.shape.length - 1];
-  switch (node.op) {
-    case "bconv2d":
-    case "bdense": {
-      const a = node.attrs as Record<string, any>;
-      const conv = node.op === "bconv2d";
-      const taps = conv ? a.kernelSize[0] * a.kernelSize[1] : 1;
-      const cw = wordsPerPixel(inShape[inShape.length - 1]);
-      const kwp = Math.ceil((taps * cw) / 2) * 2;
-      const npad = Math.ceil(c / 4) * 4;
-      const weights = align16(npad * kwp * 8) + 2 * align16(npad * 4) + align16(cw * 8);
-      const m = batch * (conv ? node.shape[0] * node.shape[1] : 1);
-      let scratch = align16(m * kwp * 8);
-      if (conv && a.padding === "same") {
-        const patterns = (o: number, k: number) => Math.min(o, 2 * k + 1);
-        scratch += align16(m * 4) + align16(patterns(node.shape[0], a.kernelSize[0]) * patterns(node.shape[1], a.kernelSize[1]) * npad * 4);
-      }
-      return { weights, scratch };
-    }
-    case "conv2d":
-    case "depthwise":
-    case "dense":
-      return { weights: align16(len("kernel") * 4) + align16(len("bias") * 4), scratch: 0 };
-    case "batchnorm":
-      return { weights: align16(c * 32), scratch: 0 };
-    default:
-      return { weights: 0, scratch: 0 };
-  }
+  const def = opDef(node.op);
+  if (!def?.bytes) return { weights: 0, scratch: 0 };
+  const inShape = node.inputs.length ? graph.nodes[node.inputs[0]].shape : [];
+  return def.bytes(node, inShape, batch, (role) => (node.weights[role] === undefined ? -1 : graph.weights.get(node.weights[role])?.data.length ?? -1));
 }
 
 /** The result of {@link planMemory}. */
