@@ -165,8 +165,8 @@ export class Builder {
     const set = (id: number): void => {
       this.value.set(ln.id, id);
     };
-    // Keras/larq grouped convolutions (QuantConv1D/2D/3D with groups > 1) have no engine kernel yet.
-    if ((cfg.groups ?? 1) !== 1) this.unsupported(ln, `groups ${cfg.groups}: grouped convolutions are not yet supported by the engine`);
+    // Keras/larq grouped convolutions (groups > 1) run as grouped binary convolutions; float ones are not supported.
+    if ((cfg.groups ?? 1) !== 1 && !(ln.cls === "QuantConv2D" && this.isBinaryLayer(ln))) this.unsupported(ln, `groups ${cfg.groups}: grouped convolutions are not yet supported by the engine for float layers (binary QuantConv2D ones are)`);
     switch (ln.cls) {
       case "InputLayer":
         return set(this.emit(name, "input", [], {}, shape));

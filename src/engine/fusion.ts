@@ -35,7 +35,9 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
     for (let n = 0; n < cout; n++) scale[n] = s[n];
   }
   const bias = cfg.useBias !== false ? readWeight(L, "bias")?.dataSync() : undefined;
-  let attrs: Record<string, unknown> = { inChannels: cin, outChannels: cout };
+  // Grouped convolutions: the kernel holds C/G input channels per output (K = taps · C/G); the node reads all C.
+  const groups: number = isConv ? cfg.groups ?? 1 : 1;
+  let attrs: Record<string, unknown> = { inChannels: cin * groups, outChannels: cout, ...(groups > 1 ? { groups } : {}) };
   if (isConv) {
     g.checkNHWC(ln, cfg);
     const padding = cfg.padding ?? "valid";

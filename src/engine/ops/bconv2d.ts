@@ -11,6 +11,7 @@ import { axisGeometry, computeThresholds, filterTapSums, resolveBConv2D, type BC
 import { checkNHWC, checkTensor, sameShape, type EngineTensor } from "../tensor.js";
 import type { GemmEpilogue } from "../wasm.js";
 import { binaryBytes, binaryNode, PreparedBinaryOp, transformOf, validateTransform } from "./binary_op.js";
+import { groupedBytes, prepareGrouped } from "./bconv2d_grouped.js";
 import { align16, type OpDef } from "./types.js";
 import { checkWindow, checkWindowAttrs } from "./window.js";
 
@@ -195,7 +196,10 @@ export class BConv2DOp extends PreparedBinaryOp {
   }
 }
 
-/** The `bconv2d` graph op: a {@link BConv2DOp} with the node's filter (HWIO signs) and transform. */
+/**
+ * The `bconv2d` graph op: a {@link BConv2DOp} with the node's filter (HWIO signs) and transform; with
+ * `attrs.groups` G > 1 a grouped convolution (filter `[kh, kw, C/G, F]`, see bconv2d_grouped.ts).
+ */
 export const bconv2dOp: OpDef = {
   op: "bconv2d",
   arity: 1,
@@ -208,12 +212,17 @@ export const bconv2dOp: OpDef = {
     checkWindow(c, a.kernelSize, a.strides, a.dilations, a.padding);
     const [kh, kw] = a.kernelSize;
     const cin = c.inShape[2], cout = c.node.shape[2];
-    const want = kh * kw * cin * cout;
-    c.need(c.len("filter") === want, `filter needs ${want} values for [${kh}, ${kw}, ${cin}, ${cout}], received ${c.len("filter")}`);
+    const groups = a.groups ?? 1;
+    c.need(Number.isInteger(groups) && groups >= 1 && cin % groups === 0 && cout % groups === 0, `bad groups ${JSON.stringify(a.groups)?.slice(0, 20)} (a divisor of the ${cin} input and ${cout} output channels)`);
+    const want = kh * kw * (cin / groups) * cout;
+    c.need(c.len("filter") === want, `filter needs ${want} values for [${kh}, ${kw}, ${cin / groups}, ${cout}], received ${c.len("filter")}`);
     validateTransform(c, cin);
   },
   bytes: (node, inShape, batch) => {
     const a = node.attrs as Record<string, any>;
+    if ((a.groups ?? 1) > 1) {
+      return groupedBytes(a.kernelSize[0] * a.kernelSize[1], inShape[2], node.shape[2], a.groups, node.shape[0], node.shape[1], inShape[0] * inShape[1], batch, a.transform === "bits");
+    }
     const m = batch * node.shape[0] * node.shape[1];
     const { weights, scratch } = binaryBytes(a.kernelSize[0] * a.kernelSize[1], inShape[2], node.shape[2], m, true);
     // Border correction: a pattern index per row and at most (2k+1)² correction rows.
@@ -224,6 +233,7 @@ export const bconv2dOp: OpDef = {
   prepare: (engine, node, w) => {
     const a = node.attrs as Record<string, any>;
     const params: BConv2DParams = { kernelSize: a.kernelSize, inChannels: a.inChannels, outChannels: a.outChannels, strides: a.strides, dilations: a.dilations, padding: a.padding, padValue: a.padValue, transform: transformOf(node, w) };
+    if ((a.groups ?? 1) > 1) return prepareGrouped(engine, params, a.groups, w.get("filter"));
     return binaryNode(engine.createBConv2D(params, w.get("filter")));
   },
 };
