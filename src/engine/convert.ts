@@ -8,12 +8,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
-import { applyQuantizer, type QuantizerLike } from "../quantizers/base.js";
+import type { QuantizerLike } from "../quantizers/base.js";
 import { invalidArgument } from "../utils/errors.js";
 import type { EngineGraph, GraphNode, GraphWeight, OpKind, ValueDType } from "./graph.js";
-import { activationName, isPlainSign, isSignQuantizer, layerConfig, mustWeight, pairOf, quantizerLabel, readWeight, type AnyLayer, type LNode, type SymTensor } from "./convert_util.js";
+import { isPlainSign, isSignQuantizer, layerConfig, mustWeight, readWeight, type AnyLayer, type LNode, type SymTensor } from "./convert_util.js";
 import { binaryLayer } from "./fusion.js";
 import { ENGINE_ACTIVATIONS } from "./ops/activation.js";
+import { LAYER_RULES, type LayerContext } from "./ops/index.js";
 
 /** Options of {@link convertGraph} / `lq.engine.convert`. */
 export interface ConvertOptions {
@@ -74,7 +75,7 @@ export function convertGraph(model: tfl.LayersModel, options: ConvertOptions = {
 }
 
 /** Builds the engine graph of a layer graph (see {@link convertGraph}). @internal */
-export class Builder {
+export class Builder implements LayerContext {
   nodes: GraphNode[] = [];
   weights = new Map<string, GraphWeight>();
   /** Layer-node id → graph node id of its output. */
@@ -177,70 +178,20 @@ export class Builder {
       case "GaussianDropout":
       case "AlphaDropout":
         return set(this.in(ln));
-      case "QuantConv2D":
-      case "QuantDense":
-        if (this.isBinaryLayer(ln)) return binaryLayer(this, ln, cfg);
-        return this.floatConvOrDense(ln, cfg);
-      case "Conv2D":
-      case "Dense":
-        return this.floatConvOrDense(ln, cfg);
-      case "DepthwiseConv2D":
-      case "QuantDepthwiseConv2D":
-        return this.floatConvOrDense(ln, cfg);
-      case "BatchNormalization": {
-        const axis = cfg.axis ?? -1;
-        const rank = shape.length + 1;
-        if (axis !== -1 && axis !== rank - 1) this.unsupported(ln, `axis ${axis} (only the last axis)`);
-        return set(this.emit(name, "batchnorm", [this.floatIn(ln)], { epsilon: cfg.epsilon ?? 1e-3 }, shape, "float32", this.bnWeights(L)));
-      }
-      case "MaxPooling2D":
-      case "AveragePooling2D": {
-        const [ph, pw] = pairOf(cfg.poolSize, 2);
-        const strides = cfg.strides ? pairOf(cfg.strides, ph) : [ph, pw];
-        const attrs = { poolSize: [ph, pw], strides, padding: cfg.padding ?? "valid" };
-        this.checkNHWC(ln, cfg);
-        return set(this.emit(name, ln.cls === "MaxPooling2D" ? "maxpool" : "avgpool", [this.floatIn(ln)], attrs, shape));
-      }
-      case "GlobalAveragePooling2D":
-      case "GlobalMaxPooling2D":
-        this.checkNHWC(ln, cfg);
-        if (cfg.keepDims) this.unsupported(ln, "keepDims");
-        return set(this.emit(name, ln.cls === "GlobalMaxPooling2D" ? "globalmax" : "globalavg", [this.floatIn(ln)], {}, shape));
-      case "Add":
-        return set(this.emit(name, "add", ln.inputs.map((_, i) => this.floatIn(ln, i)), {}, shape));
-      case "Concatenate": {
-        const rank = shape.length + 1;
-        let axis = cfg.axis ?? -1;
-        if (axis < 0) axis += rank;
-        if (axis < 1) this.unsupported(ln, `axis ${cfg.axis}`);
-        return set(this.emit(name, "concat", ln.inputs.map((_, i) => this.floatIn(ln, i)), { axis: axis - 1 }, shape));
-      }
-      case "Flatten":
-      case "Reshape":
-        return set(this.emit(name, "reshape", [this.floatIn(ln)], {}, shape));
-      case "Activation":
-      case "ReLU":
-      case "Softmax": {
-        let act = ln.cls === "Activation" ? activationName(cfg.activation) : ln.cls === "ReLU" ? "relu" : "softmax";
-        if (ln.cls === "ReLU" && (cfg.maxValue ?? null) !== null) {
-          if (cfg.maxValue !== 6) this.unsupported(ln, `maxValue ${cfg.maxValue}`);
-          act = "relu6";
-        }
-        if (ln.cls === "Softmax" && cfg.axis !== undefined && cfg.axis !== -1 && cfg.axis !== shape.length) this.unsupported(ln, `axis ${cfg.axis}`);
-        return set(this.activation(ln, this.floatIn(ln), act, shape));
-      }
-      case "LeakyReLU":
-        return set(this.emit(name, "activation", [this.floatIn(ln)], { activation: "leakyrelu", alpha: cfg.alpha ?? 0.3 }, shape));
-      case "ELU":
-        return set(this.emit(name, "activation", [this.floatIn(ln)], { activation: "elu", alpha: cfg.alpha ?? 1 }, shape));
-      case "PReLU": {
-        const alpha = mustWeight(L, "alpha");
-        const full = tf.broadcastTo(alpha, shape);
-        return set(this.emit(name, "prelu", [this.floatIn(ln)], {}, shape, "float32", { alpha: this.f32(full) }));
-      }
-      default:
-        this.unsupported(ln);
     }
+    if ((ln.cls === "QuantConv2D" || ln.cls === "QuantDense") && this.isBinaryLayer(ln)) return binaryLayer(this, ln, cfg);
+    // Every other layer: the rule of the op it maps to (ops/<op>.ts, `layers`).
+    const rule = LAYER_RULES.get(ln.cls);
+    if (!rule) this.unsupported(ln);
+    rule(this, ln, cfg);
+  }
+
+  set(ln: LNode, id: number): void {
+    this.value.set(ln.id, id);
+  }
+
+  shapeOf(id: number): number[] {
+    return this.nodes[id].shape;
   }
 
   checkNHWC(ln: LNode, cfg: Record<string, any>): void {
@@ -263,48 +214,5 @@ export class Builder {
     if (gamma) w.gamma = this.f32(gamma);
     if (beta) w.beta = this.f32(beta);
     return w;
-  }
-
-  /** Conv2D / Dense / DepthwiseConv2D (and their Quant versions without binary input+kernel) in float. */
-  floatConvOrDense(ln: LNode, cfg: Record<string, any>): void {
-    const L = ln.layer;
-    const isDepthwise = ln.cls.endsWith("DepthwiseConv2D");
-    const inQ: QuantizerLike = L.inputQuantizer ?? null;
-    let x = this.floatIn(ln);
-    if (inQ !== null && inQ !== undefined) {
-      if (!isPlainSign(inQ)) this.unsupported(ln, `input quantizer ${quantizerLabel(inQ)} (the engine runs input quantizers that declare the inference form { kind: "sign", zero: "positive" })`);
-      x = this.emit(`${L.name}/input_sign`, "sign", [x], {}, this.nodes[x].shape);
-    }
-    const kq: QuantizerLike = (isDepthwise ? L.depthwiseQuantizer : L.kernelQuantizer) ?? null;
-    let kernel = mustWeight(L, isDepthwise ? "depthwise_kernel" : "kernel");
-    if (kq !== null && kq !== undefined) kernel = applyQuantizer(kq, kernel);
-    // A plain sign quantizer leaves ±1 values: store them with 1 bit each.
-    const signKernel = isPlainSign(kq);
-    const weights: Record<string, GraphWeight> = {
-      kernel: signKernel ? { kind: "bits", shape: kernel.shape.slice(), data: Float32Array.from(kernel.dataSync()) } : this.f32(kernel),
-    };
-    if (cfg.useBias !== false) {
-      const bias = readWeight(L, "bias");
-      if (bias) weights.bias = this.f32(bias);
-    }
-    let op: OpKind = "dense";
-    let attrs: Record<string, unknown> = {};
-    if (ln.cls.endsWith("Dense")) {
-      if (ln.shape.length !== 1) this.unsupported(ln, "inputs of rank > 2");
-    } else {
-      this.checkNHWC(ln, cfg);
-      op = isDepthwise ? "depthwise" : "conv2d";
-      const padding = cfg.padding ?? "valid";
-      if (padding !== "valid" && padding !== "same") this.unsupported(ln, `padding "${padding}"`);
-      attrs = {
-        kernelSize: kernel.shape.slice(0, 2),
-        strides: pairOf(cfg.strides, 1),
-        dilations: pairOf(cfg.dilationRate, 1),
-        padding,
-        padValue: L.padValues ?? 0,
-      };
-    }
-    const id = this.emit(L.name, op, [x], attrs, ln.shape, "float32", weights);
-    this.value.set(ln.id, this.activation(ln, id, activationName(cfg.activation), ln.shape));
   }
 }

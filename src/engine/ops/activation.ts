@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+import { activationName } from "../convert_util.js";
 import { activation } from "../float_ops.js";
 import { floatView, needSameShape, stateless, type OpDef } from "./types.js";
 
@@ -23,6 +24,19 @@ export const activationOp: OpDef = {
     c.need(typeof a.activation === "string" && (ENGINE_ACTIVATIONS.has(a.activation) || a.activation === "leakyrelu"), `unknown activation ${JSON.stringify(a.activation)?.slice(0, 40)}`);
     c.need(a.alpha === undefined || Number.isFinite(a.alpha), `bad alpha ${JSON.stringify(a.alpha)?.slice(0, 40)}`);
     needSameShape(c);
+  },
+  layers: {
+    Activation: (g, ln, cfg) => g.set(ln, g.activation(ln, g.floatIn(ln), activationName(cfg.activation), ln.shape)),
+    ReLU: (g, ln, cfg) => {
+      if ((cfg.maxValue ?? null) !== null && cfg.maxValue !== 6) g.unsupported(ln, `maxValue ${cfg.maxValue}`);
+      g.set(ln, g.activation(ln, g.floatIn(ln), cfg.maxValue === 6 ? "relu6" : "relu", ln.shape));
+    },
+    Softmax: (g, ln, cfg) => {
+      if (cfg.axis !== undefined && cfg.axis !== -1 && cfg.axis !== ln.shape.length) g.unsupported(ln, `axis ${cfg.axis}`);
+      g.set(ln, g.activation(ln, g.floatIn(ln), "softmax", ln.shape));
+    },
+    LeakyReLU: (g, ln, cfg) => g.set(ln, g.emit(ln.layer.name, "activation", [g.floatIn(ln)], { activation: "leakyrelu", alpha: cfg.alpha ?? 0.3 }, ln.shape)),
+    ELU: (g, ln, cfg) => g.set(ln, g.emit(ln.layer.name, "activation", [g.floatIn(ln)], { activation: "elu", alpha: cfg.alpha ?? 1 }, ln.shape)),
   },
   prepare: (engine, node) => {
     const a = node.attrs as Record<string, any>;

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { pool } from "../float_ops.js";
-import { validatePool } from "./pool.js";
+import { poolRule, validatePool } from "./pool.js";
 import { floatView, stateless, type OpDef } from "./types.js";
 import { windowGeometry } from "./window.js";
 
@@ -15,6 +15,7 @@ export const avgpoolOp: OpDef = {
   inputKind: "float32",
   outputDType: () => "float32",
   validate: validatePool,
+  layers: { AveragePooling2D: poolRule("avgpool") },
   prepare: (engine, node) => {
     const a = node.attrs as Record<string, any>;
     return stateless(([x], y) => {

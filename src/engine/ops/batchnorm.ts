@@ -21,6 +21,13 @@ export const batchnormOp: OpDef = {
     c.need(typeof eps === "number" && Number.isFinite(eps), `bad epsilon ${JSON.stringify(eps)?.slice(0, 40)}`);
   },
   bytes: (node) => ({ weights: align16(node.shape[node.shape.length - 1] * 32), scratch: 0 }),
+  layers: {
+    BatchNormalization: (g, ln, cfg) => {
+      const axis = cfg.axis ?? -1;
+      if (axis !== -1 && axis !== ln.shape.length) g.unsupported(ln, `axis ${axis} (only the last axis)`);
+      g.set(ln, g.emit(ln.layer.name, "batchnorm", [g.floatIn(ln)], { epsilon: cfg.epsilon ?? 1e-3 }, ln.shape, "float32", g.bnWeights(ln.layer)));
+    },
+  },
   prepare: (engine, node, w) => {
     // beta, mean, gamma, √(var + ε) as doubles.
     const c = node.shape[node.shape.length - 1];

@@ -19,6 +19,14 @@ export const concatOp: OpDef = {
     const total = c.inputs.reduce((s, x) => s + sizeOf(x.shape), 0);
     c.need(total === sizeOf(node.shape), `the inputs have ${total} elements, the output ${sizeOf(node.shape)}`);
   },
+  layers: {
+    Concatenate: (g, ln, cfg) => {
+      let axis = cfg.axis ?? -1;
+      if (axis < 0) axis += ln.shape.length + 1;
+      if (axis < 1) g.unsupported(ln, `axis ${cfg.axis}`);
+      g.set(ln, g.emit(ln.layer.name, "concat", ln.inputs.map((_, i) => g.floatIn(ln, i)), { axis: axis - 1 }, ln.shape));
+    },
+  },
   prepare: (engine, node) => {
     const axis = (node.attrs as Record<string, unknown>).axis as number;
     return stateless((ins, out) => {

@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { checkBiasAndPad, floatWeightBytes, prepareFloatWeights } from "./float_weights.js";
+import { checkBiasAndPad, floatLayerRule, floatWeightBytes, prepareFloatWeights } from "./float_weights.js";
 import type { OpDef } from "./types.js";
 import { checkWindow, checkWindowAttrs, windowGeometry } from "./window.js";
 
@@ -24,6 +24,7 @@ export const conv2dOp: OpDef = {
     checkBiasAndPad(c);
   },
   bytes: floatWeightBytes,
+  layers: { Conv2D: floatLayerRule("conv2d"), QuantConv2D: floatLayerRule("conv2d") },
   prepare: (engine, node, w) => {
     const a = node.attrs as Record<string, any>;
     return prepareFloatWeights(engine, w, (kernel, bias, [x], y) => {

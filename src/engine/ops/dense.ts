@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { checkBiasAndPad, floatWeightBytes, prepareFloatWeights } from "./float_weights.js";
+import { checkBiasAndPad, floatLayerRule, floatWeightBytes, prepareFloatWeights } from "./float_weights.js";
 import type { OpDef } from "./types.js";
 
 /** The `dense` op. */
@@ -19,6 +19,7 @@ export const denseOp: OpDef = {
     checkBiasAndPad(c);
   },
   bytes: floatWeightBytes,
+  layers: { Dense: floatLayerRule("dense"), QuantDense: floatLayerRule("dense") },
   prepare: (engine, node, w) =>
     prepareFloatWeights(engine, w, (kernel, bias, [x], y) => {
       const one = { batch: x.shape[0], h: 1, w: 1, kh: 1, kw: 1, sy: 1, sx: 1, dy: 1, dx: 1, padTop: 0, padLeft: 0, oh: 1, ow: 1 };

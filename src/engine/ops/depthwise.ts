@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { checkBiasAndPad, floatWeightBytes, prepareFloatWeights } from "./float_weights.js";
+import { checkBiasAndPad, floatLayerRule, floatWeightBytes, prepareFloatWeights } from "./float_weights.js";
 import type { OpDef } from "./types.js";
 import { checkWindow, checkWindowAttrs, windowGeometry } from "./window.js";
 
@@ -26,6 +26,7 @@ export const depthwiseOp: OpDef = {
     checkBiasAndPad(c);
   },
   bytes: floatWeightBytes,
+  layers: { DepthwiseConv2D: floatLayerRule("depthwise"), QuantDepthwiseConv2D: floatLayerRule("depthwise") },
   prepare: (engine, node, w) => {
     const a = node.attrs as Record<string, any>;
     return prepareFloatWeights(engine, w, (kernel, bias, [x], y) => {

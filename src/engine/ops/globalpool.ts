@@ -18,6 +18,13 @@ function def(op: "globalavg" | "globalmax"): OpDef {
     inputKind: "float32",
     outputDType: () => "float32",
     validate,
+    layers: {
+      [op === "globalmax" ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D"]: (g, ln, cfg) => {
+        g.checkNHWC(ln, cfg);
+        if (cfg.keepDims) g.unsupported(ln, "keepDims");
+        g.set(ln, g.emit(ln.layer.name, op, [g.floatIn(ln)], {}, ln.shape));
+      },
+    },
     prepare: (engine) => stateless(([x], y) => globalPool(floatView(engine, x), x.shape, floatView(engine, y), op === "globalmax")),
   };
 }

@@ -25,7 +25,7 @@ import { preluOp } from "./prelu.js";
 import { reshapeOp } from "./reshape.js";
 import { signOp } from "./sign.js";
 import { signpackOp } from "./signpack.js";
-import type { OpDef } from "./types.js";
+import type { LayerRule, OpDef } from "./types.js";
 
 /** Every graph op by name. */
 export const OP_REGISTRY: ReadonlyMap<OpKind, OpDef> = new Map<OpKind, OpDef>([
@@ -50,9 +50,14 @@ export const OP_REGISTRY: ReadonlyMap<OpKind, OpDef> = new Map<OpKind, OpDef>([
   ["prelu", preluOp],
 ]);
 
+/** The converter's layer rules of every op, by tfjs layer class name. */
+export const LAYER_RULES: ReadonlyMap<string, LayerRule> = new Map(
+  [...OP_REGISTRY.values()].flatMap((def) => Object.entries(def.layers ?? {})),
+);
+
 /** The {@link OpDef} of an op name, or undefined for an unknown one. */
 export function opDef(op: unknown): OpDef | undefined {
   return typeof op === "string" ? OP_REGISTRY.get(op as OpKind) : undefined;
 }
 
-export type { NodeCheck, OpBytes, OpDef, PreparedNode, WeightReader } from "./types.js";
+export type { LayerContext, LayerRule, NodeCheck, OpBytes, OpDef, PreparedNode, WeightReader } from "./types.js";

@@ -3,7 +3,7 @@
  *
  * @packageDocumentation
  */
-import { validatePool } from "./pool.js";
+import { poolRule, validatePool } from "./pool.js";
 import { stateless, type OpDef } from "./types.js";
 import { windowGeometry } from "./window.js";
 
@@ -14,6 +14,7 @@ export const maxpoolOp: OpDef = {
   inputKind: "float32",
   outputDType: () => "float32",
   validate: validatePool,
+  layers: { MaxPooling2D: poolRule("maxpool") },
   prepare: (engine, node) => {
     const a = node.attrs as Record<string, any>;
     return stateless(([x], y) => engine.kernels.fmaxpool(x.ptr, y.ptr, x.shape[3], windowGeometry(x.shape, a.poolSize, a.strides, [1, 1], a.padding)));

@@ -3,6 +3,9 @@
  *
  * @packageDocumentation
  */
+import * as tf from "@tensorflow/tfjs-core";
+
+import { mustWeight } from "../convert_util.js";
 import { floatView, needSameShape, sizeOf, stateless, type OpDef } from "./types.js";
 
 /** The `prelu` op. */
@@ -14,6 +17,12 @@ export const preluOp: OpDef = {
   validate: (c) => {
     needSameShape(c);
     c.need(c.len("alpha") === sizeOf(c.node.shape), `alpha needs ${sizeOf(c.node.shape)} values, received ${c.len("alpha")}`);
+  },
+  layers: {
+    PReLU: (g, ln) => {
+      const full = tf.broadcastTo(mustWeight(ln.layer, "alpha"), ln.shape);
+      g.set(ln, g.emit(ln.layer.name, "prelu", [g.floatIn(ln)], {}, ln.shape, "float32", { alpha: g.f32(full) }));
+    },
   },
   prepare: (engine, _node, w) => {
     const alpha = w.get("alpha");

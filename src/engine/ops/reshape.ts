@@ -4,7 +4,9 @@
  *
  * @packageDocumentation
  */
-import { sizeOf, stateless, type OpDef } from "./types.js";
+import { sizeOf, stateless, type LayerRule, type OpDef } from "./types.js";
+
+const rule: LayerRule = (g, ln) => g.set(ln, g.emit(ln.layer.name, "reshape", [g.floatIn(ln)], {}, ln.shape));
 
 /** The `reshape` op. */
 export const reshapeOp: OpDef = {
@@ -18,6 +20,7 @@ export const reshapeOp: OpDef = {
       c.need(c.inShape[c.inShape.length - 1] % 64 === 0 && c.node.shape[c.node.shape.length - 1] % 64 === 0, "packed bits can only be reshaped with whole 64-bit words per pixel");
     }
   },
+  layers: { Flatten: rule, Reshape: rule },
   prepare: (engine) =>
     stateless(([x], y) => new Uint8Array(engine.buffer, y.ptr, y.byteLength).set(new Uint8Array(engine.buffer, x.ptr, y.byteLength))),
 };

@@ -6,6 +6,9 @@
  *
  * @packageDocumentation
  */
+import type * as tf from "@tensorflow/tfjs-core";
+
+import type { AnyLayer, LNode } from "../convert_util.js";
 import type { Engine } from "../engine.js";
 import type { GraphNode, GraphWeight, OpKind, ValueDType } from "../graph.js";
 import type { EngineTensor } from "../tensor.js";
@@ -54,6 +57,31 @@ export interface OpBytes {
   scratch: number;
 }
 
+/** What the converter offers a layer rule (see {@link OpDef.layers}); implemented by `Builder` in convert.ts. */
+export interface LayerContext {
+  /** Appends a node; its weights get keys `<id>/<role>`. Returns the node id. */
+  emit(name: string, op: OpKind, inputs: number[], attrs: Record<string, unknown>, shape: number[], dtype?: ValueDType, weights?: Record<string, GraphWeight>): number;
+  /** The float graph value of the layer's input `i`. */
+  floatIn(ln: LNode, i?: number): number;
+  /** Output shape (without batch) of graph node `id`. */
+  shapeOf(id: number): number[];
+  /** Records node `id` as the layer's output. */
+  set(ln: LNode, id: number): void;
+  /** Throws `unsupported layer "<name>" (<Class>): <why>`. */
+  unsupported(ln: LNode, why?: string): never;
+  /** Rejects channels-first layers. */
+  checkNHWC(ln: LNode, cfg: Record<string, any>): void;
+  /** Appends the activation `act` (normalised name) after `input`, or returns `input` for linear. */
+  activation(ln: LNode, input: number, act: string, shape: number[]): number;
+  /** A float32 graph weight from a tensor or array. */
+  f32(t: tf.Tensor | Float32Array, shape?: number[]): GraphWeight;
+  /** A BatchNormalization layer's weights (mean, variance, optional gamma and beta). */
+  bnWeights(layer: AnyLayer): Record<string, GraphWeight>;
+}
+
+/** A converter rule: turns one tfjs layer (layer-graph node `ln`, its config `cfg`) into graph nodes. */
+export type LayerRule = (g: LayerContext, ln: LNode, cfg: Record<string, any>) => void;
+
 /** One graph op: its validation, memory, preparation and execution. */
 export interface OpDef {
   /** The op name stored in graph nodes. */
@@ -70,6 +98,8 @@ export interface OpDef {
   bytes?(node: GraphNode, inShape: number[], batch: number, len: (role: string) => number): OpBytes;
   /** Prepares the node on an engine (copies its weights into wasm memory). */
   prepare(engine: Engine, node: GraphNode, weights: WeightReader): PreparedNode;
+  /** Conversion rules of the tfjs layer classes that map to this op (class name → rule), if any. */
+  readonly layers?: Readonly<Record<string, LayerRule>>;
 }
 
 /** A {@link PreparedNode} without weights or scratch. */
