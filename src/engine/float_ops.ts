@@ -21,7 +21,7 @@ export function convGeom(inShape: readonly number[], k: readonly number[], s: re
   return { b, h, w, cin, oh: gy.out, ow: gx.out, kh: k[0], kw: k[1], sy: s[0], sx: s[1], dy: d[0], dx: d[1], padTop: gy.padBefore, padLeft: gx.padBefore };
 }
 
-/** Max or average pooling (padded taps skipped, as tfjs); the channel loop is innermost (contiguous in NHWC). */
+/** Max or average pooling (padded taps skipped; max skips NaN, as tfjs's cpu kernel); channels innermost. */
 export function pool(x: Float32Array, g: ConvGeom, out: Float32Array, max: boolean): void {
   const { b, h, w, cin, oh, ow } = g;
   const acc = new Float64Array(cin);
@@ -42,7 +42,7 @@ export function pool(x: Float32Array, g: ConvGeom, out: Float32Array, max: boole
             if (max) {
               for (let c = 0; c < cin; c++) {
                 const v = x[base + c];
-                if (v > acc[c] || v !== v) acc[c] = v;
+                if (v > acc[c]) acc[c] = v; // NaN skipped, as tfjs's cpu pooling
               }
             } else {
               for (let c = 0; c < cin; c++) acc[c] += x[base + c];

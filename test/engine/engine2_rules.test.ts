@@ -164,7 +164,23 @@ describe("lq.engine: exactness rules", () => {
     const em2 = await assertSame(model2, x2);
     assert.ok(em2.graph.nodes.some((n) => n.op === "sign"));
     em2.dispose();
-    tf.dispose([xin, x2]);
+    // Float max pooling skips NaN (tfjs's cpu kernel: x > max from −∞; an all-NaN window gives −∞), also before a
+    // binary layer.
+    const input3 = tfl.input({ shape: [4, 4, 3] });
+    const pooled = ap(tfl.layers.maxPooling2d({ poolSize: 2, padding: "same" }), input3);
+    const z = ap(bin({ filters: 2, kernelSize: 1, useBias: false }), pooled);
+    const model3 = tfl.model({ inputs: input3, outputs: [ap(tfl.layers.flatten({}), z)] });
+    setWeights(model3.layers[2], () => r() - 0.5);
+    const d3 = new Float32Array(2 * 48);
+    for (let i = 0; i < d3.length; i++) d3[i] = r() < 0.5 ? NaN : r() - 0.5;
+    for (const px of [0, 1, 4, 5]) for (let c = 0; c < 3; c++) d3[px * 3 + c] = NaN; // the first window: all NaN
+    const x3 = tf.tensor(d3, [2, 4, 4, 3]);
+    const em3 = await assertSame(model3, x3);
+    em3.dispose();
+    const model4 = tfl.model({ inputs: input3, outputs: ap(tfl.layers.flatten({}), pooled) });
+    const em4 = await assertSame(model4, x3);
+    em4.dispose();
+    tf.dispose([xin, x2, x3]);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `maxpool`: float max pooling (padded taps skipped, NaN propagates as in tfjs), kernel `lce_fmaxpool`.
+ * `maxpool`: float max pooling (padded taps and NaN values skipped, as tfjs's cpu kernel), kernel `lce_fmaxpool`.
  *
  * @packageDocumentation
  */
