@@ -23,7 +23,7 @@ export function simdSupported(): boolean {
   }
 }
 
-/** The bundled module's URL, resolved from this file (build/src/engine/runtime.js → src/engine/kernels/). */
+/** The bundled module's URL, resolved from this file (build/src/engine/loader.js → src/engine/kernels/). */
 export function defaultWasmUrl(simd: boolean): URL {
   return new URL(`../../../src/engine/kernels/${simd ? "lce.wasm" : "lce-scalar.wasm"}`, import.meta.url);
 }
