@@ -143,9 +143,30 @@ export function decodeEngineFile(input: Uint8Array | ArrayBuffer): EngineGraph {
     weights.set(e.key, { kind: e.kind, shape: e.shape, data });
   }
   if (expectOffset !== wlen) bad(`the weights use ${expectOffset} of ${wlen} bytes`);
+  if (!Number.isInteger(doc.output)) bad(`bad output node ${JSON.stringify(doc.output)?.slice(0, 40)}`);
+  return { nodes: checkNodes(doc.nodes, doc.output, weights, bad), output: doc.output, weights };
+}
+
+/**
+ * Validates a graph's nodes through the op registry (see {@link checkNodes}); for graphs made in memory, e.g. by the
+ * converter. Throws `"<prefix><node>: <what>."` naming the first bad node.
+ */
+export function validateGraph(graph: EngineGraph, prefix = "lq.engine: invalid graph: "): void {
+  checkNodes(graph.nodes, graph.output, graph.weights, (why) => {
+    throw new Error(`${prefix}${why}.`);
+  });
+}
+
+/**
+ * Checks untrusted nodes in order — known op, arity, inputs earlier in the list, shape, dtype, attrs and weights
+ * objects, weight references, input kinds, output dtype, then the op's own `validate` — and the output node.
+ * Returns clean node records. `bad` throws.
+ */
+function checkNodes(raw: unknown, output: number, weights: Map<string, GraphWeight>, bad: (why: string) => never): GraphNode[] {
+  if (!Array.isArray(raw)) bad("the graph lacks nodes");
   const nodes: GraphNode[] = [];
-  for (let i = 0; i < doc.nodes.length; i++) {
-    const n = doc.nodes[i];
+  for (let i = 0; i < raw.length; i++) {
+    const n = raw[i];
     const where = nodeLabel(i, n);
     if (typeof n !== "object" || n === null || typeof n.name !== "string") bad(`${where} is not a node object with a name`);
     const def = opDef(n.op);
@@ -181,6 +202,6 @@ export function decodeEngineFile(input: Uint8Array | ArrayBuffer): EngineGraph {
     nodes.push({ name: n.name, op: n.op, inputs: n.inputs, attrs: n.attrs, weights: n.weights, shape: n.shape, dtype: n.dtype as ValueDType });
   }
   if (nodes.length === 0) bad("the graph has no nodes");
-  if (!Number.isInteger(doc.output) || doc.output < 0 || doc.output >= nodes.length || nodes[doc.output].dtype !== "float32") bad(`bad output node ${JSON.stringify(doc.output)}`);
-  return { nodes, output: doc.output, weights };
+  if (!Number.isInteger(output) || output < 0 || output >= nodes.length || nodes[output].dtype !== "float32") bad(`bad output node ${JSON.stringify(output)}`);
+  return nodes;
 }

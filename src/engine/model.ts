@@ -9,7 +9,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { invalidArgument } from "../utils/errors.js";
 import { convertGraph, type ConvertOptions } from "./convert.js";
 import { loadEngine, type Engine, type EngineOptions } from "./engine.js";
-import { decodeEngineFile, encodeEngineFile, nodeLabel } from "./format.js";
+import { decodeEngineFile, encodeEngineFile, nodeLabel, validateGraph } from "./format.js";
 import type { EngineGraph, GraphNode } from "./graph.js";
 import { DEFAULT_MAX_MEMORY_BYTES, nodeBufferBytes, planMemory } from "./memory.js";
 import { opDef, type PreparedNode, type WeightReader } from "./ops/index.js";
@@ -236,6 +236,8 @@ export interface EngineModelOptions extends ConvertOptions {
  */
 export async function convert(model: tfl.LayersModel, options: EngineModelOptions = {}): Promise<EngineModel> {
   const graph = convertGraph(model, options);
+  // The converter's graph goes through the same op validators as a loaded file.
+  validateGraph(graph, "lq.engine.convert: internal error, the converted graph does not validate: ");
   const engine = options.engine ?? (options.engineOptions ? await loadEngine(options.engineOptions) : await loadEngine());
   return new EngineModel(engine, graph, { maxMemoryBytes: options.maxMemoryBytes });
 }
