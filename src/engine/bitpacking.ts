@@ -7,7 +7,7 @@
  * - Channels are packed along the last axis, least significant bit first: channel `c` of a pixel is bit `c % 64`
  *   of that pixel's word `floor(c / 64)`, i.e. bit `c % 32` of its 32-bit half `floor(c / 32)`.
  * - Bit 1 means −1 (negative); bit 0 means +1. Zero and positive values pack to 0 (larq's sign: sign(0) = +1),
- *   as does −0; only `x < 0` packs to 1 (NaN packs to 0).
+ *   as does −0; `x < 0` and NaN pack to 1 (`!(x >= 0)`: larq-ts's sign(NaN) = −1, as `model.predict` gives).
  * - Every pixel (every index of the leading axes) starts on a word boundary and occupies
  *   {@link wordsPerPixel}`(C) = ceil(C / 64)` words (`2 · ceil(C / 64)` 32-bit halves). The padding bits of the
  *   last word are always 0, so XOR-ing two packed rows never counts them.
@@ -40,7 +40,7 @@ export function packedLength(shape: readonly number[]): number {
 /**
  * Packs the signs of `values` (a dense row-major tensor of `shape`) along the last axis.
  *
- * @remarks bit = 1 where value < 0, else 0; see the module comment for the layout.
+ * @remarks bit = 1 where value < 0 or NaN, else 0; see the module comment for the layout.
  * @param values - the tensor data, `prod(shape)` numbers.
  * @param shape - the tensor shape; its last entry is the channel count.
  * @returns a `Uint32Array` of {@link packedLength}`(shape)` elements.
@@ -59,7 +59,7 @@ export function packBits(values: ArrayLike<number>, shape: readonly number[]): U
   const out = new Uint32Array(pixels * stride);
   for (let p = 0; p < pixels; p++) {
     for (let c = 0; c < channels; c++) {
-      if (values[p * channels + c] < 0) out[p * stride + (c >>> 5)] |= 1 << (c & 31);
+      if (!(values[p * channels + c] >= 0)) out[p * stride + (c >>> 5)] |= 1 << (c & 31);
     }
   }
   return out;

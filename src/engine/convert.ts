@@ -8,9 +8,13 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
-import { applyQuantizer, precisionOf, type QuantizerLike } from "../quantizers/base.js";
+import type { QuantizerLike } from "../quantizers/base.js";
 import { invalidArgument } from "../utils/errors.js";
 import type { EngineGraph, GraphNode, GraphWeight, OpKind, ValueDType } from "./graph.js";
+import { isPlainSign, isSignQuantizer, layerConfig, mustWeight, readWeight, type AnyLayer, type LNode, type SymTensor } from "./convert_util.js";
+import { binaryLayer } from "./fusion.js";
+import { ENGINE_ACTIVATIONS } from "./ops/activation.js";
+import { LAYER_RULES, type LayerContext } from "./ops/index.js";
 
 /** Options of {@link convertGraph} / `lq.engine.convert`. */
 export interface ConvertOptions {
@@ -18,87 +22,9 @@ export interface ConvertOptions {
   chainBits?: boolean;
 }
 
-type AnyLayer = tfl.layers.Layer & Record<string, any>;
-interface SymTensor {
-  id: number;
-  shape: (number | null)[];
-  sourceLayer: AnyLayer;
-  inputs: SymTensor[];
-}
-/**
- * A layer's config with Keras 2's one-element `axis` lists ([3], as Python Keras saves BatchNormalization)
- * read as the integer they hold; tfjs keeps whatever the file gave.
- */
-function layerConfig(layer: { getConfig(): unknown }): Record<string, any> {
-  const cfg = { ...(layer.getConfig() as Record<string, any>) };
-  if (Array.isArray(cfg.axis) && cfg.axis.length === 1) cfg.axis = cfg.axis[0];
-  return cfg;
-}
-
-interface LNode {
-  id: number;
-  layer: AnyLayer;
-  cls: string;
-  inputs: number[];
-  shape: number[];
-  consumers: number[];
-}
-
-const SIGN_QUANTIZERS = new Set(["stesign", "approxsign", "swishsign", "magnitudeawaresign"]);
-
-/** Normalised name of a quantizer: lower-case class or function name without underscores. */
-function quantizerName(q: QuantizerLike): string {
-  if (q === null || q === undefined) return "";
-  const raw = typeof q === "function" ? q.name : (q as { getClassName(): string }).getClassName();
-  return raw.replace(/_/g, "").toLowerCase();
-}
-
-/** Whether a quantizer is a 1-bit sign quantizer (forward: larq's sign, or α·sign for MagnitudeAwareSign). */
-export function isSignQuantizer(q: QuantizerLike): boolean {
-  return q !== null && q !== undefined && precisionOf(q) === 1 && SIGN_QUANTIZERS.has(quantizerName(q));
-}
-
-function activationName(a: unknown): string {
-  if (a === undefined || a === null) return "linear";
-  if (typeof a === "string") return a.replace(/_/g, "").toLowerCase();
-  if (typeof a === "object") {
-    const o = a as Record<string, unknown>;
-    if (typeof o.getClassName === "function") return activationName((o.getClassName as () => string)());
-    if (typeof o.className === "string") return activationName(o.className);
-    if (typeof o.class_name === "string") return activationName(o.class_name);
-  }
-  return String(a);
-}
-
-/** Activations the engine evaluates (normalised names). */
-export const ENGINE_ACTIVATIONS = new Set([
-  "linear", "relu", "relu6", "hardtanh", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign",
-  "hardsigmoid", "swish", "mish", "gelu",
-]);
-
-const CLAMPS: Record<string, [number, number]> = { relu: [0, Infinity], relu6: [0, 6], hardtanh: [-1, 1] };
-
-function pairOf(v: unknown, dflt: number): [number, number] {
-  if (v === undefined || v === null) return [dflt, dflt];
-  if (typeof v === "number") return [v, v];
-  const a = v as number[];
-  return [a[0], a.length > 1 ? a[1] : a[0]];
-}
-
-/** Reads a layer weight by its short name (`kernel`, `bias`, `gamma`, …): latent values for quantized weights. */
-function readWeight(layer: AnyLayer, short: string): tf.Tensor | undefined {
-  const v = (layer.weights as Array<Record<string, any>>).find(
-    (w) => w.originalName?.split("/").pop() === short || String(w.name).split("/").pop()?.replace(/_\d+$/, "") === short,
-  );
-  if (!v) return undefined;
-  return typeof v.readLatent === "function" ? v.readLatent() : v.read();
-}
-
-function mustWeight(layer: AnyLayer, short: string): tf.Tensor {
-  const t = readWeight(layer, short);
-  if (!t) throw new Error(`lq.engine.convert: layer "${layer.name}" (${layer.getClassName()}) has no weight "${short}".`);
-  return t;
-}
+/** Activations the engine evaluates (normalised names); defined with the `activation` op. */
+export { ENGINE_ACTIVATIONS };
+export { isSignQuantizer };
 
 /**
  * Converts a tfjs LayersModel into an engine graph (see {@link EngineGraph}).
@@ -148,7 +74,8 @@ export function convertGraph(model: tfl.LayersModel, options: ConvertOptions = {
   }
 }
 
-class Builder {
+/** Builds the engine graph of a layer graph (see {@link convertGraph}). @internal */
+export class Builder implements LayerContext {
   nodes: GraphNode[] = [];
   weights = new Map<string, GraphWeight>();
   /** Layer-node id → graph node id of its output. */
@@ -216,7 +143,7 @@ class Builder {
     if (ln.cls !== "QuantConv2D" && ln.cls !== "QuantDense") return false;
     // MagnitudeAwareSign scales per channel: fine for kernels (folded), not for inputs.
     const inQ = ln.layer.inputQuantizer as QuantizerLike;
-    return isSignQuantizer(inQ) && quantizerName(inQ) !== "magnitudeawaresign" && isSignQuantizer(ln.layer.kernelQuantizer);
+    return isPlainSign(inQ) && isSignQuantizer(ln.layer.kernelQuantizer);
   }
 
   /** Whether layer node `id` feeds only binary layers (and is not the model output). */
@@ -239,8 +166,8 @@ class Builder {
     const set = (id: number): void => {
       this.value.set(ln.id, id);
     };
-    // Keras/larq grouped convolutions (QuantConv1D/2D/3D with groups > 1) have no engine kernel yet.
-    if ((cfg.groups ?? 1) !== 1) this.unsupported(ln, `groups ${cfg.groups}: grouped convolutions are not yet supported by the engine`);
+    // Keras/larq grouped convolutions (groups > 1) run as grouped binary convolutions; float ones are not supported.
+    if ((cfg.groups ?? 1) !== 1 && !(ln.cls === "QuantConv2D" && this.isBinaryLayer(ln))) this.unsupported(ln, `groups ${cfg.groups}: grouped convolutions are not yet supported by the engine for float layers (binary QuantConv2D ones are)`);
     switch (ln.cls) {
       case "InputLayer":
         return set(this.emit(name, "input", [], {}, shape));
@@ -251,70 +178,20 @@ class Builder {
       case "GaussianDropout":
       case "AlphaDropout":
         return set(this.in(ln));
-      case "QuantConv2D":
-      case "QuantDense":
-        if (this.isBinaryLayer(ln)) return this.binaryLayer(ln, cfg);
-        return this.floatConvOrDense(ln, cfg);
-      case "Conv2D":
-      case "Dense":
-        return this.floatConvOrDense(ln, cfg);
-      case "DepthwiseConv2D":
-      case "QuantDepthwiseConv2D":
-        return this.floatConvOrDense(ln, cfg);
-      case "BatchNormalization": {
-        const axis = cfg.axis ?? -1;
-        const rank = shape.length + 1;
-        if (axis !== -1 && axis !== rank - 1) this.unsupported(ln, `axis ${axis} (only the last axis)`);
-        return set(this.emit(name, "batchnorm", [this.floatIn(ln)], { epsilon: cfg.epsilon ?? 1e-3 }, shape, "float32", this.bnWeights(L)));
-      }
-      case "MaxPooling2D":
-      case "AveragePooling2D": {
-        const [ph, pw] = pairOf(cfg.poolSize, 2);
-        const strides = cfg.strides ? pairOf(cfg.strides, ph) : [ph, pw];
-        const attrs = { poolSize: [ph, pw], strides, padding: cfg.padding ?? "valid" };
-        this.checkNHWC(ln, cfg);
-        return set(this.emit(name, ln.cls === "MaxPooling2D" ? "maxpool" : "avgpool", [this.floatIn(ln)], attrs, shape));
-      }
-      case "GlobalAveragePooling2D":
-      case "GlobalMaxPooling2D":
-        this.checkNHWC(ln, cfg);
-        if (cfg.keepDims) this.unsupported(ln, "keepDims");
-        return set(this.emit(name, ln.cls === "GlobalMaxPooling2D" ? "globalmax" : "globalavg", [this.floatIn(ln)], {}, shape));
-      case "Add":
-        return set(this.emit(name, "add", ln.inputs.map((_, i) => this.floatIn(ln, i)), {}, shape));
-      case "Concatenate": {
-        const rank = shape.length + 1;
-        let axis = cfg.axis ?? -1;
-        if (axis < 0) axis += rank;
-        if (axis < 1) this.unsupported(ln, `axis ${cfg.axis}`);
-        return set(this.emit(name, "concat", ln.inputs.map((_, i) => this.floatIn(ln, i)), { axis: axis - 1 }, shape));
-      }
-      case "Flatten":
-      case "Reshape":
-        return set(this.emit(name, "reshape", [this.floatIn(ln)], {}, shape));
-      case "Activation":
-      case "ReLU":
-      case "Softmax": {
-        let act = ln.cls === "Activation" ? activationName(cfg.activation) : ln.cls === "ReLU" ? "relu" : "softmax";
-        if (ln.cls === "ReLU" && (cfg.maxValue ?? null) !== null) {
-          if (cfg.maxValue !== 6) this.unsupported(ln, `maxValue ${cfg.maxValue}`);
-          act = "relu6";
-        }
-        if (ln.cls === "Softmax" && cfg.axis !== undefined && cfg.axis !== -1 && cfg.axis !== shape.length) this.unsupported(ln, `axis ${cfg.axis}`);
-        return set(this.activation(ln, this.floatIn(ln), act, shape));
-      }
-      case "LeakyReLU":
-        return set(this.emit(name, "activation", [this.floatIn(ln)], { activation: "leakyrelu", alpha: cfg.alpha ?? 0.3 }, shape));
-      case "ELU":
-        return set(this.emit(name, "activation", [this.floatIn(ln)], { activation: "elu", alpha: cfg.alpha ?? 1 }, shape));
-      case "PReLU": {
-        const alpha = mustWeight(L, "alpha");
-        const full = tf.broadcastTo(alpha, shape);
-        return set(this.emit(name, "prelu", [this.floatIn(ln)], {}, shape, "float32", { alpha: this.f32(full) }));
-      }
-      default:
-        this.unsupported(ln);
     }
+    if ((ln.cls === "QuantConv2D" || ln.cls === "QuantDense") && this.isBinaryLayer(ln)) return binaryLayer(this, ln, cfg);
+    // Every other layer: the rule of the op it maps to (ops/<op>.ts, `layers`).
+    const rule = LAYER_RULES.get(ln.cls);
+    if (!rule) this.unsupported(ln);
+    rule(this, ln, cfg);
+  }
+
+  set(ln: LNode, id: number): void {
+    this.value.set(ln.id, id);
+  }
+
+  shapeOf(id: number): number[] {
+    return this.nodes[id].shape;
   }
 
   checkNHWC(ln: LNode, cfg: Record<string, any>): void {
@@ -338,235 +215,4 @@ class Builder {
     if (beta) w.beta = this.f32(beta);
     return w;
   }
-
-  /** Conv2D / Dense / DepthwiseConv2D (and their Quant versions without binary input+kernel) in float. */
-  floatConvOrDense(ln: LNode, cfg: Record<string, any>): void {
-    const L = ln.layer;
-    const isDepthwise = ln.cls.endsWith("DepthwiseConv2D");
-    const inQ: QuantizerLike = L.inputQuantizer ?? null;
-    let x = this.floatIn(ln);
-    if (inQ !== null && inQ !== undefined) {
-      if (!isSignQuantizer(inQ) || quantizerName(inQ) === "magnitudeawaresign") this.unsupported(ln, `input quantizer ${quantizerName(inQ)}`);
-      x = this.emit(`${L.name}/input_sign`, "sign", [x], {}, this.nodes[x].shape);
-    }
-    const kq: QuantizerLike = (isDepthwise ? L.depthwiseQuantizer : L.kernelQuantizer) ?? null;
-    let kernel = mustWeight(L, isDepthwise ? "depthwise_kernel" : "kernel");
-    if (kq !== null && kq !== undefined) kernel = applyQuantizer(kq, kernel);
-    // A plain sign quantizer leaves ±1 values: store them with 1 bit each.
-    const signKernel = kq !== null && kq !== undefined && isSignQuantizer(kq) && quantizerName(kq) !== "magnitudeawaresign";
-    const weights: Record<string, GraphWeight> = {
-      kernel: signKernel ? { kind: "bits", shape: kernel.shape.slice(), data: Float32Array.from(kernel.dataSync()) } : this.f32(kernel),
-    };
-    if (cfg.useBias !== false) {
-      const bias = readWeight(L, "bias");
-      if (bias) weights.bias = this.f32(bias);
-    }
-    let op: OpKind = "dense";
-    let attrs: Record<string, unknown> = {};
-    if (ln.cls.endsWith("Dense")) {
-      if (ln.shape.length !== 1) this.unsupported(ln, "inputs of rank > 2");
-    } else {
-      this.checkNHWC(ln, cfg);
-      op = isDepthwise ? "depthwise" : "conv2d";
-      const padding = cfg.padding ?? "valid";
-      if (padding !== "valid" && padding !== "same") this.unsupported(ln, `padding "${padding}"`);
-      attrs = {
-        kernelSize: kernel.shape.slice(0, 2),
-        strides: pairOf(cfg.strides, 1),
-        dilations: pairOf(cfg.dilationRate, 1),
-        padding,
-        padValue: L.padValues ?? 0,
-      };
-    }
-    const id = this.emit(L.name, op, [x], attrs, ln.shape, "float32", weights);
-    this.value.set(ln.id, this.activation(ln, id, activationName(cfg.activation), ln.shape));
-  }
-
-  /** A binary QuantConv2D / QuantDense with the following foldable layers. */
-  binaryLayer(ln: LNode, cfg: Record<string, any>): void {
-    const L = ln.layer;
-    const isConv = ln.cls === "QuantConv2D";
-    const x = this.bitsIn(ln);
-    const kernel = mustWeight(L, "kernel");
-    const cout = kernel.shape[kernel.shape.length - 1];
-    const cin = kernel.shape[kernel.shape.length - 2];
-    const taps = isConv ? kernel.shape[0] * (kernel.shape[1] as number) : 1;
-    const K = taps * cin;
-    const scale = new Float64Array(cout).fill(1);
-    if (quantizerName(L.kernelQuantizer) === "magnitudeawaresign") {
-      const s = tf.mean(tf.abs(kernel), kernel.shape.slice(0, -1).map((_, i) => i)).dataSync();
-      for (let n = 0; n < cout; n++) scale[n] = s[n];
-    }
-    const bias = cfg.useBias !== false ? readWeight(L, "bias")?.dataSync() : undefined;
-    let attrs: Record<string, unknown> = { inChannels: cin, outChannels: cout };
-    if (isConv) {
-      this.checkNHWC(ln, cfg);
-      const padding = cfg.padding ?? "valid";
-      if (padding !== "valid" && padding !== "same") this.unsupported(ln, `padding "${padding}"`);
-      const pv = L.padValues ?? 0;
-      if (pv !== 0 && pv !== 1 && pv !== -1) this.unsupported(ln, `padValues ${pv} (binary layers take 0, 1 or -1)`);
-      attrs = { ...attrs, kernelSize: kernel.shape.slice(0, 2), strides: pairOf(cfg.strides, 1), dilations: pairOf(cfg.dilationRate, 1), padding, padValue: pv };
-    } else if (ln.shape.length !== 1) {
-      this.unsupported(ln, "inputs of rank > 2");
-    }
-    // The per-channel float pipeline after the dot product, as tfjs evaluates it.
-    type Step = { kind: "affine"; f: (x: number, n: number) => number; m: Float64Array; b: Float64Array } | { kind: "clamp"; lo: number; hi: number; f: (x: number, n: number) => number } | { kind: "maxpool"; ln: LNode } | { kind: "reshape"; ln: LNode } | { kind: "dropout" };
-    const steps: Step[] = [];
-    const f32 = Math.fround;
-    {
-      const m = Float64Array.from(scale);
-      const b = new Float64Array(cout);
-      if (bias) for (let n = 0; n < cout; n++) b[n] = bias[n];
-      steps.push({ kind: "affine", m, b, f: (d, n) => (bias ? f32(f32(scale[n] * d) + bias[n]) : f32(scale[n] * d)) });
-    }
-    const ownAct = activationName(cfg.activation);
-    if (ownAct !== "linear") {
-      if (!(ownAct in CLAMPS)) this.unsupported(ln, `activation "${ownAct}" on a binary layer`);
-      const [lo, hi] = CLAMPS[ownAct];
-      steps.push({ kind: "clamp", lo, hi, f: (v) => Math.min(Math.max(v, lo), hi) });
-    }
-    // Walk the single-consumer chain of foldable layers: each entry is [layer node, step].
-    const chain: Array<[LNode, Step]> = [];
-    let cur = ln.id;
-    let reshaped = false;
-    for (;;) {
-      const next = this.singleConsumer(cur);
-      if (!next) break;
-      const ncfg = layerConfig(next.layer);
-      let step: Step | undefined;
-      if (next.cls === "BatchNormalization" && !reshaped && (ncfg.axis ?? -1) === -1 || next.cls === "BatchNormalization" && !reshaped && ncfg.axis === next.shape.length) {
-        const w = this.bnWeights(next.layer);
-        const eps = ncfg.epsilon ?? 1e-3;
-        const mean = w.mean.data, vr = w.variance.data, gm = w.gamma?.data, bt = w.beta?.data;
-        const m = new Float64Array(cout), b = new Float64Array(cout);
-        for (let n = 0; n < cout; n++) {
-          m[n] = (gm ? gm[n] : 1) / Math.sqrt(vr[n] + eps);
-          b[n] = (bt ? bt[n] : 0) - mean[n] * m[n];
-        }
-        step = { kind: "affine", m, b, f: (v, n) => f32((bt ? bt[n] : 0) + ((v - mean[n]) * (gm ? gm[n] : 1)) / Math.sqrt(vr[n] + eps)) };
-      } else if ((next.cls === "Activation" || next.cls === "ReLU") && !reshaped) {
-        let act = next.cls === "ReLU" ? (ncfg.maxValue === 6 ? "relu6" : ncfg.maxValue == null ? "relu" : "?") : activationName(ncfg.activation);
-        if (act === "linear") step = { kind: "dropout" };
-        else if (act in CLAMPS) {
-          const [lo, hi] = CLAMPS[act];
-          step = { kind: "clamp", lo, hi, f: (v) => Math.min(Math.max(v, lo), hi) };
-        }
-      } else if (next.cls === "MaxPooling2D" && !reshaped) {
-        step = { kind: "maxpool", ln: next };
-      } else if ((next.cls === "Flatten" || next.cls === "Reshape") && next.shape.length === 1 && cout % 64 === 0) {
-        step = { kind: "reshape", ln: next };
-        reshaped = true;
-      } else if (next.cls === "Dropout") {
-        step = { kind: "dropout" };
-      }
-      if (!step) break;
-      chain.push([next, step]);
-      cur = next.id;
-    }
-    // Packed-bit output: the whole chain ends at layers that all binarize their input.
-    let bitsEnd = -1;
-    if (this.chainBits) {
-      for (let i = chain.length; i >= 0; i--) {
-        const endId = i === 0 ? ln.id : chain[i - 1][0].id;
-        if (this.feedsOnlyBinary(endId)) {
-          bitsEnd = i;
-          break;
-        }
-      }
-    }
-    if (bitsEnd >= 0) {
-      const used = chain.slice(0, bitsEnd);
-      const all: Step[] = [...steps, ...used.map(([, s]) => s)];
-      const hasPool = used.some(([, s]) => s.kind === "maxpool");
-      const rule = bitRule(all, cout, K, hasPool);
-      if (rule) {
-        let id = this.emit(L.name, isConv ? "bconv2d" : "bdense", [x], { ...attrs, transform: "bits" }, ln.shape, "bits", {
-          [isConv ? "filter" : "kernel"]: { kind: "bits", shape: kernel.shape.slice(), data: Float32Array.from(kernel.dataSync()) },
-          multiplier: this.f32(rule.multiplier), bias: this.f32(rule.bias),
-        });
-        this.value.set(ln.id, id);
-        for (const [cl, s] of used) {
-          if (s.kind === "maxpool") {
-            const c = layerConfig(cl.layer);
-            const [ph, pw] = pairOf(c.poolSize, 2);
-            id = this.emit(cl.layer.name, "bmaxpool", [id], { poolSize: [ph, pw], strides: c.strides ? pairOf(c.strides, ph) : [ph, pw], padding: c.padding ?? "valid" }, cl.shape, "bits");
-          } else if (s.kind === "reshape") {
-            id = this.emit(cl.layer.name, "reshape", [id], {}, cl.shape, "bits");
-          }
-          this.value.set(cl.id, id);
-        }
-        return;
-      }
-    }
-    // Float output: fold the leading affine and clamp steps into multiplier, bias and clamp bounds.
-    const m = new Float64Array(cout).fill(1), b = new Float64Array(cout);
-    let lo = -Infinity, hi = Infinity, clamped = false;
-    const fold = (s: Step): boolean => {
-      if (s.kind === "dropout") return true;
-      if (s.kind === "affine") {
-        if (clamped) return false;
-        for (let n = 0; n < cout; n++) {
-          m[n] *= s.m[n];
-          b[n] = b[n] * s.m[n] + s.b[n];
-        }
-        return true;
-      }
-      if (s.kind === "clamp") {
-        if (clamped) return false;
-        [lo, hi, clamped] = [s.lo, s.hi, true];
-        return true;
-      }
-      return false;
-    };
-    for (const s of steps) if (!fold(s)) throw new Error("lq.engine.convert: internal error folding a binary layer.");
-    let folded = 0;
-    while (folded < chain.length && fold(chain[folded][1])) folded++;
-    const transform: Record<string, unknown> = { transform: "float" };
-    if (clamped) Object.assign(transform, { clampMin: lo, clampMax: hi });
-    const id = this.emit(L.name, isConv ? "bconv2d" : "bdense", [x], { ...attrs, ...transform }, ln.shape, "float32", {
-      [isConv ? "filter" : "kernel"]: { kind: "bits", shape: kernel.shape.slice(), data: Float32Array.from(kernel.dataSync()) },
-      multiplier: this.f32(Float32Array.from(m)), bias: this.f32(Float32Array.from(b)),
-    });
-    this.value.set(ln.id, id);
-    for (let i = 0; i < folded; i++) this.value.set(chain[i][0].id, id);
-  }
-}
-
-/**
- * Per-channel bit rule of a binary layer whose output goes, through `steps`, into a sign: bit n of the output is 1
- * exactly when h_n(dot) < 0, where h_n is the float pipeline tfjs evaluates. Evaluates h_n for every dot in
- * [−K, K] and encodes the (prefix or suffix) set of negative dots as a `"bits"` transform with multiplier ±1 and
- * bias ½ − threshold, which the runtime turns back into the same integer threshold. Returns undefined when a
- * channel's set is neither (or a max pool in the chain needs a non-decreasing rule and a channel has a suffix).
- */
-function bitRule(steps: Array<{ kind: string; f?: (x: number, n: number) => number }>, cout: number, K: number, hasPool: boolean): { multiplier: Float32Array; bias: Float32Array } | undefined {
-  const fs = steps.filter((s) => s.f).map((s) => s.f!);
-  const multiplier = new Float32Array(cout);
-  const bias = new Float32Array(cout);
-  for (let n = 0; n < cout; n++) {
-    let prefixEnd = -K; // first d that is not negative
-    const neg = new Uint8Array(2 * K + 1);
-    for (let d = -K; d <= K; d++) {
-      let v = d;
-      for (const f of fs) v = f(v, n);
-      neg[d + K] = v < 0 ? 1 : 0;
-    }
-    while (prefixEnd <= K && neg[prefixEnd + K]) prefixEnd++;
-    let rest = true;
-    for (let d = prefixEnd; d <= K; d++) if (neg[d + K]) rest = false;
-    if (rest) {
-      // bit = d < prefixEnd
-      multiplier[n] = 1;
-      bias[n] = 0.5 - prefixEnd;
-      continue;
-    }
-    if (hasPool) return undefined;
-    let s = K;
-    while (s >= -K && neg[s + K]) s--;
-    for (let d = -K; d <= s; d++) if (neg[d + K]) return undefined;
-    // bit = d > s  ⟺  −d < −s: negated filter with threshold −s.
-    multiplier[n] = -1;
-    bias[n] = 0.5 + s;
-  }
-  return { multiplier, bias };
 }

@@ -21,7 +21,7 @@ export function convGeom(inShape: readonly number[], k: readonly number[], s: re
   return { b, h, w, cin, oh: gy.out, ow: gx.out, kh: k[0], kw: k[1], sy: s[0], sx: s[1], dy: d[0], dx: d[1], padTop: gy.padBefore, padLeft: gx.padBefore };
 }
 
-/** Max or average pooling (padded taps skipped, as tfjs); the channel loop is innermost (contiguous in NHWC). */
+/** Max or average pooling (padded taps skipped; max skips NaN, as tfjs's cpu kernel); channels innermost. */
 export function pool(x: Float32Array, g: ConvGeom, out: Float32Array, max: boolean): void {
   const { b, h, w, cin, oh, ow } = g;
   const acc = new Float64Array(cin);
@@ -31,17 +31,18 @@ export function pool(x: Float32Array, g: ConvGeom, out: Float32Array, max: boole
       for (let ox = 0; ox < ow; ox++) {
         acc.fill(max ? -Infinity : 0);
         let count = 0;
-        for (let ky = 0; ky < g.kh; ky++) {
-          const iy = oy * g.sy - g.padTop + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < g.kw; kx++) {
-            const ix = ox * g.sx - g.padLeft + kx;
-            if (ix < 0 || ix >= w) continue;
+        // Only the in-image taps: the loop is bounded by the input whatever the window size.
+        const y0 = oy * g.sy - g.padTop, x0 = ox * g.sx - g.padLeft;
+        const ky1 = Math.min(g.kh, h - y0), kx1 = Math.min(g.kw, w - x0);
+        for (let ky = Math.max(0, -y0); ky < ky1; ky++) {
+          const iy = y0 + ky;
+          for (let kx = Math.max(0, -x0); kx < kx1; kx++) {
+            const ix = x0 + kx;
             const base = ((bi * h + iy) * w + ix) * cin;
             if (max) {
               for (let c = 0; c < cin; c++) {
                 const v = x[base + c];
-                if (v > acc[c] || v !== v) acc[c] = v;
+                if (v > acc[c]) acc[c] = v; // NaN skipped, as tfjs's cpu pooling
               }
             } else {
               for (let c = 0; c < cin; c++) acc[c] += x[base + c];
@@ -55,7 +56,10 @@ export function pool(x: Float32Array, g: ConvGeom, out: Float32Array, max: boole
   }
 }
 
-/** Global average or max pooling of NHWC to `[b, c]`. */
+/**
+ * Global average or max pooling of NHWC to `[b, c]`. The average follows the tfjs cpu `Mean` kernel exactly: each
+ * value divided by the count in float32, then summed in double (row-major over the pixels) and rounded once.
+ */
 export function globalPool(x: Float32Array, shape: readonly number[], out: Float32Array, max: boolean): void {
   const [b, h, w, c] = shape;
   const n = h * w;
@@ -64,9 +68,9 @@ export function globalPool(x: Float32Array, shape: readonly number[], out: Float
       let acc = max ? -Infinity : 0;
       for (let p = 0; p < n; p++) {
         const v = x[(bi * n + p) * c + ci];
-        acc = max ? Math.max(acc, v) : acc + v;
+        acc = max ? (v > acc || v !== v ? v : acc) : acc + Math.fround(v / n);
       }
-      out[bi * c + ci] = max ? acc : Math.fround(acc) / n;
+      out[bi * c + ci] = acc;
     }
   }
 }
@@ -75,6 +79,7 @@ export function globalPool(x: Float32Array, shape: readonly number[], out: Float
 export function activation(x: Float32Array, out: Float32Array, name: string, channels: number, alpha = 0): void {
   const n = x.length;
   switch (name) {
+    case "linear": out.set(x); return;
     case "relu": for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? 0 : x[i]; return;
     case "relu6": for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], 0), 6); return;
     case "hardtanh": for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], -1), 1); return;
@@ -108,9 +113,9 @@ export function activation(x: Float32Array, out: Float32Array, name: string, cha
   }
 }
 
-/** larq's sign: −1 for x < 0, +1 otherwise. */
+/** larq-ts's sign: +1 for x ≥ 0, −1 otherwise (so NaN → −1, as `tf.where(x >= 0, 1, -1)`). */
 export function sign(x: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < x.length; i++) out[i] = x[i] < 0 ? -1 : 1;
+  for (let i = 0; i < x.length; i++) out[i] = x[i] >= 0 ? 1 : -1;
 }
 
 function erf(x: number): number {

@@ -19,19 +19,15 @@
  *
  * @packageDocumentation
  */
-import { ENGINE_ACTIVATIONS } from "./convert.js";
-import type { EngineGraph, GraphNode, GraphWeight, OpKind, ValueDType } from "./graph.js";
-import { axisGeometry } from "./ops.js";
+import type { EngineGraph, GraphNode, GraphWeight, ValueDType } from "./graph.js";
+import { opDef, type NodeCheck } from "./ops/index.js";
+import { isDims } from "./ops/types.js";
 
 /** The file magic, `"LQTE"`. */
 export const ENGINE_MAGIC = "LQTE";
 /** The format version this build writes and reads. */
 export const ENGINE_FORMAT_VERSION = 1;
 const HEADER = 20;
-const OPS: ReadonlySet<string> = new Set<OpKind>([
-  "input", "bconv2d", "bdense", "bmaxpool", "signpack", "sign", "conv2d", "depthwise", "dense", "batchnorm", "maxpool",
-  "avgpool", "globalavg", "globalmax", "add", "concat", "reshape", "activation", "prelu",
-]);
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -79,19 +75,29 @@ export function encodeEngineFile(graph: EngineGraph): Uint8Array {
     if (w.kind === "float32") {
       for (let k = 0; k < w.data.length; k++) view.setFloat32(at + k * 4, w.data[k], true);
     } else {
-      for (let k = 0; k < w.data.length; k++) if (w.data[k] < 0) out[at + (k >> 3)] |= 1 << (k & 7);
+      for (let k = 0; k < w.data.length; k++) if (!(w.data[k] >= 0)) out[at + (k >> 3)] |= 1 << (k & 7);
     }
   }
   view.setUint32(16, crc32(out.subarray(HEADER)), true);
   return out;
 }
 
+/** The prefix of every decoding error. */
+export const INVALID_FILE = "lq.engine.load: invalid engine file: ";
+
 function bad(why: string): never {
-  throw new Error(`lq.engine.load: invalid engine file: ${why}.`);
+  throw new Error(`${INVALID_FILE}${why}.`);
 }
 
-const isDims = (v: unknown, min = 1): v is number[] =>
-  Array.isArray(v) && v.length >= min && v.every((d) => Number.isInteger(d) && d >= 1 && d < 2 ** 31);
+/** `node 3 "conv_1" (bconv2d)`: how errors name a node (index, name, op), safe for any JSON value. */
+export function nodeLabel(index: number, node: unknown): string {
+  const n = (typeof node === "object" && node !== null ? node : {}) as Record<string, unknown>;
+  const name = typeof n.name === "string" ? JSON.stringify(n.name.length > 80 ? `${n.name.slice(0, 80)}…` : n.name) : "(unnamed)";
+  const op = typeof n.op === "string" ? n.op.slice(0, 40) : JSON.stringify(n.op)?.slice(0, 40) ?? "no op";
+  return `node ${index} ${name} (${op})`;
+}
+
+
 
 /** Parses and validates an engine file; throws an error saying what is wrong. */
 export function decodeEngineFile(input: Uint8Array | ArrayBuffer): EngineGraph {
@@ -137,112 +143,65 @@ export function decodeEngineFile(input: Uint8Array | ArrayBuffer): EngineGraph {
     weights.set(e.key, { kind: e.kind, shape: e.shape, data });
   }
   if (expectOffset !== wlen) bad(`the weights use ${expectOffset} of ${wlen} bytes`);
+  if (!Number.isInteger(doc.output)) bad(`bad output node ${JSON.stringify(doc.output)?.slice(0, 40)}`);
+  return { nodes: checkNodes(doc.nodes, doc.output, weights, bad), output: doc.output, weights };
+}
+
+/**
+ * Validates a graph's nodes through the op registry (see {@link checkNodes}); for graphs made in memory, e.g. by the
+ * converter. Throws `"<prefix><node>: <what>."` naming the first bad node.
+ */
+export function validateGraph(graph: EngineGraph, prefix = "lq.engine: invalid graph: "): void {
+  checkNodes(graph.nodes, graph.output, graph.weights, (why) => {
+    throw new Error(`${prefix}${why}.`);
+  });
+}
+
+/**
+ * Checks untrusted nodes in order — known op, arity, inputs earlier in the list, shape, dtype, attrs and weights
+ * objects, weight references, input kinds, output dtype, then the op's own `validate` — and the output node.
+ * Returns clean node records. `bad` throws.
+ */
+function checkNodes(raw: unknown, output: number, weights: Map<string, GraphWeight>, bad: (why: string) => never): GraphNode[] {
+  if (!Array.isArray(raw)) bad("the graph lacks nodes");
   const nodes: GraphNode[] = [];
-  for (let i = 0; i < doc.nodes.length; i++) {
-    const n = doc.nodes[i];
-    const where = `node ${i}`;
-    if (typeof n !== "object" || n === null || typeof n.name !== "string" || !OPS.has(n.op)) bad(`${where} has an unknown op ${JSON.stringify(n?.op)}`);
+  for (let i = 0; i < raw.length; i++) {
+    const n = raw[i];
+    const where = nodeLabel(i, n);
+    if (typeof n !== "object" || n === null || typeof n.name !== "string") bad(`${where} is not a node object with a name`);
+    const def = opDef(n.op);
+    if (!def) bad(`${where} has an unknown op ${JSON.stringify(n.op)?.slice(0, 40)}`);
     if ((i === 0) !== (n.op === "input")) bad(`${where}: the input must be node 0 and only node 0`);
-    if (!Array.isArray(n.inputs) || n.inputs.some((j: unknown) => !Number.isInteger(j) || (j as number) < 0 || (j as number) >= i)) bad(`${where} ("${n.name}") has bad inputs ${JSON.stringify(n.inputs)}`);
-    if (n.op !== "input" && n.inputs.length === 0) bad(`${where} ("${n.name}") has no inputs`);
-    if (!isDims(n.shape)) bad(`${where} ("${n.name}") has a bad shape ${JSON.stringify(n.shape)}`);
-    if (n.dtype !== "float32" && n.dtype !== "bits") bad(`${where} has a bad dtype ${JSON.stringify(n.dtype)}`);
-    if (typeof n.attrs !== "object" || n.attrs === null || typeof n.weights !== "object" || n.weights === null) bad(`${where} lacks attrs or weights`);
-    for (const [role, key] of Object.entries(n.weights)) if (typeof key !== "string" || !weights.has(key)) bad(`${where} refers to a missing weight ${role}=${JSON.stringify(key)}`);
-    for (const j of n.inputs as number[]) {
-      const wantBits = ["bconv2d", "bdense", "bmaxpool"].includes(n.op);
-      const isBits = nodes[j].dtype === "bits";
-      if (n.op !== "reshape" && wantBits !== isBits) bad(`${where} ("${n.name}", ${n.op}) takes a ${nodes[j].dtype} input`);
-    }
-    checkNodeAttrs(n, weights, nodes, where);
+    if (!Array.isArray(n.inputs) || n.inputs.some((j: unknown) => !Number.isInteger(j) || (j as number) < 0 || (j as number) >= i)) bad(`${where} has bad inputs ${JSON.stringify(n.inputs)?.slice(0, 80)} (indices of earlier nodes)`);
+    if (def.arity === 1 && n.inputs.length !== 1) bad(`${where} takes 1 input, received ${n.inputs.length}`);
+    if (def.arity === "many" && n.inputs.length === 0) bad(`${where} has no inputs`);
+    if (def.arity === 0 && n.inputs.length !== 0) bad(`${where} takes no inputs, received ${n.inputs.length}`);
+    if (!isDims(n.shape)) bad(`${where} has a bad shape ${JSON.stringify(n.shape)?.slice(0, 80)}`);
+    if (n.dtype !== "float32" && n.dtype !== "bits") bad(`${where} has a bad dtype ${JSON.stringify(n.dtype)?.slice(0, 40)}`);
+    if (typeof n.attrs !== "object" || n.attrs === null || Array.isArray(n.attrs) || typeof n.weights !== "object" || n.weights === null || Array.isArray(n.weights)) bad(`${where} lacks attrs or weights objects`);
+    for (const [role, key] of Object.entries(n.weights)) if (typeof key !== "string" || !weights.has(key)) bad(`${where} refers to a missing weight ${role}=${JSON.stringify(key)?.slice(0, 80)}`);
+    const inputs = (n.inputs as number[]).map((j) => nodes[j]);
+    inputs.forEach((x, k) => {
+      if (def.inputKind !== "any" && x.dtype !== def.inputKind) bad(`${where} takes a ${def.inputKind} input, received node ${n.inputs[k]}'s ${x.dtype}`);
+    });
+    const node = n as GraphNode;
+    const outKind = def.outputDType(node, inputs);
+    if (n.dtype !== outKind) bad(`${where}: output dtype ${n.dtype}, expected ${outKind}`);
+    const check: NodeCheck = {
+      node,
+      inputs,
+      inShape: inputs.length ? inputs[0].shape : [],
+      len: (role) => (n.weights[role] === undefined ? -1 : weights.get(n.weights[role])!.data.length),
+      weight: (role) => (n.weights[role] === undefined ? undefined : weights.get(n.weights[role])),
+      need: (cond, what) => {
+        if (!cond) bad(`${where}: ${what}`);
+      },
+      fail: (what) => bad(`${where}: ${what}`),
+    };
+    def.validate(check);
     nodes.push({ name: n.name, op: n.op, inputs: n.inputs, attrs: n.attrs, weights: n.weights, shape: n.shape, dtype: n.dtype as ValueDType });
   }
   if (nodes.length === 0) bad("the graph has no nodes");
-  if (!Number.isInteger(doc.output) || doc.output < 0 || doc.output >= nodes.length || nodes[doc.output].dtype !== "float32") bad(`bad output node ${JSON.stringify(doc.output)}`);
-  return { nodes, output: doc.output, weights };
-}
-
-/** Size checks that keep the runtime from reading outside a weight or a buffer. */
-function checkNodeAttrs(n: any, weights: Map<string, GraphWeight>, nodes: GraphNode[], where: string): void {
-  const a = n.attrs;
-  const len = (role: string) => weights.get(n.weights[role])?.data.length ?? -1;
-  const inShape: number[] = n.inputs.length ? nodes[n.inputs[0]].shape : [];
-  const outSize = size(n.shape);
-  const c = n.shape[n.shape.length - 1];
-  const need = (cond: boolean, what: string) => {
-    if (!cond) bad(`${where} ("${n.name}", ${n.op}): ${what}`);
-  };
-  const outKind = n.op === "signpack" || n.op === "bmaxpool" ? "bits" : n.op === "bconv2d" || n.op === "bdense" ? (a.transform === "bits" ? "bits" : "float32") : n.op === "reshape" ? nodes[n.inputs[0]].dtype : "float32";
-  need(n.dtype === outKind, `output dtype ${n.dtype}, expected ${outKind}`);
-  if (n.op === "bconv2d" || n.op === "bdense") need(a.transform === "bits" || a.transform === "float", "bad transform kind");
-  // Windowed ops: the output shape must be the one the geometry gives (kernels write exactly that many values).
-  const spatial = (k: number[], s: number[], d: number[]) => {
-    try {
-      const gy = axisGeometry(inShape[0], k[0], s[0], d[0], a.padding);
-      const gx = axisGeometry(inShape[1], k[1], s[1], d[1], a.padding);
-      need(n.shape[0] === gy.out && n.shape[1] === gx.out, `output shape [${n.shape}] does not follow from the input [${inShape}]`);
-    } catch (e) {
-      bad(`${where} ("${n.name}", ${n.op}): ${(e as Error).message}`);
-    }
-  };
-  switch (n.op) {
-    case "bconv2d":
-    case "conv2d":
-    case "depthwise": {
-      need(isDims(a.kernelSize) && a.kernelSize.length === 2 && isDims(a.strides) && isDims(a.dilations) && (a.padding === "same" || a.padding === "valid"), "bad geometry");
-      need(inShape.length === 3 && n.shape.length === 3, "needs rank-3 input and output");
-      const [kh, kw] = a.kernelSize;
-      const cin = inShape[2];
-      spatial(a.kernelSize, a.strides, a.dilations);
-      if (n.op === "depthwise") need(c % cin === 0, "depthwise output channels must be a multiple of the input channels");
-      const kernel = n.op === "bconv2d" ? len("filter") : len("kernel");
-      need(kernel === kh * kw * cin * (n.op === "depthwise" ? c / cin : c), "kernel size does not match the shapes");
-      if (n.op === "bconv2d") need(a.inChannels === cin && a.outChannels === c && len("multiplier") === c && len("bias") === c, "channel counts or transform sizes do not match");
-      else if (n.weights.bias !== undefined) need(len("bias") === c, "bias size");
-      break;
-    }
-    case "bdense":
-    case "dense":
-      need(inShape.length === 1 && n.shape.length === 1, "needs rank-1 shapes");
-      need((n.op === "bdense" ? len("kernel") : len("kernel")) === inShape[0] * c, "kernel size does not match the shapes");
-      if (n.op === "bdense") need(a.inChannels === inShape[0] && a.outChannels === c && len("multiplier") === c && len("bias") === c, "channel counts or transform sizes do not match");
-      else if (n.weights.bias !== undefined) need(len("bias") === c, "bias size");
-      break;
-    case "batchnorm":
-      need(len("mean") === c && len("variance") === c && (n.weights.gamma === undefined || len("gamma") === c) && (n.weights.beta === undefined || len("beta") === c) && typeof a.epsilon === "number", "parameter sizes");
-      need(size(inShape) === outSize, "shape change");
-      break;
-    case "prelu":
-      need(len("alpha") === outSize && size(inShape) === outSize, "alpha size");
-      break;
-    case "reshape":
-      need(size(inShape) === outSize, "element count changes");
-      if (n.dtype === "bits") need(inShape[inShape.length - 1] % 64 === 0 && c % 64 === 0, "packed bits can only be reshaped with whole 64-bit words per pixel");
-      break;
-    case "activation":
-      need(ENGINE_ACTIVATIONS.has(a.activation) || a.activation === "leakyrelu", `unknown activation ${JSON.stringify(a.activation)}`);
-      need(size(inShape) === outSize, "element count changes");
-      break;
-    case "sign":
-    case "signpack":
-      need(inShape.length === n.shape.length && inShape.every((d, k) => d === n.shape[k]), "shape changes");
-      break;
-    case "add":
-      need(n.inputs.every((j: number) => size(nodes[j].shape) === outSize), "input sizes differ");
-      break;
-    case "maxpool":
-    case "avgpool":
-    case "bmaxpool":
-      need(isDims(a.poolSize) && a.poolSize.length === 2 && isDims(a.strides) && a.strides.length === 2 && (a.padding === "same" || a.padding === "valid") && inShape.length === 3 && n.shape.length === 3 && c === inShape[2], "bad pooling geometry");
-      spatial(a.poolSize, a.strides, [1, 1]);
-      break;
-    case "globalavg":
-    case "globalmax":
-      need(inShape.length === 3 && n.shape.length === 1 && c === inShape[2], "bad shapes");
-      break;
-    case "concat":
-      need(Number.isInteger(a.axis) && a.axis >= 0 && a.axis < n.shape.length && n.inputs.reduce((s: number, j: number) => s + size(nodes[j].shape), 0) === outSize, "bad axis or sizes");
-      need(n.inputs.every((j: number) => nodes[j].shape.length === n.shape.length && nodes[j].shape.every((d, k) => k === a.axis || d === n.shape[k])), "input shapes differ off the axis");
-      break;
-  }
+  if (!Number.isInteger(output) || output < 0 || output >= nodes.length || nodes[output].dtype !== "float32") bad(`bad output node ${JSON.stringify(output)}`);
+  return nodes;
 }

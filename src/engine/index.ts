@@ -6,7 +6,9 @@
  * - `ops`: plain-object op records (BConv2D, BDense, BMaxPool, output transforms) and their shared math.
  * - `reference`: slow TS implementations of every op, the oracle of the tests.
  * - `runtime`: the wasm module loader (SIMD detection, scalar fallback, GEMM calibration), the memory allocator
- *   and the prepared ops. See src/engine/README.md.
+ *   and the prepared binary ops.
+ * - `ops/`: the op registry (`OP_REGISTRY`): one module per graph op with its validation, memory, preparation,
+ *   run and converter rules; `planMemory`: the memory a graph needs. See src/engine/README.md.
  *
  * @packageDocumentation
  */
@@ -64,3 +66,5 @@ export { convertGraph, isSignQuantizer, type ConvertOptions } from "./convert.js
 export { EngineModel, convert, load, type EngineModelOptions } from "./model.js";
 export { ENGINE_FORMAT_VERSION, ENGINE_MAGIC, crc32, decodeEngineFile, encodeEngineFile } from "./format.js";
 export type { EngineGraph, GraphNode, GraphWeight, OpKind, ValueDType } from "./graph.js";
+export { DEFAULT_MAX_MEMORY_BYTES, planMemory, type MemoryPlan } from "./memory.js";
+export { OP_REGISTRY, opDef, type LayerContext, type LayerRule, type NodeCheck, type OpDef, type PreparedNode } from "./ops/index.js";

@@ -173,7 +173,7 @@ function applyTransform(dots: Int32Array, t: ResolvedTransform, channels: number
     for (let n = 0; n < channels; n++) {
       // The sign the next layer's quantizer takes: bit 1 when the float32 value is negative.
       const v = Math.fround(Math.fround(t.multiplier[n] * dots[px * channels + n]) + t.bias[n]);
-      if (v < 0) out[px * stride + (n >>> 5)] |= 1 << (n & 31);
+      if (!(v >= 0)) out[px * stride + (n >>> 5)] |= 1 << (n & 31);
     }
   }
   return out;

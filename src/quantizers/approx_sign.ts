@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { sign } from "../math/index.js";
-import { Quantizer, withPseudoGradient } from "./base.js";
+import { Quantizer, withPseudoGradient, SIGN_FORM, type InferenceForm } from "./base.js";
 import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js";
 
 /**
@@ -27,6 +27,7 @@ export function approxSign(x: tf.Tensor): tf.Tensor {
   });
 }
 approxSign.precision = 1;
+approxSign.inferenceForm = SIGN_FORM;
 registerQuantizerFunction("approx_sign", approxSign);
 
 /**
@@ -49,6 +50,11 @@ export class ApproxSign extends Quantizer {
 
   get precision(): number {
     return 1;
+  }
+
+  /** {@inheritDoc Quantizer.inferenceForm} */
+  override inferenceForm(): InferenceForm {
+    return SIGN_FORM;
   }
 
   quantize(x: tf.Tensor): tf.Tensor {

@@ -12,10 +12,30 @@ import { checkArgNames } from "../utils/args.js";
 import { Layer, type Kwargs, type LayerArgs } from "../utils/tfjs.js";
 
 /**
- * A quantizer in plain function form, such as {@link steSign}. `precision` is the number of bits
- * of its output (32 when absent, i.e. full precision).
+ * What a quantizer computes in its forward pass, in a form an inference engine (`lq.engine`) can run without
+ * calling it: declared by the quantizer instead of inferred from its class name.
+ *
+ * @remarks
+ * - `{ kind: "sign", zero: "positive" }`: q(x) = +1 for x ≥ 0, −1 otherwise (so q(0) = +1 and q(NaN) = −1),
+ *   larq's sign: the engine packs it into bits.
+ * - `{ kind: "sign", zero: "negative" }`: q(x) = +1 for x > 0, −1 otherwise (the engine does not run this form).
+ * - `{ kind: "scaledSign", scale: "meanAbsPerChannel", zero: "positive" }`: q(x) = α_c · sign(x) with α_c the mean
+ *   |x| over all axes but the last (MagnitudeAwareSign): a kernel quantizer whose α folds into the output
+ *   transform.
  */
-export type QuantizerFunction = ((x: tf.Tensor) => tf.Tensor) & { precision?: number };
+export type InferenceForm =
+  | { kind: "sign"; zero: "positive" | "negative" }
+  | { kind: "scaledSign"; scale: "meanAbsPerChannel"; zero: "positive" };
+
+/**
+ * A quantizer in plain function form, such as {@link steSign}. `precision` is the number of bits
+ * of its output (32 when absent, i.e. full precision); `inferenceForm` optionally declares its forward pass
+ * (see {@link InferenceForm}).
+ */
+export type QuantizerFunction = ((x: tf.Tensor) => tf.Tensor) & { precision?: number; inferenceForm?: InferenceForm };
+
+/** larq's 1-bit sign (sign(0) = +1): the inference form of SteSign, ApproxSign and SwishSign. */
+export const SIGN_FORM: InferenceForm = Object.freeze({ kind: "sign", zero: "positive" }) as InferenceForm;
 
 /** Arguments shared by all quantizer classes. */
 export interface BaseQuantizerArgs extends LayerArgs {
@@ -75,6 +95,15 @@ export abstract class Quantizer extends Layer {
 
   /** Bit width of the quantizer's output (1 for binary, 2 for ternary, 32 for identity). */
   abstract get precision(): number;
+
+  /**
+   * The forward pass in a form an inference engine can run (see {@link InferenceForm}), or undefined when it has
+   * none (the default). A user-written sign quantizer opts in to `lq.engine`'s bitpacked layers by returning
+   * `{ kind: "sign", zero: "positive" }`: its forward pass must then be exactly x ≥ 0 ? +1 : −1.
+   */
+  inferenceForm(): InferenceForm | undefined {
+    return undefined;
+  }
 
   /**
    * Training metrics this quantizer collects (see `lq.metrics`). Empty unless given to the
@@ -146,6 +175,13 @@ export function precisionOf(quantizer: QuantizerLike): number {
   if (quantizer === null) return 32;
   if (quantizer instanceof Quantizer) return quantizer.precision;
   return quantizer.precision ?? 32;
+}
+
+/** The declared {@link InferenceForm} of a resolved quantizer (a class's method or a function's property), if any. */
+export function inferenceFormOf(quantizer: QuantizerLike | undefined): InferenceForm | undefined {
+  if (quantizer === null || quantizer === undefined) return undefined;
+  if (quantizer instanceof Quantizer) return quantizer.inferenceForm();
+  return typeof quantizer === "function" ? quantizer.inferenceForm : undefined;
 }
 
 /**

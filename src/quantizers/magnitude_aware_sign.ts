@@ -1,8 +1,11 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { sign } from "../math/index.js";
-import { ClippedQuantizer, checkClipValue, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs } from "./base.js";
+import { ClippedQuantizer, checkClipValue, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs, type InferenceForm } from "./base.js";
 import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js";
+
+/** The inference form of magnitude-aware sign: α_c · sign(x), α_c = mean |x| per output channel. */
+const MAGNITUDE_AWARE_FORM: InferenceForm = Object.freeze({ kind: "scaledSign", scale: "meanAbsPerChannel", zero: "positive" }) as InferenceForm;
 
 /**
  * Per-channel scale of {@link magnitudeAwareSign}: mean |x| over all axes but the last. For rank ≤ 1
@@ -45,6 +48,7 @@ export function magnitudeAwareSign(x: tf.Tensor, clipValue: number | null = 1.0)
   );
 }
 magnitudeAwareSign.precision = 1;
+magnitudeAwareSign.inferenceForm = MAGNITUDE_AWARE_FORM;
 registerQuantizerFunction("magnitude_aware_sign", magnitudeAwareSign);
 
 /** Arguments of {@link MagnitudeAwareSign}. */
@@ -71,6 +75,11 @@ export class MagnitudeAwareSign extends ClippedQuantizer {
 
   get precision(): number {
     return 1;
+  }
+
+  /** {@inheritDoc Quantizer.inferenceForm} */
+  override inferenceForm(): InferenceForm {
+    return MAGNITUDE_AWARE_FORM;
   }
 
   quantize(x: tf.Tensor): tf.Tensor {

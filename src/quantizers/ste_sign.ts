@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { sign } from "../math/index.js";
-import { ClippedQuantizer, checkClipValue, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs } from "./base.js";
+import { ClippedQuantizer, checkClipValue, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs, SIGN_FORM, type InferenceForm } from "./base.js";
 import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js";
 
 /**
@@ -24,6 +24,7 @@ export function steSign(x: tf.Tensor, clipValue: number | null = 1.0): tf.Tensor
   return withPseudoGradient(x, sign, (input, dy) => clippedGradient(input, dy, clipValue));
 }
 steSign.precision = 1;
+steSign.inferenceForm = SIGN_FORM;
 registerQuantizerFunction("ste_sign", steSign);
 
 /** Arguments of {@link SteSign}. */
@@ -48,6 +49,11 @@ export class SteSign extends ClippedQuantizer {
 
   get precision(): number {
     return 1;
+  }
+
+  /** {@inheritDoc Quantizer.inferenceForm} */
+  override inferenceForm(): InferenceForm {
+    return SIGN_FORM;
   }
 
   quantize(x: tf.Tensor): tf.Tensor {

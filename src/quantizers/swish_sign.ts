@@ -2,7 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { sign } from "../math/index.js";
 import { checkNumber } from "../utils/errors.js";
-import { Quantizer, withPseudoGradient, type BaseQuantizerArgs } from "./base.js";
+import { Quantizer, withPseudoGradient, type BaseQuantizerArgs, SIGN_FORM, type InferenceForm } from "./base.js";
 import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js";
 
 /**
@@ -30,6 +30,7 @@ export function swishSign(x: tf.Tensor, beta = 5.0): tf.Tensor {
   });
 }
 swishSign.precision = 1;
+swishSign.inferenceForm = SIGN_FORM;
 registerQuantizerFunction("swish_sign", swishSign);
 
 /** Arguments of {@link SwishSign}. */
@@ -66,6 +67,11 @@ export class SwishSign extends Quantizer {
 
   get precision(): number {
     return 1;
+  }
+
+  /** {@inheritDoc Quantizer.inferenceForm} */
+  override inferenceForm(): InferenceForm {
+    return SIGN_FORM;
   }
 
   quantize(x: tf.Tensor): tf.Tensor {

@@ -127,7 +127,7 @@ void lce_fbatchnorm(const float *x, float *out, i32 pixels, i32 channels, const 
   }
 }
 
-/* Max pooling, NHWC; taps outside the image are skipped (as tfjs). */
+/* Max pooling, NHWC; taps outside the image and NaN values are skipped (as tfjs's cpu kernel). */
 LCE_EXPORT("lce_fmaxpool")
 void lce_fmaxpool(const float *x, float *out, i32 batch, i32 h, i32 w, i32 c, i32 ph, i32 pw, i32 sh, i32 sw,
                   i32 padTop, i32 padLeft, i32 oh, i32 ow) {
@@ -135,20 +135,18 @@ void lce_fmaxpool(const float *x, float *out, i32 batch, i32 h, i32 w, i32 c, i3
     for (i32 oy = 0; oy < oh; ++oy) {
       for (i32 ox = 0; ox < ow; ++ox) {
         float *o = out + (((long)b * oh + oy) * ow + ox) * c;
-        i32 first = 1;
-        for (i32 ky = 0; ky < ph; ++ky) {
-          i32 iy = oy * sh - padTop + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (i32 kx = 0; kx < pw; ++kx) {
-            i32 ix = ox * sw - padLeft + kx;
-            if (ix < 0 || ix >= w) continue;
+        /* As the tfjs cpu kernel: start at -inf and keep x > max, so NaN taps are skipped. */
+        for (i32 k = 0; k < c; ++k) o[k] = -__builtin_inff();
+        /* Only the window's in-image taps: the loop is bounded by the input, whatever the window size. */
+        i32 y0 = oy * sh - padTop, x0 = ox * sw - padLeft;
+        i32 ky0 = y0 < 0 ? -y0 : 0, ky1 = h - y0 < ph ? h - y0 : ph;
+        i32 kx0 = x0 < 0 ? -x0 : 0, kx1 = w - x0 < pw ? w - x0 : pw;
+        for (i32 ky = ky0; ky < ky1; ++ky) {
+          i32 iy = y0 + ky;
+          for (i32 kx = kx0; kx < kx1; ++kx) {
+            i32 ix = x0 + kx;
             const float *xp = x + (((long)b * h + iy) * w + ix) * c;
-            if (first) {
-              for (i32 k = 0; k < c; ++k) o[k] = xp[k];
-              first = 0;
-            } else {
-              for (i32 k = 0; k < c; ++k) o[k] = xp[k] > o[k] || xp[k] != xp[k] ? xp[k] : o[k];
-            }
+            for (i32 k = 0; k < c; ++k) o[k] = xp[k] > o[k] ? xp[k] : o[k];
           }
         }
       }

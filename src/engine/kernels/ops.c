@@ -16,7 +16,10 @@ LCE_EXPORT("lce_has_simd") i32 lce_has_simd(void) {
 #endif
 }
 
-/* Packs rows of `channels` floats into ceil(channels/64) words each: bit = 1 where x < 0 (0 and -0 give 0). */
+/*
+ * Packs rows of `channels` floats into ceil(channels/64) words each: bit = 1 where !(x >= 0), i.e. x < 0 or NaN
+ * (0 and -0 give 0), larq-ts's sign: sign(NaN) = -1 as tf.where(x >= 0, 1, -1) gives.
+ */
 LCE_EXPORT("lce_sign_pack") void lce_sign_pack(const float *x, u64 *out, i32 rows, i32 channels) {
   i32 cw = (channels + 63) >> 6;
   for (i32 r = 0; r < rows; ++r) {
@@ -29,12 +32,12 @@ LCE_EXPORT("lce_sign_pack") void lce_sign_pack(const float *x, u64 *out, i32 row
       u64 word = 0;
       for (i32 q = 0; q < 4; ++q) {
         const float *s = xr + c + q * 16;
-        v128_t m0 = wasm_f32x4_lt(wasm_v128_load(s), zero);
-        v128_t m1 = wasm_f32x4_lt(wasm_v128_load(s + 4), zero);
-        v128_t m2 = wasm_f32x4_lt(wasm_v128_load(s + 8), zero);
-        v128_t m3 = wasm_f32x4_lt(wasm_v128_load(s + 12), zero);
+        v128_t m0 = wasm_f32x4_ge(wasm_v128_load(s), zero);
+        v128_t m1 = wasm_f32x4_ge(wasm_v128_load(s + 4), zero);
+        v128_t m2 = wasm_f32x4_ge(wasm_v128_load(s + 8), zero);
+        v128_t m3 = wasm_f32x4_ge(wasm_v128_load(s + 12), zero);
         v128_t lo = wasm_i16x8_narrow_i32x4(m0, m1), hi = wasm_i16x8_narrow_i32x4(m2, m3);
-        word |= (u64)wasm_i8x16_bitmask(wasm_i8x16_narrow_i16x8(lo, hi)) << (q * 16);
+        word |= (u64)(~wasm_i8x16_bitmask(wasm_i8x16_narrow_i16x8(lo, hi)) & 0xffff) << (q * 16);
       }
       o[c >> 6] = word;
     }
@@ -42,7 +45,7 @@ LCE_EXPORT("lce_sign_pack") void lce_sign_pack(const float *x, u64 *out, i32 row
     for (; c < channels; c += 64) {
       i32 end = channels - c < 64 ? channels : c + 64;
       u64 word = 0;
-      for (i32 j = c; j < end; ++j) word |= (u64)(xr[j] < 0.0f) << (j - c);
+      for (i32 j = c; j < end; ++j) word |= (u64)!(xr[j] >= 0.0f) << (j - c);
       o[c >> 6] = word;
     }
   }
@@ -125,12 +128,14 @@ void lce_bmaxpool(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 
       for (i32 ox = 0; ox < ow; ++ox) {
         u64 *o = out + (((long)b * oh + oy) * ow + ox) * cw;
         for (i32 c = 0; c < cw; ++c) o[c] = ~0ULL;
-        for (i32 ky = 0; ky < ph; ++ky) {
-          i32 iy = oy * sh - padTop + ky;
-          if (iy < 0 || iy >= h) continue;
-          for (i32 kx = 0; kx < pw; ++kx) {
-            i32 ix = ox * sw - padLeft + kx;
-            if (ix < 0 || ix >= w) continue;
+        /* Only the window's in-image taps: the loop is bounded by the input, whatever the window size. */
+        i32 y0 = oy * sh - padTop, x0 = ox * sw - padLeft;
+        i32 ky0 = y0 < 0 ? -y0 : 0, ky1 = h - y0 < ph ? h - y0 : ph;
+        i32 kx0 = x0 < 0 ? -x0 : 0, kx1 = w - x0 < pw ? w - x0 : pw;
+        for (i32 ky = ky0; ky < ky1; ++ky) {
+          i32 iy = y0 + ky;
+          for (i32 kx = kx0; kx < kx1; ++kx) {
+            i32 ix = x0 + kx;
             const u64 *src = img + ((long)iy * w + ix) * cw;
             for (i32 c = 0; c < cw; ++c) o[c] &= src[c];
           }

@@ -1,0 +1,26 @@
+/**
+ * `avgpool`: float average pooling over the in-image taps (double sum / count, as the tfjs cpu kernel), in TS.
+ *
+ * @packageDocumentation
+ */
+import { pool } from "../float_ops.js";
+import { poolRule, validatePool } from "./pool.js";
+import { floatView, stateless, type OpDef } from "./types.js";
+import { windowGeometry } from "./window.js";
+
+/** The `avgpool` op. */
+export const avgpoolOp: OpDef = {
+  op: "avgpool",
+  arity: 1,
+  inputKind: "float32",
+  outputDType: () => "float32",
+  validate: validatePool,
+  layers: { AveragePooling2D: poolRule("avgpool") },
+  prepare: (engine, node) => {
+    const a = node.attrs as Record<string, any>;
+    return stateless(([x], y) => {
+      const g = windowGeometry(x.shape, a.poolSize, a.strides, [1, 1], a.padding);
+      pool(floatView(engine, x), { ...g, b: g.batch, cin: x.shape[3] }, floatView(engine, y), false);
+    });
+  },
+};

@@ -1,0 +1,138 @@
+/**
+ * The shared part of the prepared binary ops (BConv2D, BDense): packed weight panels, the float transform or the
+ * integer thresholds, in wasm memory.
+ *
+ * @packageDocumentation
+ */
+import { wordsPerPixel } from "../bitpacking.js";
+import type { Engine } from "../engine.js";
+import type { GraphNode } from "../graph.js";
+import { computeThresholds, type OutputTransform, type ResolvedTransform } from "../ops.js";
+import type { EngineDType, EngineTensor } from "../tensor.js";
+import type { GemmEpilogue } from "../wasm.js";
+import { align16, type NodeCheck, type PreparedNode, type WeightReader } from "./types.js";
+
+/**
+ * Weights and transform of a binary layer, prepared in wasm memory: the packed weight panels (4 output channels
+ * per panel, k-pairs interleaved), the float multiplier/bias or the integer thresholds.
+ */
+export abstract class PreparedBinaryOp {
+  protected readonly blocks: number[] = [];
+  protected readonly panels: number;
+  protected readonly mult: number;
+  protected readonly bias: number;
+  protected readonly thr: number;
+  private disposed = false;
+
+  protected constructor(
+    protected readonly engine: Engine,
+    /** Packed filter rows `[cout][taps][cin]` after negation. */
+    protected readonly packed: Uint32Array,
+    protected readonly taps: number,
+    protected readonly cin: number,
+    protected readonly cout: number,
+    protected readonly transform: ResolvedTransform,
+    /** Words per GEMM row: taps · ceil(cin/64), rounded up to even. */
+    protected readonly kwp: number,
+  ) {
+    const cw = wordsPerPixel(cin);
+    const panelCount = Math.ceil(cout / 4);
+    this.panels = this.keep(panelCount * kwp * 4 * 8);
+    const panels = new Uint32Array(engine.buffer, this.panels, panelCount * kwp * 4 * 2);
+    panels.fill(0);
+    const rowU32 = taps * cw * 2;
+    for (let col = 0; col < cout; col++) {
+      const p = col >> 2;
+      const j = col & 3;
+      for (let k = 0; k < taps * cw; k++) {
+        const dst = ((p * (kwp >> 1) + (k >> 1)) * 4 + j) * 2 + (k & 1);
+        panels[dst * 2] = packed[col * rowU32 + k * 2];
+        panels[dst * 2 + 1] = packed[col * rowU32 + k * 2 + 1];
+      }
+    }
+    const npad = panelCount * 4;
+    if (transform.kind === "float") {
+      this.mult = this.keep(npad * 4);
+      this.bias = this.keep(npad * 4);
+      new Float32Array(engine.buffer, this.mult, npad).set(transform.multiplier);
+      new Float32Array(engine.buffer, this.bias, npad).set(transform.bias);
+      this.thr = 0;
+    } else {
+      const { thresholds } = computeThresholds(transform, taps * cin);
+      this.thr = this.keep(npad * 4);
+      new Int32Array(engine.buffer, this.thr, npad).set(thresholds);
+      this.mult = 0;
+      this.bias = 0;
+    }
+  }
+
+  /** Whether the output is packed bits. */
+  get outputDType(): EngineDType {
+    return this.transform.kind === "float" ? "float32" : "bits";
+  }
+
+  /** Frees the op's weights and scratch buffers. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const ptr of this.blocks) this.engine.free(ptr);
+    this.blocks.length = 0;
+  }
+
+  protected checkLive(): void {
+    if (this.disposed) throw new Error("This engine op was disposed.");
+  }
+
+  protected keep(bytes: number): number {
+    const ptr = this.engine.alloc(Math.max(bytes, 16));
+    this.blocks.push(ptr);
+    return ptr;
+  }
+
+  protected epilogue(out: EngineTensor, rowPattern = 0, corr = 0): GemmEpilogue {
+    const t = this.transform;
+    const isFloat = t.kind === "float";
+    return {
+      rowPattern, corr, mult: this.mult, bias: this.bias, lo: t.clampMin, hi: t.clampMax, thr: this.thr,
+      outF: isFloat ? out.ptr : 0, outB: isFloat ? 0 : out.ptr,
+    };
+  }
+}
+
+/** Checks the output transform of a `bconv2d` / `bdense` node: kind, finite multiplier and bias, clamp bounds. */
+export function validateTransform(c: NodeCheck, cin: number): void {
+  const a = c.node.attrs as Record<string, any>;
+  const cout = c.node.shape[c.node.shape.length - 1];
+  c.need(a.transform === "bits" || a.transform === "float", `bad transform kind ${JSON.stringify(a.transform)?.slice(0, 40)}`);
+  c.need(a.inChannels === cin && a.outChannels === cout, `channel counts inChannels ${JSON.stringify(a.inChannels)?.slice(0, 20)}, outChannels ${JSON.stringify(a.outChannels)?.slice(0, 20)} do not match the shapes (${cin} → ${cout})`);
+  for (const role of ["multiplier", "bias"]) {
+    c.need(c.len(role) === cout, `transform ${role} needs ${cout} values, received ${c.len(role)}`);
+    const data = c.weight(role)!.data;
+    const k = data.findIndex((v) => !Number.isFinite(v));
+    c.need(k < 0, `${role}[${k}] is ${data[k]}, expected a finite number`);
+  }
+  const lo = a.clampMin ?? -Infinity, hi = a.clampMax ?? Infinity;
+  c.need(typeof lo === "number" && typeof hi === "number" && lo <= hi && (a.transform === "float" || (lo === -Infinity && hi === Infinity)), `bad clamp bounds ${JSON.stringify([a.clampMin, a.clampMax])}`);
+}
+
+/** The {@link OutputTransform} of a validated `bconv2d` / `bdense` node. */
+export function transformOf(node: GraphNode, w: WeightReader): OutputTransform {
+  const a = node.attrs as Record<string, any>;
+  return a.transform === "bits"
+    ? { kind: "bits", multiplier: w.get("multiplier"), bias: w.get("bias") }
+    : { kind: "float", multiplier: w.get("multiplier"), bias: w.get("bias"), clampMin: a.clampMin ?? -Infinity, clampMax: a.clampMax ?? Infinity };
+}
+
+/** Bytes of a binary layer's prepared weights (panels, transform, pad pixel) and GEMM scratch for `m` rows. */
+export function binaryBytes(taps: number, cin: number, cout: number, m: number, conv: boolean): { weights: number; scratch: number; kwp: number } {
+  const cw = wordsPerPixel(cin);
+  const kwp = Math.ceil((taps * cw) / 2) * 2;
+  const npad = Math.ceil(cout / 4) * 4;
+  const weights = align16(npad * kwp * 8) + 2 * align16(npad * 4) + (conv ? align16(cw * 8) : 0);
+  return { weights, scratch: align16(m * kwp * 8), kwp };
+}
+
+/** Wraps a prepared binary op as a graph node. */
+export function binaryNode(op: { prepare(shape: readonly number[]): void; run(x: EngineTensor, y: EngineTensor): void; dispose(): void }): PreparedNode {
+  return { prepare: (shape) => op.prepare(shape), run: ([x], y) => op.run(x, y), dispose: () => op.dispose() };
+}
