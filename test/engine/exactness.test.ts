@@ -249,4 +249,28 @@ describe("exactness (issue list)", () => {
     }
     assert.deepEqual(failures, []);
   });
+
+  it("found by the fuzz: global average pooling equals tfjs's mean exactly, also as the input of a binary dense", async () => {
+    // tfjs (cpu) computes mean as Σ (x / n), not (Σ x) / n; a binary layer after it sees the sign of that value.
+    const failures: string[] = [];
+    for (const [h, w, c] of [[3, 3, 3], [3, 2, 63], [5, 5, 65], [6, 1, 3], [7, 2, 33]]) {
+      const input = tfl.input({ shape: [h, w, c] });
+      const g = ap(tfl.layers.globalAveragePooling2d({}), input);
+      for (const binaryHead of [false, true]) {
+        const out = binaryHead ? ap(bdense({ units: 4, useBias: false }), g) : g;
+        const model = tfl.model({ inputs: input, outputs: out });
+        randomizeWeights(model, 2);
+        // Values that cancel: the exact mean is often 0 (sign +1), where rounding decides the engine's sign.
+        const x = tf.tensor(Float32Array.from({ length: 4 * h * w * c }, (_, i) => [0.1, -0.1, 0.3, -0.3, 0.7, -0.7][(i * 5 + (i >> 3)) % 6]), [4, h, w, c]);
+        try {
+          (await compare(model, x, `[${h},${w},${c}]${binaryHead ? " → binary dense" : ""}`)).dispose();
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
+        x.dispose();
+        model.dispose();
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
 });

@@ -139,6 +139,95 @@ describe("hostile engine files", () => {
     });
   });
 
+  it("found by the fuzz: an activation node \"linear\" (accepted by the loader) predicts the identity, or is rejected at load", async () => {
+    const bytes = forgeFile({ nodes: [input([4]), node("lin", "activation", [0], [4], { activation: "linear" })], output: 1 }, []);
+    let em: lq.engine.EngineModel | undefined;
+    try {
+      em = await lq.engine.load(bytes, { engine });
+    } catch (e) {
+      assertCleanRejection(e, "linear activation", { index: 1, name: "lin", op: "activation" });
+      return;
+    }
+    try {
+      const x = new Float32Array([-2, -0, 0.5, 3]);
+      assert.deepEqual(Array.from(em.predict(x, [1, 4])), Array.from(x), "loaded, so predict must run and give the identity");
+    } finally {
+      em.dispose();
+    }
+  });
+
+  it("extreme dilations and strides (2^30, 2^31 − 1) either load and match a direct reference, or are rejected cleanly", async () => {
+    // Direct reference: out[oy, ox, n] = Σ taps in range x·w, out-of-range taps take the pad value (0 for float ops).
+    const r = prng(9);
+    const [h, w, cin, cout] = [5, 4, 2, 3];
+    const geom = (n: number, k: number, s: number, d: number) => {
+      const out = Math.ceil(n / s);
+      return { out, before: Math.floor(Math.max((out - 1) * s + (k - 1) * d + 1 - n, 0) / 2) };
+    };
+    const failures: string[] = [];
+    for (const op of ["bconv2d", "conv2d", "depthwise"] as const) {
+      for (const [s, d] of [[[1, 1], [2 ** 30, 1]], [[1, 1], [1, 2 ** 30]], [[1, 1], [2 ** 31 - 1, 2 ** 31 - 1]], [[2 ** 31 - 1, 1], [1, 1]], [[3, 2 ** 30], [1, 1]]]) {
+        for (const pv of op === "bconv2d" ? [0, 1, -1] : [0]) {
+          const k = [3, 2];
+          const co = op === "depthwise" ? cin : cout;
+          const gy = geom(h, k[0], s[0], d[0]), gx = geom(w, k[1], s[1], d[1]);
+          const kshape = [k[0], k[1], cin, op === "depthwise" ? 1 : cout];
+          const kernel = Float32Array.from({ length: kshape.reduce((a, b) => a * b, 1) }, () => Math.round((r() * 2 - 1) * 8) / 8);
+          const x = inputValues(h * w * cin, r);
+          const want = new Float32Array(gy.out * gx.out * co);
+          for (let oy = 0; oy < gy.out; oy++) for (let ox = 0; ox < gx.out; ox++) for (let n = 0; n < co; n++) {
+            let acc = 0;
+            for (let ky = 0; ky < k[0]; ky++) for (let kx = 0; kx < k[1]; kx++) {
+              const iy = oy * s[0] - gy.before + ky * d[0], ix = ox * s[1] - gx.before + kx * d[1];
+              const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+              for (let c = 0; c < cin; c++) {
+                if (op === "depthwise" && c !== n) continue;
+                const wv = kernel[((ky * k[1] + kx) * cin + c) * kshape[3] + (op === "depthwise" ? 0 : n)];
+                const xv = inside ? x[(iy * w + ix) * cin + c] : pv;
+                acc += op === "bconv2d" ? (inside ? (xv < 0 ? -1 : 1) : pv) * (wv < 0 ? -1 : 1) : xv * wv;
+              }
+            }
+            want[(oy * gx.out + ox) * co + n] = acc;
+          }
+          const attrs = { kernelSize: k, strides: s, dilations: d, padding: "same", padValue: pv };
+          const shape = [gy.out, gx.out, co];
+          const nodes: Array<Record<string, unknown>> = [input([h, w, cin])];
+          const weights: ForgedWeight[] = [];
+          if (op === "bconv2d") {
+            nodes.push(node("sp", "signpack", [0], [h, w, cin], {}, {}, "bits"));
+            nodes.push(node("conv", "bconv2d", [1], shape, { ...attrs, inChannels: cin, outChannels: cout, transform: "float" }, { filter: "2/f", multiplier: "2/m", bias: "2/b" }));
+            weights.push({ key: "2/f", kind: "bits", shape: kshape, data: kernel }, { key: "2/m", kind: "float32", shape: [cout], data: new Float32Array(cout).fill(1) }, { key: "2/b", kind: "float32", shape: [cout], data: new Float32Array(cout) });
+          } else {
+            nodes.push(node("conv", op, [0], shape, attrs, { kernel: "1/k" }));
+            weights.push({ key: "1/k", kind: "float32", shape: kshape, data: kernel });
+          }
+          const context = `${op} strides ${s} dilations ${d} padValue ${pv}`;
+          let em: lq.engine.EngineModel | undefined;
+          try {
+            em = await lq.engine.load(forgeFile({ nodes, output: nodes.length - 1 }, weights), { engine });
+          } catch (e) {
+            try {
+              assertCleanRejection(e, context, { index: nodes.length - 1, name: "conv", op });
+            } catch (a) {
+              failures.push((a as Error).message);
+            }
+            continue;
+          }
+          try {
+            const y = em.predict(x, [1, h, w, cin]);
+            const bad = Array.from(y).findIndex((v, i) => v !== want[i]);
+            if (bad >= 0) failures.push(`${context}: element ${bad}: engine ${y[bad]} vs reference ${want[bad]}`);
+          } catch (e) {
+            failures.push(`${context}: loaded but predict threw ${(e as Error).name}: ${(e as Error).message}`);
+          } finally {
+            em.dispose();
+          }
+        }
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+
   describe("error messages name the node and hold the prefix once", () => {
     let mixed: Uint8Array;
     let bnn: Uint8Array;
