@@ -16,6 +16,7 @@ import { inputValues } from "./forge_models.js";
 import { randomizeWeights } from "./model_fixtures.js";
 
 type ST = tfl.SymbolicTensor;
+const pick = <T,>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const ap = (layer: { apply(x: ST | ST[]): unknown }, x: ST | ST[]) => layer.apply(x) as ST;
 const bin = (args: Record<string, unknown>) => lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
 const bdense = (args: Record<string, unknown>) => lq.layers.quantDense({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
@@ -254,14 +255,23 @@ describe("exactness (issue list)", () => {
     // tfjs (cpu) computes mean as Σ (x / n), not (Σ x) / n; a binary layer after it sees the sign of that value.
     const failures: string[] = [];
     for (const [h, w, c] of [[3, 3, 3], [3, 2, 63], [5, 5, 65], [6, 1, 3], [7, 2, 33]]) {
-      const input = tfl.input({ shape: [h, w, c] });
-      const g = ap(tfl.layers.globalAveragePooling2d({}), input);
       for (const binaryHead of [false, true]) {
+        const input = tfl.input({ shape: [h, w, c] });
+        const g = ap(tfl.layers.globalAveragePooling2d({}), input);
         const out = binaryHead ? ap(bdense({ units: 4, useBias: false }), g) : g;
         const model = tfl.model({ inputs: input, outputs: out });
         randomizeWeights(model, 2);
-        // Values that cancel: the exact mean is often 0 (sign +1), where rounding decides the engine's sign.
-        const x = tf.tensor(Float32Array.from({ length: 4 * h * w * c }, (_, i) => [0.1, -0.1, 0.3, -0.3, 0.7, -0.7][(i * 5 + (i >> 3)) % 6]), [4, h, w, c]);
+        // Per channel, three dyadic values that cancel exactly (e.g. −1, 0.75, 0.25) at random positions: (Σ x)/n is
+        // exactly 0 (sign +1), while Σ (x/n) of the rounded quotients is a tiny non-zero of either sign.
+        const r = prng(h * 100 + c);
+        const data = new Float32Array(4 * h * w * c);
+        const triples = [[-1, 0.75, 0.25], [1, -0.75, -0.25], [-3, 2, 1], [0.5, -0.375, -0.125], [-1, 0.5, 0.5]];
+        for (let b = 0; b < 4; b++) for (let ch = 0; ch < c; ch++) {
+          const t = pick(r, triples);
+          const pos = Array.from({ length: h * w }, (_, i) => i).sort(() => r() - 0.5).slice(0, 3);
+          pos.forEach((p, k) => (data[(b * h * w + p) * c + ch] = t[k]));
+        }
+        const x = tf.tensor(data, [4, h, w, c]);
         try {
           (await compare(model, x, `[${h},${w},${c}]${binaryHead ? " → binary dense" : ""}`)).dispose();
         } catch (e) {
