@@ -172,7 +172,7 @@ class Gen {
     let v = this.asFloat(v0);
     const name = this.name(kind);
     const useBias = chance(r, 0.5);
-    const activation = pick(r, ["linear", "linear", "relu", "relu6", "tanh", "sigmoid"]);
+    const activation = pick(r, ["linear", "linear", "linear", "relu", "relu", "relu6", "tanh", "sigmoid"]);
     let st: ST;
     let shape: number[];
     let K: number;
@@ -259,7 +259,7 @@ class Gen {
     const r = this.r;
     const v = this.asFloat(v0);
     const name = this.name("act");
-    const kind = pick(r, ["relu", "relu6", "hard_tanh", "prelu", "leaky", "tanh", "sigmoid", "elu", "softplus", "softmax"]);
+    const kind = pick(r, ["relu", "relu6", "hard_tanh", "prelu", "leaky", "relu", "relu6", "hard_tanh", "prelu", "leaky", "tanh", "sigmoid", "elu", "softplus", "softmax"]);
     let layer: { apply(x: ST): unknown };
     if (kind === "relu6") layer = tfl.layers.reLU({ maxValue: 6, name });
     else if (kind === "prelu") layer = tfl.layers.prelu({ name });
@@ -332,7 +332,7 @@ function generate(seed: number): { model: tfl.LayersModel; gen: Gen; out: Val; i
   const input = tfl.input({ shape: inShape });
   let v: Val = { st: input, shape: inShape, same: true, dyadic: { step: -2, max: 3 } };
   gen.desc.push(`input[${inShape}]`);
-  const stages = 1 + Math.floor(r() * 4);
+  const stages = 1 + Math.floor(r() * 5);
   for (let s = 0; s < stages; s++) {
     const spatial = v.shape.length === 3;
     const canBin = gen.canBinarize(v);
@@ -441,6 +441,8 @@ describe("fuzz: lq.engine.convert vs model.predict", () => {
 
   after(() => {
     process.stdout.write(`# fuzz_predict: seed ${SEED}, ${configs} models × ${engines.length} kernel variants, ${exactOutputs} compared exactly; ops seen: ${[...opsSeen].sort().join(" ")}\n`);
+    const seeds = [...new Set(failures.map((f) => f.match(/^seed (\d+)/)?.[1]))];
+    if (seeds.length) process.stdout.write(`# fuzz_predict: ${seeds.length} failing models: ${seeds.join(" ")}\n`);
   });
 
   for (let b0 = 0; b0 < COUNT; b0 += BLOCK) {
