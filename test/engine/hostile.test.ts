@@ -119,6 +119,9 @@ describe("hostile engine files", () => {
     const em = await lq.engine.load(short, { engine });
     assert.deepEqual(Array.from(em.predict(new Float32Array([-0.5]), [1, 1])), new Array(16).fill(-0.5));
     em.dispose();
+    // A QuickNet-sized plan (224×224×64 floats, 12.8 MB per value) stays under the default limit.
+    const wide = forgeFile({ nodes: [input([224, 224, 64]), node("relu", "activation", [0], [224, 224, 64], { activation: "relu" }), node("gap", "globalavg", [1], [64])], output: 2 }, []);
+    (await lq.engine.load(wide, { engine })).dispose();
     await expectRejected(engine, bytes, "concat chain", (e) => {
       assertCleanRejection(e, "concat chain");
       assert.match(e.message, /node \d+|concat_\d+/, `names a node: ${e.message}`);
