@@ -283,4 +283,27 @@ describe("exactness (issue list)", () => {
     }
     assert.deepEqual(failures, []);
   });
+
+  it("found by the fuzz: NaN through MaxPooling2D / GlobalMaxPooling2D follows model.predict (tfjs cpu max pooling skips NaN, an all-NaN window gives −Infinity)", async () => {
+    const failures: string[] = [];
+    const cases: Array<[string, () => tfl.LayersModel]> = [
+      ["maxpool 2×2 valid", () => tfl.sequential({ layers: [tfl.layers.maxPooling2d({ poolSize: 2, inputShape: [4, 4, 3] })] })],
+      ["maxpool 3×3 same stride 1", () => tfl.sequential({ layers: [tfl.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: "same", inputShape: [4, 4, 3] })] })],
+      ["global max", () => tfl.sequential({ layers: [tfl.layers.globalMaxPooling2d({ inputShape: [4, 4, 3] })] })],
+      ["maxpool → binary conv", () => tfl.sequential({ layers: [tfl.layers.maxPooling2d({ poolSize: 2, inputShape: [4, 4, 3] }), bin({ filters: 4, kernelSize: 2, useBias: false })] })],
+    ];
+    for (const [what, build] of cases) {
+      const model = build();
+      randomizeWeights(model, 6);
+      const x = tensorOf([2, 4, 4, 3], 21, 0.35);
+      try {
+        (await compare(model, x, what)).dispose();
+      } catch (e) {
+        failures.push((e as Error).message);
+      }
+      x.dispose();
+      model.dispose();
+    }
+    assert.deepEqual(failures, []);
+  });
 });
