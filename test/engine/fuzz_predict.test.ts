@@ -488,6 +488,26 @@ describe("fuzz: lq.engine.convert vs model.predict", () => {
               const d = diffs.find((v) => v)!;
               failures.push(`seed ${seed} [${variants}]: ${d}\n    ${desc}\n    graph: ${first.graph.nodes.map((n) => `${n.op}:${n.dtype}`).join(" ")}`);
             }
+            // 20%: batch 3 as Float32Array in / out (buffers planned again), then the first batch size again.
+            if (chance(r, 0.2)) {
+              const x2 = inputFor([3, ...g.inShape], r, nanRate);
+              const t2 = model.predict(x2) as tf.Tensor;
+              const e2 = t2.dataSync().slice();
+              const y2 = first.predict(x2.dataSync() as Float32Array, x2.shape);
+              const y1 = first.predict(x);
+              const d = difference(y2, e2, g.out.same) || difference(y1.dataSync(), e, g.out.same);
+              if (d) failures.push(`seed ${seed} [batch 3 then batch ${batch} again]: ${d}\n    ${desc}`);
+              tf.dispose([x2, t2, y1]);
+            }
+            // 20%: chainBits: false (float values between binary layers, signs taken by signpack).
+            if (chance(r, 0.2)) {
+              const nc = await lq.engine.convert(model, { engine: engines[0][1], chainBits: false });
+              models.push(nc);
+              const y = nc.predict(x);
+              const d = difference(y.dataSync(), e, g.out.same);
+              if (d) failures.push(`seed ${seed} [chainBits: false]: ${d}\n    ${desc}\n    graph: ${nc.graph.nodes.map((n) => `${n.op}:${n.dtype}`).join(" ")}`);
+              y.dispose();
+            }
           } finally {
             models.forEach((m) => m.dispose());
             tf.dispose([x, expected]);
