@@ -1,6 +1,6 @@
 """Generates larq-ts's reference fixtures with real larq, Keras 2 (tf_keras) and tensorflowjs_converter.
 
-Usage: python generate_fixtures.py OUT_DIR [layers] [zoo] [train]   (default: all three parts)
+Usage: python generate_fixtures.py OUT_DIR [layers] [zoo] [train] [metrics]   (default: all four parts)
 
 - layers: every quantized layer over its arguments (layer_cases.py). Each case is saved as Keras HDF5 and
   converted to the tfjs layers format; `expected.json` holds fixed inputs, larq's outputs, the gradients of
@@ -9,6 +9,8 @@ Usage: python generate_fixtures.py OUT_DIR [layers] [zoo] [train]   (default: al
   tests use, so only the topology is stored), the pre-softmax outputs, and larq's summary at 224x224.
 - train: larq's MNIST tutorial BNN trained with CaseOptimizer(Bop, default Adam) on the bundled digits: the
   initial model, the loss of every step, and the model after fixed numbers of steps.
+- metrics: larq's flip_ratio metric (on a quantizer, and for every kernel quantizer by metrics_scope) through
+  model.fit on fixed data: the initial model, every batch's logs and the epoch history.
 """
 import json
 import os
@@ -193,21 +195,71 @@ def train_fixture(out, tmp):
     print(f"train: {TRAIN['steps']} steps, loss {losses[0]:.4f} -> {losses[-1]:.4f}", flush=True)
 
 
+METRICS = {"epochs": 2, "batch_size": 8, "samples": 40, "lr": 0.3}
+
+
+class BatchLogs(tf.keras.callbacks.Callback):
+    """Records every batch's logs (Keras reports a metric's running value since the epoch began)."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches.append({k: float(common.repr_f32(v)) for k, v in (logs or {}).items()})
+
+
+def metrics_fixture(out, tmp):
+    """larq's flip_ratio metric: per quantizer (`metrics=["flip_ratio"]`) and by `metrics_scope`, through fit."""
+    tf.keras.backend.clear_session()
+    common.seed_everything(7)
+    rs = np.random.RandomState(7)
+    explicit = lq.quantizers.SteSign(metrics=["flip_ratio"])
+    with lq.context.metrics_scope(["flip_ratio"]):
+        scoped = lq.layers.QuantDense(5, input_quantizer="ste_sign", kernel_quantizer="ste_sign", name="scoped_dense")
+    model = tf.keras.Sequential([
+        tf.keras.Input((12,)),
+        lq.layers.QuantDense(9, kernel_quantizer=explicit, use_bias=False, name="explicit_dense"),
+        scoped,
+    ])
+    for w in model.weights:
+        w.assign(rs.uniform(-0.05, 0.05, w.shape).astype(np.float32))
+    n = METRICS["samples"]
+    x = rs.uniform(-1, 1, (n, 12)).astype(np.float32)
+    y = rs.uniform(-1, 1, (n, 5)).astype(np.float32)
+    dest = os.path.join(out, "metrics")
+    common.to_tfjs(model, os.path.join(dest, "initial"), tmp)
+    model.compile(optimizer=tf.keras.optimizers.legacy.SGD(METRICS["lr"]), loss="mse")
+    logs = BatchLogs()
+    history = model.fit(x, y, batch_size=METRICS["batch_size"], epochs=METRICS["epochs"], shuffle=False, verbose=0, callbacks=[logs])
+    common.write_json(
+        os.path.join(dest, "expected.json"),
+        {
+            **METRICS,
+            "x": common.floats(x.ravel()),
+            "y": common.floats(y.ravel()),
+            "batch_logs": logs.batches,
+            "history": {k: [float(common.repr_f32(v)) for v in vs] for k, vs in history.history.items()},
+        },
+    )
+    print(f"metrics: history keys {sorted(history.history)}", flush=True)
+
+
 def main(argv):
     if not argv:
         sys.exit(__doc__)
     out = os.path.abspath(argv[0])
-    parts = argv[1:] or ["layers", "zoo", "train"]
-    unknown = [p for p in parts if p not in ("layers", "zoo", "train")]
+    parts = argv[1:] or ["layers", "zoo", "train", "metrics"]
+    unknown = [p for p in parts if p not in ("layers", "zoo", "train", "metrics")]
     if unknown:
-        sys.exit(f"unknown part(s) {unknown}; expected layers, zoo or train")
+        sys.exit(f"unknown part(s) {unknown}; expected layers, zoo, train or metrics")
     os.makedirs(out, exist_ok=True)
     common.deterministic_threads()
     with tempfile.TemporaryDirectory() as tmp:
         for part in parts:
             if os.path.isdir(os.path.join(out, part)):
                 shutil.rmtree(os.path.join(out, part))
-            {"layers": layer_fixtures, "zoo": zoo_fixtures, "train": train_fixture}[part](out, tmp)
+            {"layers": layer_fixtures, "zoo": zoo_fixtures, "train": train_fixture, "metrics": metrics_fixture}[part](out, tmp)
     common.write_json(os.path.join(out, "versions.json"), common.versions())
 
 

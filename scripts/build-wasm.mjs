@@ -65,7 +65,7 @@ async function run(command, args, files) {
   try {
     return await commands[command](args, files, { stdout: sink, stderr: sink });
   } catch (err) {
-    throw new Error(`${command} ${args.join(" ")} failed:\n${log}\n${err}`);
+    throw new Error(`${command} ${args.join(" ")} failed:\n${log}\n${err}`, { cause: err });
   }
 }
 

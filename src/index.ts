@@ -4,6 +4,10 @@
  * Quantized layers, quantizers with pseudo-gradients and training utilities for binarized and other
  * extremely quantized neural networks on TensorFlow.js, plus a bitpacked WebAssembly inference engine.
  *
+ * Importing this entry point installs every global effect of `lq.effects` (constraints hold in `model.fit`, wasm
+ * can train, Keras files load, …); `larq-ts/core` exports the same API and installs none. `lq.uninstall()` removes
+ * them again.
+ *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
@@ -15,21 +19,9 @@
  *
  * @packageDocumentation
  */
-export * as math from "./math/index.js";
-export * as quantizers from "./quantizers/index.js";
-export * as activations from "./activations/index.js";
-export * as constraints from "./constraints/index.js";
-export * as context from "./context/index.js";
-export * as layers from "./layers/index.js";
-export * as models from "./models/index.js";
-export * as metrics from "./metrics/index.js";
-export * as optimizers from "./optimizers/index.js";
-export * as callbacks from "./callbacks/index.js";
-export * as engine from "./engine/index.js";
-export * as zoo from "./zoo/index.js";
-export * as io from "./io/index.js";
-/** Training support installed on import: wasm-backend gradient kernels and the BatchNormalization fix. */
-export * as training from "./training/index.js";
+export * from "./core.js";
 
-/** The larq-ts version. */
-export const version = "0.1.0";
+import { install } from "./effects/index.js";
+
+// The default entry point keeps larq's "it just works": every effect of lq.effects is installed here.
+install();

@@ -5,6 +5,9 @@ import assert from "node:assert/strict";
 
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+// The default entry point, which installs every effect of lq.effects (as `import "larq-ts"` does); the tests of
+// modules imported on their own rely on it. test/effects checks larq-ts/core without it, in child processes.
+import "../src/index.js";
 
 // Silences tfjs's console advice (install tfjs-node, …). (IS_TEST would also do that, but it turns on
 // tfjs's kernel leak check, which misreports custom gradients on the wasm backend.)

@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
+import { registeredClasses } from "../effects/internals.js";
 import { findByName, identifierClassName, toCamelCase } from "../quantizers/registry.js";
 import { describeValue } from "../utils/errors.js";
 
@@ -47,8 +48,7 @@ type ActivationClass = (new (config?: tf.serialization.ConfigDict) => Activation
 
 function activationClasses(): Map<string, ActivationClass> {
   const result = new Map<string, ActivationClass>();
-  const map = tf.serialization.SerializationMap.getMap().classNameMap;
-  for (const [name, [cls]] of Object.entries(map)) {
+  for (const [name, [cls]] of registeredClasses()) {
     if ((cls as unknown as { prototype: unknown }).prototype instanceof Activation) {
       result.set(name, cls as unknown as ActivationClass);
     }

@@ -1,6 +1,6 @@
 /**
  * Training callbacks (`lq.callbacks`): {@link HyperparameterScheduler} and the terminal
- * {@link ProgressBar} (registered on import so that `model.fit(…, {verbose: 1})` shows it).
+ * {@link ProgressBar} (shown by `model.fit(…, {verbose: 1})` while the `progressBar` effect is installed).
  *
  * @packageDocumentation
  */

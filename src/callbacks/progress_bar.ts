@@ -79,7 +79,7 @@ const IGNORED_KEYS = new Set(["batch", "size"]);
  * Running values are means over the epoch's batches weighted by batch size, like the epoch logs.
  * With `verbose: 2` in `fit`, the summary lines are printed even on a TTY.
  *
- * Importing larq-ts registers this class with `tf.registerCallbackConstructor(1, …)`, so
+ * Importing larq-ts (its `progressBar` effect; not `larq-ts/core`) registers this class for verbosity 1, so
  * `model.fit(x, y, {verbose: 1})` (tfjs's default) shows it on `process.stdout`; pass `verbose: 0` to
  * silence it, or add an instance to `callbacks` (with `verbose: 0`) to choose the stream. The
  * registered instance stays silent on the tfjs-node backend, which brings its own progress logger.
@@ -298,7 +298,7 @@ export class ProgressBar extends tfl.Callback {
  * The instance `model.fit` creates for `verbose >= 1`. It stays silent on the tfjs-node backend
  * ("tensorflow"), whose package registers its own progress logger for the same verbosity.
  */
-class DefaultProgressBar extends ProgressBar {
+export class DefaultProgressBar extends ProgressBar {
   private silent = false;
 
   override async onTrainBegin(): Promise<void> {
@@ -317,11 +317,4 @@ class DefaultProgressBar extends ProgressBar {
   override async onEpochEnd(epoch: number, logs?: tfl.Logs): Promise<void> {
     if (!this.silent) await super.onEpochEnd(epoch, logs);
   }
-}
-
-const REGISTERED = Symbol.for("larq-ts.progressBarRegistered");
-const globals = globalThis as unknown as Record<symbol, boolean>;
-if (!globals[REGISTERED]) {
-  tfl.registerCallbackConstructor(1, DefaultProgressBar as unknown as new () => tfl.Callback);
-  globals[REGISTERED] = true;
 }

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
+import { registeredClasses } from "../effects/internals.js";
 import { identifierClassName, registerSerializableAliases, toCamelCase } from "../quantizers/registry.js";
 import { checkNumber, describeValue, invalidArgument } from "../utils/errors.js";
 
@@ -81,9 +82,8 @@ const ALIASES = new Set(["weight_clip", "weightClip", "WeightClip"]);
 
 /** tfjs' own constraint names (`"maxNorm"`, `"MaxNorm"`, `"nonNeg"`, …), from `tf.serialization`. */
 function tfjsConstraintNames(): string[] {
-  const map = tf.serialization.SerializationMap.getMap().classNameMap;
   const names: string[] = [];
-  for (const [name, [cls]] of Object.entries(map)) {
+  for (const [name, [cls]] of registeredClasses()) {
     if ((cls as unknown as { prototype: unknown }).prototype instanceof Constraint && !ALIASES.has(name)) {
       names.push(name, name.charAt(0).toLowerCase() + name.slice(1));
     }

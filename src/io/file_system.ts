@@ -4,7 +4,11 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
+// A cycle (that module reads fileSystemRouter from this one), resolved at call time only.
+import { fileSystemRouterInstalled, installFileSystemRouter } from "../effects/file_system_router.js";
+
 import { invalidArgument } from "../utils/errors.js";
+import { MODEL_JSON_NAME, WEIGHTS_BIN_NAME, writeModelFolder } from "./atomic_write.js";
 import { translateKerasTopology } from "./keras_topology.js";
 import { checkModelArtifacts, checkWeightsManifest } from "./validate.js";
 
@@ -38,8 +42,8 @@ async function readOrExplain(fs: NodeFs, file: string, what: string): Promise<Bu
   try {
     return await fs.readFile(file);
   } catch (error) {
-    if (errnoCode(error) === "ENOENT") throw new Error(`${what} ${file} does not exist: loading failed.`);
-    if (errnoCode(error) === "EISDIR") throw new Error(`${what} ${file} is a directory, not a file: loading failed.`);
+    if (errnoCode(error) === "ENOENT") throw new Error(`${what} ${file} does not exist: loading failed.`, { cause: error });
+    if (errnoCode(error) === "EISDIR") throw new Error(`${what} ${file} is a directory, not a file: loading failed.`, { cause: error });
     throw error;
   }
 }
@@ -52,6 +56,9 @@ async function readOrExplain(fs: NodeFs, file: string, what: string): Promise<Bu
  *   topology, a `weightsManifest` pointing to `weights.bin`, `format`, `generatedBy`, `convertedBy`,
  *   and the training config / signature / user metadata when present) and `weights.bin` (all weights
  *   concatenated, little-endian, in manifest order).
+ * - Saving is crash-safe ({@link writeModelFolder}): a kill, a full disk or a write error at any point
+ *   leaves the folder holding either the previous model or the new one, never a mix or a truncated file;
+ *   a failed save rejects with an error naming the folder, the file and the cause.
  * - Load: `path` is a `model.json` file (a directory is read as `directory/model.json`). The weight
  *   files are read relative to it, in the order of the manifest; sharded converter output
  *   (`group1-shard1of2.bin`, …) works too.
@@ -64,9 +71,12 @@ async function readOrExplain(fs: NodeFs, file: string, what: string): Promise<Bu
  */
 export class FileSystemHandler implements tf.io.IOHandler {
   /** Name of the topology file. */
-  static readonly MODEL_JSON = "model.json";
-  /** Name of the weights file written by {@link FileSystemHandler.save}. */
-  static readonly WEIGHTS_BIN = "weights.bin";
+  static readonly MODEL_JSON = MODEL_JSON_NAME;
+  /**
+   * Name of the weights file written by {@link FileSystemHandler.save} (`weights.<hex>.bin` instead
+   * where the file system has no hard links; see {@link writeModelFolder}).
+   */
+  static readonly WEIGHTS_BIN = WEIGHTS_BIN_NAME;
 
   /** The directory (save) or model.json file (load), as given. */
   readonly path: string;
@@ -76,7 +86,14 @@ export class FileSystemHandler implements tf.io.IOHandler {
     this.path = path;
   }
 
-  /** Writes `model.json` and `weights.bin` into the directory {@link FileSystemHandler.path}. */
+  /**
+   * Writes `model.json` and `weights.bin` into the directory {@link FileSystemHandler.path}, crash-safely
+   * ({@link writeModelFolder}).
+   *
+   * @returns the save result; its `errors` says why when the weights kept their staged name
+   *   `weights.<hex>.bin` (the model is saved and loads either way).
+   * @throws AtomicWriteError when the files cannot be written; the folder keeps its previous model.
+   */
   async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
     const { fs, path } = await nodeModules();
     if (artifacts.modelTopology instanceof ArrayBuffer) {
@@ -87,7 +104,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
       await fs.mkdir(dir, { recursive: true });
     } catch (error) {
       if (errnoCode(error) === "EEXIST" || errnoCode(error) === "ENOTDIR") {
-        throw new Error(`Cannot save to ${dir}: the path exists as a file; it must be a directory or not exist.`);
+        throw new Error(`Cannot save to ${dir}: the path exists as a file; it must be a directory or not exist.`, { cause: error });
       }
       throw error;
     }
@@ -95,22 +112,29 @@ export class FileSystemHandler implements tf.io.IOHandler {
     if (!stat.isDirectory()) {
       throw new Error(`Cannot save to ${dir}: the path exists as a file; it must be a directory or not exist.`);
     }
-    const modelJSON: tf.io.ModelJSON = {
-      modelTopology: artifacts.modelTopology as object,
-      weightsManifest: [{ paths: [FileSystemHandler.WEIGHTS_BIN], weights: artifacts.weightSpecs ?? [] }],
-      format: artifacts.format,
-      generatedBy: artifacts.generatedBy,
-      convertedBy: artifacts.convertedBy,
+    const modelJSON = (weightsPath: string): tf.io.ModelJSON => {
+      const json: tf.io.ModelJSON = {
+        modelTopology: artifacts.modelTopology as object,
+        weightsManifest: [{ paths: [weightsPath], weights: artifacts.weightSpecs ?? [] }],
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+      };
+      if (artifacts.trainingConfig != null) json.trainingConfig = artifacts.trainingConfig;
+      if (artifacts.signature != null) json.signature = artifacts.signature;
+      if (artifacts.userDefinedMetadata != null) json.userDefinedMetadata = artifacts.userDefinedMetadata;
+      if (artifacts.modelInitializer != null) json.modelInitializer = artifacts.modelInitializer;
+      return json;
     };
-    if (artifacts.trainingConfig != null) modelJSON.trainingConfig = artifacts.trainingConfig;
-    if (artifacts.signature != null) modelJSON.signature = artifacts.signature;
-    if (artifacts.userDefinedMetadata != null) modelJSON.userDefinedMetadata = artifacts.userDefinedMetadata;
-    if (artifacts.modelInitializer != null) modelJSON.modelInitializer = artifacts.modelInitializer;
     const weightData = artifacts.weightData ?? new ArrayBuffer(0);
     const bytes = tf.io.CompositeArrayBuffer.join(weightData);
-    await fs.writeFile(path.join(dir, FileSystemHandler.WEIGHTS_BIN), new Uint8Array(bytes));
-    await fs.writeFile(path.join(dir, FileSystemHandler.MODEL_JSON), JSON.stringify(modelJSON), "utf8");
-    return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    const written = await writeModelFolder(dir, new Uint8Array(bytes), modelJSON);
+    const result: tf.io.SaveResult = { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    // Saved, but under the staged weights name: say why rather than hide it.
+    if (written.stagedNameReason !== null) {
+      result.errors = [`saved with weights file ${written.weightsPath} instead of weights.bin: ${written.stagedNameReason.message}`];
+    }
+    return result;
   }
 
   /** Reads `model.json` and its weight files, checks them, and returns the artifacts. */
@@ -121,7 +145,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     try {
       stat = await fs.stat(file);
     } catch (error) {
-      if (errnoCode(error) === "ENOENT") throw new Error(`Model file ${file} does not exist: loading failed.`);
+      if (errnoCode(error) === "ENOENT") throw new Error(`Model file ${file} does not exist: loading failed.`, { cause: error });
       throw error;
     }
     if (stat.isDirectory()) file = path.join(file, FileSystemHandler.MODEL_JSON);
@@ -130,7 +154,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
     try {
       modelJSON = JSON.parse(text);
     } catch (error) {
-      throw new Error(`Invalid model file ${file}: it is not valid JSON (${(error as Error).message}).`);
+      throw new Error(`Invalid model file ${file}: it is not valid JSON (${(error as Error).message}).`, { cause: error });
     }
     if (typeof modelJSON !== "object" || modelJSON === null || Array.isArray(modelJSON)) {
       throw new Error(`Invalid model file ${file}: expected a JSON object with "modelTopology" and "weightsManifest".`);
@@ -199,22 +223,15 @@ export function fileSystemRouter(url: string | string[]): FileSystemHandler | nu
   return new FileSystemHandler(pathOfUrl(url));
 }
 
-let registered = false;
-
 /**
- * Registers {@link fileSystemRouter} for saving and loading, once. Called when larq-ts is imported
- * under Node.js; does nothing in browsers.
+ * Routes `file://` URLs to {@link fileSystem} for saving and loading: the same as
+ * `lq.effects.install({ fileSystemRouter: true })` (which importing `larq-ts` does; `larq-ts/core` does not).
+ * Calling it again, or after that import, adds no second router. Does nothing in browsers.
  *
- * @returns whether the router is registered.
+ * @returns whether the router is in effect.
  */
 export function registerFileSystemRouter(): boolean {
-  if (registered) return true;
   if (!isNode()) return false;
-  // tfjs types routers as never returning null, but its registry skips null results (as tfjs-node's router does).
-  const router = fileSystemRouter as (url: string | string[]) => tf.io.IOHandler;
-  tf.io.registerSaveRouter(router);
-  tf.io.registerLoadRouter(router);
-  registered = true;
-  return true;
+  installFileSystemRouter();
+  return fileSystemRouterInstalled();
 }
-registerFileSystemRouter();

@@ -2,11 +2,13 @@
  * lq.io — saving and loading models without tfjs-node.
  *
  * @remarks
- * Importing larq-ts under Node.js registers a `file://` save and load router, so that
+ * Importing larq-ts (its `fileSystemRouter` effect; not `larq-ts/core`) under Node.js registers a `file://` save and load router, so that
  * `model.save("file://dir")` and `tf.loadLayersModel("file://dir/model.json")` work with only
  * tfjs-core, tfjs-layers and a cpu/wasm backend installed. {@link fileSystem} creates the handler
  * explicitly. {@link kerasCompat} wraps any handler so that Keras models with `TFOpLambda` layers load
  * ({@link translateKerasTopology}). {@link checkModelArtifacts} gives clear errors for malformed model files from any source.
+ * Saving is crash-safe: {@link writeModelFolder} and {@link writeFileAtomic} (also used by the CLI and
+ * `lq.zoo.saveWeights`) never leave a partial file or a folder mixing two models.
  *
  * @packageDocumentation
  */
@@ -18,6 +20,16 @@ export {
   isNode,
   registerFileSystemRouter,
 } from "./file_system.js";
+export {
+  AtomicWriteError,
+  MODEL_JSON_NAME,
+  WEIGHTS_BIN_NAME,
+  linkFileAtomic,
+  removeStaleTemporaries,
+  writeFileAtomic,
+  writeModelFolder,
+  type ModelFolderResult,
+} from "./atomic_write.js";
 export {
   checkModelArtifacts,
   checkModelTopology,

@@ -1,6 +1,7 @@
 /**
- * Keras 2 objects that tfjs-layers 4.22 cannot deserialize by the names Python Keras writes, registered under
- * those names so that models saved by Python larq / larq-zoo and converted with tensorflowjs_converter load.
+ * Keras 2 objects that tfjs-layers 4.22 cannot deserialize by the names Python Keras writes. The `kerasLoading`
+ * effect of `lq.effects` (installed on import of `larq-ts`, not of `larq-ts/core`) registers them under those
+ * names, so that models saved by Python larq / larq-zoo and converted with tensorflowjs_converter load.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
@@ -57,8 +58,4 @@ export class KerasL1 extends L1L2 {
 export class BinaryDenseNetModel extends tfl.LayersModel {
   /** @nocollapse */
   static override className = "BinaryDenseNet";
-}
-
-for (const cls of [KerasL2, KerasL1, BinaryDenseNetModel]) {
-  tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 }

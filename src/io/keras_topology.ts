@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import { isTensorReference, tfOpFunction } from "../layers/tf_op_lambda.js";
+import { translateZooLambda } from "./keras_lambda.js";
 import { describeValue } from "../utils/errors.js";
 
 type Json = Record<string, unknown>;
@@ -199,8 +200,9 @@ function rewriteModelConfig(config: Json): Json {
     ...config,
     layers: config.layers.map((original) => {
       if (!isRecord(original)) return original;
-      const layer = translateFunctionFields(original);
+      let layer = translateFunctionFields(original);
       const keys = keysOf(layer);
+      if (layer[keys.className] === "Lambda") layer = translateZooLambda(layer, keys);
       if (layer[keys.className] === "TFOpLambda") return rewriteLayer(layer, names);
       return isRecord(layer.config) && Array.isArray(layer.config.layers) ? { ...layer, config: rewriteModelConfig(layer.config) } : layer;
     }),
@@ -218,7 +220,9 @@ function rewriteModelConfig(config: Json): Json {
  * is in the layer config (`argument_order: ["x", "y"]`; elements of a list argument as `values.0`), and moves
  * constant arguments (`{y: 2}`, Keras's `_CONSTANT_VALUE` first arguments) to the config's `constants`.
  * Layer config fields holding a Python function in Keras 2.13+'s form (`{class_name: "function", config:
- * "blurpool_initializer"}`) become the function's registered name, which is what tfjs looks up.
+ * "blurpool_initializer"}`) become the function's registered name, which is what tfjs looks up. larq-zoo's
+ * `Lambda` layers (MeliusNet's merges and grouped-conv split/concat, Real-to-Binary Net's block outputs) become
+ * equivalent `TFOpLambda` / `PaddedAdd` layers (see `translateZooLambda`); other `Lambda` layers are kept.
  * Accepts the whole model JSON (`{modelTopology}`), a topology (`{class_name, config}`, optionally with
  * `model_config`) or a model config, in Keras's snake_case or tfjs's camelCase spelling. Topologies without
  * `TFOpLambda` layers, already translated layers, and binary (GraphDef) topologies are returned as they are.
@@ -267,7 +271,7 @@ export function kerasCompat(handler: tf.io.IOHandler): tf.io.IOHandler {
 /**
  * Keras's `Functional` model class, as tfjs's (an alias of `tf.LayersModel`) but translating its config with
  * {@link translateKerasTopology} first. Registered in place of tfjs's, so that every way of loading a Keras model
- * JSON (`tf.loadLayersModel`, `tf.models.modelFromJSON`) reads `TFOpLambda` layers once larq-ts is imported.
+ * JSON (`tf.loadLayersModel`, `tf.models.modelFromJSON`) reads `TFOpLambda` layers (the `kerasLoading` effect).
  */
 export class KerasFunctional extends tfl.LayersModel {
   /** @nocollapse */
@@ -282,4 +286,3 @@ export class KerasFunctional extends tfl.LayersModel {
     return super.fromConfig(cls, translateKerasTopology(config), customObjects, fastWeightInit);
   }
 }
-tf.serialization.registerClass(KerasFunctional as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
+import { registeredClasses } from "../effects/internals.js";
 import { get as getQuantizer } from "../quantizers/registry.js";
 import { describeValue } from "../utils/errors.js";
 
@@ -105,7 +106,7 @@ function checkLayer(layer: unknown, source: string, where: string): void {
   if (typeof className !== "string") fail(source, `${where} has no "class_name".`);
   const config = layer.config;
   const name = isRecord(config) && typeof config.name === "string" ? `"${config.name}" ` : "";
-  const known = tf.serialization.SerializationMap.getMap().classNameMap;
+  const known = Object.fromEntries(registeredClasses());
   if (!(className in known)) {
     fail(
       source,

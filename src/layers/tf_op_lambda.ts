@@ -22,8 +22,9 @@ interface TFOpSpec {
   readonly params: readonly string[];
   /** Whether the first parameter is a list of tensors (`tf.concat(values, axis)`). */
   readonly listFirst?: boolean;
-  compute(args: Arguments): tf.Tensor;
-  outputShape(args: Arguments, layer: string): OperandShape;
+  /** The result: one tensor, or a list for functions with several outputs (`split`). */
+  compute(args: Arguments): tf.Tensor | tf.Tensor[];
+  outputShape(args: Arguments, layer: string): OperandShape | OperandShape[];
 }
 
 /** How tfjs and Keras may spell one name: `__operators__.add`, `Operators_.add`, `private__operators__.add`. */
@@ -124,6 +125,42 @@ const CONCAT: TFOpSpec = {
   },
 };
 
+/** The sizes `tf.split(value, num_or_size_splits, axis)` cuts a dimension of size `dim` into (`null`: unknown). */
+function splitSizes(args: Arguments, dim: number | null, layer: string): number[] {
+  const spec = args.num_or_size_splits;
+  if (typeof spec === "number") {
+    if (!Number.isInteger(spec) || spec < 1 || (dim !== null && dim % spec !== 0)) {
+      layerError(layer, `split needs num_or_size_splits to be a positive integer dividing the axis size ${dim}, received ${describeValue(spec)}.`);
+    }
+    return Array.from({ length: spec }, () => (dim === null ? -1 : dim / spec));
+  }
+  if (!Array.isArray(spec) || spec.length === 0 || !spec.every((n) => typeof n === "number" && Number.isInteger(n) && n >= -1)) {
+    layerError(layer, `split needs num_or_size_splits as an integer or a list of sizes, received ${describeValue(spec)}.`);
+  }
+  const sizes = spec as number[];
+  const unknown = sizes.filter((n) => n === -1).length;
+  const known = sizes.reduce((sum, n) => (n === -1 ? sum : sum + n), 0);
+  if (unknown > 1 || (dim !== null && (unknown === 0 ? known !== dim : known > dim))) {
+    layerError(layer, `split sizes ${describeValue(sizes)} do not fit the axis size ${dim}.`);
+  }
+  return dim === null ? sizes : sizes.map((n) => (n === -1 ? dim - known : n));
+}
+
+const SPLIT: TFOpSpec = {
+  name: "split",
+  params: ["value", "num_or_size_splits", "axis"],
+  compute: (args) => {
+    const value = asTensor(args.value);
+    const axis = concatAxis(args, value.rank, "split");
+    return tf.split(value, splitSizes(args, value.shape[axis], "split"), axis);
+  },
+  outputShape: (args, layer) => {
+    const shape = operandShape(args.value);
+    const axis = concatAxis(args, shape.length, layer);
+    return splitSizes(args, shape[axis], layer).map((n) => shape.map((d, i) => (i === axis ? (n < 0 ? null : n) : d)));
+  },
+};
+
 /**
  * The TF functions a {@link TFOpLambda} layer computes, by the name Keras writes. `x + y` on Keras tensors is
  * `__operators__.add`, `x * y` `math.multiply`, `x - y` `math.subtract`, `x / y` `math.truediv`.
@@ -139,7 +176,9 @@ export const TF_OP_FUNCTIONS: readonly TFOpSpec[] = [
   binary("math.minimum", tf.minimum),
   unary("math.negative", "x", tf.neg),
   unary("nn.relu", "features", tf.relu),
+  unary("identity", "input", tf.clone),
   CONCAT,
+  SPLIT,
 ];
 
 const BY_NAME = new Map(TF_OP_FUNCTIONS.map((spec) => [normalizeName(spec.name), spec]));
@@ -192,7 +231,7 @@ function splitPath(path: string): [string, number[]] {
  * Python Keras 2 turns a TF function applied to Keras tensors (`x + y`, `tf.math.multiply(x, 2)`) into this layer,
  * saved with the function's TF API name in `function`. Supported: elementwise `add` (`__operators__.add`,
  * `math.add`), `math.multiply`, `math.subtract`, `math.truediv`/`math.divide`, `math.maximum`, `math.minimum`
- * (NumPy broadcasting), `math.negative`, `nn.relu` and `concat`. Keras saves the second tensor operand inside the
+ * (NumPy broadcasting), `math.negative`, `nn.relu`, `identity`, `concat` and `split` (one output per piece). Keras saves the second tensor operand inside the
  * node's call kwargs, which tfjs does not resolve: models from Keras load through `lq.io.fileSystem`,
  * `lq.io.kerasCompat(handler)` or any `Functional` model JSON once larq-ts is imported, which move those
  * operands into the layer's inputs ({@link TFOpLambdaArgs.argumentOrder}).
@@ -283,7 +322,7 @@ export class TFOpLambda extends Layer {
   }
 
   /** Applies the function. */
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
     for (const [key, value] of Object.entries(kwargs ?? {})) {
       if (isTensorReference(value)) {
         layerError(
@@ -296,12 +335,12 @@ export class TFOpLambda extends Layer {
     return tf.tidy(() => this.spec.compute(this.arguments((Array.isArray(inputs) ? inputs : [inputs]) as Operand[])));
   }
 
-  /** The broadcast (or concatenated) shape of the operands. */
-  override computeOutputShape(inputShape: Shape | Shape[]): Shape {
+  /** The broadcast (or concatenated) shape of the operands; a list of shapes for `split`. */
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const many = inputShape.length > 0 && inputShape.every((s) => Array.isArray(s));
     const shapes = (many ? inputShape : [inputShape]) as Shape[];
     const markers = shapes.map((shape) => ({ shape, [SHAPE_MARKER]: true }) as ShapeMarker);
-    return this.spec.outputShape(this.arguments(markers), this.name) as Shape;
+    return this.spec.outputShape(this.arguments(markers), this.name) as Shape | Shape[];
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -63,13 +63,18 @@ function quantizedValues(tracked: Tracked): tf.Tensor {
  * whose quantizer collects the `flip_ratio` metric.
  *
  * @remarks
- * The flip ratio of a step is the fraction of the kernel's quantized values (signs, for binary
- * kernels) that the optimizer step changed (see {@link FlipRatio}). Batch logs get the ratio of that
- * step; epoch logs (and so `history.history`) get the mean over the epoch's steps. Depthwise and
- * pointwise kernels are reported as `flip_ratio/<layer>/<weight>`.
+ * As in larq, the metric is updated with the kernel's quantized values (signs, for binary kernels) as
+ * each training step's forward pass sees them (see {@link FlipRatio}), so update k measures the
+ * fraction changed by optimizer step k − 1. Like Keras, the metric is reset when an epoch begins (its
+ * first update only records the values) and the logs hold its running result: after batch k of an
+ * epoch, the mean flip ratio of the epoch's steps 1 … k − 1 (0 after the first batch); the epoch logs
+ * (and so `history.history`) the value after the epoch's last batch. The flips of an epoch's last step
+ * are therefore not counted, exactly as in larq (checked against real larq by
+ * test/interop/larq_metrics.test.ts). Depthwise and pointwise kernels are reported as
+ * `flip_ratio/<layer>/<weight>`; larq names the key after the quantizer instead (`flip_ratio/ste_sign_1`).
  *
- * Importing larq-ts registers this callback with `tf.registerCallbackConstructor(0, …)`, so every
- * `model.fit` runs it; it does nothing for models without such kernels. Enable the metric per
+ * The `flipRatioLogger` effect of `lq.effects` (installed on import of `larq-ts`, not of `larq-ts/core`) makes
+ * every `model.fit` run it; it does nothing for models without such kernels. Enable the metric per
  * quantizer (`new lq.quantizers.SteSign({metrics: ["flip_ratio"]})`), per layer (`metrics:
  * ["flip_ratio"]`), or for all kernel quantizers of layers built inside
  * `lq.context.metricsScope(["flip_ratio"], …)`.
@@ -107,7 +112,6 @@ export class FlipRatioLogger extends tfl.Callback {
         this.tracked.push({ key, variable: weight, quantizer, metric: new FlipRatio({ name: key }) });
       }
     }
-    for (const t of this.tracked) this.record(t);
   }
 
   private record(tracked: Tracked): number {
@@ -120,17 +124,17 @@ export class FlipRatioLogger extends tfl.Callback {
   }
 
   override async onEpochBegin(): Promise<void> {
-    for (const t of this.tracked) {
-      t.metric.resetStates();
-      this.record(t); // first update after a reset only records the values
-    }
+    for (const t of this.tracked) t.metric.resetStates();
+  }
+
+  /** The values this step's forward pass quantizes: what larq's metric sees inside the step. */
+  override async onBatchBegin(): Promise<void> {
+    for (const t of this.tracked) this.record(t);
   }
 
   override async onBatchEnd(_batch: number, logs?: tfl.Logs): Promise<void> {
-    for (const t of this.tracked) {
-      const ratio = this.record(t);
-      if (logs) logs[t.key] = ratio;
-    }
+    if (!logs) return;
+    for (const t of this.tracked) logs[t.key] = t.metric.result();
   }
 
   override async onEpochEnd(_epoch: number, logs?: tfl.Logs): Promise<void> {
@@ -146,11 +150,4 @@ export class FlipRatioLogger extends tfl.Callback {
     for (const t of this.tracked) t.metric.dispose();
     this.tracked = [];
   }
-}
-
-const REGISTERED = Symbol.for("larq-ts.flipRatioLoggerRegistered");
-const globals = globalThis as unknown as Record<symbol, boolean>;
-if (!globals[REGISTERED]) {
-  tfl.registerCallbackConstructor(0, FlipRatioLogger as unknown as new () => tfl.Callback);
-  globals[REGISTERED] = true;
 }

@@ -3,6 +3,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
+import { registeredClass } from "../effects/internals.js";
 import { toCamelCase } from "../quantizers/registry.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
 import { updatedVariables } from "./constraints.js";
@@ -30,7 +31,7 @@ function isOptimizer(value: unknown): value is tf.Optimizer {
 function deserializeOptimizer(config: unknown, what: string): tf.Optimizer {
   const record = (config ?? {}) as Record<string, unknown>;
   const className = (record.className ?? record.class_name) as string | undefined;
-  const entry = className === undefined ? undefined : tf.serialization.SerializationMap.getMap().classNameMap[className];
+  const entry = className === undefined ? undefined : registeredClass(className);
   if (entry === undefined) invalidArgument(what, config, "a {className, config} object of a registered optimizer class");
   const [cls, fromConfig] = entry;
   return fromConfig(cls, (record.config ?? {}) as tf.serialization.ConfigDict) as unknown as tf.Optimizer;

@@ -4,24 +4,20 @@
  *
  * @remarks
  * tfjs optimizers assign new values to the variables directly, so tfjs's `model.fit` never applies the
- * constraints that layers declare. Importing larq-ts wraps `applyGradients` of tfjs's optimizers (SGD,
- * Momentum, Adagrad, Adadelta, Adam, Adamax, RMSProp), of larq-ts's optimizers, and, lazily on their first
- * `minimize` call, of any other `tf.Optimizer` subclass; and it wraps `tf.Optimizer.prototype.minimize`.
- * After the outermost of these calls returns, every updated variable that a layer created with a
- * constraint is projected: w ← constraint(w). Nested calls (a {@link CaseOptimizer} delegating to
- * its inner optimizers) apply the constraints once, at the end. Variables are matched to their layers
- * through the registry of `./variables.ts`.
+ * constraints that layers declare. The `constraintsInFit` effect of `lq.effects` (installed on import of
+ * `larq-ts`, not of `larq-ts/core`) wraps the optimizers' `minimize` and `applyGradients` so that, after the
+ * outermost of these calls returns, every updated variable that a layer created with a constraint is
+ * projected: w ← constraint(w), through {@link applyConstraints}. Variables are matched to their layers
+ * through the registry of `./variables.ts`. This module holds what works without any patch: applying the
+ * constraints by hand, and the on/off switch the patched optimizers consult.
  *
  * @packageDocumentation
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-import { latentVariable, lookupVariable, registeredVariableNames, type NamedTensor } from "./variables.js";
+import { latentVariable, lookupVariable, registeredVariableNames } from "./variables.js";
 
 let enabled = true;
-let depth = 0;
-const pending = new Set<string>();
-let pendingAll = false;
 
 /**
  * Applies the constraints of the given variables now: for each registered, trainable `LayerVariable`
@@ -63,36 +59,6 @@ export function constraintEnforcement(): boolean {
   return enabled;
 }
 
-/** Runs one (possibly nested) optimizer call; the outermost one applies the pending constraints. */
-function runStep<T>(fn: () => T, after: () => void): T {
-  depth++;
-  let ok = false;
-  try {
-    const result = fn();
-    after();
-    ok = true;
-    return result;
-  } finally {
-    depth--;
-    if (depth === 0) {
-      const names = [...pending];
-      const all = pendingAll;
-      pending.clear();
-      pendingAll = false;
-      if (ok && enabled) applyConstraints(all ? undefined : names);
-    }
-  }
-}
-
-type GradientList = tf.NamedTensorMap | NamedTensor[];
-type OptimizerProto = Record<PropertyKey, unknown>;
-
-const WRAPPED = Symbol.for("larq-ts.constraintsWrapped");
-
-function gradientNames(gradients: GradientList): string[] {
-  return Array.isArray(gradients) ? gradients.map((g) => g.name) : Object.keys(gradients);
-}
-
 /**
  * Optional method of an optimizer, keyed by this symbol: given the gradients of an `applyGradients` call
  * that has returned, the names of the variables it actually updated. Only their constraints are applied;
@@ -100,74 +66,3 @@ function gradientNames(gradients: GradientList): string[] {
  * the variables it does not train untouched.
  */
 export const updatedVariables: unique symbol = Symbol.for("larq-ts.updatedVariables");
-
-function updatedNames(optimizer: tf.Optimizer, gradients: GradientList): string[] {
-  const method = (optimizer as unknown as Record<symbol, unknown>)[updatedVariables];
-  return typeof method === "function" ? (method.call(optimizer, gradients) as string[]) : gradientNames(gradients);
-}
-
-function wrapPrototype(proto: OptimizerProto): void {
-  if (!Object.prototype.hasOwnProperty.call(proto, "applyGradients")) return;
-  if (Object.prototype.hasOwnProperty.call(proto, WRAPPED)) return;
-  const original = proto.applyGradients as (this: tf.Optimizer, gradients: GradientList) => void;
-  if (typeof original !== "function") return;
-  proto.applyGradients = function applyGradients(this: tf.Optimizer, gradients: GradientList): void {
-    return runStep(
-      () => original.call(this, gradients),
-      () => {
-        for (const name of updatedNames(this, gradients)) pending.add(name);
-      },
-    );
-  };
-  Object.defineProperty(proto, WRAPPED, { value: true });
-}
-
-/** Wraps `applyGradients` along the prototype chain of an optimizer class or instance, up to `tf.Optimizer`. */
-function wrapChain(proto: object | null): void {
-  while (proto !== null && proto !== tf.Optimizer.prototype && proto !== Object.prototype) {
-    wrapPrototype(proto as OptimizerProto);
-    proto = Object.getPrototypeOf(proto);
-  }
-}
-
-/**
- * Makes an optimizer class apply layer constraints after its `applyGradients` (done on import for tfjs's
- * and larq-ts's optimizers; other subclasses are handled on their first `minimize`). Idempotent.
- */
-export function enforceConstraints(optimizerClass: abstract new (...args: never[]) => tf.Optimizer): void {
-  wrapChain(optimizerClass.prototype);
-}
-
-function patchMinimize(): void {
-  const proto = tf.Optimizer.prototype as unknown as OptimizerProto;
-  if (Object.prototype.hasOwnProperty.call(proto, WRAPPED)) return;
-  const original = proto.minimize as (this: tf.Optimizer, f: () => tf.Scalar, returnCost?: boolean, varList?: tf.Variable[]) => tf.Scalar | null;
-  proto.minimize = function minimize(this: tf.Optimizer, f: () => tf.Scalar, returnCost?: boolean, varList?: tf.Variable[]): tf.Scalar | null {
-    wrapChain(Object.getPrototypeOf(this));
-    const before = pending.size;
-    return runStep(
-      () => original.call(this, f, returnCost, varList),
-      () => {
-        // Normally the wrapped applyGradients has recorded the names; cover optimizers that bypass it.
-        if (pending.size === before) {
-          if (varList !== undefined && varList !== null) for (const v of varList) pending.add(v.name);
-          else pendingAll = true;
-        }
-      },
-    );
-  };
-  Object.defineProperty(proto, WRAPPED, { value: true });
-}
-
-patchMinimize();
-for (const cls of [
-  tf.SGDOptimizer,
-  tf.MomentumOptimizer,
-  tf.AdagradOptimizer,
-  tf.AdadeltaOptimizer,
-  tf.AdamOptimizer,
-  tf.AdamaxOptimizer,
-  tf.RMSPropOptimizer,
-]) {
-  enforceConstraints(cls as unknown as abstract new (...args: never[]) => tf.Optimizer);
-}

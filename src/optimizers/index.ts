@@ -4,18 +4,15 @@
  * machinery that makes layer weight constraints hold after every optimizer step.
  *
  * @remarks
- * Importing this module (and so larq-ts) has two global effects on tfjs, both idempotent:
- * - `tf.layers.Layer.prototype.addWeight` records each new weight with its layer (see
+ * This module changes nothing in tfjs when imported. Two effects of `lq.effects` (installed on import of
+ * `larq-ts`, not of `larq-ts/core`) complete it:
+ * - `weightRegistry`: `tf.layers.Layer.prototype.addWeight` records each new weight with its layer (see
  *   {@link lookupVariable}), which is how {@link Bop.isBinaryVariable} finds a variable's precision;
- * - optimizer steps (`minimize`, `applyGradients`) apply the constraints of the updated weights
- *   afterwards (see {@link applyConstraints}), which tfjs's `model.fit` never does by itself.
+ * - `constraintsInFit`: optimizer steps (`minimize`, `applyGradients`) apply the constraints of the updated
+ *   weights afterwards (see {@link applyConstraints}), which tfjs's `model.fit` never does by itself.
  *
  * @packageDocumentation
  */
-import { Bop } from "./bop.js";
-import { CaseOptimizer } from "./case_optimizer.js";
-import { enforceConstraints } from "./constraints.js";
-
 export { Bop, type BopArgs } from "./bop.js";
 export {
   CaseOptimizer,
@@ -23,13 +20,8 @@ export {
   type PredicateOptimizerPair,
   type VariablePredicate,
 } from "./case_optimizer.js";
-export {
-  applyConstraints,
-  constraintEnforcement,
-  enforceConstraints,
-  setConstraintEnforcement,
-  updatedVariables,
-} from "./constraints.js";
+export { applyConstraints, constraintEnforcement, setConstraintEnforcement, updatedVariables } from "./constraints.js";
+export { enforceConstraints } from "../effects/constraints.js";
 export * as schedules from "./schedules.js";
 export {
   latentVariable,
@@ -42,6 +34,3 @@ export {
   type NamedTensor,
   type VariableRecord,
 } from "./variables.js";
-
-enforceConstraints(Bop);
-enforceConstraints(CaseOptimizer);

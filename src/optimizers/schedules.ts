@@ -14,6 +14,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 
+import { registeredClass } from "../effects/internals.js";
 import { toCamelCase, toSnakeCase } from "../quantizers/registry.js";
 import { checkNumber, describeValue, invalidArgument } from "../utils/errors.js";
 
@@ -519,7 +520,7 @@ export function deserializeSchedule(serialized: unknown, what = "schedule"): Lea
     if (!["class_name", "className", "config", ...KERAS_METADATA].includes(key)) invalidArgument(what, serialized, expected);
   }
   const className = record.class_name ?? record.className;
-  const entry = typeof className === "string" ? tf.serialization.SerializationMap.getMap().classNameMap[className] : undefined;
+  const entry = typeof className === "string" ? registeredClass(className) : undefined;
   if (entry === undefined || !(entry[0].prototype instanceof LearningRateSchedule)) invalidArgument(what, serialized, expected);
   const config = record.config ?? {};
   if (config === null || typeof config !== "object" || Array.isArray(config)) invalidArgument(`${what}.config`, config, "an object");

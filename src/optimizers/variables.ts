@@ -5,10 +5,11 @@
  * @remarks
  * tfjs optimizers only ever see plain `tf.Variable`s, addressed by name (`applyGradients({name: grad})`),
  * while the facts larq-ts needs to train correctly live on the layer side: a weight's constraint, its
- * precision (binary or not) and the quantizer / training metrics of its layer. Importing larq-ts wraps
+ * precision (binary or not) and the quantizer / training metrics of its layer. The `weightRegistry` effect
+ * (`lq.effects`, installed on import of `larq-ts`, not of `larq-ts/core`) wraps
  * `tf.layers.Layer.prototype.addWeight` so that every weight created afterwards, by larq-ts layers and tfjs
  * layers alike, is recorded here together with its layer, its weight name (`"kernel"`, `"bias"`, …) and
- * the training metrics of the enclosing `lq.context.metricsScope`. Weights created before the import
+ * the training metrics of the enclosing `lq.context.metricsScope`. Weights created before (or without) it
  * are picked up by {@link registerModelVariables}, which the training callbacks call at the start of
  * `model.fit`. Entries hold weak references, so the registry never keeps a disposed model alive.
  *
@@ -22,6 +23,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
 import { getTrainingMetrics } from "../context/index.js";
+import { latentVariable, ownWeights } from "../effects/internals.js";
 import { precisionOf, type QuantizerLike } from "../quantizers/base.js";
 import { Layer } from "../utils/tfjs.js";
 
@@ -50,13 +52,7 @@ interface Entry {
 const entries = new Map<string, Entry>();
 let pruneAt = 256;
 
-/**
- * The `tf.Variable` behind a `LayerVariable` — the latent, full-precision value that optimizers update.
- * (larq-ts's quantized variables return the quantized value from `read()` inside a quantized scope.)
- */
-export function latentVariable(variable: LayerVariable): tf.Variable {
-  return (variable as unknown as { val: tf.Variable }).val;
-}
+export { latentVariable };
 
 function isDisposed(variable: LayerVariable): boolean {
   return latentVariable(variable).isDisposed;
@@ -129,8 +125,7 @@ export function* walkLayers(layer: Layer): Generator<Layer> {
  */
 export function registerModelVariables(model: Layer): void {
   for (const layer of walkLayers(model)) {
-    const own = (layer as unknown as { _trainableWeights?: LayerVariable[]; _nonTrainableWeights?: LayerVariable[] });
-    for (const weight of [...(own._trainableWeights ?? []), ...(own._nonTrainableWeights ?? [])]) {
+    for (const weight of ownWeights(layer)) {
       const known = lookupVariable(weight.name);
       if (known === null) {
         // Recover the addWeight name from the scoped name "<layer>/<weight>" (tfjs may append "_1" etc.).
@@ -188,22 +183,6 @@ export function variablePrecision(variable: tf.Variable | LayerVariable | string
   const quantizer = quantizerOfVariable(variable);
   return quantizer === undefined ? 32 : precisionOf(quantizer);
 }
-
-const PATCHED = Symbol.for("larq-ts.addWeightRegistry");
-
-/** Wraps `tf.layers.Layer.prototype.addWeight` so that new weights are registered. Idempotent. */
-function patchAddWeight(): void {
-  const proto = Layer.prototype as unknown as Record<PropertyKey, unknown>;
-  if (proto[PATCHED]) return;
-  const original = proto.addWeight as (this: Layer, name: string, ...rest: unknown[]) => LayerVariable;
-  proto.addWeight = function addWeight(this: Layer, name: string, ...rest: unknown[]): LayerVariable {
-    const weight = original.call(this, name, ...rest);
-    registerLayerVariable(weight, this, name);
-    return weight;
-  };
-  proto[PATCHED] = true;
-}
-patchAddWeight();
 
 /** Names of all registered, not yet disposed variables. */
 export function registeredVariableNames(): string[] {

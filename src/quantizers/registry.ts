@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { getTrainingMetrics } from "../context/index.js";
+import { registeredClass } from "../effects/internals.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
 import { Layer } from "../utils/tfjs.js";
 import { LAYER_CONFIG_KEYS, Quantizer, type QuantizerFunction, type QuantizerIdentifier, type QuantizerLike } from "./base.js";
@@ -171,7 +172,7 @@ function findCustom(customObjects: CustomQuantizerObjects | undefined, name: str
 
 /** A layer class registered with `tf.serialization.registerClass` (how tfjs registers custom layers). */
 function registeredLayerClass(name: string): LayerClass | undefined {
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap[name];
+  const entry = registeredClass(name);
   const cls = entry?.[0] as unknown;
   return isLayerClass(cls) ? cls : undefined;
 }

@@ -1,13 +1,12 @@
 /**
- * Fix for tfjs-layers 4.22's `BatchNormalization` with `scale: false` (or `center: false`) in training mode.
+ * The training branch larq-ts gives tfjs-layers 4.22's `BatchNormalization` with `scale: false` (or
+ * `center: false`); the `batchNormalizationFix` effect (`src/effects/batch_normalization.ts`) puts it in place.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 
-import type { Kwargs } from "../utils/tfjs.js";
-
 /** The fields of tfjs-layers' `BatchNormalization` the training path uses (the class is not exported). */
-interface BatchNormLayer {
+export interface BatchNormLayer {
   axis: number | number[];
   momentum: number;
   epsilon: number;
@@ -16,10 +15,6 @@ interface BatchNormLayer {
   movingMean: { read(): tf.Tensor; write(value: tf.Tensor): void };
   movingVariance: { read(): tf.Tensor; write(value: tf.Tensor): void };
 }
-
-type CallFn = (this: unknown, inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs) => tf.Tensor | tf.Tensor[];
-
-const PATCHED = Symbol.for("larq-ts.batchNormalizationScaleFix");
 
 /**
  * Batch-statistics normalisation for a training step, with optional `gamma`/`beta` and a closed-form gradient.
@@ -34,7 +29,7 @@ const PATCHED = Symbol.for("larq-ts.batchNormalizationScaleFix");
  * batchNorm gradient instead tiles `r` to the input's full shape and differentiates through `moments`, which
  * costs several times more on the wasm backend.
  */
-function trainingCall(layer: BatchNormLayer, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+export function batchNormTrainingCall(layer: BatchNormLayer, inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   if (Array.isArray(inputs) && inputs.length !== 1) {
     throw new Error(`Invalid inputs of BatchNormalization: expected exactly one tensor, received ${inputs.length}.`);
   }
@@ -100,38 +95,4 @@ function trainingCall(layer: BatchNormLayer, inputs: tf.Tensor | tf.Tensor[]): t
     };
   });
   return normalize(x, ...params);
-}
-
-/**
- * Makes tfjs-layers' `BatchNormalization` train with `scale: false` and/or `center: false` (applied on import of
- * `larq-ts`; idempotent).
- *
- * @remarks
- * tfjs-layers 4.22 reads `gamma` and `beta` unconditionally in the training branch, so a layer built without
- * either throws as soon as `model.fit` (or any call with `training: true`) runs. BNNs put exactly such a layer
- * after every binary layer. The patch keeps tfjs's class, `className` ("BatchNormalization") and weights, so
- * saved models load unchanged; it only replaces the training branch when a parameter is absent (see
- * `trainingCall`: batch mean and biased variance; moving averages updated as Keras does, with the unbiased batch
- * variance for 4-D inputs as TensorFlow's fused kernel gives it). Layers with both
- * parameters keep tfjs's own code path.
- *
- * @returns true if the patch was applied now, false if it was already in place.
- */
-export function patchBatchNormalization(): boolean {
-  const entry = tf.serialization.SerializationMap.getMap().classNameMap["BatchNormalization"];
-  if (entry === undefined) {
-    throw new Error("Invalid tfjs-layers: expected BatchNormalization to be registered, received no such class.");
-  }
-  const proto = (entry[0] as unknown as { prototype: Record<PropertyKey, unknown> }).prototype;
-  if (proto[PATCHED] === true) return false;
-  const original = proto.call as CallFn;
-  const patched: CallFn = function (this: unknown, inputs, kwargs) {
-    const layer = this as BatchNormLayer;
-    const training = kwargs?.training === true;
-    if (!training || (layer.gamma != null && layer.beta != null)) return original.call(this, inputs, kwargs);
-    return trainingCall(layer, inputs);
-  };
-  proto.call = patched;
-  proto[PATCHED] = true;
-  return true;
 }

@@ -1,10 +1,11 @@
 /**
- * lq.training — training support that larq-ts installs on import: gradient kernels for tfjs-backend-wasm
+ * lq.training — training support for tfjs backends: gradient kernels for tfjs-backend-wasm
  * (`Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter`, `DepthwiseConv2dNativeBackpropInput`, which it
  * lacks, and fast `Conv2DBackpropInput` and `MaxPoolGrad`), fast replacements for tfjs-backend-cpu's slow
  * `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropFilter` and `MaxPoolGrad`, and the fix that lets tfjs's
- * `BatchNormalization({scale: false})` train. Importing this module applies both; the functions exported here
- * switch or inspect them.
+ * `BatchNormalization({scale: false})` train. Importing this module changes nothing; the effects
+ * `wasmTrainingKernels`, `cpuTrainingKernels` and `batchNormalizationFix` of `lq.effects` (installed on import of
+ * `larq-ts`, not of `larq-ts/core`) put them in place, and the functions exported here switch or inspect them.
  *
  * @example
  * ```ts
@@ -19,13 +20,11 @@
  *
  * @packageDocumentation
  */
-import { patchBatchNormalization } from "./batch_normalization.js";
-import { registerTrainingKernels } from "./register.js";
-
 export {
   registerTrainingKernels,
   unregisterTrainingKernels,
   trainingKernelStatus,
+  trainingKernelsRegistered,
   displacedKernel,
   MISSING_WASM_KERNELS,
   REPLACED_WASM_KERNELS,
@@ -36,7 +35,7 @@ export {
   type TrainingKernelOptions,
   type TrainingKernelSource,
   type UnregisterTrainingKernelOptions,
-} from "./register.js";
+} from "../effects/training_kernels.js";
 export { conv2dBackpropFilterCpu, conv2dBackpropFilterWasm } from "./conv2d_backprop_filter.js";
 export { conv2dBackpropInputWasm } from "./conv2d_backprop_input.js";
 export {
@@ -45,7 +44,5 @@ export {
   depthwiseConv2dBackpropInputWasm,
 } from "./depthwise_conv2d_backprop.js";
 export { maxPoolGradCpu, maxPoolGradWasm } from "./max_pool_grad.js";
-export { patchBatchNormalization } from "./batch_normalization.js";
-
-registerTrainingKernels();
-patchBatchNormalization();
+export { batchNormTrainingCall } from "./batch_normalization.js";
+export { batchNormalizationPatched, patchBatchNormalization, unpatchBatchNormalization } from "../effects/batch_normalization.js";

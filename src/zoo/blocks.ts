@@ -105,8 +105,10 @@ export function dense(
  * `BatchNormalization`; Keras' defaults (momentum 0.99, epsilon 1e-3, center and scale) unless given.
  *
  * @remarks
- * tfjs 4.22 cannot train a batch norm with `scale: false` (it reads a gamma it never creates);
- * inference works. The architectures keep larq-zoo's setting so that parameter counts match.
+ * The architectures keep larq-zoo's setting (often `scale: false`) so that parameter counts match. tfjs-layers
+ * 4.22 alone runs such a layer in inference but throws in training (it reads a gamma it never creates); the
+ * `batchNormalizationFix` effect of `lq.effects`, installed on import of `larq-ts` (not of `larq-ts/core`),
+ * makes it train, so these models train with `model.fit` too.
  */
 export function batchNorm(
   x: SymbolicTensor,

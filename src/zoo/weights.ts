@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 
+import { writeModelFolder } from "../io/atomic_write.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
 
 /**
@@ -30,7 +31,7 @@ async function readBytes(location: string): Promise<Uint8Array> {
     try {
       response = await fetch(location);
     } catch (error) {
-      throw new Error(`lq.zoo weights: cannot fetch ${location}: ${(error as Error).message}`);
+      throw new Error(`lq.zoo weights: cannot fetch ${location}: ${(error as Error).message}`, { cause: error });
     }
     if (!response.ok) throw new Error(`lq.zoo weights: fetching ${location} failed with HTTP ${response.status}.`);
     return new Uint8Array(await response.arrayBuffer());
@@ -42,8 +43,8 @@ async function readBytes(location: string): Promise<Uint8Array> {
     return new Uint8Array(await fs.readFile(file));
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "ENOENT") throw new Error(`lq.zoo weights: file not found: ${file}`);
-    throw new Error(`lq.zoo weights: cannot read ${file}: ${(error as Error).message}`);
+    if (code === "ENOENT") throw new Error(`lq.zoo weights: file not found: ${file}`, { cause: error });
+    throw new Error(`lq.zoo weights: cannot read ${file}: ${(error as Error).message}`, { cause: error });
   }
 }
 
@@ -100,7 +101,7 @@ export async function readWeightsFolder(
   try {
     json = JSON.parse(new TextDecoder().decode(await readBytes(modelJson))) as ModelJson;
   } catch (error) {
-    if (error instanceof SyntaxError) throw new Error(`lq.zoo weights: ${modelJson} is not valid JSON: ${error.message}`);
+    if (error instanceof SyntaxError) throw new Error(`lq.zoo weights: ${modelJson} is not valid JSON: ${error.message}`, { cause: error });
     throw error;
   }
   const manifest = json.weightsManifest;
@@ -191,27 +192,29 @@ export async function loadWeights(model: tfl.LayersModel, source: WeightsSource)
  * Saves a model as a tfjs layers-format folder (`model.json` with topology and manifest, plus one
  * `weights.bin` shard) on the local file system (Node), creating the folder if needed.
  *
+ * @remarks
+ * Crash-safe, like `lq.io.fileSystem` ({@link writeModelFolder}): a kill or a full disk mid-save
+ * leaves the folder with its previous weights or the new ones, never a mix or a truncated file.
+ *
  * @returns the SHA-256 of `weights.bin`, to pass as `{path, sha256}` when loading.
+ * @throws AtomicWriteError naming the folder and the cause when the files cannot be written.
  */
 export async function saveWeights(model: tfl.LayersModel, dir: string): Promise<string> {
   if (typeof dir !== "string" || dir.length === 0) invalidArgument("dir", dir, "a folder path");
   const fs = await import("node:fs/promises");
-  const { join } = await import("node:path");
   let hash = "";
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const bytes = new Uint8Array((artifacts.weightData as ArrayBuffer | undefined) ?? new ArrayBuffer(0));
       await fs.mkdir(dir, { recursive: true });
-      await fs.writeFile(join(dir, "weights.bin"), bytes);
-      const json: ModelJson = {
+      const result = await writeModelFolder(dir, bytes, (weightsPath): ModelJson => ({
         modelTopology: artifacts.modelTopology,
         format: artifacts.format ?? "layers-model",
         generatedBy: artifacts.generatedBy,
         convertedBy: artifacts.convertedBy ?? null,
-        weightsManifest: [{ paths: ["weights.bin"], weights: artifacts.weightSpecs ?? [] }],
-      };
-      await fs.writeFile(join(dir, "model.json"), JSON.stringify(json));
-      hash = await sha256Hex(bytes);
+        weightsManifest: [{ paths: [weightsPath], weights: artifacts.weightSpecs ?? [] }],
+      }));
+      hash = result.sha256;
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     }),
   );

@@ -1,9 +1,10 @@
 /**
- * `larq-ts convert` and `larq-ts bench`, spawned as the package `bin` runs them, on a small saved BNN.
+ * `larq-ts convert` and `larq-ts bench`, spawned as the package `bin` runs them, on a small saved BNN; and
+ * `convert` writing to a full disk (a tmpfs where root allows, else an injected ENOSPC).
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -13,8 +14,11 @@ import { promisify } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
+import { runCli, type CliIO } from "../../src/cli/index.js";
 import * as lq from "../../src/index.js";
+import { setAtomicWriteFaultHook } from "../../src/io/atomic_write.js";
 import { assertClose, useBackend } from "../helpers.js";
+import { enospc, mountTmpfs } from "../io/tmpfs.js";
 
 const run = promisify(execFile);
 const MAIN = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
@@ -75,5 +79,61 @@ describe("larq-ts convert / bench (spawned)", () => {
     const good = new Uint8Array(await readFile(join(dir, "bench.lce")));
     await writeFile(bad, good.subarray(0, good.length - 7));
     await assert.rejects(run(process.execPath, [MAIN, "bench", bad]), (e: { code: number; stderr: string }) => e.code === 1 && /invalid engine file: .*truncated/.test(e.stderr));
+  });
+});
+
+describe("larq-ts convert on a full disk", () => {
+  it("fails with exit 1 naming the output and ENOSPC, leaves no partial file, and keeps a previous output", async (t) => {
+    // A real full disk (a 64 KiB tmpfs, spawned CLI) where root allows; otherwise ENOSPC injected
+    // through the internal fault hook into an in-process run (the hook cannot reach another process).
+    const tmpfs = await mountTmpfs(64 * 1024);
+    t.diagnostic(tmpfs ? `real full disk: tmpfs at ${tmpfs.dir}` : "no tmpfs (mount not permitted, or LARQ_TS_TEST_NO_TMPFS=1): ENOSPC injected through setAtomicWriteFaultHook, in-process");
+    const outDir = tmpfs?.dir ?? (await mkdtemp(join(tmpdir(), "larq-ts-convert-full-")));
+    const out = join(outDir, "model.lce");
+    const diskFull = async (full: boolean) => {
+      if (tmpfs) {
+        if (full) await tmpfs.fill("filler");
+        else await rm(join(tmpfs.dir, "filler"), { force: true });
+      } else {
+        const failWrites = (e: { target: string; step: string }) => {
+          if (e.target === out && e.step === "write") throw enospc();
+        };
+        setAtomicWriteFaultHook(full ? failWrites : null);
+      }
+    };
+    const convert = async (spawned: boolean, ...extra: string[]): Promise<{ code: number; stderr: string }> => {
+      const args = ["convert", join(dir, "model.json"), out, ...extra];
+      if (tmpfs && spawned) {
+        return run(process.execPath, [MAIN, ...args]).then(
+          () => ({ code: 0, stderr: "" }),
+          (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+        );
+      }
+      const io: CliIO & { err: string } = { err: "", stdout: () => undefined, stderr: (text) => void (io.err += text) };
+      return { code: await runCli(args, io), stderr: io.err };
+    };
+    const ours = async () => (await readdir(outDir)).filter((n) => n !== "filler").sort();
+    try {
+      await diskFull(true);
+      const failed = await convert(true);
+      assert.equal(failed.code, 1, failed.stderr);
+      assert.ok(failed.stderr.split("\n").some((l) => l.startsWith(`larq-ts convert: cannot write ${out}: ENOSPC: no space left on device`)), failed.stderr);
+      assert.deepEqual(await ours(), [], "a partial output or a temporary was left");
+
+      await diskFull(false);
+      assert.equal((await convert(false)).code, 0); // in-process: saves a second start-up of the CLI
+      const previous = await readFile(out);
+      assert.ok(previous.byteLength > 0);
+      await diskFull(true);
+      const again = await convert(true, "--no-chain");
+      assert.equal(again.code, 1, again.stderr);
+      assert.match(again.stderr, /ENOSPC.*model\.lce is unchanged/);
+      assert.deepEqual(await ours(), ["model.lce"]);
+      assert.deepEqual(await readFile(out), previous, "the previous output was damaged");
+    } finally {
+      setAtomicWriteFaultHook(null);
+      if (tmpfs) await tmpfs.unmount();
+      else await rm(outDir, { recursive: true, force: true });
+    }
   });
 });

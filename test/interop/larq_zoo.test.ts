@@ -40,10 +40,10 @@ const ZOO_MODELS = [
 ];
 
 /**
- * The models whose converted files larq-ts loads today. MeliusNet22 and RealToBinaryNet contain Keras `Lambda`
- * layers (Python bytecode), which larq-ts does not map yet (tracked in issue 10).
+ * Every model loads: MeliusNet22's and RealToBinaryNet's Keras `Lambda` layers (Python bytecode) are translated
+ * into equivalent layers on load (src/io/keras_lambda.ts).
  */
-const LOADABLE = ZOO_MODELS.filter((m) => !["MeliusNet22", "RealToBinaryNet"].includes(m));
+const LOADABLE = ZOO_MODELS;
 
 describe("real larq-zoo fixtures", () => {
   before(() => useBackend("wasm"));

@@ -12,7 +12,7 @@ import * as lq from "../../src/index.js";
 import { LARQ_FIXTURES, loadSeededZooModel, readExpected } from "../interop/fixtures.js";
 import { assertClose, seededValues, useBackend } from "../helpers.js";
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;  
 
 /** Two dense branches of one input joined by `a + b`, as Python Keras 2.16 writes it (snake_case). */
 function kerasTopology(addKwargs: Json = { y: ["dense_b", 0, 0], name: null }): Json {

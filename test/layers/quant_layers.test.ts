@@ -29,9 +29,8 @@ function values(n: number, seed: number): number[] {
 const tensorOf = (shape: number[], seed: number) => tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed), shape);
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
-/** Channels-last → channels-first permutation of a rank-r tensor and its inverse. */
+/** Channels-last → channels-first permutation of a rank-r tensor. */
 const toFirst = (r: number) => [0, r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)];
-const toLast = (r: number) => [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1];
 
 /** Builds `layer` on `x`, gives it deterministic weights and returns them. */
 function buildWithWeights(layer: AnyLayer, x: tf.Tensor, seed: number): tf.Tensor[] {

@@ -17,7 +17,8 @@ import {
   unregisterTrainingKernels,
 } from "../../src/training/index.js";
 
-const trainingModule = fileURLToPath(new URL("../../src/training/index.js", import.meta.url));
+// The default entry point: importing it installs the training kernels (lq.effects).
+const larqTs = fileURLToPath(new URL("../../src/index.js", import.meta.url));
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** Runs an ES module snippet in a fresh Node process (from the repository root) and returns stdout/stderr. */
@@ -110,7 +111,7 @@ describe("registerTrainingKernels", () => {
     const r = runFresh(`
       import * as tf from "@tensorflow/tfjs-core";
       import "@tensorflow/tfjs-backend-cpu";
-      const t = await import(${JSON.stringify(trainingModule)});
+      const t = (await import(${JSON.stringify(larqTs)})).training;
       const early = t.trainingKernelStatus("cpu");
       await tf.setBackend("cpu");
       console.log(JSON.stringify([early, t.trainingKernelStatus("cpu"), t.trainingKernelStatus()]));`);
@@ -126,7 +127,7 @@ describe("registerTrainingKernels", () => {
   test("cpu package imported after larq-ts: the fast kernels take over when cpu activates, without warnings", () => {
     const r = runFresh(`
       import * as tf from "@tensorflow/tfjs-core";
-      const t = await import(${JSON.stringify(trainingModule)});
+      const t = (await import(${JSON.stringify(larqTs)})).training;
       const early = t.trainingKernelStatus("cpu");
       await import("@tensorflow/tfjs-backend-cpu");
       await tf.ready();
@@ -146,7 +147,7 @@ describe("registerTrainingKernels", () => {
   test("wasm package imported after larq-ts: the fast kernels take over when wasm activates, without warnings", () => {
     const r = runFresh(`
       import * as tf from "@tensorflow/tfjs-core";
-      const t = await import(${JSON.stringify(trainingModule)});
+      const t = (await import(${JSON.stringify(larqTs)})).training;
       await import("@tensorflow/tfjs-backend-wasm");
       await tf.setBackend("wasm");
       console.log(JSON.stringify(t.trainingKernelStatus()));`);

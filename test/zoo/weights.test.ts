@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -13,6 +13,7 @@ import { after, before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
+import { setAtomicWriteFaultHook } from "../../src/io/atomic_write.js";
 import * as layers from "../../src/layers/index.js";
 import * as zoo from "../../src/zoo/index.js";
 import { assertClose, useBackend } from "../helpers.js";
@@ -53,6 +54,28 @@ describe("zoo weights folders", () => {
     assert.deepEqual(json.weightsManifest[0].paths, ["weights.bin"]);
     assert.equal(json.weightsManifest[0].weights.length, model.weights.length);
     model.dispose();
+  });
+
+  it("saveWeights is crash-safe: a failed save (injected ENOSPC) rejects naming the folder and keeps the previous weights", async () => {
+    const folder = join(dir, "crash-safe");
+    const first = smallModel();
+    randomize(first, 3);
+    const hash = await zoo.saveWeights(first, folder);
+    const second = smallModel();
+    randomize(second, 4);
+    setAtomicWriteFaultHook((e) => {
+      if (e.step === "write") throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    });
+    try {
+      await assert.rejects(zoo.saveWeights(second, folder), (e: Error) => e.message.startsWith(`cannot save the model in ${folder}: cannot write `) && /ENOSPC/.test(e.message));
+    } finally {
+      setAtomicWriteFaultHook(null);
+    }
+    assert.deepEqual((await readdir(folder)).sort(), ["model.json", "weights.bin"]);
+    const check = smallModel();
+    assert.equal(await zoo.loadWeights(check, { path: folder, sha256: hash }), hash);
+    assertClose(check.getWeights()[0], first.getWeights()[0], 0);
+    [first, second, check].forEach((m) => m.dispose());
   });
 
   it("loadWeights restores every weight (folder, model.json path and file:// URL forms)", async () => {

@@ -3,6 +3,7 @@
  */
 import { UsageError, parseFlags, type CliCommand, type CliIO } from "../command.js";
 
+import { writeFileAtomic } from "../../io/atomic_write.js";
 import { loadLayersModelFrom } from "../load_model.js";
 
 /** The `convert` subcommand. */
@@ -14,6 +15,7 @@ export const convertCommand: CliCommand = {
     "",
     "Converts a tfjs Layers model of larq-ts layers with lq.engine.convert (binary layers bitpacked, bias and",
     "BatchNormalization folded, packed bits between binary layers) and writes the engine file format.",
+    "The output is replaced atomically: on failure no partial file is left and a previous file is kept.",
     "",
     "Options:",
     "  --no-chain   keep float outputs between binary layers (no packed-bit thresholds)",
@@ -29,8 +31,8 @@ export const convertCommand: CliCommand = {
     const em = await engine.convert(model, { chainBits: !flags.has("--no-chain") });
     try {
       const bytes = em.save();
-      const { writeFile } = await import("node:fs/promises");
-      await writeFile(positional[1], bytes);
+      // Crash-safe: a failure (full disk, kill) leaves no partial file and keeps a previous one.
+      await writeFileAtomic(positional[1], bytes);
       const counts = new Map<string, number>();
       for (const n of em.graph.nodes) counts.set(n.op, (counts.get(n.op) ?? 0) + 1);
       io.stdout(`wrote ${positional[1]}: ${bytes.length} bytes, ${em.graph.nodes.length} nodes (${[...counts].map(([op, c]) => `${op} ${c}`).join(", ")})\n`);

@@ -1,20 +1,22 @@
 /**
- * Registration of larq-ts's training kernels for tfjs-backend-wasm and tfjs-backend-cpu.
+ * Effects `wasmTrainingKernels` and `cpuTrainingKernels`: registration of larq-ts's training kernels for
+ * tfjs-backend-wasm and tfjs-backend-cpu (the kernels themselves live in `src/training`).
  *
  * Both backends follow one plan: kernels the backend lacks are registered outright; kernels it has but runs slowly
  * are swapped for larq-ts's once the backend's own kernels exist, keeping the stock configs so they can be restored.
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-import { conv2dBackpropFilterCpu, conv2dBackpropFilterWasm } from "./conv2d_backprop_filter.js";
-import { conv2dBackpropInputWasm } from "./conv2d_backprop_input.js";
+import { conv2dBackpropFilterCpu, conv2dBackpropFilterWasm } from "../training/conv2d_backprop_filter.js";
+import { conv2dBackpropInputWasm } from "../training/conv2d_backprop_input.js";
 import {
   depthwiseConv2dBackpropFilterCpu,
   depthwiseConv2dBackpropFilterWasm,
   depthwiseConv2dBackpropInputWasm,
-} from "./depthwise_conv2d_backprop.js";
-import { maxPoolGradCpu, maxPoolGradWasm } from "./max_pool_grad.js";
+} from "../training/depthwise_conv2d_backprop.js";
+import { maxPoolGradCpu, maxPoolGradWasm } from "../training/max_pool_grad.js";
 import { describeValue } from "../utils/errors.js";
+import { activeBackendInstance } from "./internals.js";
 
 /** The tfjs backends larq-ts provides training kernels for. */
 export type TrainingBackend = "wasm" | "cpu";
@@ -126,10 +128,6 @@ function install(config: tf.KernelConfig): void {
   tf.registerKernel(config);
 }
 
-function activeBackend(name: string): tf.KernelBackend | undefined {
-  const engine = tf.engine();
-  return engine.backendName === name ? engine.registry[name] : undefined;
-}
 
 /** Puts the fast replacements in place of the backend's slow kernels (idempotent). */
 function installReplacements(plan: BackendPlan, backend?: tf.KernelBackend): void {
@@ -195,8 +193,8 @@ function checkOptions(options: unknown): Record<string, unknown> {
 }
 
 /**
- * Registers larq-ts's training kernels for tfjs-backend-wasm and tfjs-backend-cpu (called on import of
- * `larq-ts`; idempotent).
+ * Registers larq-ts's training kernels for tfjs-backend-wasm and tfjs-backend-cpu (the `wasmTrainingKernels` and
+ * `cpuTrainingKernels` effects, installed on import of `larq-ts`, not of `larq-ts/core`; idempotent).
  *
  * @remarks
  * wasm: tfjs-backend-wasm 4.22 cannot train convolutional networks: it has no `Conv2DBackpropFilter`,
@@ -219,7 +217,7 @@ function checkOptions(options: unknown): Record<string, unknown> {
  *
  * @example
  * ```ts
- * import * as lq from "larq-ts"; // registers the kernels
+ * import * as lq from "larq-ts"; // registers the kernels (as lq.effects.install() does)
  * lq.training.registerTrainingKernels({ replaceSlowKernels: false }); // stock kernels where tfjs has them
  * lq.training.registerTrainingKernels({ backends: ["cpu"] }); // fast kernels again, on cpu only
  * ```
@@ -241,7 +239,7 @@ export function registerTrainingKernels(options: TrainingKernelOptions = {}): vo
       install(config);
     }
     installHook(plan);
-    installReplacements(plan, activeBackend(plan.name));
+    installReplacements(plan, activeBackendInstance(plan.name));
   }
 }
 
@@ -301,4 +299,16 @@ export function displacedKernel(kernelName: string, backend: TrainingBackend): t
     throw new Error(`Invalid backend: expected one of ${JSON.stringify(TRAINING_BACKENDS)}, received ${describeValue(backend)}.`);
   }
   return PLANS[backend].displaced.get(kernelName);
+}
+
+/**
+ * Whether larq-ts's training kernels of `backend` are registered: its placeholder {@link TRAINING_KERNEL_HOOK}
+ * kernel (present from {@link registerTrainingKernels} to {@link unregisterTrainingKernels}) is larq-ts's.
+ */
+export function trainingKernelsRegistered(backend: TrainingBackend): boolean {
+  if (!TRAINING_BACKENDS.includes(backend)) {
+    throw new Error(`Invalid backend: expected one of ${JSON.stringify(TRAINING_BACKENDS)}, received ${describeValue(backend)}.`);
+  }
+  const hook = lookup(TRAINING_KERNEL_HOOK, backend);
+  return hook !== undefined && ours.has(hook);
 }

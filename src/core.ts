@@ -1,0 +1,45 @@
+/**
+ * larq-ts/core: the whole larq-ts API, without any global effect at import.
+ *
+ * @remarks
+ * Exports exactly what `larq-ts` exports, but installs nothing: tfjs's optimizers, layers, kernels and
+ * serialization map stay as tfjs made them until `lq.effects.install(…)` is called. Use it to keep tfjs's own
+ * behaviour, or to choose effects one by one (see `lq.effects` for the list).
+ *
+ * @example
+ * ```ts
+ * import * as lq from "larq-ts/core";
+ * lq.effects.installed(); // []
+ * lq.effects.install({ constraintsInFit: true }); // only what you need
+ * ```
+ *
+ * @packageDocumentation
+ */
+export * as math from "./math/index.js";
+export * as quantizers from "./quantizers/index.js";
+export * as activations from "./activations/index.js";
+export * as constraints from "./constraints/index.js";
+export * as context from "./context/index.js";
+export * as layers from "./layers/index.js";
+export * as models from "./models/index.js";
+export * as metrics from "./metrics/index.js";
+export * as optimizers from "./optimizers/index.js";
+export * as callbacks from "./callbacks/index.js";
+export * as engine from "./engine/index.js";
+export * as zoo from "./zoo/index.js";
+export * as io from "./io/index.js";
+/** Training support: wasm/cpu gradient kernels and the BatchNormalization fix (installed as effects, see {@link effects}). */
+export * as training from "./training/index.js";
+/** Every global effect of larq-ts on tfjs, switchable and reversible (see the table there). */
+export * as effects from "./effects/index.js";
+
+/** The larq-ts version. */
+export const version = "0.1.0";
+
+/**
+ * Removes every global effect of larq-ts (`lq.effects.uninstall()`): tfjs's prototypes, kernels and serialization
+ * map are as they were before larq-ts installed anything.
+ *
+ * @returns the effects still installed (none).
+ */
+export { uninstall } from "./effects/index.js";
