@@ -4,7 +4,7 @@ Usage: python generate_lce_fixtures.py OUT_DIR [MODEL ...]   (default: every mod
 
 For each model, OUT_DIR/lce/<model>/ gets:
 - model.tflite: `larq_compute_engine.convert_keras_model(model)` (LceQuantize, LceBconv2d, LceBMaxPool2d,
-  LceDequantize and TFLite builtins);
+  LceDequantize and TFLite builtins); x.npy: the input, saved by NumPy;
 - expected.json: the input (by its LCG seed), the output of LCE's interpreter on it (1 thread), the ops the
   flatbuffer contains, and the Keras model's own output for comparison. The converted model ends before the
   final softmax (`probe_layer`), whose saturated output would hide errors.
@@ -93,6 +93,7 @@ def generate(out, name, ctor_path, size, tmp):
     os.makedirs(dest, exist_ok=True)
     with open(os.path.join(dest, "model.tflite"), "wb") as f:
         f.write(flatbuffer)
+    np.save(os.path.join(dest, "x.npy"), x)  # the input as NumPy writes it, for `larq-ts run --input`
     common.write_json(
         os.path.join(dest, "expected.json"),
         {
