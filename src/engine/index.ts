@@ -63,3 +63,13 @@ export { convertGraph, isSignQuantizer, type ConvertOptions } from "./convert.js
 export { EngineModel, convert, load, type EngineModelOptions } from "./model.js";
 export { ENGINE_FORMAT_VERSION, ENGINE_MAGIC, crc32, decodeEngineFile, encodeEngineFile } from "./format.js";
 export type { EngineGraph, GraphNode, GraphWeight, OpKind, ValueDType } from "./graph.js";
+export {
+  fromTFLite,
+  readTFLite,
+  tfliteToGraph,
+  TFLITE_SUPPORTED_OPS,
+  type TFLiteDType,
+  type TFLiteGraph,
+  type TFLiteOperator,
+  type TFLiteTensor,
+} from "./tflite/index.js";
