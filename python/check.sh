@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Python check of .ci/run (needs `npm ci` and a build first): sets up the pinned venv, regenerates the
 # fixtures with real larq and compares them with the committed ones, runs the larq-ts → Python direction,
-# and the train-at-scale → larq-ts deploy path on a small number of steps.
+# the train-at-scale → larq-ts deploy path on a small number of steps, and every LCE-converted model
+# (python/generate_lce_fixtures.py, also the ones too large to commit) imported by larq-ts against LCE's interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="$(bash python/setup_venv.sh | tail -n 1)"
@@ -21,4 +22,8 @@ echo "== train at scale in Python (MirroredStrategy), deploy with larq-ts"
 "$python" python/train_at_scale.py "$work/scale" --epochs 1 --steps-per-epoch 40 > "$work/scale.log" 2>&1 || { tail -50 "$work/scale.log"; exit 1; }
 grep -E "replicas|held-out" "$work/scale.log"
 node build/examples/python_interop/deploy.js "$work/scale" | grep -E "^(held-out|engine|larq summary)"
+echo "== Larq Compute Engine: convert larq models with LCE's converter, import them with lq.engine.fromTFLite"
+"$python" python/generate_lce_fixtures.py "$work/lce" > "$work/lce.log" 2>&1 || { tail -50 "$work/lce.log"; exit 1; }
+grep -E "^lce:" "$work/lce.log"
+LARQ_TS_LCE_FIXTURES="$work/lce/lce" node --test --test-reporter=dot build/test/engine/tflite/import.test.js
 echo "python check: passed"

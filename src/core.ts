@@ -16,22 +16,22 @@
  * @packageDocumentation
  */
 export * as math from "./math/index.js";
-export * as quantizers from "./quantizers/index.js";
-export * as activations from "./activations/index.js";
-export * as constraints from "./constraints/index.js";
-export * as context from "./context/index.js";
+export * as quantizers from "./public/quantizers.js";
+export * as activations from "./public/activations.js";
+export * as constraints from "./public/constraints.js";
+export * as context from "./public/context.js";
 export * as layers from "./layers/index.js";
-export * as models from "./models/index.js";
-export * as metrics from "./metrics/index.js";
-export * as optimizers from "./optimizers/index.js";
+export * as models from "./public/models.js";
+export * as metrics from "./public/metrics.js";
+export * as optimizers from "./public/optimizers.js";
 export * as callbacks from "./callbacks/index.js";
 export * as engine from "./engine/index.js";
-export * as zoo from "./zoo/index.js";
-export * as io from "./io/index.js";
+export * as zoo from "./public/zoo.js";
+export * as io from "./public/io.js";
 /** Training support: wasm/cpu gradient kernels and the BatchNormalization fix (installed as effects, see {@link effects}). */
-export * as training from "./training/index.js";
+export * as training from "./public/training.js";
 /** Every global effect of larq-ts on tfjs, switchable and reversible (see the table there). */
-export * as effects from "./effects/index.js";
+export * as effects from "./public/effects.js";
 
 /** The larq-ts version. */
 export const version = "0.1.0";

@@ -8,7 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import { batchNormalizationPrototype } from "../../src/effects/batch_normalization.js";
-import { lq, useCpu } from "./core_setup.js";
+import { lq, lqi, useCpu } from "./core_setup.js";
 
 async function fitScaleFree(): Promise<void> {
   const model = tfl.sequential();
@@ -39,13 +39,13 @@ describe("effect batchNormalizationFix", () => {
   test("on: it trains; uninstall puts tfjs's call back", async () => {
     const proto = batchNormalizationPrototype();
     const original = proto.call;
-    assert.equal(lq.training.patchBatchNormalization(), true);
-    assert.equal(lq.training.patchBatchNormalization(), false);
+    assert.equal(lqi.training.patchBatchNormalization(), true);
+    assert.equal(lqi.training.patchBatchNormalization(), false);
     assert.deepEqual(lq.effects.installed(), ["batchNormalizationFix"]);
     await fitScaleFree();
     lq.effects.uninstall(["batchNormalizationFix"]);
     assert.equal(proto.call, original);
-    assert.equal(lq.training.batchNormalizationPatched(), false);
+    assert.equal(lqi.training.batchNormalizationPatched(), false);
     await assert.rejects(fitScaleFree());
   });
 });

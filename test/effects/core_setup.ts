@@ -11,6 +11,8 @@ import "@tensorflow/tfjs-backend-cpu";
 tf.env().set("PROD", true);
 
 export * as lq from "../../src/core.js";
+/** Every module with its internals (`larq-ts/internal`), for tests of what the public entries leave out. */
+export * as lqi from "../../src/internal.js";
 
 /** The repository root (the directory of package.json), from build/test/effects. */
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));

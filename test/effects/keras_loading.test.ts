@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import { registeredClass } from "../../src/effects/internals.js";
-import { lq } from "./core_setup.js";
+import { lq, lqi } from "./core_setup.js";
 
 /** A Keras functional model JSON with one TFOpLambda layer (x + x), as tf.keras writes it. */
 const KERAS_JSON = {
@@ -35,7 +35,7 @@ describe("effect kerasLoading", () => {
     const entry = registeredClass("Functional");
     assert.ok(entry !== undefined);
     assert.ok(entry[0] === (tfl.LayersModel as unknown) || (entry[0] as unknown as { prototype: unknown }).prototype instanceof tfl.LayersModel);
-    assert.notEqual(entry[0], lq.io.KerasFunctional as unknown);
+    assert.notEqual(entry[0], lqi.io.KerasFunctional as unknown);
     for (const name of ["L1", "L2", "BinaryDenseNet"]) assert.equal(registeredClass(name), undefined, name);
   });
 
@@ -44,7 +44,7 @@ describe("effect kerasLoading", () => {
     await assert.rejects(tfl.models.modelFromJSON(structuredClone(KERAS_JSON) as never), "tfjs alone cannot read TFOpLambda's call arguments");
     lq.effects.install({ kerasLoading: true });
     assert.deepEqual(lq.effects.installed(), ["kerasLoading"]);
-    assert.equal(registeredClass("Functional")?.[0], lq.io.KerasFunctional as unknown);
+    assert.equal(registeredClass("Functional")?.[0], lqi.io.KerasFunctional as unknown);
     for (const name of ["L1", "L2", "BinaryDenseNet"]) assert.ok(registeredClass(name) !== undefined, name);
     const model = await tfl.models.modelFromJSON(structuredClone(KERAS_JSON) as never);
     const y = model.predict(tf.tensor2d([[1, -3]])) as tf.Tensor;

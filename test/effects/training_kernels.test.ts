@@ -8,7 +8,7 @@ import { describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-wasm";
 
-import { lq } from "./core_setup.js";
+import { lq, lqi } from "./core_setup.js";
 
 /** d/dw of the sum of a valid 2x2 convolution of a 4x4 image of ones: each tap sees 3 x 3 = 9 ones. */
 function convFilterGradient(): number[] {
@@ -24,21 +24,21 @@ describe("effects wasmTrainingKernels / cpuTrainingKernels", () => {
     await tf.ready();
     const stock = Object.fromEntries(WASM.map((k) => [k, tf.getKernel(k, "wasm")]));
     // tfjs-backend-wasm 4.22 lacks these (when a release adds them, MISSING_WASM_KERNELS must shrink).
-    for (const k of lq.training.MISSING_WASM_KERNELS) assert.equal(stock[k], undefined, `${k} is missing in tfjs-backend-wasm`);
+    for (const k of lqi.training.MISSING_WASM_KERNELS) assert.equal(stock[k], undefined, `${k} is missing in tfjs-backend-wasm`);
     assert.ok(stock.Conv2DBackpropInput !== undefined && stock.MaxPoolGrad !== undefined);
     assert.throws(convFilterGradient, /Conv2DBackpropFilter/);
 
     lq.effects.install({ wasmTrainingKernels: true });
     assert.deepEqual(lq.effects.installed(), ["wasmTrainingKernels"]);
     assert.ok(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined);
-    assert.ok(tf.getKernel(lq.training.TRAINING_KERNEL_HOOK, "wasm") !== undefined);
+    assert.ok(tf.getKernel(lqi.training.TRAINING_KERNEL_HOOK, "wasm") !== undefined);
     assert.notEqual(tf.getKernel("MaxPoolGrad", "wasm"), stock.MaxPoolGrad);
     assert.deepEqual(convFilterGradient(), [9, 9, 9, 9]);
 
     lq.effects.uninstall(["wasmTrainingKernels"]);
     assert.deepEqual(lq.effects.installed(), []);
     for (const k of WASM) assert.equal(tf.getKernel(k, "wasm"), stock[k], k);
-    assert.equal(tf.getKernel(lq.training.TRAINING_KERNEL_HOOK, "wasm"), undefined);
+    assert.equal(tf.getKernel(lqi.training.TRAINING_KERNEL_HOOK, "wasm"), undefined);
     assert.throws(convFilterGradient, /Conv2DBackpropFilter/);
   });
 
@@ -51,7 +51,7 @@ describe("effects wasmTrainingKernels / cpuTrainingKernels", () => {
     assert.deepEqual(convFilterGradient(), [9, 9, 9, 9]);
     lq.effects.uninstall(["cpuTrainingKernels"]);
     for (const k of CPU) assert.equal(tf.getKernel(k, "cpu"), stock[k], k);
-    assert.equal(tf.getKernel(lq.training.TRAINING_KERNEL_HOOK, "cpu"), undefined);
+    assert.equal(tf.getKernel(lqi.training.TRAINING_KERNEL_HOOK, "cpu"), undefined);
     assert.deepEqual(lq.effects.installed(), []);
   });
 });

@@ -20,6 +20,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { setAtomicWriteFaultHook, type AtomicWriteEvent } from "../../src/io/atomic_write.js";
 import { useBackend } from "../helpers.js";
 import { weightsOf, type SaveSpec } from "./save_child.js";
@@ -338,7 +339,7 @@ describe("crash-safe saving: cleanup and writeFileAtomic", () => {
     await lq.io.fileSystem(dir).save(artifactsOf(spec, 1));
     assert.deepEqual((await readdir(dir)).sort(), [files.liveTemp, files.shard, "model.json", files.notes, "weights.bin"].sort());
     assert.equal(await loadedIndex(dir), 1);
-    assert.deepEqual(await lq.io.removeStaleTemporaries(dir), []);
+    assert.deepEqual(await lqi.io.removeStaleTemporaries(dir), []);
   });
 
   it("writeFileAtomic replaces whole files, keeps permission bits, and names the target and cause on failure", async () => {

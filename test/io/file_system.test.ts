@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { assertClose, useBackend } from "../helpers.js";
 
 function floatModel(): tfl.LayersModel {
@@ -69,12 +70,12 @@ describe("lq.io file:// handler", () => {
   });
 
   it("routes only file:// URLs", () => {
-    assert.equal(lq.io.fileSystemRouter("http://example.com/model.json"), null);
-    assert.equal(lq.io.fileSystemRouter("indexeddb://m"), null);
-    assert.ok(lq.io.fileSystemRouter("file:///tmp/x") instanceof lq.io.FileSystemHandler);
-    assert.equal(lq.io.fileSystemRouter("file:///tmp/x")!.path, "/tmp/x");
+    assert.equal(lqi.io.fileSystemRouter("http://example.com/model.json"), null);
+    assert.equal(lqi.io.fileSystemRouter("indexeddb://m"), null);
+    assert.ok(lqi.io.fileSystemRouter("file:///tmp/x") instanceof lq.io.FileSystemHandler);
+    assert.equal(lqi.io.fileSystemRouter("file:///tmp/x")!.path, "/tmp/x");
     assert.equal(tf.io.getSaveHandlers("file:///tmp/x").length, 1);
-    assert.equal(lq.io.isNode(), true);
+    assert.equal(lqi.io.isNode(), true);
     assert.throws(() => lq.io.fileSystem(""), /Invalid path.*""/);
   });
 

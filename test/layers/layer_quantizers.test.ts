@@ -11,6 +11,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { saveAndLoad } from "../quantizers/model_io.js";
 import { assertClose, assertNoTensorLeak, useBackend } from "../helpers.js";
 
@@ -123,12 +124,12 @@ describe("layers with weights as quantizers", () => {
     assert.equal((layer.inputQuantizer as lq.quantizers.LayerQuantizer).layer, iq);
     assert.equal((layer.kernelQuantizer as lq.quantizers.LayerQuantizer).layer, kq);
     assert.equal(lq.quantizers.get(iq), layer.inputQuantizer, "the same wrapper for the same layer");
-    assert.equal(lq.quantizers.precisionOf(layer.inputQuantizer), 32, "no precision field: full precision");
+    assert.equal(lqi.quantizers.precisionOf(layer.inputQuantizer), 32, "no precision field: full precision");
     assert.deepEqual(lq.quantizers.serialize(layer.inputQuantizer), { className: "DummyTrainableQuantizer", config: iq.getConfig() });
     // As larq's get_kernel_quantizer, a Keras layer does not take the metrics of the scope.
     const scoped = lq.context.metricsScope(["flip_ratio"], () => lq.layers.quantDense({ units: 1, kernelQuantizer: new DummyTrainableQuantizer() }));
     assert.deepEqual((scoped.kernelQuantizer as lq.quantizers.LayerQuantizer).metrics, []);
-    assert.deepEqual((lq.context.metricsScope(["flip_ratio"], () => lq.quantizers.getKernelQuantizer("ste_sign")) as lq.quantizers.SteSign).metrics, ["flip_ratio"]);
+    assert.deepEqual((lq.context.metricsScope(["flip_ratio"], () => lqi.quantizers.getKernelQuantizer("ste_sign")) as lq.quantizers.SteSign).metrics, ["flip_ratio"]);
   });
 
   for (const arg of ["inputQuantizer", "kernelQuantizer"] as const) {

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { assertClose, useBackend } from "../helpers.js";
 import { dilateJs, slowConvTranspose, slowConvTransposeKernelGrad } from "./reference.js";
 
@@ -309,7 +310,7 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
     const kq = layer.kernelQuantizer as lq.quantizers.SteSign;
     assert.ok(kq instanceof lq.quantizers.SteSign);
     assert.equal(kq.clipValue, 0.5);
-    assert.equal(lq.quantizers.precisionOf(layer.inputQuantizer), 1);
+    assert.equal(lqi.quantizers.precisionOf(layer.inputQuantizer), 1);
   });
 
   it("starved-weights warnings follow larq: every binary weight quantizer without its constraint is named", () => {

@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { saveAndLoad } from "../quantizers/model_io.js";
 import { assertClose, seededValues, useBackend } from "../helpers.js";
 
@@ -75,7 +76,7 @@ describe("quantizers as activation of the quantized layers", () => {
       assert.equal(saved.class_name, className);
       for (const [key, value] of Object.entries(snake)) assert.deepEqual(saved.config[key], value, key);
       const activation = (loaded.layers[1] as unknown as { activation: unknown }).activation;
-      assert.ok(activation instanceof lq.activations.QuantizerActivation);
+      assert.ok(activation instanceof lqi.activations.QuantizerActivation);
       assert.equal(activation.quantizer.constructor, make().constructor);
       assert.deepEqual((activation.quantizer as lq.quantizers.Quantizer).getConfig(), config.config);
       assertClose(loaded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 0);
@@ -135,7 +136,7 @@ describe("quantizers as activation of the quantized layers", () => {
     };
     const model = await tfl.models.modelFromJSON({ modelTopology: topology } as never);
     const activation = (model.getLayer("quant_dense") as unknown as { activation: lq.activations.QuantizerActivation }).activation;
-    assert.ok(activation instanceof lq.activations.QuantizerActivation);
+    assert.ok(activation instanceof lqi.activations.QuantizerActivation);
     assert.ok(activation.quantizer instanceof q.SteSign);
     assert.equal((activation.quantizer as lq.quantizers.SteSign).clipValue, 0.5);
     const y = Array.from((model.predict(X) as tf.Tensor).dataSync());

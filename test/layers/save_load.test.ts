@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { assertClose, useBackend, seededValues as values } from "../helpers.js";
 
 const binary = { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" } as const;
@@ -172,7 +173,7 @@ describe("save → load round trip of a model with all 11 quantized layers", () 
       }),
     );
     assert.ok(artifacts !== null);
-    lq.io.checkModelArtifacts(artifacts!, "memory");
+    lqi.io.checkModelArtifacts(artifacts!, "memory");
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts!));
     const xs = inputs();
     const expected = model.predict(xs) as tf.Tensor;

@@ -9,9 +9,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { assertClose, useBackend } from "../helpers.js";
 
-const q = lq.quantizers;
+const q = lqi.quantizers;
 type Ctor = new (args?: any) => lq.quantizers.Quantizer;
 
 /** Every quantizer class with non-default arguments, its larq config (snake_case) and its larq names. */

@@ -9,6 +9,7 @@ import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { assertClose, assertNoTensorLeak, useBackend } from "../helpers.js";
 import {
   f32,
@@ -247,7 +248,7 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
   });
 
   it("precision of every quantizer and function form", () => {
-    const q = lq.quantizers;
+    const q = lqi.quantizers;
     const expected: [lq.quantizers.Quantizer, number][] = [
       [new q.SteSign(), 1], [new q.ApproxSign(), 1], [new q.SwishSign(), 1], [new q.SteHeaviside(), 1],
       [new q.MagnitudeAwareSign(), 1], [new q.SteTern(), 2], [new q.DoReFa(), 2], [new q.DoReFa({ kBit: 5 }), 5],
@@ -287,7 +288,7 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
 
 /** One instance of every quantizer class (both DoReFa modes). */
 export function allQuantizers(): lq.quantizers.Quantizer[] {
-  const q = lq.quantizers;
+  const q = lqi.quantizers;
   return [
     new q.SteSign(), new q.ApproxSign(), new q.SwishSign(), new q.SteHeaviside(), new q.SteTern(),
     new q.SteTern({ ternaryWeightNetworks: true }), new q.MagnitudeAwareSign(), new q.DoReFa(),

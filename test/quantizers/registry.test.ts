@@ -9,10 +9,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { saveAndLoad } from "./model_io.js";
 import { assertClose, useBackend } from "../helpers.js";
 
-const q = lq.quantizers;
+const q = lqi.quantizers;
 
 /** Each quantizer class with non-default arguments, its larq config (snake_case) and its aliases. */
 const cases = [
