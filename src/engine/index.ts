@@ -64,7 +64,9 @@ export { EngineModel, convert, load, type EngineModelOptions } from "./model.js"
 export { ENGINE_FORMAT_VERSION, ENGINE_MAGIC, crc32, decodeEngineFile, encodeEngineFile } from "./format.js";
 export type { EngineGraph, GraphNode, GraphWeight, OpKind, ValueDType } from "./graph.js";
 export {
+  exportTFLite,
   fromTFLite,
+  graphToTFLite,
   readTFLite,
   tfliteToGraph,
   TFLITE_SUPPORTED_OPS,

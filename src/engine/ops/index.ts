@@ -28,6 +28,7 @@ import { reshapeOp } from "./reshape.js";
 import { signOp } from "./sign.js";
 import { signpackOp } from "./signpack.js";
 import { sliceOp } from "./slice.js";
+import { unpackOp } from "./unpack.js";
 import type { OpDef } from "./types.js";
 
 /** Every graph op by name. */
@@ -54,6 +55,7 @@ export const OP_REGISTRY: ReadonlyMap<OpKind, OpDef> = new Map<OpKind, OpDef>([
   ["affine", affineOp],
   ["pad", padOp],
   ["slice", sliceOp],
+  ["unpack", unpackOp],
 ]);
 
 /** The {@link OpDef} of an op name, or undefined for an unknown one. */

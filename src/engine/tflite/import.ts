@@ -10,7 +10,7 @@ import { readTFLite, type TFLiteGraph, type TFLiteOperator, type TFLiteTensor } 
 /** The TFLite builtins and LCE ops {@link tfliteToGraph} maps, with the engine ops they become. */
 export const TFLITE_SUPPORTED_OPS: Readonly<Record<string, string>> = {
   LceQuantize: "signpack (float → packed signs)",
-  LceDequantize: "sign (only right after LceQuantize: the pair is sign(x) in float)",
+  LceDequantize: "unpack (right after LceQuantize: sign of the float input)",
   LceBconv2d: "bconv2d (float or bitpacked output; pad values 0 / 1; groups 1)",
   LceBMaxPool2d: "bmaxpool",
   CONV_2D: "conv2d (+ activation)",
@@ -173,10 +173,15 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
       return;
     }
     case "LceDequantize": {
+      // Right after LceQuantize the pair is sign(x) in float; otherwise the bits are unpacked.
       const source = b.quantizedFrom.get(op.inputs[0]);
-      if (source === undefined) unsupported(op, "its input does not come straight from LceQuantize");
-      const x = b.valueOf.get(source)!;
-      b.valueOf.set(op.outputs[0], b.emit(name, "sign", [x], {}, b.nodes[x].shape, "float32"));
+      if (source !== undefined) {
+        const x = b.valueOf.get(source)!;
+        b.valueOf.set(op.outputs[0], b.emit(name, "sign", [x], {}, b.nodes[x].shape, "float32"));
+        return;
+      }
+      const bits = b.value(op, 0, "bits");
+      b.valueOf.set(op.outputs[0], b.emit(name, "unpack", [bits], {}, b.nodes[bits].shape, "float32"));
       return;
     }
     case "LceBconv2d": {
@@ -248,7 +253,9 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
     case "LceBMaxPool2d": {
       const x = b.value(op, 0, "bits");
       const attrs = { poolSize: [o.filter_height, o.filter_width], strides: [o.stride_height, o.stride_width], padding: paddingOf(op, o.padding) };
-      b.valueOf.set(op.outputs[0], b.emit(name, "bmaxpool", [x], attrs, b.outShape(op), "bits"));
+      // The int32 output holds ⌈C/32⌉ words per pixel; the engine's shape keeps the channel count.
+      const shape = [...b.outShape(op).slice(0, -1), b.nodes[x].shape[2]];
+      b.valueOf.set(op.outputs[0], b.emit(name, "bmaxpool", [x], attrs, shape, "bits"));
       return;
     }
     case "CONV_2D":
@@ -370,8 +377,16 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
       const x = b.valueOf.get(op.inputs[0]);
       if (x === undefined) unsupported(op, "its input is not computed by an earlier operator");
       const dtype = b.nodes[x].dtype;
-      if (dtype === "bits") unsupported(op, "reshaping packed bits");
-      b.valueOf.set(op.outputs[0], b.emit(name, "reshape", [x], {}, b.outShape(op), "float32"));
+      let shape = b.outShape(op);
+      if (dtype === "bits") {
+        // A reshape of LCE's 32-bit words: whole words per pixel on both sides keep the channel order.
+        const channels = b.nodes[x].shape[b.nodes[x].shape.length - 1];
+        if (channels % 32 !== 0) unsupported(op, `reshaping packed bits of ${channels} channels (not whole 32-bit words)`);
+        const words = shape[shape.length - 1];
+        shape = [...shape.slice(0, -1), words * 32];
+        if (shape.reduce((p, d) => p * d, 1) !== b.nodes[x].shape.reduce((p, d) => p * d, 1)) unsupported(op, "a bit reshape that changes the element count");
+      }
+      b.valueOf.set(op.outputs[0], b.emit(name, "reshape", [x], {}, shape, dtype));
       return;
     }
     case "SOFTMAX":

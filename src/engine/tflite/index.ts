@@ -4,11 +4,36 @@
  * @packageDocumentation
  */
 import { encodeEngineFile, INVALID_FILE } from "../format.js";
+import type { EngineGraph } from "../graph.js";
 import { load, type EngineModel, type EngineModelOptions } from "../model.js";
 import { tfliteFileToGraph } from "./import.js";
+import { graphToTFLite } from "./write.js";
 
 export { readTFLite, type TFLiteDType, type TFLiteGraph, type TFLiteOperator, type TFLiteTensor } from "./read.js";
 export { TFLITE_SUPPORTED_OPS, tfliteToGraph } from "./import.js";
+export { graphToTFLite } from "./write.js";
+
+/**
+ * Writes an engine model as a TFLite flatbuffer with Larq Compute Engine's ops, which LCE's interpreter
+ * (`larq_compute_engine.tflite.python.interpreter.Interpreter`) runs, and {@link fromTFLite} reads back.
+ *
+ * @remarks
+ * Binary convolutions become `LceBconv2d` (float outputs with LCE's post-activation multiplier and bias; packed
+ * outputs with LCE's integer thresholds, filters of negative-multiplier channels negated); sign packing
+ * `LceQuantize`; binary max pooling `LceBMaxPool2d`; a binary dense layer `LceDequantize` + `FULLY_CONNECTED` with
+ * ±1 weights + `MUL` / `ADD`, as LCE's converter writes one; float ops the TFLite builtins. The batch is 1.
+ *
+ * @throws naming the node that TFLite / LCE cannot express.
+ *
+ * @example
+ * ```ts
+ * const engineModel = await lq.engine.convert(model);
+ * await fs.writeFile("model.tflite", lq.engine.exportTFLite(engineModel));
+ * ```
+ */
+export function exportTFLite(model: EngineModel | { graph: EngineGraph }): Uint8Array {
+  return graphToTFLite(model.graph);
+}
 
 /**
  * Loads a Larq Compute Engine `.tflite` model (as `larq_compute_engine.convert_keras_model` writes it) into an
