@@ -26,4 +26,7 @@ echo "== Larq Compute Engine: convert larq models with LCE's converter, import t
 "$python" python/generate_lce_fixtures.py "$work/lce" > "$work/lce.log" 2>&1 || { tail -50 "$work/lce.log"; exit 1; }
 grep -E "^lce:" "$work/lce.log"
 LARQ_TS_LCE_FIXTURES="$work/lce/lce" node --test --test-reporter=dot build/test/engine/tflite/import.test.js
+echo "== larq-ts → .tflite with LCE's ops → LCE's interpreter"
+node build/examples/lce_interop/export_tflite.js "$work/lce_export" --steps 30
+"$python" python/check_lce_export.py "$work/lce_export"
 echo "python check: passed"

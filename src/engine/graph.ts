@@ -14,7 +14,7 @@ export type ValueDType = "float32" | "bits";
  * @remarks
  * Binary: `bconv2d`, `bdense` (weights: `filter` HWIO / `kernel` [cin, cout] signs, `multiplier`, `bias` of the
  * output transform), `bmaxpool`, `signpack` (float → bits, larq's sign: 0 → +1). Float: `conv2d`, `depthwise`,
- * `dense`, `batchnorm`, `maxpool`, `avgpool`, `globalavg`, `globalmax`, `add`, `concat`, `reshape` (also Flatten;
+ * `dense`, `batchnorm`, `affine` (per-channel x·m + b, as TFLite's MUL / ADD), `pad`, `slice` (channels), `unpack` (bits → ±1 floats), `maxpool`, `avgpool`, `globalavg`, `globalmax`, `add`, `concat`, `reshape` (also Flatten;
  * on bits only when the layout is unchanged), `activation`, `prelu`, `sign`.
  */
 export type OpKind =
@@ -36,7 +36,11 @@ export type OpKind =
   | "concat"
   | "reshape"
   | "activation"
-  | "prelu";
+  | "prelu"
+  | "affine"
+  | "pad"
+  | "slice"
+  | "unpack";
 
 /** One node: an op applied to earlier nodes' outputs. */
 export interface GraphNode {

@@ -68,3 +68,15 @@ export { ENGINE_FORMAT_VERSION, ENGINE_MAGIC, crc32, decodeEngineFile, encodeEng
 export type { EngineGraph, GraphNode, GraphWeight, OpKind, ValueDType } from "./graph.js";
 export { DEFAULT_MAX_MEMORY_BYTES, planMemory, type MemoryPlan } from "./memory.js";
 export { OP_REGISTRY, opDef, type LayerContext, type LayerRule, type NodeCheck, type OpDef, type PreparedNode } from "./ops/index.js";
+export {
+  exportTFLite,
+  fromTFLite,
+  graphToTFLite,
+  readTFLite,
+  tfliteToGraph,
+  TFLITE_SUPPORTED_OPS,
+  type TFLiteDType,
+  type TFLiteGraph,
+  type TFLiteOperator,
+  type TFLiteTensor,
+} from "./tflite/index.js";

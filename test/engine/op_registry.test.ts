@@ -134,7 +134,7 @@ describe("engine op registry", () => {
   });
 
   it("has one entry per graph op, under its own name", () => {
-    const ops = ["input", "bconv2d", "bdense", "bmaxpool", "signpack", "sign", "conv2d", "depthwise", "dense", "batchnorm", "maxpool", "avgpool", "globalavg", "globalmax", "add", "concat", "reshape", "activation", "prelu"];
+    const ops = ["input", "bconv2d", "bdense", "bmaxpool", "signpack", "sign", "conv2d", "depthwise", "dense", "batchnorm", "maxpool", "avgpool", "globalavg", "globalmax", "add", "concat", "reshape", "activation", "prelu", "affine", "pad", "slice", "unpack"];
     assert.deepEqual([...OP_REGISTRY.keys()].sort(), [...ops].sort());
     for (const [op, def] of OP_REGISTRY) assert.equal(def.op, op);
   });

@@ -11,9 +11,10 @@ export const benchCommand: CliCommand = {
   name: "bench",
   description: "time lq.engine inference of a saved model or an engine file (batch 1, single thread)",
   help: [
-    "Usage: larq-ts bench <model.json | model directory | file://… | engine file> [options]",
+    "Usage: larq-ts bench <model.json | model directory | file://… | engine file | model.tflite> [options]",
     "",
-    "Engine files (written by `larq-ts convert`) are recognised by their magic. For a model.json the model is",
+    "Engine files (written by `larq-ts convert`) and Larq Compute Engine .tflite files are recognised by their",
+    "magic (a .tflite is imported with lq.engine.fromTFLite). For a model.json the model is",
     "converted first and its tfjs predict is timed too, on tfjs-backend-wasm (default) or the cpu backend.",
     "",
     "Options:",
@@ -38,13 +39,14 @@ export const benchCommand: CliCommand = {
     let head = new Uint8Array(0);
     if ((await stat(path).catch(() => undefined))?.isFile()) head = new Uint8Array(await readFile(path));
     const isEngineFile = head.length >= 4 && String.fromCharCode(...head.subarray(0, 4)) === engine.ENGINE_MAGIC;
-    if (isEngineFile) {
-      const em = await engine.load(head);
+    const isTFLite = head.length >= 8 && String.fromCharCode(...head.subarray(4, 8)) === "TFL3";
+    if (isEngineFile || isTFLite) {
+      const em = isTFLite ? await engine.fromTFLite(head) : await engine.load(head);
       try {
         const shape = [1, ...em.inputShape];
         const input = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
         const ms = medianTime(() => em.predict(input, shape), runs);
-        io.stdout(`engine file ${positional[0]} (${head.length} bytes), input [${shape.join(", ")}]\n`);
+        io.stdout(`${isTFLite ? "TFLite file" : "engine file"} ${positional[0]} (${head.length} bytes), input [${shape.join(", ")}]\n`);
         io.stdout(`engine predict: ${ms.toFixed(3)} ms (median of ${runs})\n`);
       } finally {
         em.dispose();

@@ -8,6 +8,7 @@
  */
 import type { OpKind } from "../graph.js";
 import { activationOp } from "./activation.js";
+import { affineOp } from "./affine.js";
 import { addOp } from "./add.js";
 import { avgpoolOp } from "./avgpool.js";
 import { batchnormOp } from "./batchnorm.js";
@@ -21,10 +22,13 @@ import { depthwiseOp } from "./depthwise.js";
 import { globalavgOp, globalmaxOp } from "./globalpool.js";
 import { inputOp } from "./input.js";
 import { maxpoolOp } from "./maxpool.js";
+import { padOp } from "./pad.js";
 import { preluOp } from "./prelu.js";
 import { reshapeOp } from "./reshape.js";
 import { signOp } from "./sign.js";
 import { signpackOp } from "./signpack.js";
+import { sliceOp } from "./slice.js";
+import { unpackOp } from "./unpack.js";
 import type { LayerRule, OpDef } from "./types.js";
 
 /** Every graph op by name. */
@@ -48,6 +52,10 @@ export const OP_REGISTRY: ReadonlyMap<OpKind, OpDef> = new Map<OpKind, OpDef>([
   ["reshape", reshapeOp],
   ["activation", activationOp],
   ["prelu", preluOp],
+  ["affine", affineOp],
+  ["pad", padOp],
+  ["slice", sliceOp],
+  ["unpack", unpackOp],
 ]);
 
 /** The converter's layer rules of every op, by tfjs layer class name. */

@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 
 import { readTFLite } from "../../../src/engine/tflite/read.js";
 import { seededValues } from "../../helpers.js";
 
-/** LCE fixtures: made by python/generate_lce_fixtures.py with larq-compute-engine's converter. */
-export const LCE_FIXTURES = process.env.LARQ_TS_LCE_FIXTURES ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..", "test", "fixtures", "lce");
+import { LCE_FIXTURES } from "./fixtures.js";
 
 function fixture(name: string): { bytes: Uint8Array; expected: { ops: Record<string, number>; x_shape: number[]; y_shape: number[] } } {
   return {
