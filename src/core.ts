@@ -25,7 +25,7 @@ export * as models from "./public/models.js";
 export * as metrics from "./public/metrics.js";
 export * as optimizers from "./public/optimizers.js";
 export * as callbacks from "./public/callbacks.js";
-export * as engine from "./engine/index.js";
+export * as engine from "./public/engine.js";
 export * as zoo from "./public/zoo.js";
 export * as io from "./public/io.js";
 /** Training support: wasm/cpu gradient kernels and the BatchNormalization fix (installed as effects, see {@link effects}). */

@@ -10,13 +10,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { useBackend } from "../helpers.js";
 
 type ST = tfl.SymbolicTensor;
 const ap = (layer: { apply(x: ST | ST[]): unknown }, x: ST | ST[]) => layer.apply(x) as ST;
 const bin = (args: Record<string, unknown>) => lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
 const bdense = (args: Record<string, unknown>) => lq.layers.quantDense({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
-const { crc32, load, encodeEngineFile } = lq.engine;
+const { crc32, load, encodeEngineFile } = lqi.engine;
 
 /** Deterministic pseudo-random numbers in [0, 1). */
 function rng(seed: number): () => number {

@@ -9,10 +9,11 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import { buildTutorialBnn } from "../../examples/tutorial_bnn.js";
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { useBackend } from "../helpers.js";
 import { randomizeWeights } from "./model_fixtures.js";
 
-const { crc32, decodeEngineFile, encodeEngineFile, load } = lq.engine;
+const { crc32, decodeEngineFile, encodeEngineFile, load } = lqi.engine;
 
 /** Re-signs a modified file so that only the changed field is wrong. */
 function resign(bytes: Uint8Array): Uint8Array {

@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { useBackend } from "../helpers.js";
 import { randomizeWeights } from "./model_fixtures.js";
 
@@ -87,7 +88,7 @@ describe("lq.engine: grouped binary convolutions", () => {
     const em = await lq.engine.convert(model);
     const graph = em.graph;
     const i = graph.nodes.findIndex((n) => n.op === "bconv2d");
-    const bad = lq.engine.encodeEngineFile({ ...graph, nodes: graph.nodes.map((n, k) => (k === i ? { ...n, attrs: { ...n.attrs, groups: 3 } } : n)) });
+    const bad = lqi.engine.encodeEngineFile({ ...graph, nodes: graph.nodes.map((n, k) => (k === i ? { ...n, attrs: { ...n.attrs, groups: 3 } } : n)) });
     await assert.rejects(lq.engine.load(bad), new RegExp(`node ${i} "[^"]+" \\(bconv2d\\): bad groups 3`));
     em.dispose();
     model.dispose();

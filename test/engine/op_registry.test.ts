@@ -9,11 +9,12 @@ import { before, describe, it } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { planMemory } from "../../src/engine/memory.js";
 import { OP_REGISTRY } from "../../src/engine/ops/index.js";
 import { useBackend } from "../helpers.js";
 
-const { decodeEngineFile, encodeEngineFile, load } = lq.engine;
+const { decodeEngineFile, encodeEngineFile, load } = lqi.engine;
 
 function rnd(seed: number): () => number {
   let s = seed >>> 0;

@@ -21,6 +21,7 @@ import { runCli, type CliIO } from "../../../src/cli/index.js";
 import { parseNpy } from "../../../src/cli/npy.js";
 import { readTFLite } from "../../../src/engine/tflite/read.js";
 import * as lq from "../../../src/index.js";
+import * as lqi from "../../../src/internal.js";
 import { seededValues, useBackend } from "../../helpers.js";
 import { LCE_FIXTURES } from "./fixtures.js";
 
@@ -76,14 +77,14 @@ describe("lq.engine.fromTFLite on LCE-converted models", () => {
     const graph = readTFLite(load("TutorialBNN").bytes);
     const k = graph.operators.findIndex((op) => op.opcode === "MAX_POOL_2D");
     graph.operators[k] = { ...graph.operators[k], opcode: "GATHER" };
-    assert.throws(() => lq.engine.tfliteToGraph(graph), new RegExp(`^Error: lq\\.engine\\.fromTFLite: operator ${k} \\(GATHER\\) is not supported: larq-ts maps LceQuantize`));
+    assert.throws(() => lqi.engine.tfliteToGraph(graph), new RegExp(`^Error: lq\\.engine\\.fromTFLite: operator ${k} \\(GATHER\\) is not supported: larq-ts maps LceQuantize`));
   });
 
   it("names an LCE option it cannot map (grouped filters, pad values)", () => {
     const graph = readTFLite(load("TutorialBNN").bytes);
     const k = graph.operators.findIndex((op) => op.opcode === "LceBconv2d");
     const bad = { ...graph, operators: graph.operators.map((op, i) => (i === k ? { ...op, options: { ...op.options, pad_values: 2 } } : op)) };
-    assert.throws(() => lq.engine.tfliteToGraph(bad), new RegExp(`operator ${k} \\(LceBconv2d\\) is not supported: pad_values 2`));
+    assert.throws(() => lqi.engine.tfliteToGraph(bad), new RegExp(`operator ${k} \\(LceBconv2d\\) is not supported: pad_values 2`));
   });
 
   it("400 seeded mutations of a .tflite: each loads or is rejected with a clear error, nothing leaks", async () => {

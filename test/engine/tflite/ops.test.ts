@@ -8,6 +8,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import type { EngineGraph } from "../../../src/engine/graph.js";
 import * as lq from "../../../src/index.js";
+import * as lqi from "../../../src/internal.js";
 import { seededValues, useBackend } from "../../helpers.js";
 
 describe("engine ops affine, pad, slice", () => {
@@ -30,7 +31,7 @@ describe("engine ops affine, pad, slice", () => {
         ["b", { kind: "float32", shape: [3], data: b }],
       ]),
     };
-    const model = await lq.engine.load(lq.engine.encodeEngineFile(graph));
+    const model = await lq.engine.load(lqi.engine.encodeEngineFile(graph));
     const x = tf.tensor(seededValues(2 * h * w * c, 7, -3, 3), [2, h, w, c]);
     const expected = tf.tidy(() => {
       const padded = tf.pad(x, [[0, 0], [1, 0], [0, 2], [3, 1]]);
@@ -50,7 +51,7 @@ describe("engine ops affine, pad, slice", () => {
       output: 1,
       weights,
     });
-    const load = (g: EngineGraph) => lq.engine.load(lq.engine.encodeEngineFile(g));
+    const load = (g: EngineGraph) => lq.engine.load(lqi.engine.encodeEngineFile(g));
     await assert.rejects(load(base({ name: "p", op: "pad", inputs: [0], attrs: { paddings: [[1, 1], [0, 0]] }, weights: {}, shape: [4, 2, 4], dtype: "float32" })), /node 1 "p" \(pad\).*paddings must be/);
     await assert.rejects(load(base({ name: "p", op: "pad", inputs: [0], attrs: { paddings: [[1, 1], [0, 0], [0, 0]] }, weights: {}, shape: [3, 2, 4], dtype: "float32" })), /node 1 "p" \(pad\).*differs from the padded input \[4,2,4\]/);
     await assert.rejects(load(base({ name: "s", op: "slice", inputs: [0], attrs: { begin: 2 }, weights: {}, shape: [2, 2, 3], dtype: "float32" })), /node 1 "s" \(slice\).*begin 2 with 3 channels leaves the input's 4/);
