@@ -4,7 +4,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["build/**", "node_modules/**", "src/engine/tflite/schema/**", "examples/**/dist/**", "examples/bundlers/**/node_modules/**", "tmp/**", "python/**"] },
+  {
+    ignores: [
+      "build/**",
+      "node_modules/**",
+      "src/engine/tflite/schema/**",
+      "examples/**/dist/**",
+      "examples/bundlers/**/node_modules/**",
+      "tmp/**",
+      "python/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,8 +22,41 @@ export default tseslint.config(
     files: ["**/*.mjs", "**/*.js"],
     languageOptions: {
       globals: Object.fromEntries(
-        ["process", "console", "URL", "setTimeout", "clearTimeout", "TextDecoder", "TextEncoder", "Buffer", "fetch", "performance"].map((g) => [g, "readonly"]),
+        ["process", "console", "URL", "setTimeout", "clearTimeout", "TextDecoder", "TextEncoder", "Buffer", "fetch", "performance"].map(
+          (g) => [g, "readonly"],
+        ),
       ),
+    },
+  },
+  {
+    // Pages, workers and page scripts that run in the browser.
+    files: [
+      "examples/bundlers/**/*.js",
+      "examples/web/**/*.js",
+      "examples/browser/**/*.js",
+      "scripts/browser/**/*.js",
+      "scripts/browser/**/*.mjs",
+    ],
+    languageOptions: {
+      globals: Object.fromEntries([
+        ["onmessage", "writable"],
+        ...[
+          "document",
+          "window",
+          "self",
+          "navigator",
+          "location",
+          "Worker",
+          "crossOriginIsolated",
+          "postMessage",
+          "requestAnimationFrame",
+          "performance",
+          "indexedDB",
+          "Blob",
+          "atob",
+          "btoa",
+        ].map((g) => [g, "readonly"]),
+      ]),
     },
   },
   {

@@ -49,7 +49,10 @@ export async function buildLarqTutorialModel(quantized: boolean): Promise<tfl.Se
 export function syntheticBatch(batchSize: number): { x: tf.Tensor4D; y: tf.Tensor2D } {
   return tf.tidy(() => {
     const x = tf.randomUniform([batchSize, 28, 28, 1], 0, 1, "float32", 1) as tf.Tensor4D;
-    const labels = tf.tensor1d(Array.from({ length: batchSize }, (_, i) => (i * 7) % 10), "int32");
+    const labels = tf.tensor1d(
+      Array.from({ length: batchSize }, (_, i) => (i * 7) % 10),
+      "int32",
+    );
     return { x, y: tf.cast(tf.oneHot(labels, 10), "float32") as tf.Tensor2D };
   });
 }

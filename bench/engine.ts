@@ -26,7 +26,6 @@ const C = 64;
 const N = 64;
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 
-
 const minima: number[] = [];
 
 /** Times `a` and `b` alternately (so a busy machine slows both alike) and returns both medians. */

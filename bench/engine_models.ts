@@ -10,11 +10,10 @@ import { buildTutorialBnn } from "../examples/tutorial_bnn.js";
 import * as lq from "../src/index.js";
 import { median } from "../src/utils/timing.js";
 
-
 /** Gives BN layers non-trivial moving statistics (deterministic), so that thresholds are not all zero. */
 function setBnStatistics(model: tfl.LayersModel): void {
   let seed = 7;
-  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (const layer of model.layers) {
     if (layer.getClassName() !== "BatchNormalization") continue;
     const values = layer.getWeights().map((w, i) => {
@@ -30,7 +29,11 @@ function setBnStatistics(model: tfl.LayersModel): void {
 }
 
 /** Benchmarks one model; returns the figures. */
-export async function benchModel(name: string, model: tfl.LayersModel, runs: number): Promise<{ name: string; tfjsMs: number; engineMs: number; ratio: number; tfjsMin: number; engineMin: number }> {
+export async function benchModel(
+  name: string,
+  model: tfl.LayersModel,
+  runs: number,
+): Promise<{ name: string; tfjsMs: number; engineMs: number; ratio: number; tfjsMin: number; engineMin: number }> {
   setBnStatistics(model);
   const em = await lq.engine.convert(model);
   const shape = [1, ...(model.inputs[0].shape.slice(1) as number[])];
@@ -70,8 +73,16 @@ export async function benchModel(name: string, model: tfl.LayersModel, runs: num
 export async function benchWholeModels(runs: number): Promise<void> {
   const rows = [
     await benchModel("MNIST demo BNN (28x28x1)", buildTutorialBnn(), runs * 2),
-    await benchModel("QuickNet-small (224x224x3)", lq.zoo.quickNetSmall({ inputShape: [224, 224, 3] }) as tfl.LayersModel, Math.max(5, Math.floor(runs / 5))),
-    await benchModel("QuickNet (224x224x3)", lq.zoo.quickNet({ inputShape: [224, 224, 3] }) as tfl.LayersModel, Math.max(5, Math.floor(runs / 10))),
+    await benchModel(
+      "QuickNet-small (224x224x3)",
+      lq.zoo.quickNetSmall({ inputShape: [224, 224, 3] }) as tfl.LayersModel,
+      Math.max(5, Math.floor(runs / 5)),
+    ),
+    await benchModel(
+      "QuickNet (224x224x3)",
+      lq.zoo.quickNet({ inputShape: [224, 224, 3] }) as tfl.LayersModel,
+      Math.max(5, Math.floor(runs / 10)),
+    ),
   ];
   console.log("\nWhole models, batch 1, single thread (medians; engine: Float32Array in/out)");
   console.log("| model | tfjs-backend-wasm predict | engine predict | speed-up | fastest runs (tfjs / engine) |");

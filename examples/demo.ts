@@ -85,7 +85,9 @@ async function main(): Promise<void> {
   const acc = (await accuracy.data())[0];
   const meanEpoch = epochTimes.reduce((a, b) => a + b, 0) / epochTimes.length;
   console.log(`\nTest accuracy on ${test.count} held-out digits: ${(acc * 100).toFixed(2)}%`);
-  console.log(`Training time: ${meanEpoch.toFixed(1)} s per epoch (${options.epochs} epochs, batch ${options.batchSize}, ${tf.getBackend()}).`);
+  console.log(
+    `Training time: ${meanEpoch.toFixed(1)} s per epoch (${options.epochs} epochs, batch ${options.batchSize}, ${tf.getBackend()}).`,
+  );
 
   await runEngine(model, testData.x, test.labels);
   tf.dispose([trainData.x, trainData.y, testData.x, testData.y]);
@@ -143,7 +145,9 @@ async function runEngine(model: tfl.LayersModel, x: tf.Tensor4D, labels: Int32Ar
   const engineMs = median(engineTimes);
   console.log("\nlarq-ts engine (bitpacked WebAssembly, XNOR + popcount):");
   console.log(`  engine file: ${(bytes.length / 1024).toFixed(2)} KiB`);
-  console.log(`  same prediction as tfjs on ${agree}/${labels.length} test digits; engine test accuracy ${((correct / labels.length) * 100).toFixed(2)}%`);
+  console.log(
+    `  same prediction as tfjs on ${agree}/${labels.length} test digits; engine test accuracy ${((correct / labels.length) * 100).toFixed(2)}%`,
+  );
   console.log(
     `  one digit: tfjs ${tf.getBackend()} ${tfjsMs.toFixed(3)} ms, engine ${engineMs.toFixed(3)} ms ` +
       `→ ${(tfjsMs / engineMs).toFixed(1)}x faster (median of ${images})`,

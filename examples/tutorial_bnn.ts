@@ -19,9 +19,7 @@ export interface TutorialBnnOptions {
 /** Builds larq's MNIST tutorial BNN (or its float twin). */
 export function buildTutorialBnn(options: TutorialBnnOptions = {}): tfl.Sequential {
   const quantized = options.quantized ?? true;
-  const kernel = quantized
-    ? { kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip", useBias: false }
-    : { useBias: false };
+  const kernel = quantized ? { kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip", useBias: false } : { useBias: false };
   const input = quantized ? { inputQuantizer: "ste_sign" } : {};
   const bn = () => tfl.layers.batchNormalization({ scale: false });
   return tfl.sequential({

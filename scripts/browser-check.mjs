@@ -58,15 +58,23 @@ const url = `http://127.0.0.1:${server.address().port}/examples/browser/index.ht
 const profile = mkdtempSync(join(tmpdir(), "larq-ts-chromium-"));
 
 const args = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
   `--user-data-dir=${profile}`,
-  "--dump-dom", url,
+  "--dump-dom",
+  url,
 ];
 console.log(`serving ${root} at ${url}`);
 const started = Date.now();
 const child = spawn(chromium, args, { stdio: ["ignore", "pipe", "pipe"] });
-let dom = "", errors = "";
+let dom = "",
+  errors = "";
 child.stdout.on("data", (d) => (dom += d));
 child.stderr.on("data", (d) => (errors += d));
 const holdTimer = setTimeout(release, timeoutMs);

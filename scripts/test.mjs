@@ -38,7 +38,8 @@ function testFiles(dir) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out.push(...testFiles(path));
     // Only files compiled from a current test source (tsc leaves the output of deleted sources behind).
-    else if (name.endsWith(".test.js") && existsSync(join(root, relative(join(root, "build"), path)).replace(/\.js$/, ".ts"))) out.push(path);
+    else if (name.endsWith(".test.js") && existsSync(join(root, relative(join(root, "build"), path)).replace(/\.js$/, ".ts")))
+      out.push(path);
   }
   return out;
 }

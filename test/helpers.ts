@@ -31,9 +31,7 @@ export function assertClose(
   const flat = (v: unknown): number[] => {
     if (v instanceof tf.Tensor) return Array.from(v.dataSync());
     if (typeof v === "number") return [v];
-    return (Array.from(v as ArrayLike<unknown>) as unknown[]).flatMap((e) =>
-      typeof e === "number" ? [e] : flat(e),
-    );
+    return (Array.from(v as ArrayLike<unknown>) as unknown[]).flatMap((e) => (typeof e === "number" ? [e] : flat(e)));
   };
   if (actual instanceof tf.Tensor && expected instanceof tf.Tensor) {
     assert.deepEqual(actual.shape, expected.shape, `${message} shape mismatch`);

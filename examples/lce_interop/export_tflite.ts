@@ -51,7 +51,9 @@ async function main(): Promise<void> {
   }
   const ops = new Map<string, number>();
   for (const op of lq.engine.readTFLite(bytes).operators) ops.set(op.opcode, (ops.get(op.opcode) ?? 0) + 1);
-  console.log(`wrote ${join(dir, "model.tflite")} (${bytes.length} bytes; ${[...ops].map(([k, v]) => `${k} ${v}`).join(", ")}) and 16 inputs with the engine's outputs`);
+  console.log(
+    `wrote ${join(dir, "model.tflite")} (${bytes.length} bytes; ${[...ops].map(([k, v]) => `${k} ${v}`).join(", ")}) and 16 inputs with the engine's outputs`,
+  );
   engine.dispose();
   model.dispose();
 }

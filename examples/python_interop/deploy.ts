@@ -35,9 +35,15 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   lq.models.summary(model, { printFn: (t) => lines.push(t) });
   console.log(lines.join("\n"));
-  const tidy = (t: string) => t.trimEnd().split("\n").map((l) => l.trimEnd());
+  const tidy = (t: string) =>
+    t
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.trimEnd());
   const summaryEqual = JSON.stringify(tidy(lines.join("\n"))) === JSON.stringify(tidy(python.summary));
-  console.log(`larq summary: ${summaryEqual ? "equal to Python larq's, line for line" : "DIFFERENT from Python larq's:\n" + python.summary}`);
+  console.log(
+    `larq summary: ${summaryEqual ? "equal to Python larq's, line for line" : "DIFFERENT from Python larq's:\n" + python.summary}`,
+  );
 
   const { test } = loadMnist();
   if (test.count !== python.count) throw new Error(`The held-out split has ${test.count} digits, Python used ${python.count}.`);
@@ -50,8 +56,10 @@ async function main(): Promise<void> {
     if (predicted[i] === test.labels[i]) correct++;
     if (predicted[i] !== python.predicted[i]) disagree++;
   }
-  console.log(`held-out accuracy: larq-ts ${((100 * correct) / test.count).toFixed(2)}%, Python larq ${(100 * python.accuracy).toFixed(2)}% ` +
-    `(trained over ${python.replicas} replicas); ${disagree} of ${test.count} predictions differ`);
+  console.log(
+    `held-out accuracy: larq-ts ${((100 * correct) / test.count).toFixed(2)}%, Python larq ${(100 * python.accuracy).toFixed(2)}% ` +
+      `(trained over ${python.replicas} replicas); ${disagree} of ${test.count} predictions differ`,
+  );
 
   const engine = await lq.engine.convert(model);
   const engineScores = engine.predict(x);

@@ -23,17 +23,50 @@ export function buildExportModel(): tfl.Sequential {
   return tfl.sequential({
     name: "larq_ts_export",
     layers: [
-      lq.layers.quantConv2d({ filters: 8, kernelSize: 3, kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip", useBias: false, inputShape: [28, 28, 1], name: "conv_in" }),
+      lq.layers.quantConv2d({
+        filters: 8,
+        kernelSize: 3,
+        kernelQuantizer: "ste_sign",
+        kernelConstraint: "weight_clip",
+        useBias: false,
+        inputShape: [28, 28, 1],
+        name: "conv_in",
+      }),
       tfl.layers.maxPooling2d({ poolSize: 2, name: "pool_1" }),
       tfl.layers.batchNormalization({ scale: false, name: "bn_1" }),
-      lq.layers.quantDepthwiseConv2d({ kernelSize: 3, padding: "same", padValues: 1, inputQuantizer: "ste_sign", depthwiseQuantizer: "ste_sign", depthwiseConstraint: "weight_clip", useBias: false, name: "depthwise" }),
+      lq.layers.quantDepthwiseConv2d({
+        kernelSize: 3,
+        padding: "same",
+        padValues: 1,
+        inputQuantizer: "ste_sign",
+        depthwiseQuantizer: "ste_sign",
+        depthwiseConstraint: "weight_clip",
+        useBias: false,
+        name: "depthwise",
+      }),
       tfl.layers.batchNormalization({ scale: false, name: "bn_2" }),
-      lq.layers.quantSeparableConv2d({ filters: 16, kernelSize: 3, strides: 2, inputQuantizer: "ste_sign", depthwiseQuantizer: "ste_sign", pointwiseQuantizer: "ste_sign", depthwiseConstraint: "weight_clip", pointwiseConstraint: "weight_clip", name: "separable" }),
+      lq.layers.quantSeparableConv2d({
+        filters: 16,
+        kernelSize: 3,
+        strides: 2,
+        inputQuantizer: "ste_sign",
+        depthwiseQuantizer: "ste_sign",
+        pointwiseQuantizer: "ste_sign",
+        depthwiseConstraint: "weight_clip",
+        pointwiseConstraint: "weight_clip",
+        name: "separable",
+      }),
       tfl.layers.batchNormalization({ scale: false, name: "bn_3" }),
       lq.layers.quantConv2d({ filters: 16, kernelSize: 3, ...binary, useBias: false, name: "conv_binary" }),
       tfl.layers.batchNormalization({ scale: false, name: "bn_4" }),
       tfl.layers.flatten({ name: "flatten" }),
-      lq.layers.quantDense({ units: 10, inputQuantizer: lq.quantizers.get({ class_name: "SteSign", config: { clip_value: 1.25 } }), kernelQuantizer: "ste_tern", kernelConstraint: "weight_clip", name: "dense_out" }),
+      lq.layers.quantDense({
+        units: 10,
+        inputQuantizer: lq.quantizers.get({ class_name: "SteSign", config: { clip_value: 1.25 } }),
+        kernelQuantizer: "ste_tern",
+        kernelConstraint: "weight_clip",
+        name: "dense_out",
+      }),
       tfl.layers.batchNormalization({ scale: false, name: "bn_out" }),
       tfl.layers.activation({ activation: "softmax", name: "softmax" }),
     ],
@@ -46,7 +79,8 @@ async function main(): Promise<void> {
   if (out === undefined || out.startsWith("--")) throw new Error("Usage: export_model.js OUT_DIR [--steps N]");
   const stepsAt = args.indexOf("--steps");
   const steps = stepsAt >= 0 ? Number(args[stepsAt + 1]) : 20;
-  if (!Number.isInteger(steps) || steps < 0) throw new Error(`Invalid --steps: expected a non-negative integer, received ${args[stepsAt + 1]}.`);
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new Error(`Invalid --steps: expected a non-negative integer, received ${args[stepsAt + 1]}.`);
   await tf.setBackend("wasm");
   const dir = resolve(out);
   mkdirSync(dir, { recursive: true });
@@ -71,7 +105,13 @@ async function main(): Promise<void> {
   lq.models.summary(model, { printFn: (t) => lines.push(t) });
   writeFileSync(
     join(dir, "expected.json"),
-    JSON.stringify({ x_shape: x.shape, x: Array.from(x.dataSync()), y_shape: y.shape, y: Array.from(y.dataSync()), summary: lines.join("\n") }),
+    JSON.stringify({
+      x_shape: x.shape,
+      x: Array.from(x.dataSync()),
+      y_shape: y.shape,
+      y: Array.from(y.dataSync()),
+      summary: lines.join("\n"),
+    }),
   );
   tf.dispose([x, y]);
   console.log(`saved ${join(dir, "tfjs", "model.json")} after ${steps} training steps`);

@@ -38,7 +38,9 @@ async function loadDigits(trainCount, testCount) {
   const pixels = 784;
   const perDigit = await Promise.all(digitUrls.map(async (url) => (await (await fetch(url)).json()).data));
   const all = [];
-  perDigit.forEach((data, digit) => { for (let i = 0; i < data.length / pixels; i++) all.push([digit, i]); });
+  perDigit.forEach((data, digit) => {
+    for (let i = 0; i < data.length / pixels; i++) all.push([digit, i]);
+  });
   const random = mulberry32(1234);
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -61,7 +63,10 @@ async function train({ epochs = 1, batchSize = 64, trainCount = 8000, testCount 
   if (!(await tf.setBackend("wasm"))) throw new Error("the tfjs wasm backend did not initialize");
   const t0 = performance.now();
   const { train, test } = await loadDigits(trainCount, testCount);
-  postMessage({ type: "status", text: `${train.count} training and ${test.count} test digits loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s; training on tfjs ${tf.getBackend()}` });
+  postMessage({
+    type: "status",
+    text: `${train.count} training and ${test.count} test digits loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s; training on tfjs ${tf.getBackend()}`,
+  });
   const model = buildTutorialBnn(tfl, lq);
   model.compile({ optimizer: tf.train.adam(0.001), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
   const steps = Math.floor(train.count / batchSize);
@@ -72,7 +77,15 @@ async function train({ epochs = 1, batchSize = 64, trainCount = 8000, testCount 
       const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(train.labels.subarray(s * batchSize, (s + 1) * batchSize), "int32"), 10));
       const [loss, acc] = await model.trainOnBatch(xs, ys);
       tf.dispose([xs, ys]);
-      postMessage({ type: "progress", epoch, step: s + 1, steps, loss, acc, msPerStep: (performance.now() - started) / (epoch * steps + s + 1) });
+      postMessage({
+        type: "progress",
+        epoch,
+        step: s + 1,
+        steps,
+        loss,
+        acc,
+        msPerStep: (performance.now() - started) / (epoch * steps + s + 1),
+      });
     }
   }
   const xt = tf.tensor4d(test.images, [test.count, 28, 28, 1]);
@@ -81,7 +94,8 @@ async function train({ epochs = 1, batchSize = 64, trainCount = 8000, testCount 
   const em = await lq.engine.convert(model);
   const ep = em.predict(xt);
   const enginePred = await tf.argMax(ep, -1).data();
-  let correct = 0, same = 0;
+  let correct = 0,
+    same = 0;
   for (let i = 0; i < test.count; i++) {
     if (tfjsPred[i] === test.labels[i]) correct++;
     if (tfjsPred[i] === enginePred[i]) same++;
@@ -89,12 +103,22 @@ async function train({ epochs = 1, batchSize = 64, trainCount = 8000, testCount 
   tf.dispose([xt, pt, ep]);
   const engineFile = em.save();
   let artifacts;
-  await model.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } }; }));
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
+    }),
+  );
   em.dispose();
   model.dispose();
-  postMessage({ type: "done", testAccuracy: correct / test.count, sameAsTfjs: same, testCount: test.count, engineFile, artifacts }, [engineFile.buffer]);
+  postMessage({ type: "done", testAccuracy: correct / test.count, sameAsTfjs: same, testCount: test.count, engineFile, artifacts }, [
+    engineFile.buffer,
+  ]);
 }
 
 onmessage = (event) => {
-  if (event.data.type === "train") train(event.data.options ?? {}).catch((error) => postMessage({ type: "error", text: String(error && error.stack ? error.stack : error) }));
+  if (event.data.type === "train")
+    train(event.data.options ?? {}).catch((error) =>
+      postMessage({ type: "error", text: String(error && error.stack ? error.stack : error) }),
+    );
 };

@@ -20,8 +20,14 @@ const timeout = Number(process.env.BROWSER_TEST_TIMEOUT_MS ?? 180000);
 
 /** Chromium flags: headless, no sandbox (root in CI), and nothing that reaches for the network. */
 export const CHROMIUM_ARGS = [
-  "--no-sandbox", "--disable-quic", "--no-first-run", "--disable-background-networking",
-  "--disable-component-update", "--disable-sync", "--disable-default-apps", "--disable-extensions",
+  "--no-sandbox",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--disable-default-apps",
+  "--disable-extensions",
 ];
 
 async function freePort() {
@@ -37,26 +43,46 @@ async function startViteDev() {
   const port = await freePort();
   const cwd = join(bundlers, "vite");
   const child = spawn(process.execPath, ["node_modules/vite/bin/vite.js", "--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
-    cwd, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
   });
   let out = "";
   await new Promise((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`vite dev did not start:\n${out}`)), 60000);
     const onData = (d) => {
       out += d;
-      if (out.includes(`127.0.0.1:${port}`)) { clearTimeout(timer); done(); }
+      if (out.includes(`127.0.0.1:${port}`)) {
+        clearTimeout(timer);
+        done();
+      }
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
-    child.on("exit", (code) => { clearTimeout(timer); fail(new Error(`vite dev exited with ${code}:\n${out}`)); });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      fail(new Error(`vite dev exited with ${code}:\n${out}`));
+    });
   });
-  return { url: `http://127.0.0.1:${port}/`, close: async () => { child.removeAllListeners("exit"); child.kill("SIGTERM"); } };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: async () => {
+      child.removeAllListeners("exit");
+      child.kill("SIGTERM");
+    },
+  };
 }
 
 const staticApp = (dir) => () => serveStatic(join(bundlers, dir));
 
 /** GPU flags of the backend test: WebGL and WebGPU on SwiftShader, Chromium's software renderer (no GPU needed). */
-export const GPU_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--enable-unsafe-webgpu", "--enable-features=Vulkan", "--use-webgpu-adapter=swiftshader"];
+export const GPU_ARGS = [
+  "--use-angle=swiftshader",
+  "--enable-unsafe-swiftshader",
+  "--enable-unsafe-webgpu",
+  "--enable-features=Vulkan",
+  "--use-webgpu-adapter=swiftshader",
+];
 /** Backends the backend test must find (all four run in headless Chromium 156 on SwiftShader); override with BROWSER_REQUIRED_BACKENDS=cpu,wasm,… */
 const REQUIRED_BACKENDS = (process.env.BROWSER_REQUIRED_BACKENDS ?? "cpu,wasm,webgl,webgpu").split(",").filter(Boolean);
 
@@ -72,8 +98,21 @@ const TESTS = [
   { name: "vite-dev", title: "Vite 7 dev server", start: startViteDev, args: ["--disable-gpu"], checks: bundlerChecks },
   { name: "esbuild", title: "esbuild", start: staticApp("esbuild/dist"), args: ["--disable-gpu"], checks: bundlerChecks },
   { name: "webpack", title: "webpack 5", start: staticApp("webpack/dist"), args: ["--disable-gpu"], checks: bundlerChecks },
-  { name: "web", title: "web demo (examples/web, Vite 7): train in a worker, draw, classify", start: () => serveStatic(join(repo, "examples/web/dist")), args: ["--disable-gpu"], drive: driveWebDemo, checks: (r) => [[r?.ok === true, "trained, engine == tfjs on the test set and on a drawn digit"]] },
-  { name: "backends", title: "tfjs backends (cpu, wasm, webgl, webgpu)", start: () => serveStatic(join(repo, "scripts/browser/backends/dist")), args: GPU_ARGS, checks: backendChecks },
+  {
+    name: "web",
+    title: "web demo (examples/web, Vite 7): train in a worker, draw, classify",
+    start: () => serveStatic(join(repo, "examples/web/dist")),
+    args: ["--disable-gpu"],
+    drive: driveWebDemo,
+    checks: (r) => [[r?.ok === true, "trained, engine == tfjs on the test set and on a drawn digit"]],
+  },
+  {
+    name: "backends",
+    title: "tfjs backends (cpu, wasm, webgl, webgpu)",
+    start: () => serveStatic(join(repo, "scripts/browser/backends/dist")),
+    args: GPU_ARGS,
+    checks: backendChecks,
+  },
 ];
 
 /** The default page protocol: wait for document.title "OK …" / "FAIL …" and read window.__larqCheck. */
@@ -98,10 +137,18 @@ async function driveWebDemo(page) {
   await page.waitForFunction(() => globalThis.__demo.predictions > 0 || globalThis.__demo.error, null, { timeout: 30000 });
   const demo = await page.evaluate(() => {
     const { progress, ...rest } = globalThis.__demo;
-    return { ...rest, steps: progress.length, firstLoss: progress[0]?.loss, lastAcc: progress.at(-1)?.acc, msPerStep: progress.at(-1)?.msPerStep };
+    return {
+      ...rest,
+      steps: progress.length,
+      firstLoss: progress[0]?.loss,
+      lastAcc: progress.at(-1)?.acc,
+      msPerStep: progress.at(-1)?.msPerStep,
+    };
   });
-  if (process.env.BROWSER_SCREENSHOT_DIR) await page.screenshot({ path: join(process.env.BROWSER_SCREENSHOT_DIR, "web-demo.png"), fullPage: true });
-  const ok = !demo.error && demo.testAccuracy > 0.75 && demo.sameAsTfjs >= demo.testCount - 5 && demo.last?.engineDigit === demo.last?.tfjsDigit;
+  if (process.env.BROWSER_SCREENSHOT_DIR)
+    await page.screenshot({ path: join(process.env.BROWSER_SCREENSHOT_DIR, "web-demo.png"), fullPage: true });
+  const ok =
+    !demo.error && demo.testAccuracy > 0.75 && demo.sameAsTfjs >= demo.testCount - 5 && demo.last?.engineDigit === demo.last?.tfjsDigit;
   return { ok, demo };
 }
 
@@ -124,7 +171,9 @@ async function checkPage(browser, url, drive = awaitVerdict) {
     setTimeout(() => pageFailed(new Error("the page threw")), 2000);
   });
   page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
-  page.on("response", (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
+  });
   try {
     await page.goto(url);
     const verdict = await Promise.race([drive(page), failedEarly]);
@@ -177,18 +226,26 @@ for (const test of selected) {
   const pass = checks.every(([ok]) => ok);
   if (!pass) failures++;
   const secs = ((Date.now() - t0) / 1000).toFixed(1);
-  console.log(`${pass ? "PASS" : "FAIL"} ${test.title} (${secs} s): ${checks.map(([ok, what]) => `${ok ? "ok" : "NOT OK"} ${what}`).join("; ")}`);
+  console.log(
+    `${pass ? "PASS" : "FAIL"} ${test.title} (${secs} s): ${checks.map(([ok, what]) => `${ok ? "ok" : "NOT OK"} ${what}`).join("; ")}`,
+  );
   if (r?.tfjsMs !== undefined) {
-    console.log(`     one digit: tfjs wasm ${r.tfjsMs.toFixed(3)} ms, lq.engine ${r.engineMs.toFixed(3)} ms (simd=${r.simd}, gemm=${r.gemmKernel}, tfjs wasm ${r.wasmThreaded ? "threaded" : "single-threaded"} build, ${r.wasmThreads} threads); argmax ${r.agree}/${r.nTest}, max diff ${r.maxDiff.toExponential(2)}`);
+    console.log(
+      `     one digit: tfjs wasm ${r.tfjsMs.toFixed(3)} ms, lq.engine ${r.engineMs.toFixed(3)} ms (simd=${r.simd}, gemm=${r.gemmKernel}, tfjs wasm ${r.wasmThreaded ? "threaded" : "single-threaded"} build, ${r.wasmThreads} threads); argmax ${r.agree}/${r.nTest}, max diff ${r.maxDiff.toExponential(2)}`,
+    );
     rows.push({ test: test.name, tfjsMs: r.tfjsMs, engineMs: r.engineMs });
   }
   if (r?.demo) {
     const d = r.demo;
-    console.log(`     ${d.steps} batches (${d.msPerStep?.toFixed(0)} ms/batch), test accuracy ${(100 * d.testAccuracy).toFixed(2)}%, engine == tfjs on ${d.sameAsTfjs}/${d.testCount}; drawn digit: engine ${d.last?.engineDigit} (${d.last?.engineMs?.toFixed(3)} ms), tfjs ${d.last?.tfjsDigit} (${d.last?.tfjsMs?.toFixed(3)} ms)`);
+    console.log(
+      `     ${d.steps} batches (${d.msPerStep?.toFixed(0)} ms/batch), test accuracy ${(100 * d.testAccuracy).toFixed(2)}%, engine == tfjs on ${d.sameAsTfjs}/${d.testCount}; drawn digit: engine ${d.last?.engineDigit} (${d.last?.engineMs?.toFixed(3)} ms), tfjs ${d.last?.tfjsDigit} (${d.last?.tfjsMs?.toFixed(3)} ms)`,
+    );
   }
   if (r?.backends) {
     for (const [b, row] of Object.entries(r.backends)) {
-      console.log(`     ${b}: ${row.error ? `ERROR ${row.error}` : row.available ? `${row.ok ? "ok" : "MISMATCH"}: gradient diff ${row.gradientDiff.toExponential(2)}, loss diff ${row.lossDiff.toExponential(2)}, prediction diff ${row.predictionDiff.toExponential(2)}, weight diff ${row.weightDiff.toExponential(2)}, Bop flips ${row.flips}, summary ${row.sameSummary ? "identical" : "different"}` : "not offered"}`);
+      console.log(
+        `     ${b}: ${row.error ? `ERROR ${row.error}` : row.available ? `${row.ok ? "ok" : "MISMATCH"}: gradient diff ${row.gradientDiff.toExponential(2)}, loss diff ${row.lossDiff.toExponential(2)}, prediction diff ${row.predictionDiff.toExponential(2)}, weight diff ${row.weightDiff.toExponential(2)}, Bop flips ${row.flips}, summary ${row.sameSummary ? "identical" : "different"}` : "not offered"}`,
+      );
     }
   }
   if (!pass) {

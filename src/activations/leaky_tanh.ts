@@ -24,10 +24,7 @@ import { registerLayer } from "../utils/serialization.js";
  */
 export function leakyTanh(x: tf.Tensor, alpha = 0.2): tf.Tensor {
   return tf.tidy(() =>
-    tf.add(
-      tf.add(tf.clipByValue(x, -1, 1), tf.mul(tf.sub(tf.maximum(x, 1), 1), alpha)),
-      tf.mul(tf.add(tf.minimum(x, -1), 1), alpha),
-    ),
+    tf.add(tf.add(tf.clipByValue(x, -1, 1), tf.mul(tf.sub(tf.maximum(x, 1), 1), alpha)), tf.mul(tf.add(tf.minimum(x, -1), 1), alpha)),
   );
 }
 
@@ -68,5 +65,7 @@ export class LeakyTanh extends Activation {
   }
 }
 registerLayer(LeakyTanh);
-registerSerializableAliases(LeakyTanh as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, ["leaky_tanh"]);
+registerSerializableAliases(LeakyTanh as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, [
+  "leaky_tanh",
+]);
 registerActivationFunction(leakyTanh as (x: tf.Tensor) => tf.Tensor, LeakyTanh.className);

@@ -141,7 +141,9 @@ export class HyperparameterScheduler extends tfl.Callback {
   private update(index: number): number {
     const next = this.schedule(index, this.value);
     if (typeof next !== "number" || !Number.isFinite(next)) {
-      throw new Error(`HyperparameterScheduler: schedule(${index}) returned ${typeof next === "number" ? String(next) : describeValue(next)}, expected a finite number.`);
+      throw new Error(
+        `HyperparameterScheduler: schedule(${index}) returned ${typeof next === "number" ? String(next) : describeValue(next)}, expected a finite number.`,
+      );
     }
     const optimizer = this.optimizer as unknown as Record<string, unknown>;
     if (this.property === "learningRate" && typeof optimizer.setLearningRate === "function") {

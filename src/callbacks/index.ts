@@ -4,9 +4,5 @@
  *
  * @packageDocumentation
  */
-export {
-  HyperparameterScheduler,
-  type HyperparameterSchedulerArgs,
-  type Schedule,
-} from "./hyperparameter_scheduler.js";
+export { HyperparameterScheduler, type HyperparameterSchedulerArgs, type Schedule } from "./hyperparameter_scheduler.js";
 export { ProgressBar, formatDuration, formatValue, type ProgressBarArgs, type ProgressStream } from "./progress_bar.js";

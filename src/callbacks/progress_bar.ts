@@ -136,7 +136,8 @@ export class ProgressBar extends tfl.Callback {
     const samples = params.samples;
     const batchSize = params.batchSize;
     if (typeof steps === "number" && steps > 0) this.totalSteps = steps;
-    else if (typeof samples === "number" && typeof batchSize === "number" && batchSize > 0) this.totalSteps = Math.ceil(samples / batchSize);
+    else if (typeof samples === "number" && typeof batchSize === "number" && batchSize > 0)
+      this.totalSteps = Math.ceil(samples / batchSize);
     else this.totalSteps = null;
     this.tty = (this.ttyOverride ?? this.stream.isTTY === true) && params.verbose !== 2;
   }

@@ -27,14 +27,21 @@ export function parseNpy(bytes: Uint8Array, name = "the .npy file"): NpyArray {
   const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw new Error(`${name}: unreadable header ${JSON.stringify(header.trim())}.`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    throw new Error(`${name}: unreadable header ${JSON.stringify(header.trim())}.`);
   if (fortran === "True") throw new Error(`${name}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray.`);
-  if (descr !== "<f4" && descr !== "<f8") throw new Error(`${name}: dtype ${JSON.stringify(descr)} is not supported (float32 '<f4' or float64 '<f8').`);
-  const shape = shapeText.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map(Number);
+  if (descr !== "<f4" && descr !== "<f8")
+    throw new Error(`${name}: dtype ${JSON.stringify(descr)} is not supported (float32 '<f4' or float64 '<f8').`);
+  const shape = shapeText
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw new Error(`${name}: bad shape (${shapeText}).`);
   const count = shape.reduce((a, b) => a * b, 1);
   const itemSize = descr === "<f4" ? 4 : 8;
-  if (bytes.length - start !== count * itemSize) throw new Error(`${name}: shape (${shape}) needs ${count * itemSize} data bytes, the file has ${bytes.length - start}.`);
+  if (bytes.length - start !== count * itemSize)
+    throw new Error(`${name}: shape (${shape}) needs ${count * itemSize} data bytes, the file has ${bytes.length - start}.`);
   const data = new Float32Array(count);
   for (let i = 0; i < count; i++) data[i] = itemSize === 4 ? view.getFloat32(start + 4 * i, true) : view.getFloat64(start + 8 * i, true);
   return { shape, data };

@@ -3,4 +3,13 @@
  *
  * @packageDocumentation
  */
-export { Constraint, WeightClip, weightClip, get, serialize, knownConstraints, type WeightClipArgs, type ConstraintIdentifier } from "./weight_clip.js";
+export {
+  Constraint,
+  WeightClip,
+  weightClip,
+  get,
+  serialize,
+  knownConstraints,
+  type WeightClipArgs,
+  type ConstraintIdentifier,
+} from "./weight_clip.js";

@@ -20,9 +20,7 @@ let trainingMetrics: readonly string[] = [];
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
-    value !== null &&
-    (typeof value === "object" || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
+    value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function"
   );
 }
 
@@ -94,9 +92,7 @@ export function metricsScope<T>(metrics: readonly string[], fn: () => T): T {
   }
   for (const metric of metrics) {
     if (!AVAILABLE_METRICS.includes(metric)) {
-      throw new Error(
-        `Unknown training metric ${JSON.stringify(metric)}; available metrics: ${AVAILABLE_METRICS.join(", ")}.`,
-      );
+      throw new Error(`Unknown training metric ${JSON.stringify(metric)}; available metrics: ${AVAILABLE_METRICS.join(", ")}.`);
     }
   }
   if (typeof fn !== "function") throw new Error("metricsScope: fn must be a function.");

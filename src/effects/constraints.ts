@@ -110,29 +110,33 @@ function wrapChain(proto: object | null): void {
 
 function wrapMinimize(): void {
   const proto = tf.Optimizer.prototype as unknown as Record<string, unknown>;
-  const original = proto.minimize as (this: tf.Optimizer, f: () => tf.Scalar, returnCost?: boolean, varList?: tf.Variable[]) => tf.Scalar | null;
-  if (typeof original !== "function") {
-    throw new Error("Invalid tfjs-core: expected tf.Optimizer.prototype.minimize to be a function, received none.");
-  }
-  const restore = replaceProperty(proto, "minimize", function minimize(
+  const original = proto.minimize as (
     this: tf.Optimizer,
     f: () => tf.Scalar,
     returnCost?: boolean,
     varList?: tf.Variable[],
-  ): tf.Scalar | null {
-    if (installedNow) wrapChain(Object.getPrototypeOf(this));
-    const before = pending.size;
-    return runStep(
-      () => original.call(this, f, returnCost, varList),
-      () => {
-        // Normally the wrapped applyGradients has recorded the names; cover optimizers that bypass it.
-        if (pending.size === before) {
-          if (varList !== undefined && varList !== null) for (const v of varList) pending.add(v.name);
-          else pendingAll = true;
-        }
-      },
-    );
-  });
+  ) => tf.Scalar | null;
+  if (typeof original !== "function") {
+    throw new Error("Invalid tfjs-core: expected tf.Optimizer.prototype.minimize to be a function, received none.");
+  }
+  const restore = replaceProperty(
+    proto,
+    "minimize",
+    function minimize(this: tf.Optimizer, f: () => tf.Scalar, returnCost?: boolean, varList?: tf.Variable[]): tf.Scalar | null {
+      if (installedNow) wrapChain(Object.getPrototypeOf(this));
+      const before = pending.size;
+      return runStep(
+        () => original.call(this, f, returnCost, varList),
+        () => {
+          // Normally the wrapped applyGradients has recorded the names; cover optimizers that bypass it.
+          if (pending.size === before) {
+            if (varList !== undefined && varList !== null) for (const v of varList) pending.add(v.name);
+            else pendingAll = true;
+          }
+        },
+      );
+    },
+  );
   wrapped.set(tf.Optimizer.prototype, restore);
 }
 
@@ -153,7 +157,12 @@ export function enforceConstraints(optimizerClass: OptimizerClass): void {
 export function installConstraintsInFit(): boolean {
   if (installedNow) return false;
   wrapMinimize();
-  for (const cls of [...TFJS_OPTIMIZER_CLASSES, Bop as unknown as OptimizerClass, CaseOptimizer as unknown as OptimizerClass, ...extraClasses]) {
+  for (const cls of [
+    ...TFJS_OPTIMIZER_CLASSES,
+    Bop as unknown as OptimizerClass,
+    CaseOptimizer as unknown as OptimizerClass,
+    ...extraClasses,
+  ]) {
     wrapChain(cls.prototype);
   }
   installedNow = true;

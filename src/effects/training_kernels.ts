@@ -43,11 +43,7 @@ export const REPLACED_WASM_KERNELS: readonly string[] = [tf.Conv2DBackpropInput,
  * has the same loop structure (~3.4 s for one batch-64 28x28x32 layer). tfjs-backend-cpu's `Conv2DBackpropInput`
  * and `DepthwiseConv2dNativeBackpropInput` are as fast as the alternatives tried, so they stay.
  */
-export const REPLACED_CPU_KERNELS: readonly string[] = [
-  tf.Conv2DBackpropFilter,
-  tf.DepthwiseConv2dNativeBackpropFilter,
-  tf.MaxPoolGrad,
-];
+export const REPLACED_CPU_KERNELS: readonly string[] = [tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNativeBackpropFilter, tf.MaxPoolGrad];
 
 /**
  * Name of the placeholder kernel larq-ts registers for each backend. It is never run: its `setupFunc`, which tfjs
@@ -127,7 +123,6 @@ function install(config: tf.KernelConfig): void {
   if (lookup(config.kernelName, config.backendName) !== undefined) tf.unregisterKernel(config.kernelName, config.backendName);
   tf.registerKernel(config);
 }
-
 
 /** Puts the fast replacements in place of the backend's slow kernels (idempotent). */
 function installReplacements(plan: BackendPlan, backend?: tf.KernelBackend): void {

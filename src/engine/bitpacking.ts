@@ -141,12 +141,7 @@ export function packDenseWeights(weights: ArrayLike<number>, shape: readonly num
  * @param pixelsPerRow - pixels in one row (e.g. `kh · kw` for a packed filter).
  * @param channels - channels per pixel.
  */
-export function negatePackedRows(
-  packed: Uint32Array,
-  rows: ArrayLike<boolean | number>,
-  pixelsPerRow: number,
-  channels: number,
-): void {
+export function negatePackedRows(packed: Uint32Array, rows: ArrayLike<boolean | number>, pixelsPerRow: number, channels: number): void {
   const stride = u32PerPixel(channels);
   if (packed.length !== rows.length * pixelsPerRow * stride) {
     invalidArgument("packed.length", packed.length, `${rows.length * pixelsPerRow * stride}`);

@@ -11,7 +11,16 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import type { QuantizerLike } from "../quantizers/base.js";
 import { invalidArgument } from "../utils/errors.js";
 import type { EngineGraph, GraphNode, GraphWeight, OpKind, ValueDType } from "./graph.js";
-import { isPlainSign, isSignQuantizer, layerConfig, mustWeight, readWeight, type AnyLayer, type LNode, type SymTensor } from "./convert_util.js";
+import {
+  isPlainSign,
+  isSignQuantizer,
+  layerConfig,
+  mustWeight,
+  readWeight,
+  type AnyLayer,
+  type LNode,
+  type SymTensor,
+} from "./convert_util.js";
 import { binaryLayer } from "./fusion.js";
 import { ENGINE_ACTIVATIONS } from "./ops/activation.js";
 import { LAYER_RULES, type LayerContext } from "./ops/index.js";
@@ -54,9 +63,18 @@ export function convertGraph(model: tfl.LayersModel, options: ConvertOptions = {
     const inputs = (st.inputs ?? []).map(visit);
     const shape = st.shape.slice(1);
     if (shape.some((d) => typeof d !== "number" || d < 1)) {
-      throw new Error(`lq.engine.convert: layer "${st.sourceLayer.name}" has an undefined output shape [${st.shape.join(", ")}]; give the model a fixed input shape.`);
+      throw new Error(
+        `lq.engine.convert: layer "${st.sourceLayer.name}" has an undefined output shape [${st.shape.join(", ")}]; give the model a fixed input shape.`,
+      );
     }
-    const node: LNode = { id: lnodes.length, layer: st.sourceLayer, cls: st.sourceLayer.getClassName(), inputs, shape: shape as number[], consumers: [] };
+    const node: LNode = {
+      id: lnodes.length,
+      layer: st.sourceLayer,
+      cls: st.sourceLayer.getClassName(),
+      inputs,
+      shape: shape as number[],
+      consumers: [],
+    };
     for (const i of inputs) lnodes[i].consumers.push(node.id);
     lnodes.push(node);
     byTensor.set(st.id, node.id);
@@ -97,7 +115,15 @@ export class Builder implements LayerContext {
     return { nodes: this.nodes, output: out, weights: this.weights };
   }
 
-  emit(name: string, op: OpKind, inputs: number[], attrs: Record<string, unknown>, shape: number[], dtype: ValueDType = "float32", weights: Record<string, GraphWeight> = {}): number {
+  emit(
+    name: string,
+    op: OpKind,
+    inputs: number[],
+    attrs: Record<string, unknown>,
+    shape: number[],
+    dtype: ValueDType = "float32",
+    weights: Record<string, GraphWeight> = {},
+  ): number {
     const id = this.nodes.length;
     const keys: Record<string, string> = {};
     for (const [role, w] of Object.entries(weights)) {
@@ -167,7 +193,11 @@ export class Builder implements LayerContext {
       this.value.set(ln.id, id);
     };
     // Keras/larq grouped convolutions (groups > 1) run as grouped binary convolutions; float ones are not supported.
-    if ((cfg.groups ?? 1) !== 1 && !(ln.cls === "QuantConv2D" && this.isBinaryLayer(ln))) this.unsupported(ln, `groups ${cfg.groups}: grouped convolutions are not yet supported by the engine for float layers (binary QuantConv2D ones are)`);
+    if ((cfg.groups ?? 1) !== 1 && !(ln.cls === "QuantConv2D" && this.isBinaryLayer(ln)))
+      this.unsupported(
+        ln,
+        `groups ${cfg.groups}: grouped convolutions are not yet supported by the engine for float layers (binary QuantConv2D ones are)`,
+      );
     switch (ln.cls) {
       case "InputLayer":
         return set(this.emit(name, "input", [], {}, shape));
@@ -201,7 +231,13 @@ export class Builder implements LayerContext {
   activation(ln: LNode, input: number, act: string, shape: number[]): number {
     if (!ENGINE_ACTIVATIONS.has(act)) this.unsupported(ln, `activation "${act}"`);
     if (act === "linear") return input;
-    return this.emit(`${ln.layer.name}${ln.cls === "Activation" || ln.cls === "ReLU" || ln.cls === "Softmax" ? "" : "/activation"}`, "activation", [input], { activation: act }, shape);
+    return this.emit(
+      `${ln.layer.name}${ln.cls === "Activation" || ln.cls === "ReLU" || ln.cls === "Softmax" ? "" : "/activation"}`,
+      "activation",
+      [input],
+      { activation: act },
+      shape,
+    );
   }
 
   bnWeights(L: AnyLayer): Record<string, GraphWeight> {

@@ -80,7 +80,6 @@ export function activationName(a: unknown): string {
   return String(a);
 }
 
-
 /** Clamp activations that fold into an output transform: name → [lo, hi]. */
 export const CLAMPS: Record<string, [number, number]> = { relu: [0, Infinity], relu6: [0, 6], hardtanh: [-1, 1] };
 
@@ -91,7 +90,6 @@ export function pairOf(v: unknown, dflt: number): [number, number] {
   const a = v as number[];
   return [a[0], a.length > 1 ? a[1] : a[0]];
 }
-
 
 /** Reads a layer weight by its short name (`kernel`, `bias`, `gamma`, …): latent values for quantized weights. */
 export function readWeight(layer: AnyLayer, short: string): tf.Tensor | undefined {
@@ -108,4 +106,3 @@ export function mustWeight(layer: AnyLayer, short: string): tf.Tensor {
   if (!t) throw new Error(`lq.engine.convert: layer "${layer.name}" (${layer.getClassName()}) has no weight "${short}".`);
   return t;
 }
-

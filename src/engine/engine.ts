@@ -217,7 +217,17 @@ export class Engine {
     const gy = axisGeometry(h, p.ph, p.sy, 1, p.padding);
     const gx = axisGeometry(w, p.pw, p.sx, 1, p.padding);
     this.kernels.bmaxpool(input.ptr, output.ptr, wordsPerPixel(c), {
-      batch: b, h, w, kh: p.ph, kw: p.pw, sy: p.sy, sx: p.sx, padTop: gy.padBefore, padLeft: gx.padBefore, oh: gy.out, ow: gx.out,
+      batch: b,
+      h,
+      w,
+      kh: p.ph,
+      kw: p.pw,
+      sy: p.sy,
+      sx: p.sx,
+      padTop: gy.padBefore,
+      padLeft: gx.padBefore,
+      oh: gy.out,
+      ow: gx.out,
     });
   }
 

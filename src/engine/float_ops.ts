@@ -9,16 +9,49 @@ import { axisGeometry, type Padding } from "./ops.js";
 
 /** NHWC convolution geometry. */
 export interface ConvGeom {
-  b: number; h: number; w: number; cin: number; oh: number; ow: number; kh: number; kw: number;
-  sy: number; sx: number; dy: number; dx: number; padTop: number; padLeft: number;
+  b: number;
+  h: number;
+  w: number;
+  cin: number;
+  oh: number;
+  ow: number;
+  kh: number;
+  kw: number;
+  sy: number;
+  sx: number;
+  dy: number;
+  dx: number;
+  padTop: number;
+  padLeft: number;
 }
 
 /** Geometry of a windowed op on an NHWC input. */
-export function convGeom(inShape: readonly number[], k: readonly number[], s: readonly number[], d: readonly number[], padding: Padding): ConvGeom {
+export function convGeom(
+  inShape: readonly number[],
+  k: readonly number[],
+  s: readonly number[],
+  d: readonly number[],
+  padding: Padding,
+): ConvGeom {
   const [b, h, w, cin] = inShape;
   const gy = axisGeometry(h, k[0], s[0], d[0], padding);
   const gx = axisGeometry(w, k[1], s[1], d[1], padding);
-  return { b, h, w, cin, oh: gy.out, ow: gx.out, kh: k[0], kw: k[1], sy: s[0], sx: s[1], dy: d[0], dx: d[1], padTop: gy.padBefore, padLeft: gx.padBefore };
+  return {
+    b,
+    h,
+    w,
+    cin,
+    oh: gy.out,
+    ow: gx.out,
+    kh: k[0],
+    kw: k[1],
+    sy: s[0],
+    sx: s[1],
+    dy: d[0],
+    dx: d[1],
+    padTop: gy.padBefore,
+    padLeft: gx.padBefore,
+  };
 }
 
 /** Max or average pooling (padded taps skipped; max skips NaN, as tfjs's cpu kernel); channels innermost. */
@@ -32,8 +65,10 @@ export function pool(x: Float32Array, g: ConvGeom, out: Float32Array, max: boole
         acc.fill(max ? -Infinity : 0);
         let count = 0;
         // Only the in-image taps: the loop is bounded by the input whatever the window size.
-        const y0 = oy * g.sy - g.padTop, x0 = ox * g.sx - g.padLeft;
-        const ky1 = Math.min(g.kh, h - y0), kx1 = Math.min(g.kw, w - x0);
+        const y0 = oy * g.sy - g.padTop,
+          x0 = ox * g.sx - g.padLeft;
+        const ky1 = Math.min(g.kh, h - y0),
+          kx1 = Math.min(g.kw, w - x0);
         for (let ky = Math.max(0, -y0); ky < ky1; ky++) {
           const iy = y0 + ky;
           for (let kx = Math.max(0, -x0); kx < kx1; kx++) {
@@ -79,25 +114,56 @@ export function globalPool(x: Float32Array, shape: readonly number[], out: Float
 export function activation(x: Float32Array, out: Float32Array, name: string, channels: number, alpha = 0): void {
   const n = x.length;
   switch (name) {
-    case "linear": out.set(x); return;
-    case "relu": for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? 0 : x[i]; return;
-    case "relu6": for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], 0), 6); return;
-    case "hardtanh": for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], -1), 1); return;
-    case "leakyrelu": for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? alpha * x[i] : x[i]; return;
-    case "sigmoid": for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-x[i])); return;
-    case "tanh": for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]); return;
-    case "elu": { const a = alpha || 1; for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? a * (Math.exp(x[i]) - 1) : x[i]; return; }
+    case "linear":
+      out.set(x);
+      return;
+    case "relu":
+      for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? 0 : x[i];
+      return;
+    case "relu6":
+      for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], 0), 6);
+      return;
+    case "hardtanh":
+      for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], -1), 1);
+      return;
+    case "leakyrelu":
+      for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? alpha * x[i] : x[i];
+      return;
+    case "sigmoid":
+      for (let i = 0; i < n; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
+      return;
+    case "tanh":
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+      return;
+    case "elu": {
+      const a = alpha || 1;
+      for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? a * (Math.exp(x[i]) - 1) : x[i];
+      return;
+    }
     case "selu": {
-      const a = 1.6732632423543772, s = 1.0507009873554805;
+      const a = 1.6732632423543772,
+        s = 1.0507009873554805;
       for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? s * a * (Math.exp(x[i]) - 1) : s * x[i];
       return;
     }
-    case "softplus": for (let i = 0; i < n; i++) out[i] = Math.log1p(Math.exp(-Math.abs(x[i]))) + Math.max(x[i], 0); return;
-    case "softsign": for (let i = 0; i < n; i++) out[i] = x[i] / (1 + Math.abs(x[i])); return;
-    case "hardsigmoid": for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(0.2 * x[i] + 0.5, 0), 1); return;
-    case "swish": for (let i = 0; i < n; i++) out[i] = x[i] / (1 + Math.exp(-x[i])); return;
-    case "mish": for (let i = 0; i < n; i++) out[i] = x[i] * Math.tanh(Math.log1p(Math.exp(x[i]))); return;
-    case "gelu": for (let i = 0; i < n; i++) out[i] = 0.5 * x[i] * (1 + erf(x[i] / Math.SQRT2)); return;
+    case "softplus":
+      for (let i = 0; i < n; i++) out[i] = Math.log1p(Math.exp(-Math.abs(x[i]))) + Math.max(x[i], 0);
+      return;
+    case "softsign":
+      for (let i = 0; i < n; i++) out[i] = x[i] / (1 + Math.abs(x[i]));
+      return;
+    case "hardsigmoid":
+      for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(0.2 * x[i] + 0.5, 0), 1);
+      return;
+    case "swish":
+      for (let i = 0; i < n; i++) out[i] = x[i] / (1 + Math.exp(-x[i]));
+      return;
+    case "mish":
+      for (let i = 0; i < n; i++) out[i] = x[i] * Math.tanh(Math.log1p(Math.exp(x[i])));
+      return;
+    case "gelu":
+      for (let i = 0; i < n; i++) out[i] = 0.5 * x[i] * (1 + erf(x[i] / Math.SQRT2));
+      return;
     case "softmax": {
       for (let r = 0; r < n; r += channels) {
         let mx = -Infinity;
@@ -123,7 +189,8 @@ function erf(x: number): number {
   const ax = Math.abs(x);
   let r: number;
   if (ax < 2.5) {
-    let term = ax, sum = ax;
+    let term = ax,
+      sum = ax;
     for (let k = 1; k < 60; k++) {
       term *= (-ax * ax) / k;
       sum += term / (2 * k + 1);
@@ -131,7 +198,7 @@ function erf(x: number): number {
     r = (2 / Math.sqrt(Math.PI)) * sum;
   } else {
     let f = 0;
-    for (let k = 60; k >= 1; k--) f = (k / 2) / (ax + f);
+    for (let k = 60; k >= 1; k--) f = k / 2 / (ax + f);
     r = 1 - Math.exp(-ax * ax) / (Math.sqrt(Math.PI) * (ax + f));
   }
   return x < 0 ? -r : r;

@@ -93,11 +93,9 @@ function bad(why: string): never {
 export function nodeLabel(index: number, node: unknown): string {
   const n = (typeof node === "object" && node !== null ? node : {}) as Record<string, unknown>;
   const name = typeof n.name === "string" ? JSON.stringify(n.name.length > 80 ? `${n.name.slice(0, 80)}…` : n.name) : "(unnamed)";
-  const op = typeof n.op === "string" ? n.op.slice(0, 40) : JSON.stringify(n.op)?.slice(0, 40) ?? "no op";
+  const op = typeof n.op === "string" ? n.op.slice(0, 40) : (JSON.stringify(n.op)?.slice(0, 40) ?? "no op");
   return `node ${index} ${name} (${op})`;
 }
-
-
 
 /** Parses and validates an engine file; throws an error saying what is wrong. */
 export function decodeEngineFile(input: Uint8Array | ArrayBuffer): EngineGraph {
@@ -116,7 +114,9 @@ export function decodeEngineFile(input: Uint8Array | ArrayBuffer): EngineGraph {
   const g = view.getUint32(8, true);
   const wlen = view.getUint32(12, true);
   if (HEADER + g + wlen !== bytes.length) {
-    bad(`the header announces ${HEADER + g + wlen} bytes (graph ${g}, weights ${wlen}) but the file has ${bytes.length}${HEADER + g + wlen > bytes.length ? " (truncated?)" : ""}`);
+    bad(
+      `the header announces ${HEADER + g + wlen} bytes (graph ${g}, weights ${wlen}) but the file has ${bytes.length}${HEADER + g + wlen > bytes.length ? " (truncated?)" : ""}`,
+    );
   }
   const crc = view.getUint32(16, true);
   if (crc32(bytes.subarray(HEADER)) !== crc) bad("checksum mismatch (the file is corrupted)");
@@ -126,13 +126,24 @@ export function decodeEngineFile(input: Uint8Array | ArrayBuffer): EngineGraph {
   } catch (e) {
     bad(`the graph is not valid JSON (${(e as Error).message})`);
   }
-  if (typeof doc !== "object" || doc === null || !Array.isArray(doc.nodes) || !Array.isArray(doc.weights)) bad("the graph lacks nodes or weights");
+  if (typeof doc !== "object" || doc === null || !Array.isArray(doc.nodes) || !Array.isArray(doc.weights))
+    bad("the graph lacks nodes or weights");
   const weights = new Map<string, GraphWeight>();
   const base = HEADER + g;
   let expectOffset = 0;
   for (const e of doc.weights) {
-    if (typeof e !== "object" || e === null || typeof e.key !== "string" || (e.kind !== "float32" && e.kind !== "bits") || !isDims(e.shape, 0)) bad(`bad weight entry ${JSON.stringify(e)?.slice(0, 80)}`);
-    if (e.offset !== expectOffset || e.byteLength !== weightBytes(e) || e.offset + e.byteLength > wlen) bad(`weight "${e.key}" has offset ${e.offset} and length ${e.byteLength}, expected ${expectOffset} and ${weightBytes(e)} within ${wlen} bytes`);
+    if (
+      typeof e !== "object" ||
+      e === null ||
+      typeof e.key !== "string" ||
+      (e.kind !== "float32" && e.kind !== "bits") ||
+      !isDims(e.shape, 0)
+    )
+      bad(`bad weight entry ${JSON.stringify(e)?.slice(0, 80)}`);
+    if (e.offset !== expectOffset || e.byteLength !== weightBytes(e) || e.offset + e.byteLength > wlen)
+      bad(
+        `weight "${e.key}" has offset ${e.offset} and length ${e.byteLength}, expected ${expectOffset} and ${weightBytes(e)} within ${wlen} bytes`,
+      );
     if (weights.has(e.key)) bad(`duplicate weight "${e.key}"`);
     expectOffset += e.byteLength;
     const n = size(e.shape);
@@ -172,17 +183,29 @@ function checkNodes(raw: unknown, output: number, weights: Map<string, GraphWeig
     const def = opDef(n.op);
     if (!def) bad(`${where} has an unknown op ${JSON.stringify(n.op)?.slice(0, 40)}`);
     if ((i === 0) !== (n.op === "input")) bad(`${where}: the input must be node 0 and only node 0`);
-    if (!Array.isArray(n.inputs) || n.inputs.some((j: unknown) => !Number.isInteger(j) || (j as number) < 0 || (j as number) >= i)) bad(`${where} has bad inputs ${JSON.stringify(n.inputs)?.slice(0, 80)} (indices of earlier nodes)`);
+    if (!Array.isArray(n.inputs) || n.inputs.some((j: unknown) => !Number.isInteger(j) || (j as number) < 0 || (j as number) >= i))
+      bad(`${where} has bad inputs ${JSON.stringify(n.inputs)?.slice(0, 80)} (indices of earlier nodes)`);
     if (def.arity === 1 && n.inputs.length !== 1) bad(`${where} takes 1 input, received ${n.inputs.length}`);
     if (def.arity === "many" && n.inputs.length === 0) bad(`${where} has no inputs`);
     if (def.arity === 0 && n.inputs.length !== 0) bad(`${where} takes no inputs, received ${n.inputs.length}`);
     if (!isDims(n.shape)) bad(`${where} has a bad shape ${JSON.stringify(n.shape)?.slice(0, 80)}`);
     if (n.dtype !== "float32" && n.dtype !== "bits") bad(`${where} has a bad dtype ${JSON.stringify(n.dtype)?.slice(0, 40)}`);
-    if (typeof n.attrs !== "object" || n.attrs === null || Array.isArray(n.attrs) || typeof n.weights !== "object" || n.weights === null || Array.isArray(n.weights)) bad(`${where} lacks attrs or weights objects`);
-    for (const [role, key] of Object.entries(n.weights)) if (typeof key !== "string" || !weights.has(key)) bad(`${where} refers to a missing weight ${role}=${JSON.stringify(key)?.slice(0, 80)}`);
+    if (
+      typeof n.attrs !== "object" ||
+      n.attrs === null ||
+      Array.isArray(n.attrs) ||
+      typeof n.weights !== "object" ||
+      n.weights === null ||
+      Array.isArray(n.weights)
+    )
+      bad(`${where} lacks attrs or weights objects`);
+    for (const [role, key] of Object.entries(n.weights))
+      if (typeof key !== "string" || !weights.has(key))
+        bad(`${where} refers to a missing weight ${role}=${JSON.stringify(key)?.slice(0, 80)}`);
     const inputs = (n.inputs as number[]).map((j) => nodes[j]);
     inputs.forEach((x, k) => {
-      if (def.inputKind !== "any" && x.dtype !== def.inputKind) bad(`${where} takes a ${def.inputKind} input, received node ${n.inputs[k]}'s ${x.dtype}`);
+      if (def.inputKind !== "any" && x.dtype !== def.inputKind)
+        bad(`${where} takes a ${def.inputKind} input, received node ${n.inputs[k]}'s ${x.dtype}`);
     });
     const node = n as GraphNode;
     const outKind = def.outputDType(node, inputs);
@@ -199,9 +222,18 @@ function checkNodes(raw: unknown, output: number, weights: Map<string, GraphWeig
       fail: (what) => bad(`${where}: ${what}`),
     };
     def.validate(check);
-    nodes.push({ name: n.name, op: n.op, inputs: n.inputs, attrs: n.attrs, weights: n.weights, shape: n.shape, dtype: n.dtype as ValueDType });
+    nodes.push({
+      name: n.name,
+      op: n.op,
+      inputs: n.inputs,
+      attrs: n.attrs,
+      weights: n.weights,
+      shape: n.shape,
+      dtype: n.dtype as ValueDType,
+    });
   }
   if (nodes.length === 0) bad("the graph has no nodes");
-  if (!Number.isInteger(output) || output < 0 || output >= nodes.length || nodes[output].dtype !== "float32") bad(`bad output node ${JSON.stringify(output)}`);
+  if (!Number.isInteger(output) || output < 0 || output >= nodes.length || nodes[output].dtype !== "float32")
+    bad(`bad output node ${JSON.stringify(output)}`);
   return nodes;
 }

@@ -31,12 +31,17 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
   const K = taps * cin;
   const scale = new Float64Array(cout).fill(1);
   if (isScaledSign(L.kernelQuantizer)) {
-    const s = tf.mean(tf.abs(kernel), kernel.shape.slice(0, -1).map((_, i) => i)).dataSync();
+    const s = tf
+      .mean(
+        tf.abs(kernel),
+        kernel.shape.slice(0, -1).map((_, i) => i),
+      )
+      .dataSync();
     for (let n = 0; n < cout; n++) scale[n] = s[n];
   }
   const bias = cfg.useBias !== false ? readWeight(L, "bias")?.dataSync() : undefined;
   // Grouped convolutions: the kernel holds C/G input channels per output (K = taps · C/G); the node reads all C.
-  const groups: number = isConv ? cfg.groups ?? 1 : 1;
+  const groups: number = isConv ? (cfg.groups ?? 1) : 1;
   let attrs: Record<string, unknown> = { inChannels: cin * groups, outChannels: cout, ...(groups > 1 ? { groups } : {}) };
   if (isConv) {
     g.checkNHWC(ln, cfg);
@@ -44,7 +49,14 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
     if (padding !== "valid" && padding !== "same") g.unsupported(ln, `padding "${padding}"`);
     const pv = L.padValues ?? 0;
     if (pv !== 0 && pv !== 1 && pv !== -1) g.unsupported(ln, `padValues ${pv} (binary layers take 0, 1 or -1)`);
-    attrs = { ...attrs, kernelSize: kernel.shape.slice(0, 2), strides: pairOf(cfg.strides, 1), dilations: pairOf(cfg.dilationRate, 1), padding, padValue: pv };
+    attrs = {
+      ...attrs,
+      kernelSize: kernel.shape.slice(0, 2),
+      strides: pairOf(cfg.strides, 1),
+      dilations: pairOf(cfg.dilationRate, 1),
+      padding,
+      padValue: pv,
+    };
   } else if (ln.shape.length !== 1) {
     g.unsupported(ln, "inputs of rank > 2");
   }
@@ -72,18 +84,26 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
     if (!next) break;
     const ncfg = layerConfig(next.layer);
     let step: Step | undefined;
-    if (next.cls === "BatchNormalization" && !reshaped && (ncfg.axis ?? -1) === -1 || next.cls === "BatchNormalization" && !reshaped && ncfg.axis === next.shape.length) {
+    if (
+      (next.cls === "BatchNormalization" && !reshaped && (ncfg.axis ?? -1) === -1) ||
+      (next.cls === "BatchNormalization" && !reshaped && ncfg.axis === next.shape.length)
+    ) {
       const w = g.bnWeights(next.layer);
       const eps = ncfg.epsilon ?? 1e-3;
-      const mean = w.mean.data, vr = w.variance.data, gm = w.gamma?.data, bt = w.beta?.data;
-      const m = new Float64Array(cout), b = new Float64Array(cout);
+      const mean = w.mean.data,
+        vr = w.variance.data,
+        gm = w.gamma?.data,
+        bt = w.beta?.data;
+      const m = new Float64Array(cout),
+        b = new Float64Array(cout);
       for (let n = 0; n < cout; n++) {
         m[n] = (gm ? gm[n] : 1) / Math.sqrt(vr[n] + eps);
         b[n] = (bt ? bt[n] : 0) - mean[n] * m[n];
       }
       step = { kind: "affine", m, b, f: (v, n) => f32((bt ? bt[n] : 0) + ((v - mean[n]) * (gm ? gm[n] : 1)) / Math.sqrt(vr[n] + eps)) };
     } else if ((next.cls === "Activation" || next.cls === "ReLU") && !reshaped) {
-      let act = next.cls === "ReLU" ? (ncfg.maxValue === 6 ? "relu6" : ncfg.maxValue == null ? "relu" : "?") : activationName(ncfg.activation);
+      const act =
+        next.cls === "ReLU" ? (ncfg.maxValue === 6 ? "relu6" : ncfg.maxValue == null ? "relu" : "?") : activationName(ncfg.activation);
       if (act === "linear") step = { kind: "dropout" };
       else if (act in CLAMPS) {
         const [lo, hi] = CLAMPS[act];
@@ -119,14 +139,22 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
     if (rule) {
       let id = g.emit(L.name, isConv ? "bconv2d" : "bdense", [x], { ...attrs, transform: "bits" }, ln.shape, "bits", {
         [isConv ? "filter" : "kernel"]: { kind: "bits", shape: kernel.shape.slice(), data: Float32Array.from(kernel.dataSync()) },
-        multiplier: g.f32(rule.multiplier), bias: g.f32(rule.bias),
+        multiplier: g.f32(rule.multiplier),
+        bias: g.f32(rule.bias),
       });
       g.value.set(ln.id, id);
       for (const [cl, s] of used) {
         if (s.kind === "maxpool") {
           const c = layerConfig(cl.layer);
           const [ph, pw] = pairOf(c.poolSize, 2);
-          id = g.emit(cl.layer.name, "bmaxpool", [id], { poolSize: [ph, pw], strides: c.strides ? pairOf(c.strides, ph) : [ph, pw], padding: c.padding ?? "valid" }, cl.shape, "bits");
+          id = g.emit(
+            cl.layer.name,
+            "bmaxpool",
+            [id],
+            { poolSize: [ph, pw], strides: c.strides ? pairOf(c.strides, ph) : [ph, pw], padding: c.padding ?? "valid" },
+            cl.shape,
+            "bits",
+          );
         } else if (s.kind === "reshape") {
           id = g.emit(cl.layer.name, "reshape", [id], {}, cl.shape, "bits");
         }
@@ -136,8 +164,11 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
     }
   }
   // Float output: fold the leading affine and clamp steps into multiplier, bias and clamp bounds.
-  const m = new Float64Array(cout).fill(1), b = new Float64Array(cout);
-  let lo = -Infinity, hi = Infinity, clamped = false;
+  const m = new Float64Array(cout).fill(1),
+    b = new Float64Array(cout);
+  let lo = -Infinity,
+    hi = Infinity,
+    clamped = false;
   const fold = (s: Step): boolean => {
     if (s.kind === "dropout") return true;
     if (s.kind === "affine") {
@@ -159,9 +190,12 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
   // A step is folded only when the folded float32 transform still equals tfjs's step-by-step evaluation for every
   // dot in [−K, K] (a BatchNormalization folded into multiplier/bias can be one ulp off where tfjs gives an exact
   // 0, which flips the next sign); otherwise it runs as its own op.
-  const pipeline: Array<(x: number, n: number) => number> = steps.filter((s) => "f" in s).map((s) => (s as { f: (x: number, n: number) => number }).f);
+  const pipeline: Array<(x: number, n: number) => number> = steps
+    .filter((s) => "f" in s)
+    .map((s) => (s as { f: (x: number, n: number) => number }).f);
   const exact = (): boolean => {
-    const m32 = Float32Array.from(m), b32 = Float32Array.from(b);
+    const m32 = Float32Array.from(m),
+      b32 = Float32Array.from(b);
     for (let n = 0; n < cout; n++) {
       for (let d = -K; d <= K; d++) {
         const got = Math.min(Math.max(f32(f32(m32[n] * d) + b32[n]), lo), hi);
@@ -193,7 +227,8 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
   if (clamped) Object.assign(transform, { clampMin: lo, clampMax: hi });
   const id = g.emit(L.name, isConv ? "bconv2d" : "bdense", [x], { ...attrs, ...transform }, ln.shape, "float32", {
     [isConv ? "filter" : "kernel"]: { kind: "bits", shape: kernel.shape.slice(), data: Float32Array.from(kernel.dataSync()) },
-    multiplier: g.f32(Float32Array.from(m)), bias: g.f32(Float32Array.from(b)),
+    multiplier: g.f32(Float32Array.from(m)),
+    bias: g.f32(Float32Array.from(b)),
   });
   g.value.set(ln.id, id);
   for (let i = 0; i < folded; i++) g.value.set(chain[i][0].id, id);
@@ -213,7 +248,11 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
  * are free (a negative BatchNormalization γ there stays in bits, as in LCE). Returns undefined when a channel's
  * set of negative dots is neither a prefix nor a suffix, or a pool's condition fails.
  */
-function bitRule(steps: Array<{ kind: string; f?: (x: number, n: number) => number }>, cout: number, K: number): { multiplier: Float32Array; bias: Float32Array } | undefined {
+function bitRule(
+  steps: Array<{ kind: string; f?: (x: number, n: number) => number }>,
+  cout: number,
+  K: number,
+): { multiplier: Float32Array; bias: Float32Array } | undefined {
   const multiplier = new Float32Array(cout);
   const bias = new Float32Array(cout);
   const pools: number[] = [];
@@ -257,4 +296,3 @@ function bitRule(steps: Array<{ kind: string; f?: (x: number, n: number) => numb
   }
   return { multiplier, bias };
 }
-

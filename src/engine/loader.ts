@@ -78,7 +78,12 @@ const moduleCache = new Map<string, Promise<WebAssembly.Module>>();
 
 /** Compiles a module source (undefined: the embedded module) once per URL or path (bytes are compiled every time). @internal */
 export function compileModule(source: WasmSource | undefined, simd: boolean): Promise<WebAssembly.Module> {
-  const key = source === undefined ? `embedded:${simd ? "simd" : "scalar"}` : source instanceof URL || typeof source === "string" ? String(source) : undefined;
+  const key =
+    source === undefined
+      ? `embedded:${simd ? "simd" : "scalar"}`
+      : source instanceof URL || typeof source === "string"
+        ? String(source)
+        : undefined;
   let module = key ? moduleCache.get(key) : undefined;
   if (!module) {
     const bytes = source === undefined ? embeddedWasm(simd) : loadWasmBytes(source);

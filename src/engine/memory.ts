@@ -27,7 +27,9 @@ export function nodeOpBytes(graph: EngineGraph, index: number, batch: number): O
   const def = opDef(node.op);
   if (!def?.bytes) return { weights: 0, scratch: 0 };
   const inShape = node.inputs.length ? graph.nodes[node.inputs[0]].shape : [];
-  return def.bytes(node, inShape, batch, (role) => (node.weights[role] === undefined ? -1 : graph.weights.get(node.weights[role])?.data.length ?? -1));
+  return def.bytes(node, inShape, batch, (role) =>
+    node.weights[role] === undefined ? -1 : (graph.weights.get(node.weights[role])?.data.length ?? -1),
+  );
 }
 
 /** The result of {@link planMemory}. */

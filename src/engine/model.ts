@@ -76,7 +76,9 @@ export class EngineModel {
     } catch (e) {
       this.dispose();
       const msg = (e as Error).message ?? String(e);
-      throw new Error(msg.startsWith("lq.engine") ? msg : `lq.engine: cannot prepare ${nodeLabel(i, graph.nodes[i])}: ${msg}`);
+      throw new Error(msg.startsWith("lq.engine") ? msg : `lq.engine: cannot prepare ${nodeLabel(i, graph.nodes[i])}: ${msg}`, {
+        cause: e,
+      });
     }
   }
 
@@ -97,9 +99,11 @@ export class EngineModel {
     };
     return {
       opt,
-      get: (role) => opt(role) ?? (() => {
-        throw new Error(`lacks its weight "${role}"`);
-      })(),
+      get: (role) =>
+        opt(role) ??
+        (() => {
+          throw new Error(`lacks its weight "${role}"`);
+        })(),
     };
   }
 
@@ -127,7 +131,12 @@ export class EngineModel {
     } else {
       return invalidArgument("input", input, "a tf.Tensor or a Float32Array");
     }
-    if (fullShape.length !== inShape.length + 1 || !(fullShape[0] >= 1) || !Number.isInteger(fullShape[0]) || fullShape.slice(1).some((d, i) => d !== inShape[i])) {
+    if (
+      fullShape.length !== inShape.length + 1 ||
+      !(fullShape[0] >= 1) ||
+      !Number.isInteger(fullShape[0]) ||
+      fullShape.slice(1).some((d, i) => d !== inShape[i])
+    ) {
       invalidArgument("input shape", fullShape, `[batch, ${inShape.join(", ")}]`);
     }
     const n = fullShape.reduce((a, b) => a * b, 1);
@@ -136,7 +145,11 @@ export class EngineModel {
     const plan = this.planFor(batch);
     this.engine.writeFloat(plan.tensors[0], data);
     const nodes = this.graph.nodes;
-    for (let i = 1; i < nodes.length; i++) this.prepared[i].run(nodes[i].inputs.map((j) => plan.tensors[j]), plan.tensors[i]);
+    for (let i = 1; i < nodes.length; i++)
+      this.prepared[i].run(
+        nodes[i].inputs.map((j) => plan.tensors[j]),
+        plan.tensors[i],
+      );
     const outT = plan.tensors[this.graph.output];
     const out = new Float32Array(outT.byteLength / 4);
     this.engine.readFloat(outT, out);
@@ -168,7 +181,10 @@ export class EngineModel {
         try {
           ptr = this.engine.alloc(bytes);
         } catch (e) {
-          throw new Error(`lq.engine: cannot allocate ${bytes} bytes for ${nodeLabel(i, nodes[i])} at batch ${batch} (${this.engine.allocatedBytes} bytes in use): ${(e as Error).message}`);
+          throw new Error(
+            `lq.engine: cannot allocate ${bytes} bytes for ${nodeLabel(i, nodes[i])} at batch ${batch} (${this.engine.allocatedBytes} bytes in use): ${(e as Error).message}`,
+            { cause: e },
+          );
         }
         held.add(ptr);
         tensors.push(new EngineTensor(this.engine, ptr, shape, nodes[i].dtype));

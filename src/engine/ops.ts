@@ -99,13 +99,7 @@ export interface AxisGeometry {
 }
 
 /** Output size and leading padding of one axis, as tfjs computes them. */
-export function axisGeometry(
-  inSize: number,
-  kernel: number,
-  stride: number,
-  dilation: number,
-  padding: Padding,
-): AxisGeometry {
+export function axisGeometry(inSize: number, kernel: number, stride: number, dilation: number, padding: Padding): AxisGeometry {
   const effective = (kernel - 1) * dilation + 1;
   if (padding === "valid") {
     const out = Math.floor((inSize - effective) / stride) + 1;

@@ -110,11 +110,7 @@ export function referenceBDense(
 }
 
 /** Reference BMaxPool on a packed NHWC input; the output is packed too. */
-export function referenceBMaxPool(
-  input: Uint32Array,
-  inputShape: readonly number[],
-  params: BMaxPoolParams,
-): ReferenceResult {
+export function referenceBMaxPool(input: Uint32Array, inputShape: readonly number[], params: BMaxPoolParams): ReferenceResult {
   const p = resolveBMaxPool(params);
   const [batch, h, w, c] = checkInput(input, inputShape, undefined);
   const gy = axisGeometry(h, p.ph, p.sy, 1, p.padding);

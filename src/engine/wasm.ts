@@ -54,19 +54,128 @@ export interface KernelExports {
   /** Floats → packed sign bits: `rows` rows of `channels` floats at `x` into ceil(channels/64) words each at `out`. */
   lce_sign_pack(x: Ptr, out: Ptr, rows: number, channels: number): void;
   /** im2col on packed pixels (cw words each) into rows of `kwp` words; padded taps copy `padPixel`. */
-  lce_im2col(input: Ptr, out: Ptr, batch: number, h: number, w: number, cw: number, kh: number, kw: number, sy: number, sx: number, dy: number, dx: number, padTop: number, padLeft: number, oh: number, ow: number, kwp: number, padPixel: Ptr): void;
+  lce_im2col(
+    input: Ptr,
+    out: Ptr,
+    batch: number,
+    h: number,
+    w: number,
+    cw: number,
+    kh: number,
+    kw: number,
+    sy: number,
+    sx: number,
+    dy: number,
+    dx: number,
+    padTop: number,
+    padLeft: number,
+    oh: number,
+    ow: number,
+    kwp: number,
+    padPixel: Ptr,
+  ): void;
   /** Binary GEMM with the fused epilogue (float32 `lo`, `hi`); see kernels/ops.c. */
-  lce_bgemm(kernel: number, a: Ptr, w: Ptr, m: number, n: number, kwp: number, kwords: number, k: number, rowPattern: Ptr, corr: Ptr, mult: Ptr, bias: Ptr, lo: number, hi: number, thr: Ptr, outF: Ptr, outB: Ptr): void;
+  lce_bgemm(
+    kernel: number,
+    a: Ptr,
+    w: Ptr,
+    m: number,
+    n: number,
+    kwp: number,
+    kwords: number,
+    k: number,
+    rowPattern: Ptr,
+    corr: Ptr,
+    mult: Ptr,
+    bias: Ptr,
+    lo: number,
+    hi: number,
+    thr: Ptr,
+    outF: Ptr,
+    outB: Ptr,
+  ): void;
   /** Max pooling on packed bits (AND of the in-image taps). */
-  lce_bmaxpool(input: Ptr, out: Ptr, batch: number, h: number, w: number, cw: number, ph: number, pw: number, sy: number, sx: number, padTop: number, padLeft: number, oh: number, ow: number): void;
+  lce_bmaxpool(
+    input: Ptr,
+    out: Ptr,
+    batch: number,
+    h: number,
+    w: number,
+    cw: number,
+    ph: number,
+    pw: number,
+    sy: number,
+    sx: number,
+    padTop: number,
+    padLeft: number,
+    oh: number,
+    ow: number,
+  ): void;
   /** Float NHWC convolution, kernel HWIO, optional bias (0), float `padValue` for padded taps. */
-  lce_fconv2d(x: Ptr, kernel: Ptr, bias: Ptr, out: Ptr, batch: number, h: number, w: number, cin: number, cout: number, kh: number, kw: number, sy: number, sx: number, dy: number, dx: number, padTop: number, padLeft: number, oh: number, ow: number, padValue: number): void;
+  lce_fconv2d(
+    x: Ptr,
+    kernel: Ptr,
+    bias: Ptr,
+    out: Ptr,
+    batch: number,
+    h: number,
+    w: number,
+    cin: number,
+    cout: number,
+    kh: number,
+    kw: number,
+    sy: number,
+    sx: number,
+    dy: number,
+    dx: number,
+    padTop: number,
+    padLeft: number,
+    oh: number,
+    ow: number,
+    padValue: number,
+  ): void;
   /** Float depthwise convolution, kernel `[kh, kw, cin, mult]`. */
-  lce_fdepthwise(x: Ptr, kernel: Ptr, bias: Ptr, out: Ptr, batch: number, h: number, w: number, cin: number, mult: number, kh: number, kw: number, sy: number, sx: number, dy: number, dx: number, padTop: number, padLeft: number, oh: number, ow: number, padValue: number): void;
+  lce_fdepthwise(
+    x: Ptr,
+    kernel: Ptr,
+    bias: Ptr,
+    out: Ptr,
+    batch: number,
+    h: number,
+    w: number,
+    cin: number,
+    mult: number,
+    kh: number,
+    kw: number,
+    sy: number,
+    sx: number,
+    dy: number,
+    dx: number,
+    padTop: number,
+    padLeft: number,
+    oh: number,
+    ow: number,
+    padValue: number,
+  ): void;
   /** Batch normalization over the last axis; `params`: 4 double arrays beta, mean, gamma, sqrt(var + eps). */
   lce_fbatchnorm(x: Ptr, out: Ptr, pixels: number, channels: number, params: Ptr): void;
   /** Float max pooling, NHWC (padded taps skipped). */
-  lce_fmaxpool(x: Ptr, out: Ptr, batch: number, h: number, w: number, c: number, ph: number, pw: number, sy: number, sx: number, padTop: number, padLeft: number, oh: number, ow: number): void;
+  lce_fmaxpool(
+    x: Ptr,
+    out: Ptr,
+    batch: number,
+    h: number,
+    w: number,
+    c: number,
+    ph: number,
+    pw: number,
+    sy: number,
+    sx: number,
+    padTop: number,
+    padLeft: number,
+    oh: number,
+    ow: number,
+  ): void;
   /** `out = a + b` over `n` floats (`out` may alias `a`). */
   lce_fadd(a: Ptr, b: Ptr, out: Ptr, n: number): void;
 }
@@ -110,7 +219,26 @@ export class Kernels {
 
   /** im2col of a packed NHWC input with `cw` words per pixel into GEMM rows of `kwp` words. */
   im2col(input: Ptr, out: Ptr, cw: number, g: ConvGeometry, kwp: number, padPixel: Ptr): void {
-    this.raw.lce_im2col(input, out, g.batch, g.h, g.w, cw, g.kh, g.kw, g.sy, g.sx, g.dy, g.dx, g.padTop, g.padLeft, g.oh, g.ow, kwp, padPixel);
+    this.raw.lce_im2col(
+      input,
+      out,
+      g.batch,
+      g.h,
+      g.w,
+      cw,
+      g.kh,
+      g.kw,
+      g.sy,
+      g.sx,
+      g.dy,
+      g.dx,
+      g.padTop,
+      g.padLeft,
+      g.oh,
+      g.ow,
+      kwp,
+      padPixel,
+    );
   }
 
   /** Binary GEMM of `m` rows at `a` against `n` weight columns in panels at `w` (rows of `kwp` words, `kwords` real, `k` bits). */
@@ -124,9 +252,40 @@ export class Kernels {
   }
 
   /** Float convolution (HWIO kernel) or depthwise convolution (`[kh, kw, cin, mult]`); `outChannels` = cout or mult. */
-  fconv(depthwise: boolean, x: Ptr, kernel: Ptr, bias: Ptr, out: Ptr, cin: number, outChannels: number, g: ConvGeometry, padValue: number): void {
+  fconv(
+    depthwise: boolean,
+    x: Ptr,
+    kernel: Ptr,
+    bias: Ptr,
+    out: Ptr,
+    cin: number,
+    outChannels: number,
+    g: ConvGeometry,
+    padValue: number,
+  ): void {
     const fn = depthwise ? this.raw.lce_fdepthwise : this.raw.lce_fconv2d;
-    fn(x, kernel, bias, out, g.batch, g.h, g.w, cin, outChannels, g.kh, g.kw, g.sy, g.sx, g.dy, g.dx, g.padTop, g.padLeft, g.oh, g.ow, padValue);
+    fn(
+      x,
+      kernel,
+      bias,
+      out,
+      g.batch,
+      g.h,
+      g.w,
+      cin,
+      outChannels,
+      g.kh,
+      g.kw,
+      g.sy,
+      g.sx,
+      g.dy,
+      g.dx,
+      g.padTop,
+      g.padLeft,
+      g.oh,
+      g.ow,
+      padValue,
+    );
   }
 
   /** Batch normalization of `pixels` × `channels` floats with the double parameter block at `params`. */

@@ -315,7 +315,13 @@ async function referencedFiles(fs: NodeFs, modelJson: string): Promise<Set<strin
  * Removes the weights files of this scheme in `folder` that are not in `keep`: staged
  * `weights.<hex>.bin` files, and `weights.bin` too when `includeWeightsBin`.
  */
-async function removeUnreferencedWeights(fs: NodeFs, path: NodePath, folder: string, keep: Set<string>, includeWeightsBin: boolean): Promise<void> {
+async function removeUnreferencedWeights(
+  fs: NodeFs,
+  path: NodePath,
+  folder: string,
+  keep: Set<string>,
+  includeWeightsBin: boolean,
+): Promise<void> {
   let names: string[];
   try {
     names = await fs.readdir(folder);

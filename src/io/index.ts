@@ -14,14 +14,7 @@
  *
  * @packageDocumentation
  */
-export {
-  FILE_SCHEME,
-  FileSystemHandler,
-  fileSystem,
-  fileSystemRouter,
-  isNode,
-  registerFileSystemRouter,
-} from "./file_system.js";
+export { FILE_SCHEME, FileSystemHandler, fileSystem, fileSystemRouter, isNode, registerFileSystemRouter } from "./file_system.js";
 export { loadLayersModel, type LoadLayersModelOptions } from "./load.js";
 export {
   AtomicWriteError,

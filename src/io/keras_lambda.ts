@@ -70,7 +70,13 @@ function tfOpLayer(name: string, closure: unknown, code: Uint8Array | null): Rep
     const fn = closure[2];
     if ((fn.class_name ?? fn.className) === "function" && typeof fn.config === "string") closure = [closure[0], closure[1], fn.config];
   }
-  if (!Array.isArray(closure) || closure.length !== 3 || !Array.isArray(closure[0]) || !isRecord(closure[1]) || typeof closure[2] !== "string") {
+  if (
+    !Array.isArray(closure) ||
+    closure.length !== 3 ||
+    !Array.isArray(closure[0]) ||
+    !isRecord(closure[1]) ||
+    typeof closure[2] !== "string"
+  ) {
     fail(name, `expected larq-zoo's TFOpLayer closure [args, kwargs, op name], received ${describeValue(closure)}.`);
   }
   if (code === null || !contains(code, ascii("tf_op"))) fail(name, "its bytecode is not larq-zoo's TFOpLayer lambda.");
@@ -80,7 +86,8 @@ function tfOpLayer(name: string, closure: unknown, code: Uint8Array | null): Rep
     split: ["value", ["num_or_size_splits", "axis"]],
   };
   const signature = positional[op];
-  if (signature === undefined) fail(name, `larq-zoo TFOpLayer of tf.${op} is not supported (supported: ${Object.keys(positional).join(", ")}).`);
+  if (signature === undefined)
+    fail(name, `larq-zoo TFOpLayer of tf.${op} is not supported (supported: ${Object.keys(positional).join(", ")}).`);
   const [, rest] = signature;
   if (args.length > rest.length) fail(name, `tf.${op} takes ${rest.length} argument(s) after the tensor, received ${describeValue(args)}.`);
   const constants: Json = {};

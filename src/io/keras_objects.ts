@@ -5,12 +5,14 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { registerLayer } from "../utils/serialization.js";
 
 type Config = tf.serialization.ConfigDict;
 
 /** The tfjs L1L2 regularizer class, recovered from an instance (tfjs does not export the class). */
-const L1L2 = Object.getPrototypeOf(tfl.regularizers.l1l2({ l1: 0, l2: 0 })).constructor as new (args: { l1?: number; l2?: number }) => RegularizerInstance;
+const L1L2 = Object.getPrototypeOf(tfl.regularizers.l1l2({ l1: 0, l2: 0 })).constructor as new (args: {
+  l1?: number;
+  l2?: number;
+}) => RegularizerInstance;
 
 /** What tfjs's regularizer instances provide. */
 interface RegularizerInstance {

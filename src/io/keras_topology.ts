@@ -8,7 +8,6 @@ import * as tfl from "@tensorflow/tfjs-layers";
 import { isTensorReference, tfOpFunction } from "../layers/tf_op_lambda.js";
 import { translateZooLambda } from "./keras_lambda.js";
 import { describeValue } from "../utils/errors.js";
-import { registerLayer } from "../utils/serialization.js";
 
 type Json = Record<string, unknown>;
 
@@ -73,8 +72,10 @@ function checkReference(ref: unknown[], path: string, layer: string, names: Laye
   const fourth = ref[3];
   if (
     resolved === undefined ||
-    !Number.isInteger(node) || (node as number) < 0 ||
-    !Number.isInteger(tensor) || (tensor as number) < 0 ||
+    !Number.isInteger(node) ||
+    (node as number) < 0 ||
+    !Number.isInteger(tensor) ||
+    (tensor as number) < 0 ||
     !(fourth === undefined || fourth === null || isRecord(fourth))
   ) {
     fail(
@@ -93,12 +94,21 @@ function containsReference(value: unknown): boolean {
 
 function walkArgument(value: unknown, path: string, layer: string, names: LayerNames, inputs: Input[], constants: Json): void {
   if (isTensorReference(value)) inputs.push({ entry: checkReference(value, path, layer, names), path });
-  else if (Array.isArray(value) && value.some(containsReference)) value.forEach((v, i) => walkArgument(v, `${path}.${i}`, layer, names, inputs, constants));
+  else if (Array.isArray(value) && value.some(containsReference))
+    value.forEach((v, i) => walkArgument(v, `${path}.${i}`, layer, names, inputs, constants));
   else constants[path] = value;
 }
 
 /** The entries of Keras's first call argument: one entry, or a (nested) list of them, with their paths. */
-function walkFirstArgument(value: unknown, path: string, layer: string, names: LayerNames, inputs: Input[], constants: Json, kwargs: Json[]): void {
+function walkFirstArgument(
+  value: unknown,
+  path: string,
+  layer: string,
+  names: LayerNames,
+  inputs: Input[],
+  constants: Json,
+  kwargs: Json[],
+): void {
   if (Array.isArray(value) && typeof value[0] === "string") {
     const data = value[3];
     if (data !== undefined && data !== null) {
@@ -158,7 +168,10 @@ function rewriteLayer(layer: Json, names: LayerNames): Json {
   const rewritten = nodes.map((node) => {
     const nodeConstants: Json = {};
     const result = rewriteNode(node, name, spec.params[0], spec.listFirst === true, names, nodeConstants);
-    if (order !== null && (JSON.stringify(order) !== JSON.stringify(result.order) || JSON.stringify(constants) !== JSON.stringify(nodeConstants))) {
+    if (
+      order !== null &&
+      (JSON.stringify(order) !== JSON.stringify(result.order) || JSON.stringify(constants) !== JSON.stringify(nodeConstants))
+    ) {
       fail(name, "its nodes pass different arguments; a shared TFOpLambda layer must be called the same way each time.");
     }
     order = result.order;

@@ -203,7 +203,10 @@ function assignWeights(model: tfl.LayersModel, values: tf.NamedTensorMap, source
     let key = name;
     if (!byName.has(key)) {
       const tokens = name.split("/");
-      key = tokens.slice(0, -2).concat(tokens[tokens.length - 1]).join("/");
+      key = tokens
+        .slice(0, -2)
+        .concat(tokens[tokens.length - 1])
+        .join("/");
     }
     const weight = byName.get(key);
     if (weight === undefined) {
@@ -216,8 +219,10 @@ function assignWeights(model: tfl.LayersModel, values: tf.NamedTensorMap, source
   if (strict && unknown.length > 0) {
     throw withContext(
       source,
-      `the file has ${unknown.length} weight(s) that match no weight of the model: ${unknown.slice(0, 10).map((n) => `"${n}"`).join(", ")}` +
-        `${unknown.length > 10 ? ", …" : ""}. The weights file belongs to another model, or the layer names differ.`,
+      `the file has ${unknown.length} weight(s) that match no weight of the model: ${unknown
+        .slice(0, 10)
+        .map((n) => `"${n}"`)
+        .join(", ")}` + `${unknown.length > 10 ? ", …" : ""}. The weights file belongs to another model, or the layer names differ.`,
       undefined,
     );
   }
@@ -240,7 +245,11 @@ function assignWeights(model: tfl.LayersModel, values: tf.NamedTensorMap, source
       );
     }
     if (value.dtype !== weight.dtype) {
-      throw withContext(source, `weight "${name}" of layer "${owners.get(weight)}" is ${value.dtype} in the file, but the layer expects ${weight.dtype}.`, undefined);
+      throw withContext(
+        source,
+        `weight "${name}" of layer "${owners.get(weight)}" is ${value.dtype} in the file, but the layer expects ${weight.dtype}.`,
+        undefined,
+      );
     }
   }
   // Keras assigns saved values as they are; LayerVariable.write would apply (and leak) the constraint.
@@ -340,10 +349,7 @@ async function modelFromArtifacts(artifacts: tf.io.ModelArtifacts, source: strin
  * const model = await lq.io.loadLayersModel("./quicknet/model.json");
  * ```
  */
-export async function loadLayersModel(
-  source: string | tf.io.IOHandler,
-  options: LoadLayersModelOptions = {},
-): Promise<tfl.LayersModel> {
+export async function loadLayersModel(source: string | tf.io.IOHandler, options: LoadLayersModelOptions = {}): Promise<tfl.LayersModel> {
   if (options === null || typeof options !== "object") invalidArgument("options", options, "an object of load options");
   const name = options.source ?? sourceOf(source);
   const checks: CheckArtifactsOptions = { allowMissingWeights: options.allowMissingWeights === true };

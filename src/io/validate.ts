@@ -75,11 +75,7 @@ export function checkWeightsManifest(manifest: unknown, source = "<artifacts>"):
  *
  * @throws an error naming `source`, the expected and the received byte count.
  */
-export function checkWeightDataLength(
-  specs: tf.io.WeightsManifestEntry[],
-  byteLength: number,
-  source = "<artifacts>",
-): void {
+export function checkWeightDataLength(specs: tf.io.WeightsManifestEntry[], byteLength: number, source = "<artifacts>"): void {
   let expected = 0;
   for (const spec of specs) {
     const bytes = weightByteLength(spec, source);
@@ -211,9 +207,10 @@ export function checkTrainingConfig(trainingConfig: unknown, source = "<artifact
   if (!isRecord(trainingConfig)) fail(source, `"trainingConfig" must be an object, received ${describeValue(trainingConfig)}.`);
   const optimizer = trainingConfig.optimizer_config ?? trainingConfig.optimizerConfig;
   if (optimizer === undefined || optimizer === null) return;
-  if (!isRecord(optimizer)) fail(source, `trainingConfig.optimizer_config must be {class_name, config}, received ${describeValue(optimizer)}.`);
+  if (!isRecord(optimizer))
+    fail(source, `trainingConfig.optimizer_config must be {class_name, config}, received ${describeValue(optimizer)}.`);
   const className = optimizer.class_name ?? optimizer.className;
-  if (typeof className !== "string") fail(source, "trainingConfig.optimizer_config has no \"class_name\".");
+  if (typeof className !== "string") fail(source, 'trainingConfig.optimizer_config has no "class_name".');
   const known = tf.serialization.SerializationMap.getMap().classNameMap;
   if (!(className in known)) {
     fail(
@@ -261,11 +258,7 @@ export interface CheckArtifactsOptions {
  * (e.g. before `tf.io.fromMemory`) to get the same clear errors.
  * @throws an error naming `source` for the first problem found.
  */
-export function checkModelArtifacts(
-  artifacts: tf.io.ModelArtifacts,
-  source = "<artifacts>",
-  options: CheckArtifactsOptions = {},
-): void {
+export function checkModelArtifacts(artifacts: tf.io.ModelArtifacts, source = "<artifacts>", options: CheckArtifactsOptions = {}): void {
   if (artifacts.modelTopology instanceof ArrayBuffer) return; // graph models: nothing layers-specific to check
   if (artifacts.modelTopology === undefined) fail(source, 'it has no "modelTopology".');
   checkModelTopology(artifacts.modelTopology, source);
@@ -280,9 +273,7 @@ export function checkModelArtifacts(
   if (artifacts.weightData !== undefined) {
     if (!Array.isArray(artifacts.weightSpecs)) fail(source, "it has weight data but no weight specs.");
     const data = artifacts.weightData;
-    const byteLength = Array.isArray(data)
-      ? data.reduce((sum, buffer) => sum + buffer.byteLength, 0)
-      : data.byteLength;
+    const byteLength = Array.isArray(data) ? data.reduce((sum, buffer) => sum + buffer.byteLength, 0) : data.byteLength;
     checkWeightDataLength(artifacts.weightSpecs, byteLength, source);
   }
 }

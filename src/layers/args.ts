@@ -73,7 +73,6 @@ export type WithQuantizerActivation<T> = Omit<T, "activation"> & {
   activation?: QuantizedActivationIdentifier;
 };
 
-
 // ---------------------------------------------------------------------------------------------
 // Argument normalisation and validation
 // ---------------------------------------------------------------------------------------------

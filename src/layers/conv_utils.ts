@@ -86,7 +86,11 @@ export function interleaveZeros(t: tf.Tensor, axis: number, factor: number): tf.
   shape[axis] = n * factor;
   const size = [...shape];
   size[axis] = (n - 1) * factor + 1;
-  return tf.slice(tf.reshape(stacked, shape), shape.map(() => 0), size);
+  return tf.slice(
+    tf.reshape(stacked, shape),
+    shape.map(() => 0),
+    size,
+  );
 }
 
 /**

@@ -68,11 +68,7 @@ export function connectedRange(o: number, n: number, k: number, s: number, paddi
  *   `[...inSpatial, inChannels, ...outSpatial, filters]`, channels-first
  *   `[inChannels, ...inSpatial, filters, ...outSpatial]`.
  */
-export function localKernelShape(
-  rank: 1 | 2,
-  implementation: 1 | 2,
-  g: LocalGeometry,
-): number[] {
+export function localKernelShape(rank: 1 | 2, implementation: 1 | 2, g: LocalGeometry): number[] {
   const inSpatial = rank === 1 ? [g.inCols] : [g.inRows, g.inCols];
   const outSpatial = rank === 1 ? [g.outCols] : [g.outRows, g.outCols];
   if (implementation === 1) {
@@ -102,9 +98,7 @@ export function localMask(g: LocalGeometry): { values: Float32Array; shape: numb
     }
   }
   const shape =
-    g.dataFormat === "channelsLast"
-      ? [g.inRows, g.inCols, 1, g.outRows, g.outCols, 1]
-      : [1, g.inRows, g.inCols, 1, g.outRows, g.outCols];
+    g.dataFormat === "channelsLast" ? [g.inRows, g.inCols, 1, g.outRows, g.outCols, 1] : [1, g.inRows, g.inCols, 1, g.outRows, g.outCols];
   return { values, shape };
 }
 
@@ -117,7 +111,11 @@ function stridedTake(x: tf.Tensor, axis: number, start: number, count: number, s
   const block = tf.slice(x, begin, size);
   if (stride === 1) return block;
   const split = [...x.shape.slice(0, axis), count, stride, ...x.shape.slice(axis + 1)];
-  const firsts = tf.slice(tf.reshape(block, split), split.map(() => 0), split.map((d, i) => (i === axis + 1 ? 1 : d)));
+  const firsts = tf.slice(
+    tf.reshape(block, split),
+    split.map(() => 0),
+    split.map((d, i) => (i === axis + 1 ? 1 : d)),
+  );
   return tf.reshape(firsts, [...x.shape.slice(0, axis), count, ...x.shape.slice(axis + 1)]);
 }
 
@@ -182,10 +180,7 @@ export function localConvMasked(x: tf.Tensor4D, kernel: tf.Tensor, mask: tf.Tens
         : [g.inChannels, g.inRows, g.inCols, g.filters, g.outRows, g.outCols];
     const masked = tf.mul(tf.reshape(kernel, kernel6), mask);
     const y = tf.matMul(tf.reshape(x, [batch, inSize]) as tf.Tensor2D, tf.reshape(masked, [inSize, outSize]) as tf.Tensor2D);
-    const outShape =
-      g.dataFormat === "channelsLast"
-        ? [batch, g.outRows, g.outCols, g.filters]
-        : [batch, g.filters, g.outRows, g.outCols];
+    const outShape = g.dataFormat === "channelsLast" ? [batch, g.outRows, g.outCols, g.filters] : [batch, g.filters, g.outRows, g.outCols];
     return tf.reshape(y, outShape as [number, number, number, number]);
   });
 }
@@ -254,9 +249,7 @@ export class LocallyConnectedBase extends Conv {
   protected geometryOf(inputShape: Shape): LocalGeometry {
     const rank = this.kernelSize.length as 1 | 2;
     if (inputShape.length !== rank + 2) {
-      throw new Error(
-        `${this.getClassName()} expects inputs of rank ${rank + 2}, received shape ${describeValue(inputShape)}.`,
-      );
+      throw new Error(`${this.getClassName()} expects inputs of rank ${rank + 2}, received shape ${describeValue(inputShape)}.`);
     }
     const channelsLast = this.dataFormat === "channelsLast";
     const spatial = channelsLast ? inputShape.slice(1, -1) : inputShape.slice(2);
@@ -310,8 +303,15 @@ export class LocallyConnectedBase extends Conv {
     );
     const biasShape = rank === 1 ? [g.outCols, g.filters] : [g.outRows, g.outCols, g.filters];
     this.bias = this.useBias
-      ? this.addWeight("bias", biasShape, "float32", (this as unknown as { biasInitializer: unknown }).biasInitializer,
-          (this as unknown as { biasRegularizer: unknown }).biasRegularizer, true, this.biasConstraint)
+      ? this.addWeight(
+          "bias",
+          biasShape,
+          "float32",
+          (this as unknown as { biasInitializer: unknown }).biasInitializer,
+          (this as unknown as { biasRegularizer: unknown }).biasRegularizer,
+          true,
+          this.biasConstraint,
+        )
       : null;
     if (this.implementation === 2) this.maskValues = localMask(g);
     const channelAxis = this.dataFormat === "channelsFirst" ? 1 : rank + 1;
@@ -371,9 +371,7 @@ export class LocallyConnectedBase extends Conv {
     const rank = this.kernelSize.length;
     const channelsLast = this.dataFormat === "channelsLast";
     const spatial = channelsLast ? shape.slice(1, 1 + rank) : shape.slice(2, 2 + rank);
-    const out = spatial.map((n, i) =>
-      n === null ? null : localOutputLength(n, this.kernelSize[i], this.strides[i], this.padding),
-    );
+    const out = spatial.map((n, i) => (n === null ? null : localOutputLength(n, this.kernelSize[i], this.strides[i], this.padding)));
     return channelsLast ? [shape[0], ...out, this.filters] : [shape[0], this.filters, ...out];
   }
 

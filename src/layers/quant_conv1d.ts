@@ -1,7 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
-import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import {
+  BASE_CONV_ARG_NAMES,
+  QUANTIZED_ARG_NAMES,
+  checkLayerArgs,
+  normalizeConvArgs,
+  type KernelQuantizedArgs,
+  type WithDataFormat,
+  type WithQuantizerActivation,
+} from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv1D, type ConvLayerArgs, type FloatLayerClass } from "./tfjs_classes.js";
@@ -32,7 +40,8 @@ class Conv1DFloat extends (Conv1D as FloatLayerClass) {
 }
 
 /** Arguments of {@link QuantConv1D} (larq's `QuantConv1D` arguments, camelCased). */
-export interface QuantConv1DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs, GroupsArgs {
+export interface QuantConv1DArgs
+  extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs, GroupsArgs {
   /**
    * `"valid"` (default), `"same"` (padded with `padValues`) or `"causal"` (left-padded with zeros so
    * that output t only depends on inputs ≤ t). Case-insensitive.
@@ -59,7 +68,14 @@ export class QuantConv1D extends quantizedLayer(paddedConv(groupedConv(Conv1DFlo
   /** @nocollapse */
   static override className = "QuantConv1D";
   /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
-  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "padValues", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
+  static readonly argumentNames: readonly string[] = Object.freeze([
+    ...BASE_CONV_ARG_NAMES,
+    "filters",
+    "groups",
+    "padValues",
+    "kernelQuantizer",
+    ...QUANTIZED_ARG_NAMES,
+  ]);
 
   constructor(args: QuantConv1DArgs) {
     checkLayerArgs(new.target, args);

@@ -1,14 +1,21 @@
-import * as tf from "@tensorflow/tfjs-core";
-
 import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
-import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import {
+  BASE_CONV_ARG_NAMES,
+  QUANTIZED_ARG_NAMES,
+  checkLayerArgs,
+  normalizeConvArgs,
+  type KernelQuantizedArgs,
+  type WithDataFormat,
+  type WithQuantizerActivation,
+} from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv2D, type ConvLayerArgs } from "./tfjs_classes.js";
 import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantConv2D} (larq's `QuantConv2D` arguments, camelCased). */
-export interface QuantConv2DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs, GroupsArgs {
+export interface QuantConv2DArgs
+  extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs, GroupsArgs {
   /** `"valid"` (default, no padding) or `"same"` (output size ⌈in/stride⌉; padded with `padValues`). Case-insensitive. */
   padding?: "valid" | "same";
 }
@@ -36,7 +43,14 @@ export class QuantConv2D extends quantizedLayer(paddedConv(groupedConv(Conv2D)),
   /** @nocollapse */
   static override className = "QuantConv2D";
   /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
-  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "padValues", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
+  static readonly argumentNames: readonly string[] = Object.freeze([
+    ...BASE_CONV_ARG_NAMES,
+    "filters",
+    "groups",
+    "padValues",
+    "kernelQuantizer",
+    ...QUANTIZED_ARG_NAMES,
+  ]);
 
   constructor(args: QuantConv2DArgs) {
     checkLayerArgs(new.target, args);

@@ -1,5 +1,12 @@
-
-import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import {
+  BASE_CONV_ARG_NAMES,
+  QUANTIZED_ARG_NAMES,
+  checkLayerArgs,
+  normalizeConvArgs,
+  type KernelQuantizedArgs,
+  type WithDataFormat,
+  type WithQuantizerActivation,
+} from "./args.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv2DTranspose, type ConvLayerArgs } from "./tfjs_classes.js";
 import { transposedConv, type TransposedConvArgs } from "./transposed_conv.js";
@@ -7,9 +14,7 @@ import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantConv2DTranspose} (larq's `QuantConv2DTranspose` arguments, camelCased). */
 export interface QuantConv2DTransposeArgs
-  extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>,
-    KernelQuantizedArgs,
-    TransposedConvArgs {
+  extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, TransposedConvArgs {
   /** `"valid"` (default) or `"same"`. Case-insensitive. */
   padding?: "valid" | "same";
 }
@@ -35,7 +40,14 @@ export class QuantConv2DTranspose extends quantizedLayer(transposedConv(Conv2DTr
   /** @nocollapse */
   static override className = "QuantConv2DTranspose";
   /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
-  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "outputPadding", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
+  static readonly argumentNames: readonly string[] = Object.freeze([
+    ...BASE_CONV_ARG_NAMES,
+    "filters",
+    "groups",
+    "outputPadding",
+    "kernelQuantizer",
+    ...QUANTIZED_ARG_NAMES,
+  ]);
 
   constructor(args: QuantConv2DTransposeArgs) {
     checkLayerArgs(new.target, args);

@@ -1,13 +1,21 @@
-
 import { groupedConv, type GroupsArgs } from "./grouped_conv.js";
-import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import {
+  BASE_CONV_ARG_NAMES,
+  QUANTIZED_ARG_NAMES,
+  checkLayerArgs,
+  normalizeConvArgs,
+  type KernelQuantizedArgs,
+  type WithDataFormat,
+  type WithQuantizerActivation,
+} from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv3D, type ConvLayerArgs } from "./tfjs_classes.js";
 import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantConv3D} (larq's `QuantConv3D` arguments, camelCased). */
-export interface QuantConv3DArgs extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs, GroupsArgs {
+export interface QuantConv3DArgs
+  extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, PadValuesArgs, GroupsArgs {
   /** `"valid"` (default) or `"same"` (padded with `padValues`). Case-insensitive. */
   padding?: "valid" | "same";
 }
@@ -31,7 +39,14 @@ export class QuantConv3D extends quantizedLayer(paddedConv(groupedConv(Conv3D)),
   /** @nocollapse */
   static override className = "QuantConv3D";
   /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
-  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "padValues", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
+  static readonly argumentNames: readonly string[] = Object.freeze([
+    ...BASE_CONV_ARG_NAMES,
+    "filters",
+    "groups",
+    "padValues",
+    "kernelQuantizer",
+    ...QUANTIZED_ARG_NAMES,
+  ]);
 
   constructor(args: QuantConv3DArgs) {
     checkLayerArgs(new.target, args);

@@ -1,5 +1,12 @@
-
-import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import {
+  BASE_CONV_ARG_NAMES,
+  QUANTIZED_ARG_NAMES,
+  checkLayerArgs,
+  normalizeConvArgs,
+  type KernelQuantizedArgs,
+  type WithDataFormat,
+  type WithQuantizerActivation,
+} from "./args.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Conv3DTranspose, type ConvLayerArgs } from "./tfjs_classes.js";
 import { transposedConv, type TransposedConvArgs } from "./transposed_conv.js";
@@ -7,9 +14,7 @@ import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link QuantConv3DTranspose} (larq's `QuantConv3DTranspose` arguments, camelCased). */
 export interface QuantConv3DTransposeArgs
-  extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>,
-    KernelQuantizedArgs,
-    TransposedConvArgs {
+  extends WithQuantizerActivation<WithDataFormat<Omit<ConvLayerArgs, "padding">>>, KernelQuantizedArgs, TransposedConvArgs {
   /** `"valid"` (default) or `"same"`. Case-insensitive. */
   padding?: "valid" | "same";
 }
@@ -35,7 +40,14 @@ export class QuantConv3DTranspose extends quantizedLayer(transposedConv(Conv3DTr
   /** @nocollapse */
   static override className = "QuantConv3DTranspose";
   /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
-  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", "outputPadding", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
+  static readonly argumentNames: readonly string[] = Object.freeze([
+    ...BASE_CONV_ARG_NAMES,
+    "filters",
+    "groups",
+    "outputPadding",
+    "kernelQuantizer",
+    ...QUANTIZED_ARG_NAMES,
+  ]);
 
   constructor(args: QuantConv3DTransposeArgs) {
     checkLayerArgs(new.target, args);

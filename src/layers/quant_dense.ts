@@ -1,6 +1,11 @@
-import * as tf from "@tensorflow/tfjs-core";
-
-import { DENSE_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, checkPositiveInteger, type KernelQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import {
+  DENSE_ARG_NAMES,
+  QUANTIZED_ARG_NAMES,
+  checkLayerArgs,
+  checkPositiveInteger,
+  type KernelQuantizedArgs,
+  type WithQuantizerActivation,
+} from "./args.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { Dense, type DenseLayerArgs } from "./tfjs_classes.js";
 import { registerLayer } from "../utils/serialization.js";

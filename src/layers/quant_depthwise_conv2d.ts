@@ -1,6 +1,16 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { DEPTHWISE_ARG_NAMES, BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, serializeTfjsObject, type DepthwiseQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import {
+  DEPTHWISE_ARG_NAMES,
+  BASE_CONV_ARG_NAMES,
+  QUANTIZED_ARG_NAMES,
+  checkLayerArgs,
+  normalizeConvArgs,
+  serializeTfjsObject,
+  type DepthwiseQuantizedArgs,
+  type WithDataFormat,
+  type WithQuantizerActivation,
+} from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { DEPTHWISE, quantizedLayer } from "./quantized_layer.js";
 import { biasAndActivation, convOutputLength, fromChannelsLast, toChannelsLast } from "./conv_utils.js";
@@ -47,9 +57,7 @@ class DepthwiseConv2DFloat extends (DepthwiseConv2D as FloatLayerClass) {
 
 /** Arguments of {@link QuantDepthwiseConv2D} (larq's `QuantDepthwiseConv2D` arguments, camelCased). */
 export interface QuantDepthwiseConv2DArgs
-  extends WithQuantizerActivation<WithDataFormat<Omit<DepthwiseConv2DLayerArgs, "padding">>>,
-    DepthwiseQuantizedArgs,
-    PadValuesArgs {
+  extends WithQuantizerActivation<WithDataFormat<Omit<DepthwiseConv2DLayerArgs, "padding">>>, DepthwiseQuantizedArgs, PadValuesArgs {
   /** `"valid"` (default) or `"same"` (padded with `padValues`). Case-insensitive. */
   padding?: "valid" | "same";
 }
@@ -78,7 +86,14 @@ export class QuantDepthwiseConv2D extends quantizedLayer(paddedConv(DepthwiseCon
   /** @nocollapse */
   static override className = "QuantDepthwiseConv2D";
   /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
-  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, ...DEPTHWISE_ARG_NAMES, "groups", "padValues", "depthwiseQuantizer", ...QUANTIZED_ARG_NAMES]);
+  static readonly argumentNames: readonly string[] = Object.freeze([
+    ...BASE_CONV_ARG_NAMES,
+    ...DEPTHWISE_ARG_NAMES,
+    "groups",
+    "padValues",
+    "depthwiseQuantizer",
+    ...QUANTIZED_ARG_NAMES,
+  ]);
 
   constructor(args: QuantDepthwiseConv2DArgs) {
     checkLayerArgs(new.target, args);

@@ -1,5 +1,11 @@
-
-import { BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type KernelQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import {
+  BASE_CONV_ARG_NAMES,
+  QUANTIZED_ARG_NAMES,
+  checkLayerArgs,
+  normalizeConvArgs,
+  type KernelQuantizedArgs,
+  type WithQuantizerActivation,
+} from "./args.js";
 import { KERNEL, quantizedLayer } from "./quantized_layer.js";
 import { LocallyConnectedBase, type LocallyConnectedArgs } from "./locally_connected_base.js";
 import { registerLayer } from "../utils/serialization.js";
@@ -48,7 +54,13 @@ export class QuantLocallyConnected2D extends quantizedLayer(LocallyConnected2DFl
   /** @nocollapse */
   static className = "QuantLocallyConnected2D";
   /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
-  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES.filter((n) => n !== "dilationRate"), "filters", "implementation", "kernelQuantizer", ...QUANTIZED_ARG_NAMES]);
+  static readonly argumentNames: readonly string[] = Object.freeze([
+    ...BASE_CONV_ARG_NAMES.filter((n) => n !== "dilationRate"),
+    "filters",
+    "implementation",
+    "kernelQuantizer",
+    ...QUANTIZED_ARG_NAMES,
+  ]);
 
   constructor(args: QuantLocallyConnected2DArgs) {
     checkLayerArgs(new.target, args);

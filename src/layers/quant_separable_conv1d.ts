@@ -1,7 +1,16 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import type { Kwargs } from "../utils/tfjs.js";
-import { POINTWISE_ARG_NAMES, DEPTHWISE_ARG_NAMES, BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type SeparableQuantizedArgs, type WithQuantizerActivation } from "./args.js";
+import {
+  POINTWISE_ARG_NAMES,
+  DEPTHWISE_ARG_NAMES,
+  BASE_CONV_ARG_NAMES,
+  QUANTIZED_ARG_NAMES,
+  checkLayerArgs,
+  normalizeConvArgs,
+  type SeparableQuantizedArgs,
+  type WithQuantizerActivation,
+} from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { SEPARABLE, quantizedLayer } from "./quantized_layer.js";
 import { SeparableConv2D, type FloatLayer, type SeparableConvLayerArgs } from "./tfjs_classes.js";
@@ -56,7 +65,11 @@ class SeparableConv1DFloat extends SeparableConv {
       const stride = this.strides[0];
       let padding = this.padding as "valid" | "same" | "causal";
       if (padding === "causal") {
-        x = tf.pad(x, [[0, 0], [(k - 1) * dilation, 0], [0, 0]]);
+        x = tf.pad(x, [
+          [0, 0],
+          [(k - 1) * dilation, 0],
+          [0, 0],
+        ]);
         padding = "valid";
       }
       const filters = pointwise.shape[2] as number;
@@ -91,7 +104,8 @@ class SeparableConv1DFloat extends SeparableConv {
  * `"weight_clip"`), `biasConstraint`; `padValues` (default 0); `metrics`; plus the usual layer
  * arguments (`name`, `inputShape`, `trainable`, …).
  */
-export interface QuantSeparableConv1DArgs extends WithQuantizerActivation<SeparableConv1DFloatArgs>, SeparableQuantizedArgs, PadValuesArgs {}
+export interface QuantSeparableConv1DArgs
+  extends WithQuantizerActivation<SeparableConv1DFloatArgs>, SeparableQuantizedArgs, PadValuesArgs {}
 
 /**
  * larq's `QuantSeparableConv1D`: a depthwise 1D convolution (each input channel convolved with
@@ -119,7 +133,17 @@ export class QuantSeparableConv1D extends quantizedLayer(paddedConv(SeparableCon
   /** @nocollapse */
   static className = "QuantSeparableConv1D";
   /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
-  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", ...DEPTHWISE_ARG_NAMES, ...POINTWISE_ARG_NAMES, "padValues", "depthwiseQuantizer", "pointwiseQuantizer", ...QUANTIZED_ARG_NAMES]);
+  static readonly argumentNames: readonly string[] = Object.freeze([
+    ...BASE_CONV_ARG_NAMES,
+    "filters",
+    "groups",
+    ...DEPTHWISE_ARG_NAMES,
+    ...POINTWISE_ARG_NAMES,
+    "padValues",
+    "depthwiseQuantizer",
+    "pointwiseQuantizer",
+    ...QUANTIZED_ARG_NAMES,
+  ]);
 
   constructor(args: QuantSeparableConv1DArgs) {
     checkLayerArgs(new.target, args);

@@ -1,6 +1,16 @@
 import * as tf from "@tensorflow/tfjs-core";
 
-import { POINTWISE_ARG_NAMES, DEPTHWISE_ARG_NAMES, BASE_CONV_ARG_NAMES, QUANTIZED_ARG_NAMES, checkLayerArgs, normalizeConvArgs, type SeparableQuantizedArgs, type WithDataFormat, type WithQuantizerActivation } from "./args.js";
+import {
+  POINTWISE_ARG_NAMES,
+  DEPTHWISE_ARG_NAMES,
+  BASE_CONV_ARG_NAMES,
+  QUANTIZED_ARG_NAMES,
+  checkLayerArgs,
+  normalizeConvArgs,
+  type SeparableQuantizedArgs,
+  type WithDataFormat,
+  type WithQuantizerActivation,
+} from "./args.js";
 import { paddedConv, type PadValuesArgs } from "./padded_conv.js";
 import { SEPARABLE, quantizedLayer } from "./quantized_layer.js";
 import { biasAndActivation, fromChannelsLast, toChannelsLast } from "./conv_utils.js";
@@ -43,9 +53,7 @@ class SeparableConv2DFloat extends (SeparableConv2D as FloatLayerClass) {
 
 /** Arguments of {@link QuantSeparableConv2D} (larq's `QuantSeparableConv2D` arguments, camelCased). */
 export interface QuantSeparableConv2DArgs
-  extends WithQuantizerActivation<WithDataFormat<Omit<SeparableConvLayerArgs, "padding">>>,
-    SeparableQuantizedArgs,
-    PadValuesArgs {
+  extends WithQuantizerActivation<WithDataFormat<Omit<SeparableConvLayerArgs, "padding">>>, SeparableQuantizedArgs, PadValuesArgs {
   /** `"valid"` (default) or `"same"` (padded with `padValues`). Case-insensitive. */
   padding?: "valid" | "same";
 }
@@ -74,7 +82,17 @@ export class QuantSeparableConv2D extends quantizedLayer(paddedConv(SeparableCon
   /** @nocollapse */
   static override className = "QuantSeparableConv2D";
   /** The names of this layer's own arguments (besides `tf.layers.Layer`'s); others are rejected. */
-  static readonly argumentNames: readonly string[] = Object.freeze([...BASE_CONV_ARG_NAMES, "filters", "groups", ...DEPTHWISE_ARG_NAMES, ...POINTWISE_ARG_NAMES, "padValues", "depthwiseQuantizer", "pointwiseQuantizer", ...QUANTIZED_ARG_NAMES]);
+  static readonly argumentNames: readonly string[] = Object.freeze([
+    ...BASE_CONV_ARG_NAMES,
+    "filters",
+    "groups",
+    ...DEPTHWISE_ARG_NAMES,
+    ...POINTWISE_ARG_NAMES,
+    "padValues",
+    "depthwiseQuantizer",
+    "pointwiseQuantizer",
+    ...QUANTIZED_ARG_NAMES,
+  ]);
 
   constructor(args: QuantSeparableConv2DArgs) {
     checkLayerArgs(new.target, args);

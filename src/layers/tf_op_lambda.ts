@@ -31,7 +31,10 @@ interface TFOpSpec {
 
 /** How tfjs and Keras may spell one name: `__operators__.add`, `Operators_.add`, `private__operators__.add`. */
 function normalizeName(name: string): string {
-  return name.replace(/^private/, "").replace(/_/g, "").toLowerCase();
+  return name
+    .replace(/^private/, "")
+    .replace(/_/g, "")
+    .toLowerCase();
 }
 
 function layerError(layer: string, message: string): never {
@@ -132,7 +135,10 @@ function splitSizes(args: Arguments, dim: number | null, layer: string): number[
   const spec = args.num_or_size_splits;
   if (typeof spec === "number") {
     if (!Number.isInteger(spec) || spec < 1 || (dim !== null && dim % spec !== 0)) {
-      layerError(layer, `split needs num_or_size_splits to be a positive integer dividing the axis size ${dim}, received ${describeValue(spec)}.`);
+      layerError(
+        layer,
+        `split needs num_or_size_splits to be a positive integer dividing the axis size ${dim}, received ${describeValue(spec)}.`,
+      );
     }
     return Array.from({ length: spec }, () => (dim === null ? -1 : dim / spec));
   }
@@ -299,7 +305,10 @@ export class TFOpLambda extends Layer {
   private arguments<T>(operands: T[]): Arguments {
     const order = this.argumentOrder ?? this.defaultOrder(operands.length);
     if (order.length !== operands.length) {
-      layerError(this.name, `received ${operands.length} input tensor(s), but its argumentOrder ${describeValue(order)} names ${order.length}.`);
+      layerError(
+        this.name,
+        `received ${operands.length} input tensor(s), but its argumentOrder ${describeValue(order)} names ${order.length}.`,
+      );
     }
     const args: Arguments = {};
     const set = (path: string, value: unknown) => {
@@ -319,7 +328,8 @@ export class TFOpLambda extends Layer {
     order.forEach((path, i) => set(path, operands[i]));
     this.spec.params.forEach((param, i) => {
       const value = args[param];
-      if (value === undefined || value === null) layerError(this.name, `${this.spec.name} is missing its argument ${JSON.stringify(param)}.`);
+      if (value === undefined || value === null)
+        layerError(this.name, `${this.spec.name} is missing its argument ${JSON.stringify(param)}.`);
       if (Array.isArray(value) && value.includes(undefined)) layerError(this.name, `argument ${JSON.stringify(param)} has gaps.`);
       if (i === 0 && this.spec.listFirst && (!Array.isArray(value) || value.length === 0)) {
         layerError(this.name, `${this.spec.name} needs a non-empty list ${JSON.stringify(param)}.`);

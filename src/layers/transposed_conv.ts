@@ -79,16 +79,23 @@ export function transposedConv<TBase extends LayerConstructor<FloatLayer>>(
         const kernel = dilateKernel(this.kernel!.read(), this.dilation());
         const outShape = [
           x.shape[0],
-          ...x.shape.slice(1, -1).map(
-            (n, i) =>
-              deconvOutputLength(n, kernel.shape[i], this.padding, this.outputPadding?.[i] ?? null, this.strides[i]) as number,
-          ),
+          ...x.shape
+            .slice(1, -1)
+            .map(
+              (n, i) => deconvOutputLength(n, kernel.shape[i], this.padding, this.outputPadding?.[i] ?? null, this.strides[i]) as number,
+            ),
           this.filters,
         ];
         const padding = this.padding as "valid" | "same";
         const y =
           rank === 2
-            ? tf.conv2dTranspose(x as tf.Tensor4D, kernel as tf.Tensor4D, outShape as [number, number, number, number], this.strides as [number, number], padding)
+            ? tf.conv2dTranspose(
+                x as tf.Tensor4D,
+                kernel as tf.Tensor4D,
+                outShape as [number, number, number, number],
+                this.strides as [number, number],
+                padding,
+              )
             : conv3dTransposeViaConv(x as tf.Tensor5D, kernel as tf.Tensor5D, outShape.slice(1, 4), this.strides, padding);
         return fromChannelsLast(biasAndActivation(this, y), this.dataFormat);
       });
@@ -99,14 +106,7 @@ export function transposedConv<TBase extends LayerConstructor<FloatLayer>>(
       const first = this.dataFormat === "channelsFirst";
       const dilation = this.dilation();
       const space = this.kernelSize.map((k, i) =>
-        deconvOutputLength(
-          shape[(first ? 2 : 1) + i],
-          k,
-          this.padding,
-          this.outputPadding?.[i] ?? null,
-          this.strides[i],
-          dilation[i],
-        ),
+        deconvOutputLength(shape[(first ? 2 : 1) + i], k, this.padding, this.outputPadding?.[i] ?? null, this.strides[i], dilation[i]),
       );
       return first ? [shape[0], this.filters, ...space] : [shape[0], ...space, this.filters];
     }

@@ -52,8 +52,7 @@ function decimalExponent(x: number): number {
   const { num, den } = exactRational(Math.abs(x));
   let e = Math.floor(Math.log10(Math.abs(x)));
   // log10 can be off by one near powers of ten: correct against the exact value.
-  const atLeast = (k: number): boolean =>
-    k >= 0 ? num >= den * 10n ** BigInt(k) : num * 10n ** BigInt(-k) >= den;
+  const atLeast = (k: number): boolean => (k >= 0 ? num >= den * 10n ** BigInt(k) : num * 10n ** BigInt(-k) >= den);
   while (!atLeast(e)) e -= 1;
   while (atLeast(e + 1)) e += 1;
   return e;
@@ -88,7 +87,9 @@ export function formatFixed(x: number, decimals: number, options: { thousands?: 
   checkNumber("decimals", decimals, { integer: true, min: 0 });
   const special = nonFinite(x);
   if (special !== null) return special;
-  const digits = roundScaledHalfEven(x, decimals).toString().padStart(decimals + 1, "0");
+  const digits = roundScaledHalfEven(x, decimals)
+    .toString()
+    .padStart(decimals + 1, "0");
   let integerPart = digits.slice(0, digits.length - decimals);
   const fraction = digits.slice(digits.length - decimals);
   if (options.thousands) integerPart = groupThousands(integerPart);

@@ -297,7 +297,10 @@ function withinEnclosing(
 function ownWeights(layer: LayerLike, classNames: Set<string>, enclosing: ReadonlySet<WeightLike> | undefined): WeightProfile[] {
   const weights = [...layer.weights];
   if (classNames.has("BatchNormalization")) {
-    for (const [folded, keeper] of [["beta", "moving_mean"], ["gamma", "moving_variance"]]) {
+    for (const [folded, keeper] of [
+      ["beta", "moving_mean"],
+      ["gamma", "moving_variance"],
+    ]) {
       const names = weights.map((w) => weightBaseName(w).split("/").pop()!.replace(":0", ""));
       if (names.includes(folded) && names.includes(keeper)) weights.splice(names.indexOf(folded), 1);
     }
@@ -323,7 +326,11 @@ function ownWeights(layer: LayerLike, classNames: Set<string>, enclosing: Readon
 /** Weight count of a layer profile, optionally restricted to one bit width and/or trainability. */
 export function layerWeightCount(data: LayerProfileData, filter: { bitwidth?: number; trainable?: boolean } = {}): number {
   return data.weights
-    .filter((w) => (filter.bitwidth === undefined || w.bitwidth === filter.bitwidth) && (filter.trainable === undefined || w.trainable === filter.trainable))
+    .filter(
+      (w) =>
+        (filter.bitwidth === undefined || w.bitwidth === filter.bitwidth) &&
+        (filter.trainable === undefined || w.trainable === filter.trainable),
+    )
     .reduce((a, w) => a + w.count, 0);
 }
 
@@ -384,7 +391,11 @@ export function layerProfileData(layer: LayerLike, enclosingTrainable?: Readonly
     outputPixels: pixelsOf(outputShape),
     weights,
     paramBitwidths: uniqueSorted(weights.map((w) => w.bitwidth)),
-    paramsByBitwidth: countBy(weights, (w) => w.bitwidth, (w) => w.count),
+    paramsByBitwidth: countBy(
+      weights,
+      (w) => w.bitwidth,
+      (w) => w.count,
+    ),
     weightCount,
     trainableWeightCount,
     nonTrainableWeightCount: weightCount - trainableWeightCount,
@@ -394,7 +405,13 @@ export function layerProfileData(layer: LayerLike, enclosingTrainable?: Readonly
     macs,
     macPrecisions: uniqueSorted(macs.map((m) => m.precision)),
     macCount: counted ? macs.reduce((a, m) => a + m.n, 0) : null,
-    macsByPrecision: counted ? countBy(macs, (m) => m.precision, (m) => m.n) : {},
+    macsByPrecision: counted
+      ? countBy(
+          macs,
+          (m) => m.precision,
+          (m) => m.n,
+        )
+      : {},
     nestedLayers,
   };
 }

@@ -86,7 +86,9 @@ function justifyLine(line: string, align: Justify, width: number): string {
 }
 
 function alignAndPadCell(cell: string, align: Justify, width: number, height: number, left: number, right: number): string {
-  const aligned = cellLines(cell).map((line) => justifyLine(line, align, width)).join("\n");
+  const aligned = cellLines(cell)
+    .map((line) => justifyLine(line, align, width))
+    .join("\n");
   const alignedLines = splitLines(aligned);
   if (alignedLines.length === 0) alignedLines.push("");
   let padded = alignedLines.map((line) => " ".repeat(left) + line + " ".repeat(right)).join("\n");
@@ -150,7 +152,12 @@ export function renderAsciiTable(rows: string[][], options: AsciiTableOptions = 
   });
   const widths = contentWidths.map((w) => w + paddingLeft + paddingRight);
   const rule = (left: string, middle: string, right: string): string =>
-    joinRow(widths.map((w) => "-".repeat(w)), left, middle, right);
+    joinRow(
+      widths.map((w) => "-".repeat(w)),
+      left,
+      middle,
+      right,
+    );
 
   const lines: string[] = [];
   const maxTitle = widths.reduce((a, b) => a + b, 0) + (innerColumnBorder ? Math.max(0, widths.length - 1) : 0);

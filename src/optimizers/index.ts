@@ -14,12 +14,7 @@
  * @packageDocumentation
  */
 export { Bop, type BopArgs } from "./bop.js";
-export {
-  CaseOptimizer,
-  type CaseOptimizerOptions,
-  type PredicateOptimizerPair,
-  type VariablePredicate,
-} from "./case_optimizer.js";
+export { CaseOptimizer, type CaseOptimizerOptions, type PredicateOptimizerPair, type VariablePredicate } from "./case_optimizer.js";
 export { applyConstraints, constraintEnforcement, setConstraintEnforcement, updatedVariables } from "./constraints.js";
 export { enforceConstraints } from "../effects/constraints.js";
 export * as schedules from "./schedules.js";

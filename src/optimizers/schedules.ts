@@ -548,9 +548,7 @@ export function hyperparameterValue(name: string, value: Hyperparameter, step: n
   if (typeof value === "number") return value;
   const result = value instanceof LearningRateSchedule ? value.call(step) : value(step);
   if (typeof result !== "number" || !Number.isFinite(result) || result < min) {
-    throw new Error(
-      `Invalid ${name}: its schedule returned ${describeValue(result)} at step ${step}, expected a finite number >= ${min}.`,
-    );
+    throw new Error(`Invalid ${name}: its schedule returned ${describeValue(result)} at step ${step}, expected a finite number >= ${min}.`);
   }
   return result;
 }

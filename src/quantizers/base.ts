@@ -24,8 +24,7 @@ import { Layer, type Kwargs, type LayerArgs } from "../utils/tfjs.js";
  *   transform.
  */
 export type InferenceForm =
-  | { kind: "sign"; zero: "positive" | "negative" }
-  | { kind: "scaledSign"; scale: "meanAbsPerChannel"; zero: "positive" };
+  { kind: "sign"; zero: "positive" | "negative" } | { kind: "scaledSign"; scale: "meanAbsPerChannel"; zero: "positive" };
 
 /**
  * A quantizer in plain function form, such as {@link steSign}. `precision` is the number of bits

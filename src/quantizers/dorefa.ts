@@ -57,8 +57,7 @@ export function dorefa(x: tf.Tensor, kBit = 2, mode: DoReFaMode = "activations")
     return withPseudoGradient(
       x,
       (input) => quantizeUnitInterval(tf.clipByValue(input, 0, 1), kBit),
-      (input, dy) =>
-        tf.where(tf.logicalAnd(tf.greaterEqual(input, 0), tf.lessEqual(input, 1)), dy, tf.zerosLike(dy)),
+      (input, dy) => tf.where(tf.logicalAnd(tf.greaterEqual(input, 0), tf.lessEqual(input, 1)), dy, tf.zerosLike(dy)),
     );
   }
   return withPseudoGradient(

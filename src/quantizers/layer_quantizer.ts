@@ -54,7 +54,10 @@ export class LayerQuantizer extends Quantizer {
   }
 
   /** Applies the wrapped layer directly (no extra name scope, so its weights keep their own names). */
-  override apply(inputs: tf.Tensor | tf.Tensor[] | SymbolicTensor | SymbolicTensor[], kwargs?: Kwargs): tf.Tensor | tf.Tensor[] | SymbolicTensor | SymbolicTensor[] {
+  override apply(
+    inputs: tf.Tensor | tf.Tensor[] | SymbolicTensor | SymbolicTensor[],
+    kwargs?: Kwargs,
+  ): tf.Tensor | tf.Tensor[] | SymbolicTensor | SymbolicTensor[] {
     return this.layer.apply(inputs, kwargs);
   }
 

@@ -1,11 +1,22 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { sign } from "../math/index.js";
-import { ClippedQuantizer, checkClipValue, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs, type InferenceForm } from "./base.js";
+import {
+  ClippedQuantizer,
+  checkClipValue,
+  clippedGradient,
+  withPseudoGradient,
+  type ClippedQuantizerArgs,
+  type InferenceForm,
+} from "./base.js";
 import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js";
 
 /** The inference form of magnitude-aware sign: α_c · sign(x), α_c = mean |x| per output channel. */
-const MAGNITUDE_AWARE_FORM: InferenceForm = Object.freeze({ kind: "scaledSign", scale: "meanAbsPerChannel", zero: "positive" }) as InferenceForm;
+const MAGNITUDE_AWARE_FORM: InferenceForm = Object.freeze({
+  kind: "scaledSign",
+  scale: "meanAbsPerChannel",
+  zero: "positive",
+}) as InferenceForm;
 
 /**
  * Per-channel scale of {@link magnitudeAwareSign}: mean |x| over all axes but the last. For rank ≤ 1

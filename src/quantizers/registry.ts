@@ -149,14 +149,19 @@ function unknown(identifier: unknown): never {
  * (it builds on whatever it is called on), so those three carry nothing to restore.
  */
 const IDENTIFIER_KEYS = new Set([
-  "className", "class_name", "config", "module", "registered_name", "registeredName", "build_config", "buildConfig",
+  "className",
+  "class_name",
+  "config",
+  "module",
+  "registered_name",
+  "registeredName",
+  "build_config",
+  "buildConfig",
 ]);
 
 /** A class or function that {@link deserialize} may resolve a name to, as in Keras's `custom_objects`. */
 export type CustomQuantizerObject =
-  | QuantizerFunction
-  | (new (args?: any) => Layer)
-  | tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
+  QuantizerFunction | (new (args?: any) => Layer) | tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
 
 /** Extra names for {@link deserialize} (Keras's `custom_objects`): name → layer class or quantizer function. */
 export type CustomQuantizerObjects = Readonly<Record<string, CustomQuantizerObject>>;

@@ -1,7 +1,15 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import { sign } from "../math/index.js";
-import { ClippedQuantizer, checkClipValue, clippedGradient, withPseudoGradient, type ClippedQuantizerArgs, SIGN_FORM, type InferenceForm } from "./base.js";
+import {
+  ClippedQuantizer,
+  checkClipValue,
+  clippedGradient,
+  withPseudoGradient,
+  type ClippedQuantizerArgs,
+  SIGN_FORM,
+  type InferenceForm,
+} from "./base.js";
 import { registerQuantizerClass, registerQuantizerFunction } from "./registry.js";
 
 /**

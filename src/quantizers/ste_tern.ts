@@ -33,12 +33,7 @@ function ternaryThreshold(x: tf.Tensor, thresholdValue: number, ternaryWeightNet
  * lq.quantizers.steTern(tf.tensor([-0.5, 0.01, 0.05, 2])).print(); // [-1, 0, 1, 1]
  * ```
  */
-export function steTern(
-  x: tf.Tensor,
-  thresholdValue = 0.05,
-  ternaryWeightNetworks = false,
-  clipValue: number | null = 1.0,
-): tf.Tensor {
+export function steTern(x: tf.Tensor, thresholdValue = 0.05, ternaryWeightNetworks = false, clipValue: number | null = 1.0): tf.Tensor {
   checkNumber("thresholdValue", thresholdValue, { min: 0 });
   if (typeof ternaryWeightNetworks !== "boolean") invalidArgument("ternaryWeightNetworks", ternaryWeightNetworks, "a boolean");
   checkClipValue(clipValue);

@@ -28,11 +28,7 @@ export interface Padding2D {
  * The tensor views share the inputs' data (tfjs reference-counts data ids), so disposing them at the end of the
  * tidy scope leaves the caller's tensors intact. The returned tensor becomes the kernel output.
  */
-export function composeKernel(
-  args: KernelArgs,
-  names: readonly string[],
-  compute: (tensors: tf.Tensor[]) => tf.Tensor,
-): tf.Tensor {
+export function composeKernel(args: KernelArgs, names: readonly string[], compute: (tensors: tf.Tensor[]) => tf.Tensor): tf.Tensor {
   const engine = tf.engine();
   const inputs = args.inputs as Record<string, tf.TensorInfo | undefined>;
   const backend = args.backend as tf.KernelBackend;
@@ -71,7 +67,16 @@ export function padOrCrop(x: tf.Tensor4D, p: Padding2D, value = 0): tf.Tensor4D 
   const padLeft = Math.max(0, p.left);
   const padRight = Math.max(0, p.right);
   if (padTop + padBottom + padLeft + padRight > 0) {
-    y = tf.pad(y, [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]], value);
+    y = tf.pad(
+      y,
+      [
+        [0, 0],
+        [padTop, padBottom],
+        [padLeft, padRight],
+        [0, 0],
+      ],
+      value,
+    );
   }
   return y;
 }
@@ -80,10 +85,7 @@ export function padOrCrop(x: tf.Tensor4D, p: Padding2D, value = 0): tf.Tensor4D 
  * Splits a padding into the part a convolution can take as explicit padding (non-negative) and crops the
  * input for the negative part. Returns the cropped input and the explicit padding for `tf.conv2d`.
  */
-export function cropForConv(
-  x: tf.Tensor4D,
-  p: Padding2D,
-): [tf.Tensor4D, [[0, 0], [number, number], [number, number], [0, 0]]] {
+export function cropForConv(x: tf.Tensor4D, p: Padding2D): [tf.Tensor4D, [[0, 0], [number, number], [number, number], [0, 0]]] {
   const cropped = padOrCrop(x, {
     top: Math.min(0, p.top),
     bottom: Math.min(0, p.bottom),
@@ -109,10 +111,14 @@ export function cropForConv(
 export function insertZeros(x: tf.Tensor4D, strideH: number, strideW: number): tf.Tensor4D {
   if (strideH === 1 && strideW === 1) return x;
   const [b, h, w, c] = x.shape;
-  const spread = tf.pad(
-    tf.reshape(x, [b, h, 1, w, 1, c]),
-    [[0, 0], [0, 0], [0, strideH - 1], [0, 0], [0, strideW - 1], [0, 0]],
-  );
+  const spread = tf.pad(tf.reshape(x, [b, h, 1, w, 1, c]), [
+    [0, 0],
+    [0, 0],
+    [0, strideH - 1],
+    [0, 0],
+    [0, strideW - 1],
+    [0, 0],
+  ]);
   return tf.reshape(spread, [b, h * strideH, w * strideW, c]);
 }
 

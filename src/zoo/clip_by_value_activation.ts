@@ -63,4 +63,6 @@ export class ClipByValue extends Activation {
   }
 }
 registerLayer(ClipByValue);
-registerSerializableAliases(ClipByValue as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, ["clip_by_value_activation"]);
+registerSerializableAliases(ClipByValue as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>, [
+  "clip_by_value_activation",
+]);

@@ -63,11 +63,7 @@ function resolveInputShape(inputShape: unknown, includeTop: boolean): (number | 
     if (!ok) invalidArgument("inputShape", inputShape, "positive integers, with null allowed for height and width");
   });
   if (includeTop && (inputShape[0] === null || inputShape[1] === null)) {
-    invalidArgument(
-      "inputShape",
-      inputShape,
-      "a static shape when includeTop is true (use includeTop: false for an unknown spatial size)",
-    );
+    invalidArgument("inputShape", inputShape, "a static shape when includeTop is true (use includeTop: false for an unknown spatial size)");
   }
   return [...inputShape] as (number | null)[];
 }
@@ -130,7 +126,10 @@ export function channels(x: SymbolicTensor): number {
 }
 
 /** Applies a layer to one symbolic tensor. */
-export function call(layer: { apply(x: SymbolicTensor | SymbolicTensor[]): unknown }, x: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+export function call(
+  layer: { apply(x: SymbolicTensor | SymbolicTensor[]): unknown },
+  x: SymbolicTensor | SymbolicTensor[],
+): SymbolicTensor {
   return layer.apply(x) as SymbolicTensor;
 }
 
@@ -138,10 +137,7 @@ export function call(layer: { apply(x: SymbolicTensor | SymbolicTensor[]): unkno
  * Wraps an architecture builder into a zoo factory: validates the arguments, builds the graph,
  * names the model as larq-zoo does, and loads `weights` when given (then returning a Promise).
  */
-export function defineZooModel(
-  modelName: string,
-  build: (args: ResolvedZooArgs) => SymbolicTensor,
-): ZooModelFactory {
+export function defineZooModel(modelName: string, build: (args: ResolvedZooArgs) => SymbolicTensor): ZooModelFactory {
   const factory = (args?: ZooModelArgs): tfl.LayersModel | Promise<tfl.LayersModel> => {
     const resolved = resolveZooArgs(args);
     const weights = args?.weights ?? null;

@@ -52,7 +52,6 @@ function buildDenseNet(spec: DenseNetSpec) {
   };
 }
 
-
 /**
  * BinaryDenseNet28 (larq-zoo `literature.BinaryDenseNet28`):
  * 5,150,504 parameters (Keras `count_params`).

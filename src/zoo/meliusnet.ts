@@ -40,7 +40,15 @@ function groupConv(x: SymbolicTensor, filters: number, kernelSize: number, group
 }
 
 function groupStem(x: SymbolicTensor, name: string): SymbolicTensor {
-  x = conv(x, { filters: 32, kernelSize: 3, strides: 2, padding: "same", useBias: false, kernelInitializer: "glorotNormal", name: `${name}_s0_conv` });
+  x = conv(x, {
+    filters: 32,
+    kernelSize: 3,
+    strides: 2,
+    padding: "same",
+    useBias: false,
+    kernelInitializer: "glorotNormal",
+    name: `${name}_s0_conv`,
+  });
   x = activation(norm(x, `${name}_s0_bn`), "relu", `${name}_s0_relu`);
   x = activation(norm(groupConv(x, 32, 3, 4, `${name}_s1_groupconv`), `${name}_s1_bn`), "relu", `${name}_s1_relu`);
   x = activation(norm(groupConv(x, 64, 3, 8, `${name}_s2_groupconv`), `${name}_s2_bn`), "relu", `${name}_s2_relu`);

@@ -69,7 +69,8 @@ export function bicubicResizeMatrix(inSize: number, outSize: number): Float32Arr
  * ⌊o·s⌋−1 … ⌊o·s⌋+2 (clamped to the border), with s = in/out. Returns float32.
  */
 export function resizeBicubic(image: tf.Tensor3D, size: [number, number]): tf.Tensor3D {
-  if (!(image instanceof tf.Tensor) || image.rank !== 3) invalidArgument("image", image?.shape ?? image, "a 3D tensor [height, width, channels]");
+  if (!(image instanceof tf.Tensor) || image.rank !== 3)
+    invalidArgument("image", image?.shape ?? image, "a 3D tensor [height, width, channels]");
   const [outH, outW] = size;
   return tf.tidy(() => {
     const [h, w, c] = image.shape;
@@ -135,7 +136,11 @@ export function decodePredictions(preds: tf.Tensor | number[][], top = 5): Decod
   const rows: number[][] = preds instanceof tf.Tensor ? (preds.rank === 2 ? (preds.arraySync() as number[][]) : []) : preds;
   const shape = preds instanceof tf.Tensor ? preds.shape : [Array.isArray(rows) ? rows.length : -1, rows?.[0]?.length];
   if (!Array.isArray(rows) || shape.length !== 2 || rows.some((r) => !Array.isArray(r) || r.length !== IMAGENET_CLASSES.length)) {
-    invalidArgument("preds", preds instanceof tf.Tensor ? preds.shape : describeValue(shape), "a batch of predictions of shape [batch, 1000]");
+    invalidArgument(
+      "preds",
+      preds instanceof tf.Tensor ? preds.shape : describeValue(shape),
+      "a batch of predictions of shape [batch, 1000]",
+    );
   }
   if (!Number.isInteger(top) || top < 1 || top > IMAGENET_CLASSES.length) invalidArgument("top", top, "an integer from 1 to 1000");
   return rows.map((row) =>

@@ -24,7 +24,14 @@ function binaryConv(x: SymbolicTensor, filters: number): SymbolicTensor {
 }
 
 function stem(x: SymbolicTensor, filters: number): SymbolicTensor {
-  x = quantConv(x, { filters: filters / 4, kernelSize: [3, 3], kernelInitializer: "heNormal", padding: "same", strides: 2, useBias: false });
+  x = quantConv(x, {
+    filters: filters / 4,
+    kernelSize: [3, 3],
+    kernelInitializer: "heNormal",
+    padding: "same",
+    strides: 2,
+    useBias: false,
+  });
   x = batchNorm(x);
   x = activation(x, "relu");
   x = quantDepthwise(x, { kernelSize: 3, padding: "same", strides: 2, useBias: false });
@@ -106,16 +113,10 @@ export const quickNet: ZooModelFactory = defineZooModel("quicknet", buildQuickNe
  * QuickNetSmall (larq-zoo `sota.QuickNetSmall`): {@link quickNet} with section widths 32, 64, 256, 512.
  * ImageNet: 59.4 % top-1, 12,655,688 parameters (larq summary convention), 4.00 MiB.
  */
-export const quickNetSmall: ZooModelFactory = defineZooModel(
-  "quicknet_small",
-  buildQuickNet([4, 4, 4, 4], [32, 64, 256, 512]),
-);
+export const quickNetSmall: ZooModelFactory = defineZooModel("quicknet_small", buildQuickNet([4, 4, 4, 4], [32, 64, 256, 512]));
 
 /**
  * QuickNetLarge (larq-zoo `sota.QuickNetLarge`): {@link quickNet} with 6, 8, 12, 6 blocks per section.
  * ImageNet: 66.9 % top-1, 23,342,248 parameters (larq summary convention), 5.40 MiB.
  */
-export const quickNetLarge: ZooModelFactory = defineZooModel(
-  "quicknet_large",
-  buildQuickNet([6, 8, 12, 6], [64, 128, 256, 512]),
-);
+export const quickNetLarge: ZooModelFactory = defineZooModel("quicknet_large", buildQuickNet([6, 8, 12, 6], [64, 128, 256, 512]));

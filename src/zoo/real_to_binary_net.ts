@@ -8,7 +8,15 @@ const MOMENTUM = 0.99;
 const SCALING_R = 8;
 
 function firstBlock(x: SymbolicTensor, name: string): SymbolicTensor {
-  x = conv(x, { filters: 64, kernelSize: 7, strides: 2, kernelInitializer: "glorotNormal", padding: "same", useBias: false, name: `${name}_conv2d` });
+  x = conv(x, {
+    filters: 64,
+    kernelSize: 7,
+    strides: 2,
+    kernelInitializer: "glorotNormal",
+    padding: "same",
+    useBias: false,
+    name: `${name}_conv2d`,
+  });
   x = batchNorm(x, { momentum: MOMENTUM, name: `${name}_batch_norm` });
   x = prelu(x, `${name}_prelu`);
   return maxPool(x, 3, 2, "same", `${name}_pool`);

@@ -128,7 +128,10 @@ export async function readWeightsFolder(
 
 /** The weight's own name without its layer prefix and tfjs' uniqueness suffix: "conv/kernel_3" → "kernel". */
 function localName(name: string): string {
-  return name.slice(name.lastIndexOf("/") + 1).replace(/(_\d+)+$/, "").replace(/:\d+$/, "");
+  return name
+    .slice(name.lastIndexOf("/") + 1)
+    .replace(/(_\d+)+$/, "")
+    .replace(/:\d+$/, "");
 }
 
 /** Why `specs` cannot be assigned to `targets` one by one (count, shape or weight kind), or null if they can. */

@@ -35,9 +35,21 @@ describe("lq.activations", () => {
     it(`leakyTanh α=${alpha}: x inside [-1, 1], slope α outside`, () => {
       const x = tf.tensor1d(xs);
       const fn = alpha === 0.2 ? (t: tf.Tensor) => lq.activations.leakyTanh(t) : (t: tf.Tensor) => lq.activations.leakyTanh(t, alpha);
-      assertClose(fn(x), xs.map((v) => refLeakyTanh(v, alpha)), 1e-6);
-      assertClose(tf.grad(fn)(x), xs.map((v) => refLeakyTanhGrad(v, alpha)), 1e-6);
-      assertClose(new lq.activations.LeakyTanh({ alpha }).apply(x), xs.map((v) => refLeakyTanh(v, alpha)), 1e-6);
+      assertClose(
+        fn(x),
+        xs.map((v) => refLeakyTanh(v, alpha)),
+        1e-6,
+      );
+      assertClose(
+        tf.grad(fn)(x),
+        xs.map((v) => refLeakyTanhGrad(v, alpha)),
+        1e-6,
+      );
+      assertClose(
+        new lq.activations.LeakyTanh({ alpha }).apply(x),
+        xs.map((v) => refLeakyTanh(v, alpha)),
+        1e-6,
+      );
     });
   }
 
@@ -48,7 +60,13 @@ describe("lq.activations", () => {
 
   it("get resolves larq's names in both spellings, tfjs built-ins, functions, objects and instances", () => {
     const x = tf.tensor1d([-3, 0.5, 2]);
-    for (const id of ["hard_tanh", "hardTanh", lq.activations.hardTanh, { className: "hard_tanh" }, { class_name: "hardTanh", config: {} }]) {
+    for (const id of [
+      "hard_tanh",
+      "hardTanh",
+      lq.activations.hardTanh,
+      { className: "hard_tanh" },
+      { class_name: "hardTanh", config: {} },
+    ]) {
       const act = lq.activations.get(id as never);
       assert.ok(act instanceof lq.activations.HardTanh, String(id));
       assert.equal(lq.activations.serialize(act), "hardTanh");
@@ -77,15 +95,22 @@ describe("lq.activations", () => {
     for (const bad of ["hard_tan", 3, [1], { className: "nope" }, { config: {} }, true]) {
       assert.throws(
         () => lq.activations.get(bad as never),
-        (e: Error) => /^Unknown activation: /.test(e.message) && e.message.includes("hard_tanh") && e.message.includes("leakyTanh") && e.message.includes("relu"),
+        (e: Error) =>
+          /^Unknown activation: /.test(e.message) &&
+          e.message.includes("hard_tanh") &&
+          e.message.includes("leakyTanh") &&
+          e.message.includes("relu"),
       );
     }
     assert.throws(() => lq.activations.get("hard_tan"), /Unknown activation: "hard_tan"/);
-    assert.throws(() => lq.activations.get({ className: "hardTanh", config: 4 } as never), /Invalid activation config for hardTanh: .*received 4/);
+    assert.throws(
+      () => lq.activations.get({ className: "hardTanh", config: 4 } as never),
+      /Invalid activation config for hardTanh: .*received 4/,
+    );
     assert.throws(() => new lq.activations.LeakyTanh({ alpha: "x" as never }), /Invalid alpha: .*received "x"/);
   });
 
-  it("tfjs layers accept activation: \"hard_tanh\" / \"hardTanh\" / \"leaky_tanh\" / \"leakyTanh\" and compute larq's function", () => {
+  it('tfjs layers accept activation: "hard_tanh" / "hardTanh" / "leaky_tanh" / "leakyTanh" and compute larq\'s function', () => {
     // A dense layer with identity kernel and zero bias shows the activation directly.
     const x = tf.tensor2d([[-3, -0.5, 0.25, 2]]);
     const expectations: [string, number[]][] = [
@@ -106,13 +131,18 @@ describe("lq.activations", () => {
 
   it("a model using the activations saves as larq's names and reloads with the same outputs", async () => {
     const input = tfl.input({ shape: [3] });
-    const h = tfl.layers.dense({ units: 5, activation: "hard_tanh" as never, kernelInitializer: "glorotNormal", biasInitializer: "ones" }).apply(input);
+    const h = tfl.layers
+      .dense({ units: 5, activation: "hard_tanh" as never, kernelInitializer: "glorotNormal", biasInitializer: "ones" })
+      .apply(input);
     const out = tfl.layers.dense({ units: 2, activation: "leaky_tanh" as never, kernelInitializer: "glorotNormal" }).apply(h);
     const model = tfl.model({ inputs: input, outputs: out as tfl.SymbolicTensor });
     const { topology, loaded } = await saveAndLoad(model);
     assert.ok(topology.includes('"activation":"hard_tanh"'), topology);
     assert.ok(topology.includes('"activation":"leaky_tanh"'), topology);
-    const x = tf.tensor2d([[3, -2, 0.5], [-4, 1, 2]]);
+    const x = tf.tensor2d([
+      [3, -2, 0.5],
+      [-4, 1, 2],
+    ]);
     assertClose(loaded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 1e-6);
     // Independent check of the first layer: hardTanh(x·W + b) from the layer's own weights.
     const [kernel, bias] = model.layers[1].getWeights();
@@ -150,7 +180,10 @@ describe("lq.activations", () => {
     const { topology, loaded } = await saveAndLoad(tfl.model({ inputs: input, outputs: out }));
     assert.ok(topology.includes('"activation":"ste_sign"'), topology);
     const y = Array.from((loaded.predict(tf.tensor2d([[0.3, -2, 1]])) as tf.Tensor).dataSync());
-    assert.ok(y.every((v) => v === 1 || v === -1), String(y));
+    assert.ok(
+      y.every((v) => v === 1 || v === -1),
+      String(y),
+    );
   });
 
   it("does not leak tensors", () => {

@@ -71,7 +71,10 @@ describe("HyperparameterScheduler", () => {
       verbose: 0,
       callbacks: [new HyperparameterScheduler({ schedule: () => 0, hyperparameter: "learningRate" })],
     });
-    assert.deepEqual(model.getWeights().map((w) => Array.from(w.dataSync())), before);
+    assert.deepEqual(
+      model.getWeights().map((w) => Array.from(w.dataSync())),
+      before,
+    );
     model.dispose();
   });
 
@@ -97,7 +100,10 @@ describe("HyperparameterScheduler", () => {
   });
 
   it("rejects unknown hyperparameters, bad updateFreq and bad schedule output", async () => {
-    assert.throws(() => new HyperparameterScheduler({ schedule, hyperparameter: "lr", updateFreq: "wrong" as never }), /Invalid updateFreq.*"wrong"/);
+    assert.throws(
+      () => new HyperparameterScheduler({ schedule, hyperparameter: "lr", updateFreq: "wrong" as never }),
+      /Invalid updateFreq.*"wrong"/,
+    );
     assert.throws(() => new HyperparameterScheduler({ schedule: 3 as never, hyperparameter: "lr" }), /Invalid schedule/);
     assert.throws(
       () => new HyperparameterScheduler({ schedule, hyperparameter: "momentum", optimizer: new Bop() }),

@@ -65,7 +65,10 @@ describe("ProgressBar", () => {
   });
 
   it("not a TTY (or verbose 2): one plain line per epoch", async () => {
-    for (const [isTTY, verbose] of [[false, 1], [true, 2]] as const) {
+    for (const [isTTY, verbose] of [
+      [false, 1],
+      [true, 2],
+    ] as const) {
       const { writes, stream } = fakeStream(isTTY);
       const clock = { t: 0 };
       const bar = new ProgressBar({ stream, updateIntervalMs: 0, now: () => clock.t });
@@ -107,7 +110,10 @@ describe("ProgressBar", () => {
     assert.equal(writes.length, 2);
     for (const [i, line] of writes.entries()) {
       const v = "[-+.e\\d]+"; // 0.1059 or 8.364e-4
-      assert.match(line, new RegExp(`^Epoch ${i + 1}/2 3/3 - \\d+s \\d+ms/step - loss: ${v} - mse: ${v} - val_loss: ${v} - val_mse: ${v}\\n$`));
+      assert.match(
+        line,
+        new RegExp(`^Epoch ${i + 1}/2 3/3 - \\d+s \\d+ms/step - loss: ${v} - mse: ${v} - val_loss: ${v} - val_mse: ${v}\\n$`),
+      );
     }
 
     const captured: string[] = [];
@@ -138,7 +144,11 @@ describe("ProgressBar", () => {
     const reference = (model.evaluate(x, y, { batchSize: 10 }) as tf.Scalar[]).map((t) => t.dataSync()[0]);
     const { writes, stream } = fakeStream(false);
     const result = (await new ProgressBar({ stream }).evaluate(model, x, y, { batchSize: 4 })) as tf.Scalar[];
-    assertClose(result.map((t) => t.dataSync()[0]), reference, 1e-6);
+    assertClose(
+      result.map((t) => t.dataSync()[0]),
+      reference,
+      1e-6,
+    );
     assert.equal(writes.length, 1);
     assert.match(writes[0], /^Evaluate 3\/3 - \d+s \d+ms\/step - loss: [-+.e\d]+ - acc: [-+.e\d]+\n$/);
     const tty = fakeStream(true);

@@ -20,7 +20,10 @@ describe("callbacks reject unknown arguments", () => {
       () => new HyperparameterScheduler({ schedule, hyperparamter: "gamma" } as never),
       /has no argument "hyperparamter".*Did you mean "hyperparameter"\?/,
     );
-    assert.doesNotThrow(() => new HyperparameterScheduler({ schedule, hyperparameter: "gamma", updateFreq: "step", verbose: 0, logName: "g", print: () => {} }));
+    assert.doesNotThrow(
+      () =>
+        new HyperparameterScheduler({ schedule, hyperparameter: "gamma", updateFreq: "step", verbose: 0, logName: "g", print: () => {} }),
+    );
   });
 
   it("ProgressBar", () => {

@@ -73,12 +73,21 @@ describe("larq-ts convert / bench (spawned)", () => {
   });
 
   it("reports usage errors (exit 2) and bad engine files (exit 1)", async () => {
-    await assert.rejects(run(process.execPath, [MAIN, "convert", join(dir, "model.json")]), (e: { code: number; stderr: string }) => e.code === 2 && /expected a model path and an output path/.test(e.stderr));
-    await assert.rejects(run(process.execPath, [MAIN, "bench", "x", "--runs=0"]), (e: { code: number; stderr: string }) => e.code === 2 && /--runs must be a positive integer/.test(e.stderr));
+    await assert.rejects(
+      run(process.execPath, [MAIN, "convert", join(dir, "model.json")]),
+      (e: { code: number; stderr: string }) => e.code === 2 && /expected a model path and an output path/.test(e.stderr),
+    );
+    await assert.rejects(
+      run(process.execPath, [MAIN, "bench", "x", "--runs=0"]),
+      (e: { code: number; stderr: string }) => e.code === 2 && /--runs must be a positive integer/.test(e.stderr),
+    );
     const bad = join(dir, "bad.lce");
     const good = new Uint8Array(await readFile(join(dir, "bench.lce")));
     await writeFile(bad, good.subarray(0, good.length - 7));
-    await assert.rejects(run(process.execPath, [MAIN, "bench", bad]), (e: { code: number; stderr: string }) => e.code === 1 && /invalid engine file: .*truncated/.test(e.stderr));
+    await assert.rejects(
+      run(process.execPath, [MAIN, "bench", bad]),
+      (e: { code: number; stderr: string }) => e.code === 1 && /invalid engine file: .*truncated/.test(e.stderr),
+    );
   });
 });
 
@@ -87,7 +96,11 @@ describe("larq-ts convert on a full disk", () => {
     // A real full disk (a 64 KiB tmpfs, spawned CLI) where root allows; otherwise ENOSPC injected
     // through the internal fault hook into an in-process run (the hook cannot reach another process).
     const tmpfs = await mountTmpfs(64 * 1024);
-    t.diagnostic(tmpfs ? `real full disk: tmpfs at ${tmpfs.dir}` : "no tmpfs (mount not permitted, or LARQ_TS_TEST_NO_TMPFS=1): ENOSPC injected through setAtomicWriteFaultHook, in-process");
+    t.diagnostic(
+      tmpfs
+        ? `real full disk: tmpfs at ${tmpfs.dir}`
+        : "no tmpfs (mount not permitted, or LARQ_TS_TEST_NO_TMPFS=1): ENOSPC injected through setAtomicWriteFaultHook, in-process",
+    );
     const outDir = tmpfs?.dir ?? (await mkdtemp(join(tmpdir(), "larq-ts-convert-full-")));
     const out = join(outDir, "model.lce");
     const diskFull = async (full: boolean) => {
@@ -117,7 +130,10 @@ describe("larq-ts convert on a full disk", () => {
       await diskFull(true);
       const failed = await convert(true);
       assert.equal(failed.code, 1, failed.stderr);
-      assert.ok(failed.stderr.split("\n").some((l) => l.startsWith(`larq-ts convert: cannot write ${out}: ENOSPC: no space left on device`)), failed.stderr);
+      assert.ok(
+        failed.stderr.split("\n").some((l) => l.startsWith(`larq-ts convert: cannot write ${out}: ENOSPC: no space left on device`)),
+        failed.stderr,
+      );
       assert.deepEqual(await ours(), [], "a partial output or a temporary was left");
 
       await diskFull(false);
@@ -161,14 +177,21 @@ describe("larq-ts summary on files that are not a model.json", () => {
     const good = new Uint8Array(await readFile(join(dir, "summary.lce")));
     const bad = join(dir, "cut.lce");
     await writeFile(bad, good.subarray(0, good.length - 5));
-    await assert.rejects(run(process.execPath, [MAIN, "summary", bad]), (e: { code: number; stderr: string }) =>
-      e.code === 1 && /starts like a larq-ts engine file but is not a valid one: .*truncated/.test(e.stderr));
+    await assert.rejects(
+      run(process.execPath, [MAIN, "summary", bad]),
+      (e: { code: number; stderr: string }) =>
+        e.code === 1 && /starts like a larq-ts engine file but is not a valid one: .*truncated/.test(e.stderr),
+    );
     const h5 = join(dir, "model.h5");
     await writeFile(h5, Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]));
-    await assert.rejects(run(process.execPath, [MAIN, "summary", h5]), (e: { code: number; stderr: string }) =>
-      e.code === 1 && /model\.h5 is a Keras HDF5 file .*tensorflowjs_converter/.test(e.stderr));
+    await assert.rejects(
+      run(process.execPath, [MAIN, "summary", h5]),
+      (e: { code: number; stderr: string }) => e.code === 1 && /model\.h5 is a Keras HDF5 file .*tensorflowjs_converter/.test(e.stderr),
+    );
     const bin = join(dir, "weights.bin");
-    await assert.rejects(run(process.execPath, [MAIN, "summary", bin]), (e: { code: number; stderr: string }) =>
-      e.code === 1 && /weights\.bin is a binary file .*not a tfjs model\.json/.test(e.stderr));
+    await assert.rejects(
+      run(process.execPath, [MAIN, "summary", bin]),
+      (e: { code: number; stderr: string }) => e.code === 1 && /weights\.bin is a binary file .*not a tfjs model\.json/.test(e.stderr),
+    );
   });
 });

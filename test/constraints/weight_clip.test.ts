@@ -22,8 +22,16 @@ describe("lq.constraints.WeightClip", () => {
     it(`clips to [-${bound}, ${bound}]`, () => {
       const constraint = bound === 1 ? new c.WeightClip() : new c.WeightClip({ clipValue: bound });
       assert.equal(constraint.clipValue, bound);
-      assertClose(constraint.apply(tf.tensor1d(ws)), ws.map((v) => clip(v, bound)), 0);
-      assertClose(c.weightClip({ clipValue: bound }).apply(tf.tensor2d(ws.slice(0, 10), [5, 2])), ws.slice(0, 10).map((v) => clip(v, bound)), 0);
+      assertClose(
+        constraint.apply(tf.tensor1d(ws)),
+        ws.map((v) => clip(v, bound)),
+        0,
+      );
+      assertClose(
+        c.weightClip({ clipValue: bound }).apply(tf.tensor2d(ws.slice(0, 10), [5, 2])),
+        ws.slice(0, 10).map((v) => clip(v, bound)),
+        0,
+      );
     });
   }
 
@@ -64,7 +72,12 @@ describe("lq.constraints.WeightClip", () => {
 
   it("works as kernelConstraint of a tfjs dense layer, by instance and by larq's names", () => {
     for (const kernelConstraint of [new c.WeightClip({ clipValue: 0.3 }), "weight_clip", "weightClip", "WeightClip"]) {
-      const dense = tfl.layers.dense({ units: 3, inputShape: [4], kernelConstraint: kernelConstraint as never, kernelInitializer: tfl.initializers.constant({ value: 2 }) });
+      const dense = tfl.layers.dense({
+        units: 3,
+        inputShape: [4],
+        kernelConstraint: kernelConstraint as never,
+        kernelInitializer: tfl.initializers.constant({ value: 2 }),
+      });
       dense.build([null, 4]);
       const config = dense.getConfig().kernelConstraint as { className: string; config: { clipValue: number } };
       const bound = typeof kernelConstraint === "string" ? 1 : 0.3;
@@ -96,7 +109,10 @@ describe("lq.constraints.WeightClip", () => {
       );
     }
     assert.throws(() => c.get("weight_clipp"), /Unknown constraint: "weight_clipp"/);
-    assert.throws(() => c.get({ class_name: "WeightClip", config: { clip: 1 } }), /unknown key "clip"; valid keys are: clipValue\. Did you mean "clip_value"\?/);
+    assert.throws(
+      () => c.get({ class_name: "WeightClip", config: { clip: 1 } }),
+      /unknown key "clip"; valid keys are: clipValue\. Did you mean "clip_value"\?/,
+    );
     assert.throws(() => c.get({ class_name: "WeightClip", config: 2 } as never), /Invalid constraint config for WeightClip: .*received 2/);
     assert.throws(() => c.get({ class_name: "WeightClip", config: { clip_value: -1 } }), /Invalid clipValue: .*received -1/);
     assert.throws(() => new c.WeightClip({ clipValue: "1" as never }), /Invalid clipValue: .*received "1"/);

@@ -11,12 +11,21 @@ describe("lq.context", () => {
       lq.context.quantizedScope(false, () => assert.equal(lq.context.shouldQuantize(), false));
       assert.equal(lq.context.shouldQuantize(), true);
     });
-    assert.throws(() => lq.context.quantizedScope(true, () => { throw new Error("boom"); }), /boom/);
+    assert.throws(
+      () =>
+        lq.context.quantizedScope(true, () => {
+          throw new Error("boom");
+        }),
+      /boom/,
+    );
     assert.equal(lq.context.shouldQuantize(), false);
   });
 
   it("quantizedScope returns the function's value and waits for promises", async () => {
-    assert.equal(lq.context.quantizedScope(true, () => 42), 42);
+    assert.equal(
+      lq.context.quantizedScope(true, () => 42),
+      42,
+    );
     const p = lq.context.quantizedScope(true, async () => {
       await new Promise((r) => setTimeout(r, 1));
       return lq.context.shouldQuantize();

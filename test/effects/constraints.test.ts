@@ -33,7 +33,12 @@ function buildModel(): tfl.Sequential {
 async function fitKernelMax(optimizer: tf.Optimizer): Promise<number> {
   const model = buildModel();
   model.compile({ optimizer, loss: "meanSquaredError" });
-  const x = tf.tensor2d([[1, 2, 3], [-1, 0.5, 2], [2, -1, 0.5], [0.5, 0.5, -2]]);
+  const x = tf.tensor2d([
+    [1, 2, 3],
+    [-1, 0.5, 2],
+    [2, -1, 0.5],
+    [0.5, 0.5, -2],
+  ]);
   await model.fit(x, tf.fill([4, 4], -50), { epochs: 2, batchSize: 2, verbose: 0 });
   const value = maxAbs(model.getWeights()[0]);
   model.dispose();
@@ -45,7 +50,15 @@ function own(target: object, key: string): Own {
   return [Object.prototype.hasOwnProperty.call(target, key), (target as Record<string, unknown>)[key]];
 }
 
-const TFJS_CLASSES = ["SGDOptimizer", "MomentumOptimizer", "AdagradOptimizer", "AdadeltaOptimizer", "AdamOptimizer", "AdamaxOptimizer", "RMSPropOptimizer"];
+const TFJS_CLASSES = [
+  "SGDOptimizer",
+  "MomentumOptimizer",
+  "AdagradOptimizer",
+  "AdadeltaOptimizer",
+  "AdamOptimizer",
+  "AdamaxOptimizer",
+  "RMSPropOptimizer",
+];
 
 describe("effect constraintsInFit", () => {
   before(useCpu);
@@ -107,7 +120,10 @@ describe("effect constraintsInFit", () => {
     lq.effects.install({ constraintsInFit: true });
     assert.deepEqual(lq.effects.installed(), ["constraintsInFit"]);
     const model = buildModel();
-    const xs = tf.tensor2d([[1, 2, 3], [-1, 0.5, 2]]);
+    const xs = tf.tensor2d([
+      [1, 2, 3],
+      [-1, 0.5, 2],
+    ]);
     const ys = tf.fill([2, 4], -50);
     const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
     const optimizer = tf.train.sgd(0.01);

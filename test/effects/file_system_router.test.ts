@@ -23,7 +23,10 @@ describe("effect fileSystemRouter", () => {
     const [save] = tf.io.getSaveHandlers(URL_);
     assert.ok(save instanceof lq.io.FileSystemHandler);
     assert.equal(tf.io.getLoadHandlers(URL_).length, 1);
-    assert.deepEqual(tf.io.getSaveHandlers("http://example.com/m.json").filter((h) => h instanceof lq.io.FileSystemHandler), []);
+    assert.deepEqual(
+      tf.io.getSaveHandlers("http://example.com/m.json").filter((h) => h instanceof lq.io.FileSystemHandler),
+      [],
+    );
     lq.effects.uninstall(["fileSystemRouter"]);
     assert.deepEqual(tf.io.getSaveHandlers(URL_), []);
     assert.deepEqual(tf.io.getLoadHandlers(URL_), []);

@@ -8,7 +8,14 @@ import { before, describe, test } from "node:test";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 
-import { activeBackendInstance, latentVariable, ownWeights, registeredClass, registeredClasses, setRegisteredClass } from "../../src/effects/internals.js";
+import {
+  activeBackendInstance,
+  latentVariable,
+  ownWeights,
+  registeredClass,
+  registeredClasses,
+  setRegisteredClass,
+} from "../../src/effects/internals.js";
 import { useCpu } from "./core_setup.js";
 
 describe("tfjs internals (src/effects/internals.ts)", () => {
@@ -39,7 +46,10 @@ describe("tfjs internals (src/effects/internals.ts)", () => {
     const bn = tfl.layers.batchNormalization({ inputShape: [3] });
     bn.build([null, 3]);
     const weights = ownWeights(bn);
-    assert.deepEqual(weights.map((w) => w.name.split("/").pop()), ["gamma", "beta", "moving_mean", "moving_variance"]);
+    assert.deepEqual(
+      weights.map((w) => w.name.split("/").pop()),
+      ["gamma", "beta", "moving_mean", "moving_variance"],
+    );
     const latent = latentVariable(weights[0]);
     assert.ok(latent instanceof tf.Variable);
     assert.equal(latent, weights[0].read(), "outside a quantized scope read() is the latent variable");

@@ -34,14 +34,19 @@ describe("effect kerasLoading", () => {
   test("tfjs registers its own Functional class; L1/L2/BinaryDenseNet are unknown to it", () => {
     const entry = registeredClass("Functional");
     assert.ok(entry !== undefined);
-    assert.ok(entry[0] === (tfl.LayersModel as unknown) || (entry[0] as unknown as { prototype: unknown }).prototype instanceof tfl.LayersModel);
+    assert.ok(
+      entry[0] === (tfl.LayersModel as unknown) || (entry[0] as unknown as { prototype: unknown }).prototype instanceof tfl.LayersModel,
+    );
     assert.notEqual(entry[0], lqi.io.KerasFunctional as unknown);
     for (const name of ["L1", "L2", "BinaryDenseNet"]) assert.equal(registeredClass(name), undefined, name);
   });
 
   test("on: Keras model JSON with TFOpLambda loads through tf.models.modelFromJSON; uninstall restores the map", async () => {
     const tfjsFunctional = registeredClass("Functional");
-    await assert.rejects(tfl.models.modelFromJSON(structuredClone(KERAS_JSON) as never), "tfjs alone cannot read TFOpLambda's call arguments");
+    await assert.rejects(
+      tfl.models.modelFromJSON(structuredClone(KERAS_JSON) as never),
+      "tfjs alone cannot read TFOpLambda's call arguments",
+    );
     lq.effects.install({ kerasLoading: true });
     assert.deepEqual(lq.effects.installed(), ["kerasLoading"]);
     assert.equal(registeredClass("Functional")?.[0], lqi.io.KerasFunctional as unknown);

@@ -12,10 +12,24 @@ import { lq, lqi } from "./core_setup.js";
 
 /** d/dw of the sum of a valid 2x2 convolution of a 4x4 image of ones: each tap sees 3 x 3 = 9 ones. */
 function convFilterGradient(): number[] {
-  return tf.tidy(() => Array.from(tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, w as tf.Tensor4D, 1, "valid")))(tf.ones([2, 2, 1, 1])).dataSync()));
+  return tf.tidy(() =>
+    Array.from(
+      tf
+        .grad((w: tf.Tensor) => tf.sum(tf.conv2d(tf.ones([1, 4, 4, 1]) as tf.Tensor4D, w as tf.Tensor4D, 1, "valid")))(
+          tf.ones([2, 2, 1, 1]),
+        )
+        .dataSync(),
+    ),
+  );
 }
 
-const WASM = ["Conv2DBackpropFilter", "DepthwiseConv2dNativeBackpropFilter", "DepthwiseConv2dNativeBackpropInput", "Conv2DBackpropInput", "MaxPoolGrad"];
+const WASM = [
+  "Conv2DBackpropFilter",
+  "DepthwiseConv2dNativeBackpropFilter",
+  "DepthwiseConv2dNativeBackpropInput",
+  "Conv2DBackpropInput",
+  "MaxPoolGrad",
+];
 const CPU = ["Conv2DBackpropFilter", "DepthwiseConv2dNativeBackpropFilter", "MaxPoolGrad"];
 
 describe("effects wasmTrainingKernels / cpuTrainingKernels", () => {

@@ -40,8 +40,19 @@ describe("lq.engine.convert: MNIST demo BNN", () => {
     // first conv in float, then binary layers writing bits (through bmaxpool and flatten), the last one float with
     // its BN as an op of its own (folded into multiplier and bias it would not equal tfjs's BN bit for bit).
     assert.deepEqual(ops, [
-      "input:float32", "conv2d:float32", "maxpool:float32", "batchnorm:float32", "signpack:bits", "bconv2d:bits",
-      "bmaxpool:bits", "bconv2d:bits", "reshape:bits", "bdense:bits", "bdense:float32", "batchnorm:float32", "activation:float32",
+      "input:float32",
+      "conv2d:float32",
+      "maxpool:float32",
+      "batchnorm:float32",
+      "signpack:bits",
+      "bconv2d:bits",
+      "bmaxpool:bits",
+      "bconv2d:bits",
+      "reshape:bits",
+      "bdense:bits",
+      "bdense:float32",
+      "batchnorm:float32",
+      "activation:float32",
     ]);
     const { x } = toTensors(test);
     const expected = model.predict(x) as tf.Tensor;

@@ -15,8 +15,10 @@ import { useBackend } from "../helpers.js";
 
 type ST = tfl.SymbolicTensor;
 const ap = (layer: { apply(x: ST | ST[]): unknown }, x: ST | ST[]) => layer.apply(x) as ST;
-const bin = (args: Record<string, unknown>) => lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
-const bdense = (args: Record<string, unknown>) => lq.layers.quantDense({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
+const bin = (args: Record<string, unknown>) =>
+  lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
+const bdense = (args: Record<string, unknown>) =>
+  lq.layers.quantDense({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
 const { crc32, load, encodeEngineFile } = lqi.engine;
 
 /** Deterministic pseudo-random numbers in [0, 1). */
@@ -89,7 +91,15 @@ describe("lq.engine: exactness rules", () => {
       // γ < 0 in both BNs (the whole pipeline is then non-decreasing, but the pool sees a decreasing map: the old
       // whole-pipeline check gave wrong bits), means around the dot range, β of both signs; the last seed mixes signs.
       for (const bn of [bn1, bn2]) {
-        setWeights(bn, (name) => (name.includes("gamma") ? (seed === 3 && r() < 0.3 ? 1 : -1) * (0.5 + r()) : name.includes("beta") ? r() * 2 - 1 : name.includes("mean") ? Math.round(r() * 12 - 6) : 0.5 + r()));
+        setWeights(bn, (name) =>
+          name.includes("gamma")
+            ? (seed === 3 && r() < 0.3 ? 1 : -1) * (0.5 + r())
+            : name.includes("beta")
+              ? r() * 2 - 1
+              : name.includes("mean")
+                ? Math.round(r() * 12 - 6)
+                : 0.5 + r(),
+        );
       }
       setWeights(model.layers[5], () => r() - 0.5);
       const xin = inputFor([3, 6, 6, 8], seed + 10);
@@ -113,7 +123,9 @@ describe("lq.engine: exactness rules", () => {
     const model = tfl.model({ inputs: input, outputs: x });
     const r = rng(9);
     setWeights(model.layers[1], () => r() - 0.5);
-    setWeights(bn, (name) => (name.includes("gamma") ? -1 - r() : name.includes("beta") ? r() - 0.5 : name.includes("mean") ? Math.round(r() * 6 - 3) : 1 + r()));
+    setWeights(bn, (name) =>
+      name.includes("gamma") ? -1 - r() : name.includes("beta") ? r() - 0.5 : name.includes("mean") ? Math.round(r() * 6 - 3) : 1 + r(),
+    );
     setWeights(model.layers[4], () => r() - 0.5);
     const xin = inputFor([2, 4, 4, 8], 4);
     const em = await assertSame(model, xin);
@@ -135,7 +147,9 @@ describe("lq.engine: exactness rules", () => {
       const r = rng(channels);
       setWeights(model.layers[1], () => r() - 0.5);
       // Odd dots of a 36-bit sum are even numbers: means on the dot lattice give x − μ = 0 exactly.
-      setWeights(bn, (name) => (name.includes("gamma") ? 0.1 + r() * 3 : name.includes("mean") ? 2 * Math.round(r() * 8 - 4) : 0.01 + r() * 5));
+      setWeights(bn, (name) =>
+        name.includes("gamma") ? 0.1 + r() * 3 : name.includes("mean") ? 2 * Math.round(r() * 8 - 4) : 0.01 + r() * 5,
+      );
       setWeights(model.layers[4], () => r() - 0.5);
       const xin = inputFor([4, 3, 3, 4], channels);
       const em = await assertSame(model, xin);
@@ -217,18 +231,28 @@ describe("lq.engine.load: hostile files", () => {
   it("rejects a pooling window of 2^31−1 with same padding; windows up to the padded input run and equal tfjs's pooling", async () => {
     for (const op of ["maxpool", "avgpool"] as const) {
       const big = 2 ** 31 - 1;
-      const pool = (k: number) => file([
-        { name: "in", op: "input", inputs: [], shape: [3, 5, 2] },
-        { name: "pool", op, inputs: [0], shape: [3, 5, 2], attrs: { poolSize: [k, k], strides: [1, 1], padding: "same" } },
-      ], {});
-      await assert.rejects(load(pool(big)), new RegExp(`^Error: lq\\.engine\\.load: invalid engine file: node 1 "pool" \\(${op}\\): pooling window 2147483647 on axis 0 exceeds the padded input`));
+      const pool = (k: number) =>
+        file(
+          [
+            { name: "in", op: "input", inputs: [], shape: [3, 5, 2] },
+            { name: "pool", op, inputs: [0], shape: [3, 5, 2], attrs: { poolSize: [k, k], strides: [1, 1], padding: "same" } },
+          ],
+          {},
+        );
+      await assert.rejects(
+        load(pool(big)),
+        new RegExp(
+          `^Error: lq\\.engine\\.load: invalid engine file: node 1 "pool" \\(${op}\\): pooling window 2147483647 on axis 0 exceeds the padded input`,
+        ),
+      );
       // The largest window accepted on this input (11 rows, 17 columns are allowed; 11 on both): the result is
       // tfjs's same-padded pooling.
       const em = await load(pool(11));
       const x = inputFor([1, 3, 5, 2], 3, 0);
       const y = em.predict(x);
       const want = op === "maxpool" ? tf.maxPool(x as tf.Tensor4D, 11, 1, "same") : tf.avgPool(x as tf.Tensor4D, 11, 1, "same");
-      const w = want.dataSync(), g = y.dataSync();
+      const w = want.dataSync(),
+        g = y.dataSync();
       for (let i = 0; i < g.length; i++) assert.ok(Math.abs(g[i] - w[i]) < 1e-6, `${op} ${i}: ${g[i]} vs ${w[i]}`);
       tf.dispose([x, y, want]);
       em.dispose();
@@ -237,7 +261,8 @@ describe("lq.engine.load: hostile files", () => {
 
   it("rejects a chain of concat nodes whose buffers would take gigabytes, naming the node and the bytes; the limit is an option", async () => {
     const nodes: any[] = [{ name: "in", op: "input", inputs: [], shape: [64] }];
-    for (let i = 1; i <= 24; i++) nodes.push({ name: `cat${i}`, op: "concat", inputs: [i - 1, i - 1], shape: [64 * 2 ** i], attrs: { axis: 0 } });
+    for (let i = 1; i <= 24; i++)
+      nodes.push({ name: `cat${i}`, op: "concat", inputs: [i - 1, i - 1], shape: [64 * 2 ** i], attrs: { axis: 0 } });
     const bytes = file(nodes, {});
     assert.ok(bytes.length < 3000);
     const engine = await lq.engine.loadEngine();
@@ -259,7 +284,8 @@ describe("lq.engine.load: hostile files", () => {
     const x = inputFor([1, 64], 1, 0);
     const y = em.predict(x);
     assert.equal(y.size, 64 * 2 ** 10);
-    const xs = x.dataSync(), ys = y.dataSync();
+    const xs = x.dataSync(),
+      ys = y.dataSync();
     for (let i = 0; i < ys.length; i++) assert.equal(ys[i], xs[i % 64]);
     tf.dispose([x, y]);
     em.dispose();
@@ -267,30 +293,39 @@ describe("lq.engine.load: hostile files", () => {
 
   it("names the node in preparation errors and never doubles the prefix", async () => {
     // A window whose output shape does not follow: the geometry error names the node once.
-    const bytes = file([
-      { name: "in", op: "input", inputs: [], shape: [4, 4, 1] },
-      { name: "p", op: "maxpool", inputs: [0], shape: [3, 3, 1], attrs: { poolSize: [2, 2], strides: [2, 2], padding: "valid" } },
-    ], {});
+    const bytes = file(
+      [
+        { name: "in", op: "input", inputs: [], shape: [4, 4, 1] },
+        { name: "p", op: "maxpool", inputs: [0], shape: [3, 3, 1], attrs: { poolSize: [2, 2], strides: [2, 2], padding: "valid" } },
+      ],
+      {},
+    );
     await assert.rejects(load(bytes), (e: Error) => {
       assert.match(e.message, /node 1 "p" \(maxpool\): output shape \[3,3,1\] does not follow/);
       assert.equal(e.message.match(/invalid engine file/g)!.length, 1);
       return true;
     });
     // A valid window larger than the input: the axisGeometry error, wrapped once.
-    const bytes2 = file([
-      { name: "in", op: "input", inputs: [], shape: [4, 4, 1] },
-      { name: "q", op: "avgpool", inputs: [0], shape: [1, 1, 1], attrs: { poolSize: [5, 5], strides: [1, 1], padding: "valid" } },
-    ], {});
+    const bytes2 = file(
+      [
+        { name: "in", op: "input", inputs: [], shape: [4, 4, 1] },
+        { name: "q", op: "avgpool", inputs: [0], shape: [1, 1, 1], attrs: { poolSize: [5, 5], strides: [1, 1], padding: "valid" } },
+      ],
+      {},
+    );
     await assert.rejects(load(bytes2), (e: Error) => {
       assert.match(e.message, /node 1 "q" \(avgpool\): Invalid input size/);
       assert.equal(e.message.match(/invalid engine file/g)!.length, 1);
       return true;
     });
     // Unknown op: named with its index and name.
-    const bytes3 = file([
-      { name: "in", op: "input", inputs: [], shape: [2] },
-      { name: "zz", op: "frobnicate", inputs: [0], shape: [2] },
-    ], {});
+    const bytes3 = file(
+      [
+        { name: "in", op: "input", inputs: [], shape: [2] },
+        { name: "zz", op: "frobnicate", inputs: [0], shape: [2] },
+      ],
+      {},
+    );
     const patched = bytes3; // encodeEngineFile does not validate ops
     await assert.rejects(load(patched), /node 1 "zz" \(frobnicate\) has an unknown op "frobnicate"/);
     assert.equal(crc32(patched.subarray(20)), new DataView(patched.buffer).getUint32(16, true));

@@ -16,10 +16,12 @@ import { inputValues } from "./forge_models.js";
 import { randomizeWeights } from "./model_fixtures.js";
 
 type ST = tfl.SymbolicTensor;
-const pick = <T,>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const ap = (layer: { apply(x: ST | ST[]): unknown }, x: ST | ST[]) => layer.apply(x) as ST;
-const bin = (args: Record<string, unknown>) => lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
-const bdense = (args: Record<string, unknown>) => lq.layers.quantDense({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
+const bin = (args: Record<string, unknown>) =>
+  lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
+const bdense = (args: Record<string, unknown>) =>
+  lq.layers.quantDense({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
 
 /** Exact equality (NaN equals NaN), reporting the first differing element and how many differ. */
 function assertSame(actual: ArrayLike<number>, expected: ArrayLike<number>, context: string): void {
@@ -33,7 +35,10 @@ function assertSame(actual: ArrayLike<number>, expected: ArrayLike<number>, cont
       if (first < 0) first = i;
     }
   }
-  if (bad) assert.fail(`${context}: ${bad} of ${actual.length} elements differ; first at ${first}: engine ${actual[first]} vs tfjs ${expected[first]}`);
+  if (bad)
+    assert.fail(
+      `${context}: ${bad} of ${actual.length} elements differ; first at ${first}: engine ${actual[first]} vs tfjs ${expected[first]}`,
+    );
 }
 
 /** Converts, predicts on the engine and on tfjs, and compares exactly. */
@@ -47,13 +52,19 @@ async function compare(model: tfl.LayersModel, x: tf.Tensor, context: string, en
   return em;
 }
 
-function setBN(layer: tfl.layers.Layer, values: { gamma?: (k: number) => number; beta?: (k: number) => number; mean?: (k: number) => number; variance?: (k: number) => number }): void {
+function setBN(
+  layer: tfl.layers.Layer,
+  values: { gamma?: (k: number) => number; beta?: (k: number) => number; mean?: (k: number) => number; variance?: (k: number) => number },
+): void {
   const ws = layer.getWeights();
   const names = layer.weights.map((w) => w.name.split("/").pop()!.replace(/_\d+$/, ""));
   const out = ws.map((w, i) => {
     const cur = w.dataSync();
     const f = (values as Record<string, ((k: number) => number) | undefined>)[names[i].replace("moving_", "")];
-    return tf.tensor(Float32Array.from(cur, (v, k) => (f ? f(k) : v)), w.shape);
+    return tf.tensor(
+      Float32Array.from(cur, (v, k) => (f ? f(k) : v)),
+      w.shape,
+    );
   });
   layer.setWeights(out);
   tf.dispose(out);
@@ -61,7 +72,10 @@ function setBN(layer: tfl.layers.Layer, values: { gamma?: (k: number) => number;
 
 function tensorOf(shape: number[], seed: number, nanRate = 0): tf.Tensor {
   const r = prng(seed);
-  const v = inputValues(shape.reduce((a, b) => a * b, 1), r);
+  const v = inputValues(
+    shape.reduce((a, b) => a * b, 1),
+    r,
+  );
   if (nanRate) for (let i = 0; i < v.length; i++) if (r() < nanRate) v[i] = NaN;
   return tf.tensor(v, shape);
 }
@@ -84,7 +98,13 @@ describe("exactness (issue list)", () => {
     const failures: string[] = [];
     // Control (sign +1, must already pass): both BNs increasing. Then both decreasing in every channel:
     // sign(BN2(max(BN1(d)))) = sign(BN2(BN1(min d))), not of max d.
-    for (const [seed, sign] of [[1, 1], [1, -1], [2, -1], [3, -1], [4, -1]]) {
+    for (const [seed, sign] of [
+      [1, 1],
+      [1, -1],
+      [2, -1],
+      [3, -1],
+      [4, -1],
+    ]) {
       const model = build();
       randomizeWeights(model, seed, () => 2);
       const neg = (layer: tfl.layers.Layer) => setBN(layer, { gamma: (k) => sign * (0.5 + ((k * 7 + seed) % 5) / 4) });
@@ -113,10 +133,20 @@ describe("exactness (issue list)", () => {
       const failures: string[] = [];
       // Control (must already pass): means off the integers. Then integer (odd) moving means with β = 0: tfjs's
       // (d − mean)·γ/√(var+ε) + 0 is exactly 0 at d = mean, whose sign is +1.
-      for (const [seed, offset] of [[1, 0.5], [1, 0], [2, 0], [3, 0]]) {
+      for (const [seed, offset] of [
+        [1, 0.5],
+        [1, 0],
+        [2, 0],
+        [3, 0],
+      ]) {
         randomizeWeights(model, seed, () => 1);
         const r = prng(seed * 31);
-        setBN(model.getLayer("bn"), { mean: () => 2 * Math.floor(r() * 4) - 3 + offset, beta: () => 0, gamma: () => (r() < 0.5 ? -1 : 1) * (0.3 + r() * 2), variance: () => 0.1 + r() * 5 });
+        setBN(model.getLayer("bn"), {
+          mean: () => 2 * Math.floor(r() * 4) - 3 + offset,
+          beta: () => 0,
+          gamma: () => (r() < 0.5 ? -1 : 1) * (0.3 + r() * 2),
+          variance: () => 0.1 + r() * 5,
+        });
         const x = tensorOf([8, 5, 5, 3], seed + 100);
         try {
           (await compare(model, x, `seed ${seed}${offset ? " (control: means off the integers)" : ""}`)).dispose();
@@ -133,9 +163,28 @@ describe("exactness (issue list)", () => {
   it("NaN inputs: the engine equals model.predict (larq-ts sign(NaN) = −1) on binary conv, binary dense and the float sign path", async () => {
     const failures: string[] = [];
     const cases: Array<[string, () => tfl.LayersModel, number[]]> = [
-      ["binary conv", () => tfl.sequential({ layers: [bin({ filters: 5, kernelSize: 3, padding: "same", useBias: false, inputShape: [4, 4, 3] })] }), [2, 4, 4, 3]],
+      [
+        "binary conv",
+        () => tfl.sequential({ layers: [bin({ filters: 5, kernelSize: 3, padding: "same", useBias: false, inputShape: [4, 4, 3] })] }),
+        [2, 4, 4, 3],
+      ],
       ["binary dense", () => tfl.sequential({ layers: [bdense({ units: 6, useBias: false, inputShape: [70] })] }), [3, 70]],
-      ["sign input quantizer, float kernel", () => tfl.sequential({ layers: [lq.layers.quantConv2d({ filters: 3, kernelSize: 2, inputQuantizer: "ste_sign", useBias: false, inputShape: [4, 4, 2] } as never)] }), [2, 4, 4, 2]],
+      [
+        "sign input quantizer, float kernel",
+        () =>
+          tfl.sequential({
+            layers: [
+              lq.layers.quantConv2d({
+                filters: 3,
+                kernelSize: 2,
+                inputQuantizer: "ste_sign",
+                useBias: false,
+                inputShape: [4, 4, 2],
+              } as never),
+            ],
+          }),
+        [2, 4, 4, 2],
+      ],
     ];
     for (const [what, build, shape] of cases) {
       const model = build();
@@ -143,7 +192,10 @@ describe("exactness (issue list)", () => {
       if (what.startsWith("sign")) {
         // Dyadic kernel values: the float sums are exact in any order.
         const k = model.layers[0].getWeights()[0];
-        const d = tf.tensor(Float32Array.from(k.dataSync(), (v) => Math.round(v * 8) / 8), k.shape);
+        const d = tf.tensor(
+          Float32Array.from(k.dataSync(), (v) => Math.round(v * 8) / 8),
+          k.shape,
+        );
         model.layers[0].setWeights([d]);
         d.dispose();
       }
@@ -161,7 +213,8 @@ describe("exactness (issue list)", () => {
 
   it("grouped binary convolutions (QuantConv2D groups > 1) convert and match model.predict", async () => {
     const failures: string[] = [];
-    const build1 = () => tfl.sequential({ layers: [bin({ filters: 6, kernelSize: 3, groups: 2, padding: "same", useBias: false, inputShape: [6, 6, 4] })] });
+    const build1 = () =>
+      tfl.sequential({ layers: [bin({ filters: 6, kernelSize: 3, groups: 2, padding: "same", useBias: false, inputShape: [6, 6, 4] })] });
     const build2 = () => {
       const input = tfl.input({ shape: [5, 5, 64] });
       let x = ap(bin({ filters: 128, kernelSize: 3, groups: 4, padding: "same", padValues: -1, name: "g1" }), input);
@@ -169,7 +222,10 @@ describe("exactness (issue list)", () => {
       x = ap(bin({ filters: 8, kernelSize: 3, groups: 2, useBias: false, name: "g2" }), x);
       return tfl.model({ inputs: input, outputs: ap(tfl.layers.flatten({}), x) });
     };
-    for (const [what, build, shape] of [["groups 2, 4 → 6 channels", build1, [2, 6, 6, 4]], ["groups 4 then 2, bits between", build2, [2, 5, 5, 64]]] as const) {
+    for (const [what, build, shape] of [
+      ["groups 2, 4 → 6 channels", build1, [2, 6, 6, 4]],
+      ["groups 4 then 2, bits between", build2, [2, 5, 5, 64]],
+    ] as const) {
       const model = build();
       randomizeWeights(model, 3, () => 3);
       const x = tensorOf([...shape], 4);
@@ -190,9 +246,11 @@ describe("exactness (issue list)", () => {
     const failures: string[] = [];
     const r = prng(77);
     const dilate = (k: Float32Array, [kh, kw, a, b]: number[], [dy, dx]: number[]) => {
-      const eh = (kh - 1) * dy + 1, ew = (kw - 1) * dx + 1;
+      const eh = (kh - 1) * dy + 1,
+        ew = (kw - 1) * dx + 1;
       const out = new Float32Array(eh * ew * a * b);
-      for (let y = 0; y < kh; y++) for (let x = 0; x < kw; x++) for (let i = 0; i < a * b; i++) out[((y * dy) * ew + x * dx) * a * b + i] = k[(y * kw + x) * a * b + i];
+      for (let y = 0; y < kh; y++)
+        for (let x = 0; x < kw; x++) for (let i = 0; i < a * b; i++) out[(y * dy * ew + x * dx) * a * b + i] = k[(y * kw + x) * a * b + i];
       return tf.tensor4d(out, [eh, ew, a, b]);
     };
     const geom = (n: number, k: number, s: number, d: number, padding: string) => {
@@ -202,29 +260,92 @@ describe("exactness (issue list)", () => {
       const total = Math.max((out - 1) * s + eff - n, 0);
       return { out, before: Math.floor(total / 2), after: total - Math.floor(total / 2) };
     };
-    const configs: Array<{ op: "bconv2d" | "conv2d" | "depthwise"; k: number[]; s: number[]; d: number[]; padding: string; pv: number; h: number; w: number; cin: number; cout: number }> = [];
+    const configs: Array<{
+      op: "bconv2d" | "conv2d" | "depthwise";
+      k: number[];
+      s: number[];
+      d: number[];
+      padding: string;
+      pv: number;
+      h: number;
+      w: number;
+      cin: number;
+      cout: number;
+    }> = [];
     for (const op of ["bconv2d", "conv2d", "depthwise"] as const) {
-      for (const [s, d] of [[[2, 2], [2, 2]], [[2, 3], [3, 2]], [[3, 1], [2, 2]], [[2, 2], [1, 3]]]) {
+      for (const [s, d] of [
+        [
+          [2, 2],
+          [2, 2],
+        ],
+        [
+          [2, 3],
+          [3, 2],
+        ],
+        [
+          [3, 1],
+          [2, 2],
+        ],
+        [
+          [2, 2],
+          [1, 3],
+        ],
+      ]) {
         for (const padding of ["same", "valid"]) {
-          for (const pv of op === "bconv2d" ? [0, 1, -1] : [0]) configs.push({ op, k: [3, 2], s, d, padding, pv, h: 11, w: 10, cin: op === "bconv2d" ? 33 : 3, cout: op === "depthwise" ? 6 : 5 });
+          for (const pv of op === "bconv2d" ? [0, 1, -1] : [0])
+            configs.push({
+              op,
+              k: [3, 2],
+              s,
+              d,
+              padding,
+              pv,
+              h: 11,
+              w: 10,
+              cin: op === "bconv2d" ? 33 : 3,
+              cout: op === "depthwise" ? 6 : 5,
+            });
         }
       }
     }
     for (const c of configs) {
-      const gy = geom(c.h, c.k[0], c.s[0], c.d[0], c.padding), gx = geom(c.w, c.k[1], c.s[1], c.d[1], c.padding);
+      const gy = geom(c.h, c.k[0], c.s[0], c.d[0], c.padding),
+        gx = geom(c.w, c.k[1], c.s[1], c.d[1], c.padding);
       const kshape = [c.k[0], c.k[1], c.cin, c.op === "depthwise" ? c.cout / c.cin : c.cout];
       const kernel = Float32Array.from({ length: kshape.reduce((a, b) => a * b, 1) }, () => Math.round((r() * 2 - 1) * 8) / 8);
       const outShape = [gy.out, gx.out, c.cout];
       const inShape = [c.h, c.w, c.cin];
       const geomAttrs = { kernelSize: c.k, strides: c.s, dilations: c.d, padding: c.padding, padValue: c.pv };
-      const nodes: Array<Record<string, unknown>> = [{ name: "in", op: "input", inputs: [], attrs: {}, weights: {}, shape: inShape, dtype: "float32" }];
+      const nodes: Array<Record<string, unknown>> = [
+        { name: "in", op: "input", inputs: [], attrs: {}, weights: {}, shape: inShape, dtype: "float32" },
+      ];
       const weights: ForgedWeight[] = [];
       if (c.op === "bconv2d") {
         nodes.push({ name: "sp", op: "signpack", inputs: [0], attrs: {}, weights: {}, shape: inShape, dtype: "bits" });
-        nodes.push({ name: "conv", op: "bconv2d", inputs: [1], attrs: { ...geomAttrs, inChannels: c.cin, outChannels: c.cout, transform: "float" }, weights: { filter: "2/filter", multiplier: "2/multiplier", bias: "2/bias" }, shape: outShape, dtype: "float32" });
-        weights.push({ key: "2/filter", kind: "bits", shape: kshape, data: kernel }, { key: "2/multiplier", kind: "float32", shape: [c.cout], data: new Float32Array(c.cout).fill(1) }, { key: "2/bias", kind: "float32", shape: [c.cout], data: new Float32Array(c.cout) });
+        nodes.push({
+          name: "conv",
+          op: "bconv2d",
+          inputs: [1],
+          attrs: { ...geomAttrs, inChannels: c.cin, outChannels: c.cout, transform: "float" },
+          weights: { filter: "2/filter", multiplier: "2/multiplier", bias: "2/bias" },
+          shape: outShape,
+          dtype: "float32",
+        });
+        weights.push(
+          { key: "2/filter", kind: "bits", shape: kshape, data: kernel },
+          { key: "2/multiplier", kind: "float32", shape: [c.cout], data: new Float32Array(c.cout).fill(1) },
+          { key: "2/bias", kind: "float32", shape: [c.cout], data: new Float32Array(c.cout) },
+        );
       } else {
-        nodes.push({ name: "conv", op: c.op, inputs: [0], attrs: geomAttrs, weights: { kernel: "1/kernel" }, shape: outShape, dtype: "float32" });
+        nodes.push({
+          name: "conv",
+          op: c.op,
+          inputs: [0],
+          attrs: geomAttrs,
+          weights: { kernel: "1/kernel" },
+          shape: outShape,
+          dtype: "float32",
+        });
         weights.push({ key: "1/kernel", kind: "float32", shape: kshape, data: kernel });
       }
       const context = `${c.op} strides ${c.s} dilations ${c.d} ${c.padding} padValue ${c.pv}`;
@@ -235,9 +356,27 @@ describe("exactness (issue list)", () => {
         const actual = em.predict(x);
         const expected = tf.tidy(() => {
           let v = c.op === "bconv2d" ? tf.where(tf.less(x, 0), tf.fill(x.shape, -1), tf.onesLike(x)) : x;
-          v = tf.pad(v, [[0, 0], [gy.before, gy.after], [gx.before, gx.after], [0, 0]], c.pv);
-          const kd = c.op === "bconv2d" ? dilate(Float32Array.from(kernel, (w) => (w < 0 ? -1 : 1)), kshape, c.d) : dilate(kernel, kshape, c.d);
-          return c.op === "depthwise" ? tf.depthwiseConv2d(v as tf.Tensor4D, kd, c.s as [number, number], "valid") : tf.conv2d(v as tf.Tensor4D, kd, c.s as [number, number], "valid");
+          v = tf.pad(
+            v,
+            [
+              [0, 0],
+              [gy.before, gy.after],
+              [gx.before, gx.after],
+              [0, 0],
+            ],
+            c.pv,
+          );
+          const kd =
+            c.op === "bconv2d"
+              ? dilate(
+                  Float32Array.from(kernel, (w) => (w < 0 ? -1 : 1)),
+                  kshape,
+                  c.d,
+                )
+              : dilate(kernel, kshape, c.d);
+          return c.op === "depthwise"
+            ? tf.depthwiseConv2d(v as tf.Tensor4D, kd, c.s as [number, number], "valid")
+            : tf.conv2d(v as tf.Tensor4D, kd, c.s as [number, number], "valid");
         });
         assert.deepEqual(actual.shape, expected.shape, `${context}: shape`);
         assertSame(actual.dataSync(), expected.dataSync(), context);
@@ -254,7 +393,13 @@ describe("exactness (issue list)", () => {
   it("found by the fuzz: global average pooling equals tfjs's mean exactly, also as the input of a binary dense", async () => {
     // tfjs (cpu) computes mean as Σ (x / n), not (Σ x) / n; a binary layer after it sees the sign of that value.
     const failures: string[] = [];
-    for (const [h, w, c] of [[3, 3, 3], [3, 2, 63], [5, 5, 65], [6, 1, 3], [7, 2, 33]]) {
+    for (const [h, w, c] of [
+      [3, 3, 3],
+      [3, 2, 63],
+      [5, 5, 65],
+      [6, 1, 3],
+      [7, 2, 33],
+    ]) {
       for (const binaryHead of [false, true]) {
         const input = tfl.input({ shape: [h, w, c] });
         const g = ap(tfl.layers.globalAveragePooling2d({}), input);
@@ -265,12 +410,21 @@ describe("exactness (issue list)", () => {
         // exactly 0 (sign +1), while Σ (x/n) of the rounded quotients is a tiny non-zero of either sign.
         const r = prng(h * 100 + c);
         const data = new Float32Array(4 * h * w * c);
-        const triples = [[-1, 0.75, 0.25], [1, -0.75, -0.25], [-3, 2, 1], [0.5, -0.375, -0.125], [-1, 0.5, 0.5]];
-        for (let b = 0; b < 4; b++) for (let ch = 0; ch < c; ch++) {
-          const t = pick(r, triples);
-          const pos = Array.from({ length: h * w }, (_, i) => i).sort(() => r() - 0.5).slice(0, 3);
-          pos.forEach((p, k) => (data[(b * h * w + p) * c + ch] = t[k]));
-        }
+        const triples = [
+          [-1, 0.75, 0.25],
+          [1, -0.75, -0.25],
+          [-3, 2, 1],
+          [0.5, -0.375, -0.125],
+          [-1, 0.5, 0.5],
+        ];
+        for (let b = 0; b < 4; b++)
+          for (let ch = 0; ch < c; ch++) {
+            const t = pick(r, triples);
+            const pos = Array.from({ length: h * w }, (_, i) => i)
+              .sort(() => r() - 0.5)
+              .slice(0, 3);
+            pos.forEach((p, k) => (data[(b * h * w + p) * c + ch] = t[k]));
+          }
         const x = tf.tensor(data, [4, h, w, c]);
         try {
           (await compare(model, x, `[${h},${w},${c}]${binaryHead ? " → binary dense" : ""}`)).dispose();
@@ -288,9 +442,18 @@ describe("exactness (issue list)", () => {
     const failures: string[] = [];
     const cases: Array<[string, () => tfl.LayersModel]> = [
       ["maxpool 2×2 valid", () => tfl.sequential({ layers: [tfl.layers.maxPooling2d({ poolSize: 2, inputShape: [4, 4, 3] })] })],
-      ["maxpool 3×3 same stride 1", () => tfl.sequential({ layers: [tfl.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: "same", inputShape: [4, 4, 3] })] })],
+      [
+        "maxpool 3×3 same stride 1",
+        () => tfl.sequential({ layers: [tfl.layers.maxPooling2d({ poolSize: 3, strides: 1, padding: "same", inputShape: [4, 4, 3] })] }),
+      ],
       ["global max", () => tfl.sequential({ layers: [tfl.layers.globalMaxPooling2d({ inputShape: [4, 4, 3] })] })],
-      ["maxpool → binary conv", () => tfl.sequential({ layers: [tfl.layers.maxPooling2d({ poolSize: 2, inputShape: [4, 4, 3] }), bin({ filters: 4, kernelSize: 2, useBias: false })] })],
+      [
+        "maxpool → binary conv",
+        () =>
+          tfl.sequential({
+            layers: [tfl.layers.maxPooling2d({ poolSize: 2, inputShape: [4, 4, 3] }), bin({ filters: 4, kernelSize: 2, useBias: false })],
+          }),
+      ],
     ];
     for (const [what, build] of cases) {
       const model = build();

@@ -126,7 +126,12 @@ export function prng(seed: number): () => number {
 export function assertCleanRejection(e: unknown, context: string, node?: { index: number; name?: string; op?: string }): void {
   assert.ok(e instanceof Error, `${context}: threw a non-Error ${String(e)}`);
   const err = e as Error;
-  const deep = err instanceof RangeError || err instanceof TypeError || err instanceof SyntaxError || err instanceof WebAssembly.RuntimeError || err instanceof ReferenceError;
+  const deep =
+    err instanceof RangeError ||
+    err instanceof TypeError ||
+    err instanceof SyntaxError ||
+    err instanceof WebAssembly.RuntimeError ||
+    err instanceof ReferenceError;
   assert.ok(!deep, `${context}: ${err.name} from deep inside: ${err.message}\n${err.stack?.split("\n").slice(0, 4).join("\n")}`);
   assert.match(err.message, /^lq\.engine/, `${context}: message lacks the "lq.engine" prefix: ${err.message}`);
   const twice = (err.message.match(/invalid engine file/g) ?? []).length;
@@ -136,7 +141,11 @@ export function assertCleanRejection(e: unknown, context: string, node?: { index
     if (node.name) names.push(escape(node.name));
     if (node.op) names.push(`\\b${escape(node.op)}\\b`);
     const re = new RegExp(names.join("|"));
-    assert.match(err.message, re, `${context}: message does not name node ${node.index}${node.name ? ` ("${node.name}")` : ""}: ${err.message}`);
+    assert.match(
+      err.message,
+      re,
+      `${context}: message does not name node ${node.index}${node.name ? ` ("${node.name}")` : ""}: ${err.message}`,
+    );
   }
 }
 

@@ -9,8 +9,10 @@ import { randomizeWeights } from "./model_fixtures.js";
 
 type ST = tfl.SymbolicTensor;
 const ap = (layer: { apply(x: ST | ST[]): unknown }, x: ST | ST[]) => layer.apply(x) as ST;
-const bin = (args: Record<string, unknown>) => lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
-const bdense = (args: Record<string, unknown>) => lq.layers.quantDense({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
+const bin = (args: Record<string, unknown>) =>
+  lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
+const bdense = (args: Record<string, unknown>) =>
+  lq.layers.quantDense({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
 
 /**
  * A functional model with conv2d, depthwise, batchnorm, signpack, bconv2d (bits and float), bmaxpool, maxpool,
@@ -46,7 +48,14 @@ export function mixedModel(seed = 1): tfl.LayersModel {
 export function bnnModel(seed = 2): tfl.LayersModel {
   const model = tfl.sequential({
     layers: [
-      lq.layers.quantConv2d({ filters: 8, kernelSize: 3, inputShape: [12, 12, 1], kernelQuantizer: "ste_sign", useBias: false, name: "c0" } as never),
+      lq.layers.quantConv2d({
+        filters: 8,
+        kernelSize: 3,
+        inputShape: [12, 12, 1],
+        kernelQuantizer: "ste_sign",
+        useBias: false,
+        name: "c0",
+      } as never),
       tfl.layers.maxPooling2d({ poolSize: 2, name: "p0" }),
       tfl.layers.batchNormalization({ scale: false, name: "b0" }),
       bin({ filters: 64, kernelSize: 3, useBias: false, padding: "same", name: "c1" }),

@@ -105,10 +105,22 @@ describe("engine file format", () => {
     assert.throws(() => decodeEngineFile(withGraph(bytes, (d) => (d.output = 5))), /bad output node/);
     // Shapes that do not follow from the geometry, and output kinds that do not match the op.
     const indexOf = (d: any, op: string) => d.nodes.findIndex((n: any) => n.op === op);
-    assert.throws(() => decodeEngineFile(withGraph(bytes, (d) => (d.nodes[indexOf(d, "bmaxpool")].shape = [6, 5, 64]))), /bmaxpool\): output shape \[6,5,64\] does not follow/);
-    assert.throws(() => decodeEngineFile(withGraph(bytes, (d) => (d.nodes[indexOf(d, "bconv2d")].attrs.transform = "float"))), /output dtype bits, expected float32/);
-    assert.throws(() => decodeEngineFile(withGraph(bytes, (d) => (d.nodes[indexOf(d, "activation")].attrs.activation = "erf"))), /unknown activation "erf"/);
-    assert.throws(() => decodeEngineFile(withGraph(bytes, (d) => (d.nodes[indexOf(d, "conv2d")].attrs.strides = [2, 2]))), /conv2d\): output shape/);
+    assert.throws(
+      () => decodeEngineFile(withGraph(bytes, (d) => (d.nodes[indexOf(d, "bmaxpool")].shape = [6, 5, 64]))),
+      /bmaxpool\): output shape \[6,5,64\] does not follow/,
+    );
+    assert.throws(
+      () => decodeEngineFile(withGraph(bytes, (d) => (d.nodes[indexOf(d, "bconv2d")].attrs.transform = "float"))),
+      /output dtype bits, expected float32/,
+    );
+    assert.throws(
+      () => decodeEngineFile(withGraph(bytes, (d) => (d.nodes[indexOf(d, "activation")].attrs.activation = "erf"))),
+      /unknown activation "erf"/,
+    );
+    assert.throws(
+      () => decodeEngineFile(withGraph(bytes, (d) => (d.nodes[indexOf(d, "conv2d")].attrs.strides = [2, 2]))),
+      /conv2d\): output shape/,
+    );
     assert.throws(() => decodeEngineFile(withGraph(bytes, (d) => (d.nodes = d.nodes.slice(1)))), /input must be node 0/);
     // A graph that decodes but whose last binary layer has a bad padding value: earlier ops are freed again.
     const engine = await lq.engine.loadEngine();

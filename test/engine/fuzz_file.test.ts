@@ -26,15 +26,46 @@ const COUNT = Number(process.env.FILE_FUZZ_COUNT ?? 2400);
 const BLOCK = 200;
 const MAX_WASM = 256 * 2 ** 20;
 
-const pick = <T,>(r: Rnd, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+const pick = <T>(r: Rnd, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
 const pickAny = (r: Rnd, xs: readonly unknown[]): any => xs[Math.floor(r() * xs.length)];
 const int = (r: Rnd, n: number) => Math.floor(r() * n);
 
 /** Values that break an attribute or a dimension; "__INF__" / "__NINF__" / "__NAN__" become raw JSON tokens. */
-const HOSTILE_NUMBERS: unknown[] = [0, -1, -2, 1, 2, 3, 0.5, 1.5, 2 ** 31 - 1, 2 ** 31, 2 ** 30, 2 ** 20, 65536, 1e9, 2 ** 53, -(2 ** 31), null, "3", [], [2], [2, 2, 2], {}, true, "__INF__", "__NINF__", "__NAN__", 1e-9];
+const HOSTILE_NUMBERS: unknown[] = [
+  0,
+  -1,
+  -2,
+  1,
+  2,
+  3,
+  0.5,
+  1.5,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 30,
+  2 ** 20,
+  65536,
+  1e9,
+  2 ** 53,
+  -(2 ** 31),
+  null,
+  "3",
+  [],
+  [2],
+  [2, 2, 2],
+  {},
+  true,
+  "__INF__",
+  "__NINF__",
+  "__NAN__",
+  1e-9,
+];
 
 function rawJson(doc: unknown): string {
-  return JSON.stringify(doc).replace(/"__INF__"/g, "1e999").replace(/"__NINF__"/g, "-1e999").replace(/"__NAN__"/g, "NaN");
+  return JSON.stringify(doc)
+    .replace(/"__INF__"/g, "1e999")
+    .replace(/"__NINF__"/g, "-1e999")
+    .replace(/"__NAN__"/g, "NaN");
 }
 
 interface Mutant {
@@ -46,51 +77,103 @@ interface Mutant {
 
 /** Small forged graphs next to the converted models: many of their mutants load and run. */
 function forgedBases(): Uint8Array[] {
-  const n = (name: string, op: string, inputs: number[], shape: number[], attrs: Record<string, unknown> = {}, weights: Record<string, string> = {}, dtype = "float32") => ({ name, op, inputs, attrs, weights, shape, dtype });
+  const n = (
+    name: string,
+    op: string,
+    inputs: number[],
+    shape: number[],
+    attrs: Record<string, unknown> = {},
+    weights: Record<string, string> = {},
+    dtype = "float32",
+  ) => ({ name, op, inputs, attrs, weights, shape, dtype });
   const r = prng(3);
   const f = (len: number) => Float32Array.from({ length: len }, () => r() * 2 - 1);
-  const a = forgeFile({
-    nodes: [
-      n("in", "input", [], [5, 5, 2]),
-      n("conv", "conv2d", [0], [5, 5, 3], { kernelSize: [3, 3], strides: [1, 1], dilations: [1, 1], padding: "same", padValue: 0 }, { kernel: "1/kernel", bias: "1/bias" }),
-      n("bn", "batchnorm", [1], [5, 5, 3], { epsilon: 0.001 }, { mean: "2/mean", variance: "2/variance", gamma: "2/gamma", beta: "2/beta" }),
-      n("pool", "maxpool", [2], [3, 3, 3], { poolSize: [2, 2], strides: [2, 2], padding: "same" }),
-      n("avg", "avgpool", [3], [2, 2, 3], { poolSize: [2, 2], strides: [1, 1], padding: "valid" }),
-      n("cat", "concat", [4, 4], [2, 2, 6], { axis: 2 }),
-      n("act", "activation", [5], [2, 2, 6], { activation: "relu" }),
-      n("flat", "reshape", [6], [24]),
-      n("dense", "dense", [7], [4], {}, { kernel: "8/kernel" }),
-      n("sum", "add", [8, 8], [4]),
-    ],
-    output: 9,
-  }, [
-    { key: "1/kernel", kind: "float32", shape: [3, 3, 2, 3], data: f(54) },
-    { key: "1/bias", kind: "float32", shape: [3], data: f(3) },
-    { key: "2/mean", kind: "float32", shape: [3], data: f(3) },
-    { key: "2/variance", kind: "float32", shape: [3], data: [1, 2, 0.5] },
-    { key: "2/gamma", kind: "float32", shape: [3], data: f(3) },
-    { key: "2/beta", kind: "float32", shape: [3], data: f(3) },
-    { key: "8/kernel", kind: "bits", shape: [24, 4], data: f(96) },
-  ] as ForgedWeight[]);
-  const b = forgeFile({
-    nodes: [
-      n("in", "input", [], [4, 4, 65]),
-      n("sp", "signpack", [0], [4, 4, 65], {}, {}, "bits"),
-      n("bc", "bconv2d", [1], [4, 4, 33], { kernelSize: [3, 3], inChannels: 65, outChannels: 33, strides: [1, 1], dilations: [1, 1], padding: "same", padValue: -1, transform: "float", clampMin: 0 }, { filter: "2/filter", multiplier: "2/multiplier", bias: "2/bias" }),
-      n("bp", "globalmax", [2], [33]),
-      n("s", "signpack", [3], [33], {}, {}, "bits"),
-      n("bd", "bdense", [4], [6], { inChannels: 33, outChannels: 6, transform: "float" }, { kernel: "5/kernel", multiplier: "5/multiplier", bias: "5/bias" }),
-      n("sm", "activation", [5], [6], { activation: "softmax" }),
-    ],
-    output: 6,
-  }, [
-    { key: "2/filter", kind: "bits", shape: [3, 3, 65, 33], data: f(9 * 65 * 33) },
-    { key: "2/multiplier", kind: "float32", shape: [33], data: f(33) },
-    { key: "2/bias", kind: "float32", shape: [33], data: f(33) },
-    { key: "5/kernel", kind: "bits", shape: [33, 6], data: f(198) },
-    { key: "5/multiplier", kind: "float32", shape: [6], data: f(6) },
-    { key: "5/bias", kind: "float32", shape: [6], data: f(6) },
-  ] as ForgedWeight[]);
+  const a = forgeFile(
+    {
+      nodes: [
+        n("in", "input", [], [5, 5, 2]),
+        n(
+          "conv",
+          "conv2d",
+          [0],
+          [5, 5, 3],
+          { kernelSize: [3, 3], strides: [1, 1], dilations: [1, 1], padding: "same", padValue: 0 },
+          { kernel: "1/kernel", bias: "1/bias" },
+        ),
+        n(
+          "bn",
+          "batchnorm",
+          [1],
+          [5, 5, 3],
+          { epsilon: 0.001 },
+          { mean: "2/mean", variance: "2/variance", gamma: "2/gamma", beta: "2/beta" },
+        ),
+        n("pool", "maxpool", [2], [3, 3, 3], { poolSize: [2, 2], strides: [2, 2], padding: "same" }),
+        n("avg", "avgpool", [3], [2, 2, 3], { poolSize: [2, 2], strides: [1, 1], padding: "valid" }),
+        n("cat", "concat", [4, 4], [2, 2, 6], { axis: 2 }),
+        n("act", "activation", [5], [2, 2, 6], { activation: "relu" }),
+        n("flat", "reshape", [6], [24]),
+        n("dense", "dense", [7], [4], {}, { kernel: "8/kernel" }),
+        n("sum", "add", [8, 8], [4]),
+      ],
+      output: 9,
+    },
+    [
+      { key: "1/kernel", kind: "float32", shape: [3, 3, 2, 3], data: f(54) },
+      { key: "1/bias", kind: "float32", shape: [3], data: f(3) },
+      { key: "2/mean", kind: "float32", shape: [3], data: f(3) },
+      { key: "2/variance", kind: "float32", shape: [3], data: [1, 2, 0.5] },
+      { key: "2/gamma", kind: "float32", shape: [3], data: f(3) },
+      { key: "2/beta", kind: "float32", shape: [3], data: f(3) },
+      { key: "8/kernel", kind: "bits", shape: [24, 4], data: f(96) },
+    ] as ForgedWeight[],
+  );
+  const b = forgeFile(
+    {
+      nodes: [
+        n("in", "input", [], [4, 4, 65]),
+        n("sp", "signpack", [0], [4, 4, 65], {}, {}, "bits"),
+        n(
+          "bc",
+          "bconv2d",
+          [1],
+          [4, 4, 33],
+          {
+            kernelSize: [3, 3],
+            inChannels: 65,
+            outChannels: 33,
+            strides: [1, 1],
+            dilations: [1, 1],
+            padding: "same",
+            padValue: -1,
+            transform: "float",
+            clampMin: 0,
+          },
+          { filter: "2/filter", multiplier: "2/multiplier", bias: "2/bias" },
+        ),
+        n("bp", "globalmax", [2], [33]),
+        n("s", "signpack", [3], [33], {}, {}, "bits"),
+        n(
+          "bd",
+          "bdense",
+          [4],
+          [6],
+          { inChannels: 33, outChannels: 6, transform: "float" },
+          { kernel: "5/kernel", multiplier: "5/multiplier", bias: "5/bias" },
+        ),
+        n("sm", "activation", [5], [6], { activation: "softmax" }),
+      ],
+      output: 6,
+    },
+    [
+      { key: "2/filter", kind: "bits", shape: [3, 3, 65, 33], data: f(9 * 65 * 33) },
+      { key: "2/multiplier", kind: "float32", shape: [33], data: f(33) },
+      { key: "2/bias", kind: "float32", shape: [33], data: f(33) },
+      { key: "5/kernel", kind: "bits", shape: [33, 6], data: f(198) },
+      { key: "5/multiplier", kind: "float32", shape: [6], data: f(6) },
+      { key: "5/bias", kind: "float32", shape: [6], data: f(6) },
+    ] as ForgedWeight[],
+  );
   return [a, b];
 }
 
@@ -117,25 +200,78 @@ function editNode(r: Rnd, doc: any): string {
   }
   if (u < 0.5) {
     const keys = Object.keys(node.attrs);
-    const extra = ["kernelSize", "poolSize", "strides", "dilations", "padding", "padValue", "axis", "epsilon", "inChannels", "outChannels", "transform", "clampMin", "clampMax", "alpha", "activation"];
+    const extra = [
+      "kernelSize",
+      "poolSize",
+      "strides",
+      "dilations",
+      "padding",
+      "padValue",
+      "axis",
+      "epsilon",
+      "inChannels",
+      "outChannels",
+      "transform",
+      "clampMin",
+      "clampMax",
+      "alpha",
+      "activation",
+    ];
     const key = keys.length && r() < 0.8 ? pick(r, keys) : pick(r, extra);
     const cur = node.attrs[key];
     let v: unknown;
     if (Array.isArray(cur) && r() < 0.6) {
       v = cur.slice();
       (v as unknown[])[int(r, cur.length)] = pick(r, HOSTILE_NUMBERS);
-    } else if (typeof cur === "string" || r() < 0.15) v = pick(r, ["same", "valid", "full", "bits", "float", "relu", "erf", "softmax", "", "__proto__", "leakyrelu"]);
+    } else if (typeof cur === "string" || r() < 0.15)
+      v = pick(r, ["same", "valid", "full", "bits", "float", "relu", "erf", "softmax", "", "__proto__", "leakyrelu"]);
     else v = pick(r, HOSTILE_NUMBERS);
     node.attrs[key] = v;
     return `${where}: attrs.${key} → ${JSON.stringify(v)}`;
   }
   if (u < 0.68) {
-    const v = pick(r, [[i], [i + 1], [doc.nodes.length + 5], [-1], [0.5], [], [0, 0, 0], [i - 1, i - 1], ["0"], null, [int(r, Math.max(i, 1))], [int(r, doc.nodes.length)]]);
+    const v = pick(r, [
+      [i],
+      [i + 1],
+      [doc.nodes.length + 5],
+      [-1],
+      [0.5],
+      [],
+      [0, 0, 0],
+      [i - 1, i - 1],
+      ["0"],
+      null,
+      [int(r, Math.max(i, 1))],
+      [int(r, doc.nodes.length)],
+    ]);
     node.inputs = v;
     return `${where}: inputs → ${JSON.stringify(v)}`;
   }
   if (u < 0.78) {
-    const ops = ["input", "bconv2d", "bdense", "bmaxpool", "signpack", "sign", "conv2d", "depthwise", "dense", "batchnorm", "maxpool", "avgpool", "globalavg", "globalmax", "add", "concat", "reshape", "activation", "prelu", "fft", "", "constructor"];
+    const ops = [
+      "input",
+      "bconv2d",
+      "bdense",
+      "bmaxpool",
+      "signpack",
+      "sign",
+      "conv2d",
+      "depthwise",
+      "dense",
+      "batchnorm",
+      "maxpool",
+      "avgpool",
+      "globalavg",
+      "globalmax",
+      "add",
+      "concat",
+      "reshape",
+      "activation",
+      "prelu",
+      "fft",
+      "",
+      "constructor",
+    ];
     node.op = pick(r, ops);
     return `${where}: op → ${node.op}`;
   }
@@ -159,16 +295,31 @@ function editNode(r: Rnd, doc: any): string {
 function structural(r: Rnd, doc: any): string {
   const u = r();
   const last = doc.nodes.length - 1;
-  const floats = doc.nodes.map((n: any, i: number) => (n.dtype === "float32" && n.shape.length === 3 ? i : -1)).filter((i: number) => i >= 0);
+  const floats = doc.nodes
+    .map((n: any, i: number) => (n.dtype === "float32" && n.shape.length === 3 ? i : -1))
+    .filter((i: number) => i >= 0);
   if (u < 0.25 && floats.length) {
     // Pool windows of hostile size on a float rank-3 value; output appended as the model output.
     const src: number = pickAny(r, floats);
     const shape = doc.nodes[src].shape;
     const big = pick(r, [2 ** 31 - 1, 2 ** 30, 2 ** 20, 65536, 4097]);
     const padding = pick(r, ["same", "same", "valid"]);
-    const poolSize = pick(r, [[big, big], [big, 1], [1, big], [big, 2]]);
+    const poolSize = pick(r, [
+      [big, big],
+      [big, 1],
+      [1, big],
+      [big, 2],
+    ]);
     const op = pick(r, ["maxpool", "avgpool"]);
-    doc.nodes.push({ name: "hostile_pool", op, inputs: [src], attrs: { poolSize, strides: [1, 1], padding }, weights: {}, shape: padding === "same" ? shape : [1, 1, shape[2]], dtype: "float32" });
+    doc.nodes.push({
+      name: "hostile_pool",
+      op,
+      inputs: [src],
+      attrs: { poolSize, strides: [1, 1], padding },
+      weights: {},
+      shape: padding === "same" ? shape : [1, 1, shape[2]],
+      dtype: "float32",
+    });
     doc.output = doc.nodes.length - 1;
     return `${op} window ${poolSize} ${padding} on node ${src}`;
   }
@@ -191,7 +342,15 @@ function structural(r: Rnd, doc: any): string {
     let prev = doc.output;
     const k = pick(r, [10, 300, 3000]);
     for (let j = 0; j < k; j++) {
-      doc.nodes.push({ name: `a${j}`, op: "activation", inputs: [prev], attrs: { activation: pick(r, ["relu", "tanh", "linear"]) }, weights: {}, shape: doc.nodes[prev].shape, dtype: "float32" });
+      doc.nodes.push({
+        name: `a${j}`,
+        op: "activation",
+        inputs: [prev],
+        attrs: { activation: pick(r, ["relu", "tanh", "linear"]) },
+        weights: {},
+        shape: doc.nodes[prev].shape,
+        dtype: "float32",
+      });
       prev = doc.nodes.length - 1;
     }
     doc.output = prev;
@@ -224,7 +383,8 @@ function editWeights(r: Rnd, doc: any): string {
   if (u < 0.2) w.offset = pick(r, [w.offset + 4, w.offset - 4, -4, 2 ** 32, null]);
   else if (u < 0.4) w.byteLength = pick(r, [w.byteLength + 4, 0, w.byteLength - 4, 2 ** 31]);
   else if (u < 0.55) w.kind = w.kind === "bits" ? "float32" : "bits";
-  else if (u < 0.75) w.shape = pick(r, [[], [0], [-1], [2 ** 31 - 1], w.shape.concat([1]), [w.shape.reduce((a: number, b: number) => a * b, 1)], null]);
+  else if (u < 0.75)
+    w.shape = pick(r, [[], [0], [-1], [2 ** 31 - 1], w.shape.concat([1]), [w.shape.reduce((a: number, b: number) => a * b, 1)], null]);
   else if (u < 0.9) doc.weights.push({ ...w });
   else doc.weights.splice(k, 1);
   return `weight ${k} ("${w.key}") edited`;
@@ -275,7 +435,12 @@ function mutate(r: Rnd, base: Uint8Array): Mutant {
     return { bytes: b, what: `extend by ${extra}${fix ? " (weight length fixed)" : ""}`, nodeEdit: false };
   }
   if (u < 0.5) {
-    const field = pick(r, [[4, 2], [6, 2], [8, 4], [12, 4]] as Array<[number, 2 | 4]>);
+    const field = pick(r, [
+      [4, 2],
+      [6, 2],
+      [8, 4],
+      [12, 4],
+    ] as Array<[number, 2 | 4]>);
     const v = pick(r, [0, 1, 2, 0xffff, 2 ** 31, 0xffffffff, 7]);
     return { bytes: resign(setHeader(base, field[0], v, field[1])), what: `header @${field[0]} → ${v}`, nodeEdit: false };
   }
@@ -357,7 +522,9 @@ describe("fuzz: lq.engine.load on mutated and forged files", () => {
 
   after(() => {
     const top = [...categories.entries()].sort((a, b) => b[1] - a[1]).slice(0, 20);
-    process.stdout.write(`# fuzz_file: seed ${SEED}: ${rejected} rejected, ${loaded} loaded, ${predicted} predicted; failure kinds:\n${top.map(([k, n]) => `#   ${n} × ${k}`).join("\n")}\n`);
+    process.stdout.write(
+      `# fuzz_file: seed ${SEED}: ${rejected} rejected, ${loaded} loaded, ${predicted} predicted; failure kinds:\n${top.map(([k, n]) => `#   ${n} × ${k}`).join("\n")}\n`,
+    );
   });
 
   const fail = (kind: string, detail: string) => {
@@ -382,10 +549,23 @@ describe("fuzz: lq.engine.load on mutated and forged files", () => {
           rejected++;
           try {
             assertCleanRejection(e, ctx);
-            if (m.nodeEdit) assert.match((e as Error).message, /node \d+|"[^"]*"|\b(input|bconv2d|bdense|bmaxpool|signpack|sign|conv2d|depthwise|dense|batchnorm|maxpool|avgpool|globalavg|globalmax|add|concat|reshape|activation|prelu)\b/, `${ctx}: names no node: ${(e as Error).message}`);
+            if (m.nodeEdit)
+              assert.match(
+                (e as Error).message,
+                /node \d+|"[^"]*"|\b(input|bconv2d|bdense|bmaxpool|signpack|sign|conv2d|depthwise|dense|batchnorm|maxpool|avgpool|globalavg|globalmax|add|concat|reshape|activation|prelu)\b/,
+                `${ctx}: names no node: ${(e as Error).message}`,
+              );
           } catch (a) {
             const msg = (a as Error).message;
-            const kind = msg.includes("from deep inside") ? `${(e as Error).name} from deep inside` : msg.includes("prefix") ? `no "lq.engine" prefix: ${(e as Error).message.replace(/\d+/g, "N").slice(0, 50)}` : msg.includes("appears") ? "doubled \"invalid engine file\"" : msg.includes("names no node") ? "node not named" : "other";
+            const kind = msg.includes("from deep inside")
+              ? `${(e as Error).name} from deep inside`
+              : msg.includes("prefix")
+                ? `no "lq.engine" prefix: ${(e as Error).message.replace(/\d+/g, "N").slice(0, 50)}`
+                : msg.includes("appears")
+                  ? 'doubled "invalid engine file"'
+                  : msg.includes("names no node")
+                    ? "node not named"
+                    : "other";
             fail(kind, msg);
           }
         }
@@ -396,21 +576,31 @@ describe("fuzz: lq.engine.load on mutated and forged files", () => {
             if (!est) {
               // Sizes this test cannot read: load only.
             } else if (est.values > 4 * 2 ** 30 || est.work > 1e10) {
-              fail("accepted a file beyond any wasm32 memory or time", `${ctx}: loaded although it declares ${est.values} bytes of values and ~${est.work.toExponential(1)} operations`);
+              fail(
+                "accepted a file beyond any wasm32 memory or time",
+                `${ctx}: loaded although it declares ${est.values} bytes of values and ~${est.work.toExponential(1)} operations`,
+              );
             } else if (est.values <= 16 * 2 ** 20 && est.work <= 5e6) {
               const inShape = em.inputShape;
               const outShape = em.outputShape;
-              const x = inputValues(inShape.reduce((a, b) => a * b, 1), r);
+              const x = inputValues(
+                inShape.reduce((a, b) => a * b, 1),
+                r,
+              );
               let y: Float32Array | undefined;
               try {
                 y = em.predict(x, [1, ...inShape]);
               } catch (e) {
-                fail(`loaded but predict threw ${(e as Error).name}`, `${ctx}: loaded, but predict threw ${(e as Error).name}: ${(e as Error).message.slice(0, 200)}`);
+                fail(
+                  `loaded but predict threw ${(e as Error).name}`,
+                  `${ctx}: loaded, but predict threw ${(e as Error).name}: ${(e as Error).message.slice(0, 200)}`,
+                );
               }
               if (y) {
                 predicted++;
                 const want = outShape.reduce((a, b) => a * b, 1);
-                if (y.length !== want) fail("output size differs from the declared shape", `${ctx}: output has ${y.length} values, declared [${outShape}]`);
+                if (y.length !== want)
+                  fail("output size differs from the declared shape", `${ctx}: output has ${y.length} values, declared [${outShape}]`);
               }
             }
           } finally {
@@ -427,7 +617,10 @@ describe("fuzz: lq.engine.load on mutated and forged files", () => {
         }
       }
       const mine = failures.slice(start);
-      assert.ok(mine.length === 0, `${mine.length} bad outcomes (rerun with FILE_FUZZ_SEED=<file> FILE_FUZZ_COUNT=1):\n${mine.slice(0, 6).join("\n")}`);
+      assert.ok(
+        mine.length === 0,
+        `${mine.length} bad outcomes (rerun with FILE_FUZZ_SEED=<file> FILE_FUZZ_COUNT=1):\n${mine.slice(0, 6).join("\n")}`,
+      );
     });
   }
 });

@@ -123,7 +123,9 @@ class Gen {
       const g = filters ? { kernelSize: [3, 3], strides: [1, 1], dilationRate: [1, 1], padding: "same" as const } : this.geometry(h, w);
       const padValues = pick(r, [0, 0, 1, -1]);
       zeroPadded = padValues === 0 && g.padding === "same";
-      st = lq.layers.quantConv2d({ filters: units, ...g, padValues, useBias, activation, inputQuantizer, kernelQuantizer, name } as never).apply(v.st) as ST;
+      st = lq.layers
+        .quantConv2d({ filters: units, ...g, padValues, useBias, activation, inputQuantizer, kernelQuantizer, name } as never)
+        .apply(v.st) as ST;
       shape = [...this.outHW(h, w, g), units];
       K = g.kernelSize[0] * g.kernelSize[1] * c;
       d = `${name}(f${units} k${g.kernelSize} s${g.strides} d${g.dilationRate} ${g.padding} pv${padValues} ${inputQuantizer}/${kernelQuantizer} bias${+useBias} ${activation})`;
@@ -150,7 +152,10 @@ class Gen {
       const strides = pick(r, [1, 2, ps]);
       const padding = shape[0] < ps || shape[1] < ps || chance(r, 0.5) ? "same" : "valid";
       st = tfl.layers.maxPooling2d({ poolSize: ps, strides, padding, name: this.name("bpool") }).apply(st) as ST;
-      shape = [...this.outHW(shape[0], shape[1], { kernelSize: [ps, ps], strides: [strides, strides], dilationRate: [1, 1], padding }), units];
+      shape = [
+        ...this.outHW(shape[0], shape[1], { kernelSize: [ps, ps], strides: [strides, strides], dilationRate: [1, 1], padding }),
+        units,
+      ];
       chain.push(`maxpool${ps}/${strides}${padding}`);
       if (chance(r, 0.4)) addBN();
     }
@@ -169,7 +174,7 @@ class Gen {
   /** Float Conv2D / DepthwiseConv2D / Dense / QuantConv2D with float input (sign kernel or sign input). */
   floatLayer(v0: Val, kind: "conv" | "depthwise" | "dense" | "signin" | "signkernel"): Val {
     const r = this.r;
-    let v = this.asFloat(v0);
+    const v = this.asFloat(v0);
     const name = this.name(kind);
     const useBias = chance(r, 0.5);
     const activation = pick(r, ["linear", "linear", "linear", "relu", "relu", "relu6", "tanh", "sigmoid"]);
@@ -177,7 +182,7 @@ class Gen {
     let shape: number[];
     let K: number;
     let step = -3;
-    let wmax = 1;
+    const wmax = 1;
     let inStep = v.dyadic?.step ?? 0;
     let inMax = v.dyadic?.max ?? 0;
     let exactIn = v.same && v.dyadic !== null;
@@ -199,7 +204,18 @@ class Gen {
         g.dilationRate = [1, 1];
         if (g.kernelSize[0] > h || g.kernelSize[1] > w) g.padding = "same";
         [oh, ow] = this.outHW(h, w, g);
-        st = tfl.layers.depthwiseConv2d({ kernelSize: g.kernelSize, strides: g.strides, dilationRate: g.dilationRate, padding: g.padding, depthMultiplier, useBias, activation: activation as never, name } as never).apply(v.st) as ST;
+        st = tfl.layers
+          .depthwiseConv2d({
+            kernelSize: g.kernelSize,
+            strides: g.strides,
+            dilationRate: g.dilationRate,
+            padding: g.padding,
+            depthMultiplier,
+            useBias,
+            activation: activation as never,
+            name,
+          } as never)
+          .apply(v.st) as ST;
         shape = [oh, ow, c * depthMultiplier];
         K = g.kernelSize[0] * g.kernelSize[1];
       } else {
@@ -259,7 +275,23 @@ class Gen {
     const r = this.r;
     const v = this.asFloat(v0);
     const name = this.name("act");
-    const kind = pick(r, ["relu", "relu6", "hard_tanh", "prelu", "leaky", "relu", "relu6", "hard_tanh", "prelu", "leaky", "tanh", "sigmoid", "elu", "softplus", "softmax"]);
+    const kind = pick(r, [
+      "relu",
+      "relu6",
+      "hard_tanh",
+      "prelu",
+      "leaky",
+      "relu",
+      "relu6",
+      "hard_tanh",
+      "prelu",
+      "leaky",
+      "tanh",
+      "sigmoid",
+      "elu",
+      "softplus",
+      "softmax",
+    ]);
     let layer: { apply(x: ST): unknown };
     if (kind === "relu6") layer = tfl.layers.reLU({ maxValue: 6, name });
     else if (kind === "prelu") layer = tfl.layers.prelu({ name });
@@ -282,7 +314,9 @@ class Gen {
       if (this.canBinarize(v) && chance(r, 0.6)) b = this.asFloat(this.binary(v, true, c));
       else {
         const name = this.name("rconv");
-        const st = tfl.layers.conv2d({ filters: c, kernelSize: pick(r, [1, 3]), padding: "same", useBias: chance(r, 0.5), name }).apply(v.st) as ST;
+        const st = tfl.layers
+          .conv2d({ filters: c, kernelSize: pick(r, [1, 3]), padding: "same", useBias: chance(r, 0.5), name })
+          .apply(v.st) as ST;
         this.floatLayers.add(name);
         this.desc.push(`${name}(residual)`);
         const ok = v.same && v.dyadic !== null && (v.dyadic.max * 9 * c + 2) / 2 ** (v.dyadic.step - 3) < 2 ** 24;
@@ -294,7 +328,12 @@ class Gen {
         // The pool changed the size: concatenate the pooled value with itself instead.
         const name = this.name("concat");
         this.desc.push(`${name}(self)`);
-        return { st: tfl.layers.concatenate({ name }).apply([b.st, b.st]) as ST, shape: [b.shape[0], b.shape[1], 2 * b.shape[2]], same: b.same, dyadic: b.dyadic };
+        return {
+          st: tfl.layers.concatenate({ name }).apply([b.st, b.st]) as ST,
+          shape: [b.shape[0], b.shape[1], 2 * b.shape[2]],
+          same: b.same,
+          dyadic: b.dyadic,
+        };
       }
     }
     const name = this.name(kind);
@@ -302,7 +341,12 @@ class Gen {
     const dyadic = v.dyadic && b.dyadic ? { step: Math.min(v.dyadic.step, b.dyadic.step), max: v.dyadic.max + b.dyadic.max } : null;
     const sameAdd = v.same && b.same && (kind === "concat" || (dyadic !== null && dyadic.max / 2 ** dyadic.step < 2 ** 24));
     const st = (kind === "add" ? tfl.layers.add({ name }) : tfl.layers.concatenate({ name })).apply([v.st, b.st]) as ST;
-    return { st, shape: kind === "add" ? v.shape : [h, w, c + b.shape[2]], same: sameAdd, dyadic: kind === "add" && !sameAdd ? null : dyadic };
+    return {
+      st,
+      shape: kind === "add" ? v.shape : [h, w, c + b.shape[2]],
+      same: sameAdd,
+      dyadic: kind === "add" && !sameAdd ? null : dyadic,
+    };
   }
 
   /** Rank 3 → rank 1: Flatten (keeps a binary layer's pending chain), global average or max pooling. */
@@ -328,7 +372,9 @@ class Gen {
 function generate(seed: number): { model: tfl.LayersModel; gen: Gen; out: Val; inShape: number[] } {
   const r = prng(seed);
   const gen = new Gen(r);
-  const inShape = chance(r, 0.85) ? [pick(r, [1, 2, 3, 4, 5, 6, 7]), pick(r, [1, 2, 3, 4, 5, 6]), pick(r, CH)] : [pick(r, [1, 5, 31, 64, 65, 100])];
+  const inShape = chance(r, 0.85)
+    ? [pick(r, [1, 2, 3, 4, 5, 6, 7]), pick(r, [1, 2, 3, 4, 5, 6]), pick(r, CH)]
+    : [pick(r, [1, 5, 31, 64, 65, 100])];
   const input = tfl.input({ shape: inShape });
   let v: Val = { st: input, shape: inShape, same: true, dyadic: { step: -2, max: 3 } };
   gen.desc.push(`input[${inShape}]`);
@@ -340,7 +386,8 @@ function generate(seed: number): { model: tfl.LayersModel; gen: Gen; out: Val; i
     if (spatial) {
       if (v.shape[0] * v.shape[1] === 1 && chance(r, 0.5)) v = gen.toVector(v);
       else if (u < 0.4 && canBin) v = gen.binary(v, true);
-      else if (u < 0.5) v = gen.floatLayer(v, pick(r, ["conv", "depthwise", "signkernel", ...(gen.asFloat(v).same ? (["signin"] as const) : [])]));
+      else if (u < 0.5)
+        v = gen.floatLayer(v, pick(r, ["conv", "depthwise", "signkernel", ...(gen.asFloat(v).same ? (["signin"] as const) : [])]));
       else if (u < 0.6) v = gen.pool(v, chance(r, 0.5) ? "max" : "avg");
       else if (u < 0.7) v = gen.merge(v, chance(r, 0.6) ? "add" : "concat");
       else if (u < 0.76) v = gen.bn(v);
@@ -399,7 +446,10 @@ function setWeights(model: tfl.LayersModel, gen: Gen, r: Rnd): void {
 function inputFor(shape: number[], r: Rnd, nanRate: number): tf.Tensor {
   const pool = [-2.5, -1, -0.75, -0.25, -0, 0, 0, 0.25, 0.5, 1, 3];
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => (r() < nanRate ? NaN : pick(r, pool))), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => (r() < nanRate ? NaN : pick(r, pool))),
+    shape,
+  );
 }
 
 /** "" when equal (exact) or close (tolerance); else a description of the first difference. */
@@ -418,7 +468,9 @@ function difference(a: ArrayLike<number>, e: ArrayLike<number>, exact: boolean):
       if (first < 0) first = i;
     }
   }
-  return bad ? `${bad}/${a.length} differ, first [${first}]: engine ${a[first]} vs tfjs ${e[first]}${exact ? " (exact)" : ` (tol, scale ${scale})`}` : "";
+  return bad
+    ? `${bad}/${a.length} differ, first [${first}]: engine ${a[first]} vs tfjs ${e[first]}${exact ? " (exact)" : ` (tol, scale ${scale})`}`
+    : "";
 }
 
 describe("fuzz: lq.engine.convert vs model.predict", () => {
@@ -440,7 +492,9 @@ describe("fuzz: lq.engine.convert vs model.predict", () => {
   });
 
   after(() => {
-    process.stdout.write(`# fuzz_predict: seed ${SEED}, ${configs} models × ${engines.length} kernel variants, ${exactOutputs} compared exactly; ops seen: ${[...opsSeen].sort().join(" ")}\n`);
+    process.stdout.write(
+      `# fuzz_predict: seed ${SEED}, ${configs} models × ${engines.length} kernel variants, ${exactOutputs} compared exactly; ops seen: ${[...opsSeen].sort().join(" ")}\n`,
+    );
     const seeds = [...new Set(failures.map((f) => f.match(/^seed (\d+)/)?.[1]))];
     if (seeds.length) process.stdout.write(`# fuzz_predict: ${seeds.length} failing models: ${seeds.join(" ")}\n`);
   });
@@ -479,14 +533,24 @@ describe("fuzz: lq.engine.convert vs model.predict", () => {
             if (g.out.same) exactOutputs++;
             const diffs = models.map((em) => {
               const y = em.predict(x);
-              const d = y.shape.join() !== expected.shape.join() ? `shape [${y.shape}] vs [${expected.shape}]` : difference(y.dataSync(), e, g.out.same);
+              const d =
+                y.shape.join() !== expected.shape.join()
+                  ? `shape [${y.shape}] vs [${expected.shape}]`
+                  : difference(y.dataSync(), e, g.out.same);
               y.dispose();
               return d;
             });
             if (diffs.some((d) => d)) {
-              const variants = diffs.every((d) => d === diffs[0]) ? "all kernel variants" : engines.filter((_, i) => diffs[i]).map(([n]) => n).join(", ");
+              const variants = diffs.every((d) => d === diffs[0])
+                ? "all kernel variants"
+                : engines
+                    .filter((_, i) => diffs[i])
+                    .map(([n]) => n)
+                    .join(", ");
               const d = diffs.find((v) => v)!;
-              failures.push(`seed ${seed} [${variants}]: ${d}\n    ${desc}\n    graph: ${first.graph.nodes.map((n) => `${n.op}:${n.dtype}`).join(" ")}`);
+              failures.push(
+                `seed ${seed} [${variants}]: ${d}\n    ${desc}\n    graph: ${first.graph.nodes.map((n) => `${n.op}:${n.dtype}`).join(" ")}`,
+              );
             }
             // 20%: batch 3 as Float32Array in / out (buffers planned again), then the first batch size again.
             if (chance(r, 0.2)) {
@@ -505,7 +569,10 @@ describe("fuzz: lq.engine.convert vs model.predict", () => {
               models.push(nc);
               const y = nc.predict(x);
               const d = difference(y.dataSync(), e, g.out.same);
-              if (d) failures.push(`seed ${seed} [chainBits: false]: ${d}\n    ${desc}\n    graph: ${nc.graph.nodes.map((n) => `${n.op}:${n.dtype}`).join(" ")}`);
+              if (d)
+                failures.push(
+                  `seed ${seed} [chainBits: false]: ${d}\n    ${desc}\n    graph: ${nc.graph.nodes.map((n) => `${n.op}:${n.dtype}`).join(" ")}`,
+                );
               y.dispose();
             }
           } finally {
@@ -519,9 +586,16 @@ describe("fuzz: lq.engine.convert vs model.predict", () => {
         }
       }
       assert.equal(tf.memory().numTensors, tensors, "tensor count grew");
-      assert.deepEqual(engines.map(([, e]) => e.allocatedBytes), allocated, "wasm allocations grew");
+      assert.deepEqual(
+        engines.map(([, e]) => e.allocatedBytes),
+        allocated,
+        "wasm allocations grew",
+      );
       const mine = failures.slice(start);
-      assert.ok(mine.length === 0, `${mine.length} failing configurations (seed, kernel variant, config; rerun with FUZZ_SEED=<seed> FUZZ_COUNT=1):\n${mine.slice(0, 12).join("\n")}`);
+      assert.ok(
+        mine.length === 0,
+        `${mine.length} failing configurations (seed, kernel variant, config; rerun with FUZZ_SEED=<seed> FUZZ_COUNT=1):\n${mine.slice(0, 12).join("\n")}`,
+      );
     });
   }
 

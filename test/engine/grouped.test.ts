@@ -16,15 +16,19 @@ import { randomizeWeights } from "./model_fixtures.js";
 
 type ST = tfl.SymbolicTensor;
 const ap = (layer: { apply(x: ST | ST[]): unknown }, x: ST | ST[]) => layer.apply(x) as ST;
-const bin = (args: Record<string, unknown>) => lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
+const bin = (args: Record<string, unknown>) =>
+  lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
 
 function inputOf(shape: number[], seed: number): tf.Tensor {
   let s = seed;
   const n = shape.reduce((a, b) => a * b, 1);
-  return tf.tensor(Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s % 11 === 0 ? 0 : s / 2147483648 - 1;
-  }), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s % 11 === 0 ? 0 : s / 2147483648 - 1;
+    }),
+    shape,
+  );
 }
 
 async function same(model: tfl.LayersModel, shape: number[], seed: number): Promise<lq.engine.EngineModel> {
@@ -88,7 +92,10 @@ describe("lq.engine: grouped binary convolutions", () => {
     const em = await lq.engine.convert(model);
     const graph = em.graph;
     const i = graph.nodes.findIndex((n) => n.op === "bconv2d");
-    const bad = lqi.engine.encodeEngineFile({ ...graph, nodes: graph.nodes.map((n, k) => (k === i ? { ...n, attrs: { ...n.attrs, groups: 3 } } : n)) });
+    const bad = lqi.engine.encodeEngineFile({
+      ...graph,
+      nodes: graph.nodes.map((n, k) => (k === i ? { ...n, attrs: { ...n.attrs, groups: 3 } } : n)),
+    });
     await assert.rejects(lq.engine.load(bad), new RegExp(`node ${i} "[^"]+" \\(bconv2d\\): bad groups 3`));
     em.dispose();
     model.dispose();

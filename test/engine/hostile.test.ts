@@ -14,7 +14,15 @@ import { useBackend } from "../helpers.js";
 import { assertCleanRejection, forgeFile, parseFile, prng, resign, withGraph, type ForgedWeight } from "./forge.js";
 import { bnnModel, fileOf, inputValues, mixedModel } from "./forge_models.js";
 
-const node = (name: string, op: string, inputs: number[], shape: number[], attrs: Record<string, unknown> = {}, weights: Record<string, string> = {}, dtype = "float32") => ({ name, op, inputs, attrs, weights, shape, dtype });
+const node = (
+  name: string,
+  op: string,
+  inputs: number[],
+  shape: number[],
+  attrs: Record<string, unknown> = {},
+  weights: Record<string, string> = {},
+  dtype = "float32",
+) => ({ name, op, inputs, attrs, weights, shape, dtype });
 const input = (shape: number[]) => node("in", "input", [], shape);
 
 /** Loads `bytes`; a load that resolves is disposed and reported. */
@@ -34,8 +42,29 @@ function bnFile(inShape: number[], outShape: number[], c: number, eps = 1e-3): {
   const r = prng(5);
   const mk = (lo: number, hi: number) => Float32Array.from({ length: c }, () => lo + (hi - lo) * r());
   const params = [mk(-1, 1), mk(0.5, 2), mk(-2, 2), mk(-1, 1)]; // mean, variance, gamma, beta
-  const weights: ForgedWeight[] = ["mean", "variance", "gamma", "beta"].map((role, i) => ({ key: `1/${role}`, kind: "float32", shape: [c], data: params[i] }));
-  const bytes = forgeFile({ nodes: [input(inShape), node("bn_hostile", "batchnorm", [0], outShape, { epsilon: eps }, { mean: "1/mean", variance: "1/variance", gamma: "1/gamma", beta: "1/beta" })], output: 1 }, weights);
+  const weights: ForgedWeight[] = ["mean", "variance", "gamma", "beta"].map((role, i) => ({
+    key: `1/${role}`,
+    kind: "float32",
+    shape: [c],
+    data: params[i],
+  }));
+  const bytes = forgeFile(
+    {
+      nodes: [
+        input(inShape),
+        node(
+          "bn_hostile",
+          "batchnorm",
+          [0],
+          outShape,
+          { epsilon: eps },
+          { mean: "1/mean", variance: "1/variance", gamma: "1/gamma", beta: "1/beta" },
+        ),
+      ],
+      output: 1,
+    },
+    weights,
+  );
   return { bytes, params };
 }
 
@@ -49,11 +78,28 @@ function poolFile(op: "maxpool" | "avgpool" | "bmaxpool", poolSize: number[], pa
     { key: "3/multiplier", kind: "float32", shape: [1], data: [1] },
     { key: "3/bias", kind: "float32", shape: [1], data: [0] },
   ];
-  const conv = { kernelSize: [1, 1], inChannels: c, outChannels: 1, strides: [1, 1], dilations: [1, 1], padding: "valid", padValue: 0, transform: "float" };
-  return forgeFile({
-    nodes: [input(shape), node("sp", "signpack", [0], shape, {}, {}, "bits"), node("pool_hostile", "bmaxpool", [1], shape, attrs, {}, "bits"), node("head", "bconv2d", [2], [shape[0], shape[1], 1], conv, { filter: "3/filter", multiplier: "3/multiplier", bias: "3/bias" })],
-    output: 3,
-  }, weights);
+  const conv = {
+    kernelSize: [1, 1],
+    inChannels: c,
+    outChannels: 1,
+    strides: [1, 1],
+    dilations: [1, 1],
+    padding: "valid",
+    padValue: 0,
+    transform: "float",
+  };
+  return forgeFile(
+    {
+      nodes: [
+        input(shape),
+        node("sp", "signpack", [0], shape, {}, {}, "bits"),
+        node("pool_hostile", "bmaxpool", [1], shape, attrs, {}, "bits"),
+        node("head", "bconv2d", [2], [shape[0], shape[1], 1], conv, { filter: "3/filter", multiplier: "3/multiplier", bias: "3/bias" }),
+      ],
+      output: 3,
+    },
+    weights,
+  );
 }
 
 describe("hostile engine files", () => {
@@ -84,7 +130,11 @@ describe("hostile engine files", () => {
     }
     em.dispose();
     // Same element count, 8 input channels against 4 parameters (the kernel would read 8 per pixel).
-    for (const [inShape, outShape, c] of [[[4, 4, 8], [4, 8, 4], 4], [[2, 16], [4, 8], 8], [[4, 4, 4], [4, 2, 8], 8]] as Array<[number[], number[], number]>) {
+    for (const [inShape, outShape, c] of [
+      [[4, 4, 8], [4, 8, 4], 4],
+      [[2, 16], [4, 8], 8],
+      [[4, 4, 4], [4, 2, 8], 8],
+    ] as Array<[number[], number[], number]>) {
       await expectRejected(engine, bnFile(inShape, outShape, c).bytes, `batchnorm ${inShape} → ${outShape} with ${c} parameters`, (e) => {
         assertCleanRejection(e, `batchnorm ${inShape} → ${outShape}`, { index: 1, name: "bn_hostile", op: "batchnorm" });
         assert.match(e.message, /channel|parameter|input/i);
@@ -92,14 +142,21 @@ describe("hostile engine files", () => {
     }
   });
 
-  it("a pooling window of 2^31 − 1 with \"same\" padding is rejected at load (maxpool, avgpool, bmaxpool)", async () => {
+  it('a pooling window of 2^31 − 1 with "same" padding is rejected at load (maxpool, avgpool, bmaxpool)', async () => {
     for (const op of ["maxpool", "avgpool", "bmaxpool"] as const) {
       // Control: a 3×3 window on a 3×3 input with same padding loads and runs.
       const em = await lq.engine.load(poolFile(op, [3, 3], "same"), { engine });
       const y = em.predict(inputValues(18, prng(2)), [1, 3, 3, 2]);
-      assert.ok(y.every((v) => Number.isFinite(v)), `${op} control output is finite`);
+      assert.ok(
+        y.every((v) => Number.isFinite(v)),
+        `${op} control output is finite`,
+      );
       em.dispose();
-      for (const poolSize of [[2 ** 31 - 1, 2 ** 31 - 1], [2 ** 31 - 1, 1], [1, 2 ** 31 - 1]]) {
+      for (const poolSize of [
+        [2 ** 31 - 1, 2 ** 31 - 1],
+        [2 ** 31 - 1, 1],
+        [1, 2 ** 31 - 1],
+      ]) {
         await expectRejected(engine, poolFile(op, poolSize, "same"), `${op} window ${poolSize}`, (e) => {
           assertCleanRejection(e, `${op} window ${poolSize}`, { index: op === "bmaxpool" ? 2 : 1, name: "pool_hostile", op });
           assert.match(e.message, /window|pool/i);
@@ -120,7 +177,17 @@ describe("hostile engine files", () => {
     assert.deepEqual(Array.from(em.predict(new Float32Array([-0.5]), [1, 1])), new Array(16).fill(-0.5));
     em.dispose();
     // A QuickNet-sized plan (224×224×64 floats, 12.8 MB per value) stays under the default limit.
-    const wide = forgeFile({ nodes: [input([224, 224, 64]), node("relu", "activation", [0], [224, 224, 64], { activation: "relu" }), node("gap", "globalavg", [1], [64])], output: 2 }, []);
+    const wide = forgeFile(
+      {
+        nodes: [
+          input([224, 224, 64]),
+          node("relu", "activation", [0], [224, 224, 64], { activation: "relu" }),
+          node("gap", "globalavg", [1], [64]),
+        ],
+        output: 2,
+      },
+      [],
+    );
     (await lq.engine.load(wide, { engine })).dispose();
     await expectRejected(engine, bytes, "concat chain", (e) => {
       assertCleanRejection(e, "concat chain");
@@ -142,7 +209,7 @@ describe("hostile engine files", () => {
     });
   });
 
-  it("found by the fuzz: an activation node \"linear\" (accepted by the loader) predicts the identity, or is rejected at load", async () => {
+  it('found by the fuzz: an activation node "linear" (accepted by the loader) predicts the identity, or is rejected at load', async () => {
     const bytes = forgeFile({ nodes: [input([4]), node("lin", "activation", [0], [4], { activation: "linear" })], output: 1 }, []);
     let em: lq.engine.EngineModel | undefined;
     try {
@@ -169,37 +236,76 @@ describe("hostile engine files", () => {
     };
     const failures: string[] = [];
     for (const op of ["bconv2d", "conv2d", "depthwise"] as const) {
-      for (const [s, d] of [[[1, 1], [2 ** 30, 1]], [[1, 1], [1, 2 ** 30]], [[1, 1], [2 ** 31 - 1, 2 ** 31 - 1]], [[2 ** 31 - 1, 1], [1, 1]], [[3, 2 ** 30], [1, 1]]]) {
+      for (const [s, d] of [
+        [
+          [1, 1],
+          [2 ** 30, 1],
+        ],
+        [
+          [1, 1],
+          [1, 2 ** 30],
+        ],
+        [
+          [1, 1],
+          [2 ** 31 - 1, 2 ** 31 - 1],
+        ],
+        [
+          [2 ** 31 - 1, 1],
+          [1, 1],
+        ],
+        [
+          [3, 2 ** 30],
+          [1, 1],
+        ],
+      ]) {
         for (const pv of op === "bconv2d" ? [0, 1, -1] : [0]) {
           const k = [3, 2];
           const co = op === "depthwise" ? cin : cout;
-          const gy = geom(h, k[0], s[0], d[0]), gx = geom(w, k[1], s[1], d[1]);
+          const gy = geom(h, k[0], s[0], d[0]),
+            gx = geom(w, k[1], s[1], d[1]);
           const kshape = [k[0], k[1], cin, op === "depthwise" ? 1 : cout];
           const kernel = Float32Array.from({ length: kshape.reduce((a, b) => a * b, 1) }, () => Math.round((r() * 2 - 1) * 8) / 8);
           const x = inputValues(h * w * cin, r);
           const want = new Float32Array(gy.out * gx.out * co);
-          for (let oy = 0; oy < gy.out; oy++) for (let ox = 0; ox < gx.out; ox++) for (let n = 0; n < co; n++) {
-            let acc = 0;
-            for (let ky = 0; ky < k[0]; ky++) for (let kx = 0; kx < k[1]; kx++) {
-              const iy = oy * s[0] - gy.before + ky * d[0], ix = ox * s[1] - gx.before + kx * d[1];
-              const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-              for (let c = 0; c < cin; c++) {
-                if (op === "depthwise" && c !== n) continue;
-                const wv = kernel[((ky * k[1] + kx) * cin + c) * kshape[3] + (op === "depthwise" ? 0 : n)];
-                const xv = inside ? x[(iy * w + ix) * cin + c] : pv;
-                acc += op === "bconv2d" ? (inside ? (xv < 0 ? -1 : 1) : pv) * (wv < 0 ? -1 : 1) : xv * wv;
+          for (let oy = 0; oy < gy.out; oy++)
+            for (let ox = 0; ox < gx.out; ox++)
+              for (let n = 0; n < co; n++) {
+                let acc = 0;
+                for (let ky = 0; ky < k[0]; ky++)
+                  for (let kx = 0; kx < k[1]; kx++) {
+                    const iy = oy * s[0] - gy.before + ky * d[0],
+                      ix = ox * s[1] - gx.before + kx * d[1];
+                    const inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+                    for (let c = 0; c < cin; c++) {
+                      if (op === "depthwise" && c !== n) continue;
+                      const wv = kernel[((ky * k[1] + kx) * cin + c) * kshape[3] + (op === "depthwise" ? 0 : n)];
+                      const xv = inside ? x[(iy * w + ix) * cin + c] : pv;
+                      acc += op === "bconv2d" ? (inside ? (xv < 0 ? -1 : 1) : pv) * (wv < 0 ? -1 : 1) : xv * wv;
+                    }
+                  }
+                want[(oy * gx.out + ox) * co + n] = acc;
               }
-            }
-            want[(oy * gx.out + ox) * co + n] = acc;
-          }
           const attrs = { kernelSize: k, strides: s, dilations: d, padding: "same", padValue: pv };
           const shape = [gy.out, gx.out, co];
           const nodes: Array<Record<string, unknown>> = [input([h, w, cin])];
           const weights: ForgedWeight[] = [];
           if (op === "bconv2d") {
             nodes.push(node("sp", "signpack", [0], [h, w, cin], {}, {}, "bits"));
-            nodes.push(node("conv", "bconv2d", [1], shape, { ...attrs, inChannels: cin, outChannels: cout, transform: "float" }, { filter: "2/f", multiplier: "2/m", bias: "2/b" }));
-            weights.push({ key: "2/f", kind: "bits", shape: kshape, data: kernel }, { key: "2/m", kind: "float32", shape: [cout], data: new Float32Array(cout).fill(1) }, { key: "2/b", kind: "float32", shape: [cout], data: new Float32Array(cout) });
+            nodes.push(
+              node(
+                "conv",
+                "bconv2d",
+                [1],
+                shape,
+                { ...attrs, inChannels: cin, outChannels: cout, transform: "float" },
+                { filter: "2/f", multiplier: "2/m", bias: "2/b" },
+              ),
+            );
+            weights.push(
+              { key: "2/f", kind: "bits", shape: kshape, data: kernel },
+              { key: "2/m", kind: "float32", shape: [cout], data: new Float32Array(cout).fill(1) },
+              { key: "2/b", kind: "float32", shape: [cout], data: new Float32Array(cout) },
+            );
           } else {
             nodes.push(node("conv", op, [0], shape, attrs, { kernel: "1/k" }));
             weights.push({ key: "1/k", kind: "float32", shape: kshape, data: kernel });
@@ -255,7 +361,7 @@ describe("hostile engine files", () => {
       ["conv2d strides that change the output shape", "mixed", "conv2d", (n) => (n.attrs.strides = [2, 2])],
       ["depthwise output shape off by one", "mixed", "depthwise", (n) => (n.shape = [n.shape[0] + 1, n.shape[1], n.shape[2]])],
       ["bconv2d padValue 2", "mixed", "bconv2d", (n) => (n.attrs.padValue = 2)],
-      ["bconv2d padding \"full\"", "bnn", "bconv2d", (n) => (n.attrs.padding = "full")],
+      ['bconv2d padding "full"', "bnn", "bconv2d", (n) => (n.attrs.padding = "full")],
       ["bconv2d dilations [0, 1]", "mixed", "bconv2d", (n) => (n.attrs.dilations = [0, 1])],
       ["bconv2d kernelSize [2, 3]", "mixed", "bconv2d", (n) => (n.attrs.kernelSize = [2, 3])],
       ["bdense inChannels 0", "bnn", "bdense", (n) => (n.attrs.inChannels = 0)],
@@ -263,15 +369,20 @@ describe("hostile engine files", () => {
       ["maxpool poolSize [-2, 2]", "mixed", "maxpool", (n) => (n.attrs.poolSize = [-2, 2])],
       ["avgpool window larger than the input with valid padding", "mixed", "avgpool", (n) => (n.attrs.poolSize = [9, 9])],
       ["batchnorm epsilon null", "mixed", "batchnorm", (n) => (n.attrs.epsilon = null)],
-      ["activation \"erf\"", "mixed", "activation", (n) => (n.attrs.activation = "erf")],
+      ['activation "erf"', "mixed", "activation", (n) => (n.attrs.activation = "erf")],
       ["concat axis 7", "mixed", "concat", (n) => (n.attrs.axis = 7)],
-      ["add input of another size", "mixed", "add", (n, doc) => (n.inputs = [n.inputs[0], 0])],
+      ["add input of another size", "mixed", "add", (n, _doc) => (n.inputs = [n.inputs[0], 0])],
       ["reshape of bits to 63 channels", "bnn", "reshape", (n) => (n.shape = [n.shape[0] - 1])],
       ["unknown op", "mixed", "globalavg", (n) => (n.op = "fft")],
       ["dangling input", "mixed", "dense", (n, doc) => (n.inputs = [doc.nodes.length + 3])],
       ["self-loop input", "mixed", "prelu", (n, doc) => (n.inputs = [doc.nodes.indexOf(n)])],
       ["missing weight", "bnn", "bconv2d", (n) => delete n.weights.multiplier],
-      ["weight key of another node's bias", "mixed", "dense", (n, doc) => (n.weights.kernel = doc.nodes[find(doc, "bconv2d")].weights.bias)],
+      [
+        "weight key of another node's bias",
+        "mixed",
+        "dense",
+        (n, doc) => (n.weights.kernel = doc.nodes[find(doc, "bconv2d")].weights.bias),
+      ],
       ["bits transform on a float bconv2d", "mixed", "bconv2d", (n, doc) => (doc.nodes[find(doc, "bconv2d", 1)].attrs.transform = "bits")],
     ];
     for (const [what, which, op, edit] of cases) {

@@ -36,7 +36,9 @@ class MySign extends lq.quantizers.Quantizer {
 
 function model(inputQ: unknown, kernelQ: unknown): tfl.LayersModel {
   const input = tfl.input({ shape: [5, 5, 3] });
-  let x = lq.layers.quantConv2d({ filters: 6, kernelSize: 3, inputQuantizer: inputQ, kernelQuantizer: kernelQ, useBias: false } as never).apply(input) as ST;
+  let x = lq.layers
+    .quantConv2d({ filters: 6, kernelSize: 3, inputQuantizer: inputQ, kernelQuantizer: kernelQ, useBias: false } as never)
+    .apply(input) as ST;
   x = tfl.layers.flatten({}).apply(x) as ST;
   const m = tfl.model({ inputs: input, outputs: x });
   const shape = m.layers[1].weights[0].shape as number[];
@@ -54,8 +56,13 @@ describe("quantizer inference forms in lq.engine.convert", () => {
 
   it("larq-ts's quantizers declare theirs (classes and functions)", () => {
     const sign = { kind: "sign", zero: "positive" };
-    for (const q of [new lq.quantizers.SteSign(), new lq.quantizers.ApproxSign(), new lq.quantizers.SwishSign()]) assert.deepEqual(q.inferenceForm(), sign);
-    assert.deepEqual(new lq.quantizers.MagnitudeAwareSign().inferenceForm(), { kind: "scaledSign", scale: "meanAbsPerChannel", zero: "positive" });
+    for (const q of [new lq.quantizers.SteSign(), new lq.quantizers.ApproxSign(), new lq.quantizers.SwishSign()])
+      assert.deepEqual(q.inferenceForm(), sign);
+    assert.deepEqual(new lq.quantizers.MagnitudeAwareSign().inferenceForm(), {
+      kind: "scaledSign",
+      scale: "meanAbsPerChannel",
+      zero: "positive",
+    });
     assert.deepEqual(lq.quantizers.inferenceFormOf(lq.quantizers.steSign), sign);
     assert.equal(new lq.quantizers.SteHeaviside().inferenceForm(), undefined);
     assert.equal(new lq.quantizers.DoReFa().inferenceForm(), undefined);
@@ -68,8 +75,14 @@ describe("quantizer inference forms in lq.engine.convert", () => {
     const fn = mySignFn;
     const m = model(new MySign(true), fn);
     const em = await lq.engine.convert(m);
-    assert.ok(em.graph.nodes.some((n) => n.op === "bconv2d"), em.graph.nodes.map((n) => n.op).join(" "));
-    const x = tf.tensor(Float32Array.from({ length: 2 * 75 }, (_, i) => (i % 7 === 0 ? 0 : Math.cos(i * 3.7))), [2, 5, 5, 3]);
+    assert.ok(
+      em.graph.nodes.some((n) => n.op === "bconv2d"),
+      em.graph.nodes.map((n) => n.op).join(" "),
+    );
+    const x = tf.tensor(
+      Float32Array.from({ length: 2 * 75 }, (_, i) => (i % 7 === 0 ? 0 : Math.cos(i * 3.7))),
+      [2, 5, 5, 3],
+    );
     const want = m.predict(x) as tf.Tensor;
     const got = em.predict(x);
     assert.deepEqual(Array.from(got.dataSync()), Array.from(want.dataSync()));
@@ -78,6 +91,9 @@ describe("quantizer inference forms in lq.engine.convert", () => {
   });
 
   it("the same quantizer without a declared form is not taken for a sign (named in the error)", async () => {
-    await assert.rejects(lq.engine.convert(model(new MySign(false), "ste_sign")), /unsupported layer "quant_conv2d[^"]*" \(QuantConv2D\): input quantizer mysign/);
+    await assert.rejects(
+      lq.engine.convert(model(new MySign(false), "ste_sign")),
+      /unsupported layer "quant_conv2d[^"]*" \(QuantConv2D\): input quantizer mysign/,
+    );
   });
 });

@@ -130,8 +130,15 @@ for (const variant of VARIANTS) {
       const params: BConv2DParams = { kernelSize: [3, 3], inChannels: 33, outChannels: 5, padding: "same", padValue: 0 };
       const f = valuesWithZeros(9 * 33 * 5, 5);
       const op = engine.createBConv2D(params, f);
-      for (const shape of [[1, 5, 5, 33], [2, 3, 8, 33], [1, 5, 5, 33]]) {
-        const x = valuesWithZeros(shape.reduce((a, b) => a * b), shape[1] * 10 + shape[2]);
+      for (const shape of [
+        [1, 5, 5, 33],
+        [2, 3, 8, 33],
+        [1, 5, 5, 33],
+      ]) {
+        const x = valuesWithZeros(
+          shape.reduce((a, b) => a * b),
+          shape[1] * 10 + shape[2],
+        );
         const px = packBits(x, shape);
         const ref = referenceBConv2D(px, shape, packFilter(f, [3, 3, 33, 5]), params);
         const xb = engine.tensor(shape, "bits");
@@ -175,7 +182,10 @@ for (const variant of VARIANTS) {
           { poolSize: [3, 3] as [number, number], strides: [2, 2] as [number, number], padding: "same" as const },
           { poolSize: [2, 3] as [number, number], strides: [1, 1] as [number, number], padding: "same" as const },
         ][i % 3];
-        const x = valuesWithZeros(shape.reduce((a, b) => a * b), 5000 + i).map((v, j) => (j % 3 === 0 ? v : -1));
+        const x = valuesWithZeros(
+          shape.reduce((a, b) => a * b),
+          5000 + i,
+        ).map((v, j) => (j % 3 === 0 ? v : -1));
         const px = packBits(x, shape);
         const ref = referenceBMaxPool(px, shape, params);
         assert.deepEqual(engine.bmaxpoolShape(params, shape), ref.shape);

@@ -14,8 +14,10 @@ import { assertClose, useBackend } from "../helpers.js";
 import { randomizeWeights } from "./model_fixtures.js";
 
 type ST = tfl.SymbolicTensor;
-const bin = (args: Record<string, unknown>) => lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
-const bdense = (args: Record<string, unknown>) => lq.layers.quantDense({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
+const bin = (args: Record<string, unknown>) =>
+  lq.layers.quantConv2d({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
+const bdense = (args: Record<string, unknown>) =>
+  lq.layers.quantDense({ inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", ...args } as never);
 const ap = (layer: { apply(x: ST | ST[]): unknown }, x: ST | ST[]) => layer.apply(x) as ST;
 
 /** Input with exact zeros (larq's sign(0) = +1) and both signs. */
@@ -27,7 +29,14 @@ function inputFor(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(a, shape);
 }
 
-async function check(model: tfl.LayersModel, seed: number, expectOps: string[], spread: number, batch = 2, options: lq.engine.EngineModelOptions = {}): Promise<lq.engine.EngineModel> {
+async function check(
+  model: tfl.LayersModel,
+  seed: number,
+  expectOps: string[],
+  spread: number,
+  batch = 2,
+  options: lq.engine.EngineModelOptions = {},
+): Promise<lq.engine.EngineModel> {
   randomizeWeights(model, seed, (layer) => (layer.getClassName() === "BatchNormalization" ? spread : 1));
   const em = await lq.engine.convert(model, options);
   const ops = em.graph.nodes.map((n) => `${n.op}:${n.dtype}`);
@@ -112,10 +121,24 @@ describe("lq.engine.convert: layer mixes", () => {
     const input = tfl.input({ shape: [9, 9, 6] });
     let x = ap(tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: "same", depthMultiplier: 2 }), input);
     x = ap(tfl.layers.batchNormalization({}), x);
-    const a = ap(lq.layers.quantConv2d({ filters: 12, kernelSize: 3, padding: "same", padValues: 1, inputQuantizer: "approx_sign", kernelQuantizer: "swish_sign", activation: "relu" } as never), x);
+    const a = ap(
+      lq.layers.quantConv2d({
+        filters: 12,
+        kernelSize: 3,
+        padding: "same",
+        padValues: 1,
+        inputQuantizer: "approx_sign",
+        kernelQuantizer: "swish_sign",
+        activation: "relu",
+      } as never),
+      x,
+    );
     const bnA = ap(tfl.layers.batchNormalization({}), a);
     const sum = ap(tfl.layers.add({}), [bnA, x]);
-    const c = ap(lq.layers.quantConv2d({ filters: 5, kernelSize: 1, inputQuantizer: "ste_sign", kernelQuantizer: "magnitude_aware_sign" } as never), sum);
+    const c = ap(
+      lq.layers.quantConv2d({ filters: 5, kernelSize: 1, inputQuantizer: "ste_sign", kernelQuantizer: "magnitude_aware_sign" } as never),
+      sum,
+    );
     let y = ap(tfl.layers.concatenate({}), [sum, c]);
     y = ap(tfl.layers.averagePooling2d({ poolSize: 2, padding: "same" }), y);
     y = ap(tfl.layers.prelu({}), y);
@@ -127,7 +150,13 @@ describe("lq.engine.convert: layer mixes", () => {
     y = ap(tfl.layers.activation({ activation: "softmax" }), y);
     const model = tfl.model({ inputs: input, outputs: y });
     for (const seed of [4, 5]) {
-      const em = await check(model, seed, ["depthwise:float32", "add:float32", "concat:float32", "avgpool:float32", "prelu:float32", "bdense:bits", "bdense:float32"], 4, 3);
+      const em = await check(
+        model,
+        seed,
+        ["depthwise:float32", "add:float32", "concat:float32", "avgpool:float32", "prelu:float32", "bdense:bits", "bdense:float32"],
+        4,
+        3,
+      );
       em.dispose();
     }
     model.dispose();
@@ -204,9 +233,20 @@ describe("lq.engine.convert: layer mixes", () => {
     model.dispose();
     await assert.rejects(lq.engine.convert({} as never), /model/);
     const magnitudeInput = tfl.sequential({
-      layers: [lq.layers.quantDense({ units: 2, inputShape: [3], inputQuantizer: "magnitude_aware_sign", kernelQuantizer: "ste_sign", name: "mag_in" } as never)],
+      layers: [
+        lq.layers.quantDense({
+          units: 2,
+          inputShape: [3],
+          inputQuantizer: "magnitude_aware_sign",
+          kernelQuantizer: "ste_sign",
+          name: "mag_in",
+        } as never),
+      ],
     });
-    await assert.rejects(lq.engine.convert(magnitudeInput), /unsupported layer "mag_in" \(QuantDense\): input quantizer magnitudeawaresign/);
+    await assert.rejects(
+      lq.engine.convert(magnitudeInput),
+      /unsupported layer "mag_in" \(QuantDense\): input quantizer magnitudeawaresign/,
+    );
     magnitudeInput.dispose();
     const em = await lq.engine.convert(tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] }));
     assert.throws(() => em.predict(tf.zeros([1, 4])), /input shape/);

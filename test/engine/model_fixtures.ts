@@ -23,11 +23,20 @@ export function randomizeWeights(model: tfl.LayersModel, seed: number, spread: (
       for (let k = 0; k < n; k++) {
         const u = rnd();
         switch (names[i]) {
-          case "moving_mean": a[k] = (u * 2 - 1) * s; break;
-          case "moving_variance": a[k] = (0.25 + 3.75 * rnd()) * s * s; break;
-          case "gamma": a[k] = (u < 0.2 ? -1 : 1) * (0.5 + rnd()); break;
-          case "beta": a[k] = u * 2 - 1; break;
-          default: a[k] = u * 2 - 1;
+          case "moving_mean":
+            a[k] = (u * 2 - 1) * s;
+            break;
+          case "moving_variance":
+            a[k] = (0.25 + 3.75 * rnd()) * s * s;
+            break;
+          case "gamma":
+            a[k] = (u < 0.2 ? -1 : 1) * (0.5 + rnd());
+            break;
+          case "beta":
+            a[k] = u * 2 - 1;
+            break;
+          default:
+            a[k] = u * 2 - 1;
         }
       }
       return tf.tensor(a, w.shape);

@@ -73,7 +73,10 @@ describe("engine reference ops vs tfjs float ops on sign-ed values", () => {
       padding: c.padding,
       padValue: c.padValue,
     };
-    const x = valuesWithZeros(c.shape.reduce((a, b) => a * b), 100 + i);
+    const x = valuesWithZeros(
+      c.shape.reduce((a, b) => a * b),
+      100 + i,
+    );
     const w = valuesWithZeros(c.k[0] * c.k[1] * c.shape[3] * c.cout, 200 + i);
     const px = packBits(x, c.shape);
     const pw = packFilter(w, [c.k[0], c.k[1], c.shape[3], c.cout]);
@@ -120,7 +123,11 @@ describe("engine reference ops vs tfjs float ops on sign-ed values", () => {
       assertClose(got.data as Float32Array, expected, 0);
       const { multiplier, bias } = transformArrays(cout, cin);
       const affine = tf.tidy(() => tf.add(tf.mul(expected, tf.tensor1d(multiplier)), tf.tensor1d(bias)));
-      const f = referenceBDense(px, [batch, cin], pw, { inChannels: cin, outChannels: cout, transform: { kind: "float", multiplier, bias } });
+      const f = referenceBDense(px, [batch, cin], pw, {
+        inChannels: cin,
+        outChannels: cout,
+        transform: { kind: "float", multiplier, bias },
+      });
       assertClose(f.data as Float32Array, affine, 0);
       tf.dispose([expected, affine]);
     });
@@ -133,7 +140,10 @@ describe("engine reference ops vs tfjs float ops on sign-ed values", () => {
   ] as const) {
     it(`BMaxPool ${shape} pool ${pool} stride ${stride} ${padding}`, () => {
       // Mostly-negative inputs so that all-negative windows (output −1) occur.
-      const x = valuesWithZeros(shape.reduce((a: number, b: number) => a * b, 1), 77).map((v, j) => (j % 4 === 0 ? v : -1));
+      const x = valuesWithZeros(
+        shape.reduce((a: number, b: number) => a * b, 1),
+        77,
+      ).map((v, j) => (j % 4 === 0 ? v : -1));
       const expected = tf.tidy(() => tf.maxPool(tf.tensor4d(larqSign(x), [...shape]), [...pool], [...stride], padding));
       const got = referenceBMaxPool(packBits(x, shape), shape, { poolSize: pool, strides: stride, padding });
       assert.deepEqual(got.shape, expected.shape);
@@ -159,7 +169,10 @@ describe("engine reference ops vs tfjs float ops on sign-ed values", () => {
     assert.throws(() => referenceBConv2D(px, [1, 3, 3, 1], pw, { ...base, padding: "full" as never }), /Invalid padding.*"full"/);
     assert.throws(() => referenceBConv2D(px, [1, 3, 3, 2], pw, base), /inputShape\[3\].*received 2/);
     assert.throws(() => referenceBConv2D(px, [1, 2, 2, 1], pw, base), /input\.length/);
-    assert.throws(() => referenceBConv2D(px, [1, 3, 3, 1], pw, { ...base, strides: [1, 1], padding: "valid", kernelSize: [5, 5] }), /filter\.length|input size/);
+    assert.throws(
+      () => referenceBConv2D(px, [1, 3, 3, 1], pw, { ...base, strides: [1, 1], padding: "valid", kernelSize: [5, 5] }),
+      /filter\.length|input size/,
+    );
     assert.throws(
       () => referenceBConv2D(px, [1, 3, 3, 1], pw, { ...base, transform: { kind: "float", multiplier: [1, 2] } }),
       /transform\.multiplier\.length.*received 2/,

@@ -66,7 +66,10 @@ describe("engine runtime", () => {
     const before = e.allocatedBytes;
     assert.throws(() => e.createBConv2D({ kernelSize: [3, 3], inChannels: 0, outChannels: 1 }, []), /Invalid inChannels.*received 0/);
     assert.throws(() => e.createBConv2D({ kernelSize: [3, 3], inChannels: 1, outChannels: 1 }, [1]), /filter\.length.*received 1/);
-    assert.throws(() => e.createBDense({ inChannels: 2, outChannels: 2, transform: { kind: "float", bias: [NaN, 0] } }, [1, 1, 1, 1]), /transform\.bias\[0\].*NaN|null/);
+    assert.throws(
+      () => e.createBDense({ inChannels: 2, outChannels: 2, transform: { kind: "float", bias: [NaN, 0] } }, [1, 1, 1, 1]),
+      /transform\.bias\[0\].*NaN|null/,
+    );
     assert.equal(e.allocatedBytes, before, "failed creations allocate nothing");
     const op = e.createBConv2D({ kernelSize: [3, 3], inChannels: 2, outChannels: 3, padding: "valid" }, new Float32Array(54));
     const x = e.tensor([1, 4, 4, 2], "bits");
@@ -120,7 +123,10 @@ describe("engine runtime", () => {
     const f1 = valuesWithZeros(9 * 40 * 70, 12);
     const f2 = valuesWithZeros(4 * 70 * 3, 13);
     const p1 = {
-      kernelSize: [3, 3] as [number, number], inChannels: 40, outChannels: 70, padding: "same" as const,
+      kernelSize: [3, 3] as [number, number],
+      inChannels: 40,
+      outChannels: 70,
+      padding: "same" as const,
       transform: { kind: "bits" as const, multiplier: Array.from({ length: 70 }, (_, i) => (i % 3) - 1), bias: 0.5 },
     };
     const pool = { poolSize: [2, 2] as [number, number], padding: "same" as const };

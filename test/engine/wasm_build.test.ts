@@ -21,7 +21,9 @@ describe("engine wasm build", () => {
       const rebuilt = await buildWasm(dir);
       assert.deepEqual(Object.keys(rebuilt).sort(), ["lce-scalar.wasm", "lce.wasm"]);
       for (const [name, hash] of Object.entries(rebuilt)) {
-        const committed = createHash("sha256").update(await readFile(path.join(kernelDir, name))).digest("hex");
+        const committed = createHash("sha256")
+          .update(await readFile(path.join(kernelDir, name)))
+          .digest("hex");
         assert.equal(hash, committed, `${name}: rebuilt ${hash} != committed ${committed}; run npm run build:wasm`);
       }
     } finally {

@@ -27,7 +27,13 @@ describe("lq.engine.convert: QuickNet-small and QuickNet", () => {
         const values = layer.getWeights().map((w, i) => {
           const name = layer.weights[i].name;
           const a = Float32Array.from({ length: w.size }, () =>
-            /moving_variance/.test(name) ? 0.5 + 3 * rnd() : /moving_mean/.test(name) ? rnd() - 0.5 : /gamma/.test(name) ? 0.5 + rnd() : rnd() - 0.5,
+            /moving_variance/.test(name)
+              ? 0.5 + 3 * rnd()
+              : /moving_mean/.test(name)
+                ? rnd() - 0.5
+                : /gamma/.test(name)
+                  ? 0.5 + rnd()
+                  : rnd() - 0.5,
           );
           return tf.tensor(a, w.shape);
         });

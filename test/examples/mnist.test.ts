@@ -20,7 +20,10 @@ describe("examples/data/mnist", () => {
     // Pixels are intensities in [0, 1] and digits are not blank.
     let max = 0;
     let min = 1;
-    for (const v of a.test.images) { max = Math.max(max, v); min = Math.min(min, v); }
+    for (const v of a.test.images) {
+      max = Math.max(max, v);
+      min = Math.min(min, v);
+    }
     assert.equal(min, 0);
     assert.ok(max > 0.9 && max <= 1);
     assert.throws(() => loadMnist(9000, 2000), /trainCount \+ testCount.*11000/);
@@ -30,7 +33,10 @@ describe("examples/data/mnist", () => {
     const r1 = mulberry32(7);
     const r2 = mulberry32(7);
     const xs = Array.from({ length: 1000 }, () => r1());
-    assert.deepEqual(xs.slice(0, 5), Array.from({ length: 5 }, () => r2()));
+    assert.deepEqual(
+      xs.slice(0, 5),
+      Array.from({ length: 5 }, () => r2()),
+    );
     assert.ok(xs.every((x) => x >= 0 && x < 1));
     const mean = xs.reduce((s, x) => s + x, 0) / xs.length;
     assert.ok(Math.abs(mean - 0.5) < 0.05);

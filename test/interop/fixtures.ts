@@ -13,12 +13,17 @@ import * as lq from "../../src/index.js";
 import { seededValues } from "../helpers.js";
 
 /** test/fixtures/larq in the source tree (the build runs from build/test/interop). */
-export const LARQ_FIXTURES = process.env.LARQ_TS_FIXTURES ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "fixtures", "larq");
+export const LARQ_FIXTURES =
+  process.env.LARQ_TS_FIXTURES ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "test", "fixtures", "larq");
 
 /** The names of the fixture cases of one part ("layers" or "zoo"), sorted. */
 export function fixtureCases(part: "layers" | "zoo"): string[] {
   const dir = join(LARQ_FIXTURES, part);
-  return existsSync(dir) ? readdirSync(dir).filter((n) => existsSync(join(dir, n, "expected.json"))).sort() : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((n) => existsSync(join(dir, n, "expected.json")))
+        .sort()
+    : [];
 }
 
 /** Parses a fixture's expected.json. */
@@ -75,5 +80,8 @@ export async function loadSeededZooModel(name: string, seedBase: number): Promis
 
 /** Lines of a larq summary with trailing white space removed. */
 export function summaryLines(text: string): string[] {
-  return text.trimEnd().split("\n").map((l) => l.trimEnd());
+  return text
+    .trimEnd()
+    .split("\n")
+    .map((l) => l.trimEnd());
 }

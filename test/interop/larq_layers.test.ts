@@ -38,8 +38,16 @@ describe("real larq layer fixtures", () => {
     const layers = new Set(cases.map((c) => readExpected<LayerExpected>("layers", c).layer));
     assert.ok(cases.length >= 60, `only ${cases.length} layer fixtures`);
     assert.deepEqual([...layers].sort(), [
-      "QuantConv1D", "QuantConv2D", "QuantConv2DTranspose", "QuantConv3D", "QuantConv3DTranspose", "QuantDense",
-      "QuantDepthwiseConv2D", "QuantLocallyConnected1D", "QuantLocallyConnected2D", "QuantSeparableConv1D",
+      "QuantConv1D",
+      "QuantConv2D",
+      "QuantConv2DTranspose",
+      "QuantConv3D",
+      "QuantConv3DTranspose",
+      "QuantDense",
+      "QuantDepthwiseConv2D",
+      "QuantLocallyConnected1D",
+      "QuantLocallyConnected2D",
+      "QuantSeparableConv1D",
       "QuantSeparableConv2D",
     ]);
   });
@@ -63,7 +71,9 @@ describe("real larq layer fixtures", () => {
         const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.apply(x) as tf.Tensor, r)), [x, ...variables]);
         assertClose(grads[x.name], e.grad_x, TOL, "gradient w.r.t. the input");
         assert.deepEqual(model.trainableWeights.map((w) => w.originalName).sort(), Object.keys(e.grads).sort());
-        model.trainableWeights.forEach((w, i) => assertClose(grads[variables[i].name], e.grads[w.originalName], TOL, `gradient w.r.t. ${w.originalName}`));
+        model.trainableWeights.forEach((w, i) =>
+          assertClose(grads[variables[i].name], e.grads[w.originalName], TOL, `gradient w.r.t. ${w.originalName}`),
+        );
 
         const quantized = lq.context.quantizedScope(true, () => model.getWeights());
         model.weights.forEach((w, i) => assertClose(quantized[i], e.quantized_weights[w.originalName], TOL, `quantized ${w.originalName}`));

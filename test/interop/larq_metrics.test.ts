@@ -33,7 +33,9 @@ interface MetricsExpected {
 }
 
 function metricKeys(logs: Record<string, unknown>): string[] {
-  return Object.keys(logs).filter((k) => k.startsWith("flip_ratio")).sort();
+  return Object.keys(logs)
+    .filter((k) => k.startsWith("flip_ratio"))
+    .sort();
 }
 
 /** The fixture's model, built in larq-ts as python/generate_fixtures.py builds it in larq. */
@@ -43,7 +45,10 @@ function buildModel(): tfl.Sequential {
     lq.layers.quantDense({ units: 5, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", name: "scoped_dense" }),
   );
   return tfl.sequential({
-    layers: [lq.layers.quantDense({ units: 9, kernelQuantizer: explicit, useBias: false, name: "explicit_dense", inputShape: [12] }), scoped],
+    layers: [
+      lq.layers.quantDense({ units: 9, kernelQuantizer: explicit, useBias: false, name: "explicit_dense", inputShape: [12] }),
+      scoped,
+    ],
   });
 }
 

@@ -34,8 +34,19 @@ interface ZooExpected {
 
 /** Every model of larq-zoo 2.4 (larq_zoo.sota and larq_zoo.literature); each has a fixture. */
 const ZOO_MODELS = [
-  "BiRealNet", "BinaryAlexNet", "BinaryDenseNet28", "BinaryDenseNet37", "BinaryDenseNet37Dilated", "BinaryDenseNet45",
-  "BinaryResNetE18", "DoReFaNet", "MeliusNet22", "QuickNet", "QuickNetLarge", "QuickNetSmall", "RealToBinaryNet",
+  "BiRealNet",
+  "BinaryAlexNet",
+  "BinaryDenseNet28",
+  "BinaryDenseNet37",
+  "BinaryDenseNet37Dilated",
+  "BinaryDenseNet45",
+  "BinaryResNetE18",
+  "DoReFaNet",
+  "MeliusNet22",
+  "QuickNet",
+  "QuickNetLarge",
+  "QuickNetSmall",
+  "RealToBinaryNet",
   "XNORNet",
 ];
 
@@ -69,7 +80,6 @@ describe("real larq-zoo fixtures", () => {
       tf.dispose([x, y]);
       model.dispose();
     });
-
   }
 
   for (const name of LOADABLE) {

@@ -29,11 +29,16 @@ describe("lq.io.loadLayersModel on the larq layer fixtures", () => {
       const ours = await lq.io.loadLayersModel(path);
       const theirs = await loadFixtureModel(name);
       try {
-        assert.deepEqual(ours.layers.map((l) => l.getConfig()), theirs.layers.map((l) => l.getConfig()));
+        assert.deepEqual(
+          ours.layers.map((l) => l.getConfig()),
+          theirs.layers.map((l) => l.getConfig()),
+        );
         // Weights equal the file's values exactly.
         const json = JSON.parse(readFileSync(path, "utf8"));
         const specs = json.weightsManifest.flatMap((g: { weights: tf.io.WeightsManifestEntry[] }) => g.weights);
-        const buffers = json.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => readFileSync(join(LARQ_FIXTURES, name, p))));
+        const buffers = json.weightsManifest.flatMap((g: { paths: string[] }) =>
+          g.paths.map((p) => readFileSync(join(LARQ_FIXTURES, name, p))),
+        );
         const data = Buffer.concat(buffers);
         const values = tf.io.decodeWeights(new Uint8Array(data).buffer, specs);
         const byName = new Map(ours.weights.map((w) => [w.originalName, w]));

@@ -89,7 +89,10 @@ async function extraFiles(dir: string): Promise<string[]> {
 async function folderState(dir: string): Promise<string> {
   const general = (name: string) => name.replace(/[0-9a-f]{16}/, "<sha>").replace(/\.\d+\.[0-9a-f]{12}\.tmp$/, ".<pid>.<rnd>.tmp");
   const json = JSON.parse(await readFile(join(dir, "model.json"), "utf8"));
-  const names = (await readdir(dir)).filter((n) => n !== "model.json").map(general).sort();
+  const names = (await readdir(dir))
+    .filter((n) => n !== "model.json")
+    .map(general)
+    .sort();
   return `model.json → ${general(json.weightsManifest[0].paths[0])}; files: ${names.join(", ")}`;
 }
 
@@ -174,7 +177,10 @@ describe("crash-safe saving: SIGKILL at random points", () => {
       const last = run.started.at(-1);
       const lastSaved = run.saved.at(-1);
       const fromChild = last !== undefined && k >= next && k <= last;
-      assert.ok(k === current || fromChild, `kill ${i} (${mode}, ${delay} ms): folder holds save ${k}, expected ${current} or ${next}…${last}`);
+      assert.ok(
+        k === current || fromChild,
+        `kill ${i} (${mode}, ${delay} ms): folder holds save ${k}, expected ${current} or ${next}…${last}`,
+      );
       if (lastSaved !== undefined) assert.ok(k >= lastSaved, `kill ${i}: save ${lastSaved} had completed but the folder holds ${k}`);
       if ((await extraFiles(dir)).length > 0) leftovers++;
       const state = await folderState(dir);
@@ -205,7 +211,11 @@ describe("crash-safe saving: full disk", () => {
   });
 
   it("a save that does not fit fails naming the folder, the file and ENOSPC; the previous model survives and no file is left", async (t) => {
-    t.diagnostic(tmpfs ? `real full disk: tmpfs of 256 KiB at ${tmpfs.dir}` : "no tmpfs (mount not permitted, or LARQ_TS_TEST_NO_TMPFS=1): ENOSPC injected through setAtomicWriteFaultHook");
+    t.diagnostic(
+      tmpfs
+        ? `real full disk: tmpfs of 256 KiB at ${tmpfs.dir}`
+        : "no tmpfs (mount not permitted, or LARQ_TS_TEST_NO_TMPFS=1): ENOSPC injected through setAtomicWriteFaultHook",
+    );
     const small = await specOf(4, 8); // 36 floats
     const large = await specOf(512, 600); // 307 712 floats = 1.2 MB: more than the tmpfs, more than one write chunk
     const exact = await specOf(16, 127); // 2048 floats = 8 KiB exactly
@@ -230,7 +240,12 @@ describe("crash-safe saving: full disk", () => {
     assert.ok(error instanceof lq.io.AtomicWriteError, String(error));
     assert.equal(error.code, "ENOSPC");
     assert.equal(error.path, dir);
-    assert.match(error.message, new RegExp(`^cannot save the model in ${dir}: cannot write ${dir}/weights\\.[0-9a-f]{16}\\.bin: ENOSPC: no space left on device, write`));
+    assert.match(
+      error.message,
+      new RegExp(
+        `^cannot save the model in ${dir}: cannot write ${dir}/weights\\.[0-9a-f]{16}\\.bin: ENOSPC: no space left on device, write`,
+      ),
+    );
     assert.match(error.message, /the folder keeps its previous model/);
     assert.equal(await loadedIndex(dir), 1);
     assert.deepEqual((await readdir(dir)).sort(), ["model.json", "weights.bin"]);
@@ -299,7 +314,10 @@ describe("crash-safe saving: a failure at every step", () => {
       const loaded = await loadedIndex(dir);
       if (i <= commit) {
         assert.ok(outcome instanceof lq.io.AtomicWriteError, `step ${i} (${events[i].step}): the save did not fail`);
-        assert.match(outcome.message, new RegExp(`^cannot save the model in ${dir}: cannot write ${dir}/.*: injected failure at ${events[i].step}`));
+        assert.match(
+          outcome.message,
+          new RegExp(`^cannot save the model in ${dir}: cannot write ${dir}/.*: injected failure at ${events[i].step}`),
+        );
         assert.equal(loaded, current, `step ${i}: the previous model is gone`);
       } else {
         assert.ok(!(outcome instanceof Error), `step ${i}: a failure after the commit must not fail the save`);
@@ -308,7 +326,12 @@ describe("crash-safe saving: a failure at every step", () => {
         const paths = JSON.parse(await readFile(model, "utf8")).weightsManifest[0].paths;
         assert.match(paths[0], /^weights\.[0-9a-f]{16}\.bin$/);
         assert.equal(outcome.errors?.length, 1);
-        assert.match(String(outcome.errors![0]), new RegExp(`^saved with weights file ${paths[0]} instead of weights\\.bin: cannot write ${dir}/.*injected failure at ${events[i].step}`));
+        assert.match(
+          String(outcome.errors![0]),
+          new RegExp(
+            `^saved with weights file ${paths[0]} instead of weights\\.bin: cannot write ${dir}/.*injected failure at ${events[i].step}`,
+          ),
+        );
         current = k;
       }
       assert.deepEqual(await extraFiles(dir), [], `step ${i} (${events[i].step} ${events[i].target}) left files`);
@@ -365,7 +388,10 @@ describe("crash-safe saving: cleanup and writeFileAtomic", () => {
     setAtomicWriteFaultHook((e) => {
       if (e.step === "sync") throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO" });
     });
-    await assert.rejects(lq.io.writeFileAtomic(file, "third"), new RegExp(`: cannot write ${file}: EIO: i/o error, fsync; ${file} is unchanged$`));
+    await assert.rejects(
+      lq.io.writeFileAtomic(file, "third"),
+      new RegExp(`: cannot write ${file}: EIO: i/o error, fsync; ${file} is unchanged$`),
+    );
     setAtomicWriteFaultHook(null);
     assert.equal(await readFile(file, "utf8"), "second");
     assert.deepEqual(await readdir(root).then((n) => n.filter((x) => x.endsWith(".tmp"))), []);

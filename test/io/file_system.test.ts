@@ -18,7 +18,11 @@ function floatModel(): tfl.LayersModel {
   return model;
 }
 
-const input = () => tf.tensor2d([[0.5, -1, 2, 0.25], [-0.75, 1.5, 0, 1]]);
+const input = () =>
+  tf.tensor2d([
+    [0.5, -1, 2, 0.25],
+    [-0.75, 1.5, 0, 1],
+  ]);
 
 describe("lq.io file:// handler", () => {
   let dir = "";
@@ -127,14 +131,26 @@ describe("lq.io file:// handler", () => {
     });
 
     it("missing weights file", async () => {
-      const url = await variant("noweights", () => {}, () => null);
+      const url = await variant(
+        "noweights",
+        () => {},
+        () => null,
+      );
       await expectError(`file://${url}`, /Weights file .*noweights.*weights\.bin does not exist/);
     });
 
     it("wrong byte length", async () => {
-      const url = await variant("short", () => {}, (b) => b.subarray(0, b.byteLength - 4));
+      const url = await variant(
+        "short",
+        () => {},
+        (b) => b.subarray(0, b.byteLength - 4),
+      );
       await expectError(`file://${url}`, /weight data has 88 bytes but the weightsManifest describes 92 bytes/);
-      const url2 = await variant("long", () => {}, (b) => Buffer.concat([b, Buffer.alloc(8)]));
+      const url2 = await variant(
+        "long",
+        () => {},
+        (b) => Buffer.concat([b, Buffer.alloc(8)]),
+      );
       await expectError(`file://${url2}`, /has 100 bytes but .* 92 bytes/);
       await truncate(join(dir, "long", "weights.bin"), 0);
       await expectError(`file://${url2}`, /has 0 bytes/);

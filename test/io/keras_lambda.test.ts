@@ -10,7 +10,7 @@ import * as lq from "../../src/index.js";
 import { LARQ_FIXTURES } from "../interop/fixtures.js";
 import { seededValues, useBackend } from "../helpers.js";
 
-type Json = Record<string, any>;  
+type Json = Record<string, any>;
 
 /** The Lambda layers of a larq-zoo model as Python Keras and tensorflowjs_converter saved them (real bytecode). */
 function zooLambdas(model: string): Map<string, Json> {
@@ -64,7 +64,12 @@ describe("larq-zoo Lambda layers", () => {
     const layers = [
       input("x", [3, 2, 8]),
       lambda(split, "cut", [["x", 0, 0]]),
-      lambda(concat, "join", [["cut", 0, 3], ["cut", 0, 1], ["cut", 0, 2], ["cut", 0, 0]]),
+      lambda(concat, "join", [
+        ["cut", 0, 3],
+        ["cut", 0, 1],
+        ["cut", 0, 2],
+        ["cut", 0, 0],
+      ]),
     ];
     const model = await load(topology(layers, ["x"], ["join", 0, 0]));
     const x = tf.tensor(seededValues(2 * 3 * 2 * 8, 11, -1, 1), [2, 3, 2, 8]);
@@ -80,11 +85,26 @@ describe("larq-zoo Lambda layers", () => {
   it("MeliusNet's merge adds the second input to the last channels of the first", async () => {
     const merge = MELIUS.get("section_0_block_0_improve_merge")!;
     assert.deepEqual(merge.config.function[2], [128]);
-    const layers = [input("a", [2, 2, 128]), input("b", [2, 2, 64]), lambda(merge, "merge", [["a", 0, 0], ["b", 0, 0]])];
+    const layers = [
+      input("a", [2, 2, 128]),
+      input("b", [2, 2, 64]),
+      lambda(merge, "merge", [
+        ["a", 0, 0],
+        ["b", 0, 0],
+      ]),
+    ];
     const model = await load(topology(layers, ["a", "b"], ["merge", 0, 0]));
     const a = tf.tensor(seededValues(2 * 2 * 2 * 128, 3, -1, 1), [2, 2, 2, 128]);
     const b = tf.tensor(seededValues(2 * 2 * 2 * 64, 4, -1, 1), [2, 2, 2, 64]);
-    const expected = tf.add(a, tf.pad(b, [[0, 0], [0, 0], [0, 0], [64, 0]]));
+    const expected = tf.add(
+      a,
+      tf.pad(b, [
+        [0, 0],
+        [0, 0],
+        [0, 0],
+        [64, 0],
+      ]),
+    );
     const y = model.predict([a, b]) as tf.Tensor;
     assert.deepEqual(Array.from(y.dataSync()), Array.from(expected.dataSync()));
     tf.dispose([a, b, expected, y]);
@@ -110,8 +130,13 @@ describe("larq-zoo Lambda layers", () => {
 
   it("rejects a larq-zoo Lambda whose bytecode is not the expected function, naming the layer", () => {
     const melius = MELIUS.get("section_0_block_0_improve_merge")!;
-    const forged = lambda(R2B.get("r2b_bnn_block_2_out")!, "forged", [["x", 0, 0]], { function: melius.config.function.map((v: unknown, i: number) => (i === 2 ? null : v)) });
-    assert.throws(() => lq.io.translateKerasTopology(topology([input("x", [5]), forged], ["x"], ["forged", 0, 0])), /Lambda layer "forged".*bytecode/);
+    const forged = lambda(R2B.get("r2b_bnn_block_2_out")!, "forged", [["x", 0, 0]], {
+      function: melius.config.function.map((v: unknown, i: number) => (i === 2 ? null : v)),
+    });
+    assert.throws(
+      () => lq.io.translateKerasTopology(topology([input("x", [5]), forged], ["x"], ["forged", 0, 0])),
+      /Lambda layer "forged".*bytecode/,
+    );
   });
 
   it("rejects a larq-zoo Lambda with an unexpected closure or arguments, naming the layer", () => {
@@ -119,11 +144,20 @@ describe("larq-zoo Lambda layers", () => {
     const fn = [...split.config.function];
     fn[2] = [[4], { axis: -1 }, "gather"];
     const gather = lambda(split, "g", [["x", 0, 0]], { function: fn });
-    assert.throws(() => lq.io.translateKerasTopology(topology([input("x", [8]), gather], ["x"], ["g", 0, 0])), /Lambda layer "g".*tf\.gather is not supported/);
+    assert.throws(
+      () => lq.io.translateKerasTopology(topology([input("x", [8]), gather], ["x"], ["g", 0, 0])),
+      /Lambda layer "g".*tf\.gather is not supported/,
+    );
     const extra = lambda(split, "e", [["x", 0, 0]], { arguments: { scale: 2 } });
-    assert.throws(() => lq.io.translateKerasTopology(topology([input("x", [8]), extra], ["x"], ["e", 0, 0])), /Lambda layer "e".*no extra arguments/);
+    assert.throws(
+      () => lq.io.translateKerasTopology(topology([input("x", [8]), extra], ["x"], ["e", 0, 0])),
+      /Lambda layer "e".*no extra arguments/,
+    );
     const merge = lambda(MELIUS.get("section_0_block_0_improve_merge")!, "m", [["x", 0, 0]], { function: ["", null, ["x"]] });
-    assert.throws(() => lq.io.translateKerasTopology(topology([input("x", [8]), merge], ["x"], ["m", 0, 0])), /Lambda layer "m".*closure \[f_in\]/);
+    assert.throws(
+      () => lq.io.translateKerasTopology(topology([input("x", [8]), merge], ["x"], ["m", 0, 0])),
+      /Lambda layer "m".*closure \[f_in\]/,
+    );
   });
 
   it("split rejects sizes that do not fit the axis, naming the layer", async () => {

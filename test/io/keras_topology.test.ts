@@ -12,14 +12,21 @@ import * as lq from "../../src/index.js";
 import { LARQ_FIXTURES, loadSeededZooModel, readExpected } from "../interop/fixtures.js";
 import { assertClose, seededValues, useBackend } from "../helpers.js";
 
-type Json = Record<string, any>;  
+type Json = Record<string, any>;
 
 /** Two dense branches of one input joined by `a + b`, as Python Keras 2.16 writes it (snake_case). */
 function kerasTopology(addKwargs: Json = { y: ["dense_b", 0, 0], name: null }): Json {
   const dense = (name: string) => ({
     class_name: "Dense",
-    config: { name, trainable: true, dtype: "float32", units: 2, activation: "linear", use_bias: false,
-      kernel_initializer: { module: "keras.initializers", class_name: "Zeros", config: {}, registered_name: null } },
+    config: {
+      name,
+      trainable: true,
+      dtype: "float32",
+      units: 2,
+      activation: "linear",
+      use_bias: false,
+      kernel_initializer: { module: "keras.initializers", class_name: "Zeros", config: {}, registered_name: null },
+    },
     name,
     inbound_nodes: [[["input_1", 0, 0, {}]]],
   });
@@ -29,7 +36,12 @@ function kerasTopology(addKwargs: Json = { y: ["dense_b", 0, 0], name: null }): 
       name: "model",
       trainable: true,
       layers: [
-        { class_name: "InputLayer", config: { batch_input_shape: [null, 3], dtype: "float32", sparse: false, ragged: false, name: "input_1" }, name: "input_1", inbound_nodes: [] },
+        {
+          class_name: "InputLayer",
+          config: { batch_input_shape: [null, 3], dtype: "float32", sparse: false, ragged: false, name: "input_1" },
+          name: "input_1",
+          inbound_nodes: [],
+        },
         dense("dense_a"),
         dense("dense_b"),
         {
@@ -47,9 +59,20 @@ function kerasTopology(addKwargs: Json = { y: ["dense_b", 0, 0], name: null }): 
   };
 }
 
-const KA = [[1, -1], [0.5, 2], [-3, 0.25]];
-const KB = [[2, 0], [-1, 1], [0.5, -2]];
-const X = [[1, 2, 3], [-1, 0.5, 2]];
+const KA = [
+  [1, -1],
+  [0.5, 2],
+  [-3, 0.25],
+];
+const KB = [
+  [2, 0],
+  [-1, 1],
+  [0.5, -2],
+];
+const X = [
+  [1, 2, 3],
+  [-1, 0.5, 2],
+];
 
 function matmul(x: number[][], k: number[][]): number[][] {
   return x.map((row) => k[0].map((_, j) => row.reduce((s, v, i) => s + v * k[i][j], 0)));
@@ -93,7 +116,12 @@ describe("lq.io.translateKerasTopology", () => {
     const out = lq.io.translateKerasTopology(topology);
     assert.equal(JSON.stringify(topology), original, "the input is not modified");
     const op = out.config.layers[3];
-    assert.deepEqual(op.inbound_nodes, [[["dense_a", 0, 0, {}], ["dense_b", 0, 0, {}]]]);
+    assert.deepEqual(op.inbound_nodes, [
+      [
+        ["dense_a", 0, 0, {}],
+        ["dense_b", 0, 0, {}],
+      ],
+    ]);
     assert.deepEqual(op.config.argument_order, ["x", "y"]);
     assert.deepEqual(op.config.constants, {});
     assert.deepEqual(out.config.layers[1], topology.config.layers[1]);
@@ -120,9 +148,19 @@ describe("lq.io.translateKerasTopology", () => {
     const topology = kerasTopology();
     const op = topology.config.layers[3];
     op.config.function = "concat";
-    op.inbound_nodes = [[["dense_a", 0, 0, { axis: -1, name: null }], ["dense_b", 0, 0, { axis: -1, name: null }]]];
+    op.inbound_nodes = [
+      [
+        ["dense_a", 0, 0, { axis: -1, name: null }],
+        ["dense_b", 0, 0, { axis: -1, name: null }],
+      ],
+    ];
     const out = lq.io.translateKerasTopology(topology).config.layers[3];
-    assert.deepEqual(out.inbound_nodes, [[["dense_a", 0, 0, {}], ["dense_b", 0, 0, {}]]]);
+    assert.deepEqual(out.inbound_nodes, [
+      [
+        ["dense_a", 0, 0, {}],
+        ["dense_b", 0, 0, {}],
+      ],
+    ]);
     assert.deepEqual(out.config.argument_order, ["values.0", "values.1"]);
     assert.deepEqual(out.config.constants, { axis: -1 });
   });
@@ -135,18 +173,31 @@ describe("lq.io.translateKerasTopology", () => {
         layers: [
           { className: "InputLayer", name: "input_1", config: { name: "input_1" }, inboundNodes: [] },
           { className: "Dense", name: "dense_b", config: { name: "dense_b", units: 2 }, inboundNodes: [[["input_1", 0, 0, {}]]] },
-          { className: "TFOpLambda", name: "tf.math.multiply", config: { name: "tf.math.multiply", function: "math.multiply" },
-            inboundNodes: [["input_1", 0, 0, { y: ["denseB", 0, 0], name: null }]] },
+          {
+            className: "TFOpLambda",
+            name: "tf.math.multiply",
+            config: { name: "tf.math.multiply", function: "math.multiply" },
+            inboundNodes: [["input_1", 0, 0, { y: ["denseB", 0, 0], name: null }]],
+          },
         ],
       },
     };
     const op = lq.io.translateKerasTopology(camel).config.layers[2] as Json;
-    assert.deepEqual(op.inboundNodes, [[["input_1", 0, 0, {}], ["dense_b", 0, 0, {}]]]);
+    assert.deepEqual(op.inboundNodes, [
+      [
+        ["input_1", 0, 0, {}],
+        ["dense_b", 0, 0, {}],
+      ],
+    ]);
     assert.deepEqual(op.config.argumentOrder, ["x", "y"]);
   });
 
   it("rejects malformed references and unknown functions, naming the layer", () => {
-    for (const y of [["no_such_layer", 0, 0], ["dense_b", -1, 0], ["dense_b", 0, 0.5]]) {
+    for (const y of [
+      ["no_such_layer", 0, 0],
+      ["dense_b", -1, 0],
+      ["dense_b", 0, 0.5],
+    ]) {
       assert.throws(
         () => lq.io.translateKerasTopology(kerasTopology({ y })),
         /TFOpLambda layer "tf.__operators__.add": malformed tensor reference .* for argument "y"/,
@@ -154,7 +205,10 @@ describe("lq.io.translateKerasTopology", () => {
     }
     const unknown = kerasTopology();
     unknown.config.layers[3].config.function = "linalg.matmul";
-    assert.throws(() => lq.io.translateKerasTopology(unknown), /TFOpLambda layer "tf.__operators__.add": unsupported function "linalg.matmul"/);
+    assert.throws(
+      () => lq.io.translateKerasTopology(unknown),
+      /TFOpLambda layer "tf.__operators__.add": unsupported function "linalg.matmul"/,
+    );
     const broken = kerasTopology();
     broken.config.layers[3].inbound_nodes = [[42]];
     assert.throws(() => lq.io.translateKerasTopology(broken), /TFOpLambda layer "tf.__operators__.add": malformed inbound node/);
@@ -165,8 +219,13 @@ describe("lq.io.translateKerasTopology", () => {
     const target = join(dir, "add");
     await rm(target, { recursive: true, force: true });
     await import("node:fs/promises").then((fs) => fs.mkdir(target, { recursive: true }));
-    const modelJSON = { modelTopology: a.modelTopology, format: a.format, generatedBy: a.generatedBy, convertedBy: a.convertedBy,
-      weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: a.weightSpecs }] };
+    const modelJSON = {
+      modelTopology: a.modelTopology,
+      format: a.format,
+      generatedBy: a.generatedBy,
+      convertedBy: a.convertedBy,
+      weightsManifest: [{ paths: ["group1-shard1of1.bin"], weights: a.weightSpecs }],
+    };
     await writeFile(join(target, "model.json"), JSON.stringify(modelJSON));
     await writeFile(join(target, "group1-shard1of1.bin"), new Uint8Array(a.weightData as ArrayBuffer));
     await checkAdd(await tfl.loadLayersModel(lq.io.fileSystem(join(target, "model.json"))));
@@ -184,10 +243,21 @@ describe("lq.io.translateKerasTopology", () => {
   if (existsSync(join(zoo, "expected.json"))) {
     it("larq-zoo's QuickNetSmall (TFOpLambda residual adds) computes larq's output from seeded weights", async () => {
       await useBackend("wasm");
-      const e = readExpected<{ weight_seed_base: number; x_shape: number[]; x_seed: number; probe_layer: string; y: number[] }>("zoo", "QuickNetSmall");
+      const e = readExpected<{ weight_seed_base: number; x_shape: number[]; x_seed: number; probe_layer: string; y: number[] }>(
+        "zoo",
+        "QuickNetSmall",
+      );
       const model = await loadSeededZooModel("QuickNetSmall", e.weight_seed_base);
       const probe = tfl.model({ inputs: model.inputs, outputs: model.getLayer(e.probe_layer).output as tfl.SymbolicTensor });
-      const x = tf.tensor(seededValues(e.x_shape.reduce((p, d) => p * d, 1), e.x_seed, -2, 2), e.x_shape);
+      const x = tf.tensor(
+        seededValues(
+          e.x_shape.reduce((p, d) => p * d, 1),
+          e.x_seed,
+          -2,
+          2,
+        ),
+        e.x_shape,
+      );
       const y = probe.predict(x) as tf.Tensor;
       const scale = Math.max(...e.y.map(Math.abs));
       const actual = y.dataSync();

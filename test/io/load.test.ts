@@ -17,7 +17,11 @@ function constrainedModel(): tfl.LayersModel {
   const model = tfl.sequential();
   model.add(
     lq.layers.quantDense({
-      units: 2, inputShape: [3], name: "qd1", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip",
+      units: 2,
+      inputShape: [3],
+      name: "qd1",
+      kernelQuantizer: "ste_sign",
+      kernelConstraint: "weight_clip",
     }),
   );
   model.add(lq.layers.quantDense({ units: 2, name: "qd2", kernelConstraint: lq.constraints.weightClip({ clipValue: 0.5 }) }));
@@ -126,7 +130,10 @@ describe("lq.io.loadLayersModel", () => {
     await writeFile(join(target, "model.json"), JSON.stringify(json));
     const before = tf.memory().numTensors;
     await assert.rejects(lq.io.loadLayersModel(join(target, "model.json")), (e: Error) => {
-      assert.match(e.message, /^Invalid model file .*tfjslayer.*model\.json: layer "hidden" \(Dense, layers\[1\]\) cannot be created: .*units/);
+      assert.match(
+        e.message,
+        /^Invalid model file .*tfjslayer.*model\.json: layer "hidden" \(Dense, layers\[1\]\) cannot be created: .*units/,
+      );
       return true;
     });
     assert.equal(tf.memory().numTensors, before, "tensors leaked by the failed load");
@@ -155,7 +162,10 @@ describe("lq.io.loadLayersModel", () => {
     const path = await variant("noweights", (j) => {
       delete j.weightsManifest;
     });
-    await assertFailsWithoutLeak(path, /Invalid model file .*noweights.*: it has no "weightsManifest".*random initial weights.*allowMissingWeights/);
+    await assertFailsWithoutLeak(
+      path,
+      /Invalid model file .*noweights.*: it has no "weightsManifest".*random initial weights.*allowMissingWeights/,
+    );
     // tf.loadLayersModel through larq-ts's file:// handler rejects it too.
     await assert.rejects(tfl.loadLayersModel(`file://${path}`), /no "weightsManifest"/);
     const model = await lq.io.loadLayersModel(path, { allowMissingWeights: true });

@@ -20,7 +20,10 @@ describe("lq.io.registerFileSystemRouter", () => {
       const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
       await model.save(`file://${dir}`);
       const back = await tfl.loadLayersModel(`file://${dir}/model.json`);
-      assert.deepEqual(back.getWeights().map((w) => w.shape), model.getWeights().map((w) => w.shape));
+      assert.deepEqual(
+        back.getWeights().map((w) => w.shape),
+        model.getWeights().map((w) => w.shape),
+      );
       model.dispose();
       back.dispose();
     } finally {

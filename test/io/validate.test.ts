@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import * as lq from "../../src/index.js";
 import * as lqi from "../../src/internal.js";
 
 const topology = {
@@ -10,7 +9,15 @@ const topology = {
     name: "s",
     layers: [
       { class_name: "InputLayer", config: { batch_input_shape: [null, 4], name: "in" } },
-      { class_name: "QuantDense", config: { name: "qd", units: 2, input_quantizer: "ste_sign", kernel_quantizer: { class_name: "SteSign", config: { clip_value: 1 } } } },
+      {
+        class_name: "QuantDense",
+        config: {
+          name: "qd",
+          units: 2,
+          input_quantizer: "ste_sign",
+          kernel_quantizer: { class_name: "SteSign", config: { clip_value: 1 } },
+        },
+      },
     ],
   },
 };
@@ -21,10 +28,16 @@ describe("lq.io artifact checks", () => {
     assert.equal(lqi.io.weightByteLength({ name: "w", shape: [3, 4], dtype: "int32" }), 48);
     assert.equal(lqi.io.weightByteLength({ name: "w", shape: [5], dtype: "bool" }), 5);
     assert.equal(lqi.io.weightByteLength({ name: "w", shape: [], dtype: "float32" }), 4);
-    assert.equal(lqi.io.weightByteLength({ name: "w", shape: [10], dtype: "float32", quantization: { dtype: "uint8", scale: 1, min: 0 } }), 10);
+    assert.equal(
+      lqi.io.weightByteLength({ name: "w", shape: [10], dtype: "float32", quantization: { dtype: "uint8", scale: 1, min: 0 } }),
+      10,
+    );
     assert.equal(lqi.io.weightByteLength({ name: "w", shape: [10], dtype: "float32", quantization: { dtype: "float16" } }), 20);
     assert.equal(lqi.io.weightByteLength({ name: "w", shape: [2], dtype: "string" }), null);
-    assert.throws(() => lqi.io.weightByteLength({ name: "w", shape: [2.5], dtype: "float32" }, "f.json"), /Invalid model file f\.json: weight "w" has an invalid shape \[2\.5\]/);
+    assert.throws(
+      () => lqi.io.weightByteLength({ name: "w", shape: [2.5], dtype: "float32" }, "f.json"),
+      /Invalid model file f\.json: weight "w" has an invalid shape \[2\.5\]/,
+    );
   });
 
   it("checkModelArtifacts accepts valid artifacts (nested model_config, Keras topology) and names problems", () => {
@@ -36,19 +49,34 @@ describe("lq.io artifact checks", () => {
       () => lqi.io.checkModelArtifacts({ modelTopology: topology, weightSpecs: specs, weightData: new ArrayBuffer(31) }, "m"),
       /Invalid model file m: the weight data has 31 bytes but the weightsManifest describes 32 bytes/,
     );
-    assert.throws(() => lqi.io.checkModelArtifacts({ modelTopology: topology, weightData: new ArrayBuffer(32) }), /weight data but no weight specs/);
+    assert.throws(
+      () => lqi.io.checkModelArtifacts({ modelTopology: topology, weightData: new ArrayBuffer(32) }),
+      /weight data but no weight specs/,
+    );
     const bad = JSON.parse(JSON.stringify(topology));
     bad.config.layers[1].config.input_quantizer = "sign_ste";
-    assert.throws(() => lqi.io.checkModelTopology(bad, "m"), /layer "qd" \(QuantDense\) has an invalid input_quantizer: Unknown quantizer: "sign_ste"/);
+    assert.throws(
+      () => lqi.io.checkModelTopology(bad, "m"),
+      /layer "qd" \(QuantDense\) has an invalid input_quantizer: Unknown quantizer: "sign_ste"/,
+    );
     bad.config.layers[1].class_name = "NoSuchLayer";
-    assert.throws(() => lqi.io.checkModelTopology(bad, "m"), /layer "qd" \(model_config\.config\.layers\[1\]\) has the unknown class_name "NoSuchLayer"/);
-    assert.throws(() => lqi.io.checkModelTopology({ class_name: "Sequential", config: { layers: 3 } }, "m"), /layers must be an array, received 3/);
+    assert.throws(
+      () => lqi.io.checkModelTopology(bad, "m"),
+      /layer "qd" \(model_config\.config\.layers\[1\]\) has the unknown class_name "NoSuchLayer"/,
+    );
+    assert.throws(
+      () => lqi.io.checkModelTopology({ class_name: "Sequential", config: { layers: 3 } }, "m"),
+      /layers must be an array, received 3/,
+    );
     assert.throws(() => lqi.io.checkModelTopology("x", "m"), /"modelTopology" must be a Keras model JSON object, received "x"/);
     assert.throws(() => lqi.io.checkWeightsManifest([{ paths: ["a.bin"] }], "m"), /weightsManifest\[0\] must have "weights"/);
   });
 
   it("rejects artifacts without weights unless allowMissingWeights", () => {
-    assert.throws(() => lqi.io.checkModelArtifacts({ modelTopology: topology }, "m.json"), /Invalid model file m\.json: it has no "weightsManifest".*random initial weights/);
+    assert.throws(
+      () => lqi.io.checkModelArtifacts({ modelTopology: topology }, "m.json"),
+      /Invalid model file m\.json: it has no "weightsManifest".*random initial weights/,
+    );
     lqi.io.checkModelArtifacts({ modelTopology: topology }, "m.json", { allowMissingWeights: true });
     // An empty manifest (a model without weights, as tfjs saves it) is fine.
     lqi.io.checkModelArtifacts({ modelTopology: topology, weightSpecs: [], weightData: new ArrayBuffer(0) }, "m.json");
@@ -81,10 +109,19 @@ describe("lq.io artifact checks", () => {
       },
     });
     lqi.io.checkModelTopology(functional([[["in", 0, 0, {}]]]), "f.json");
-    assert.throws(() => lqi.io.checkModelTopology(functional([[["nope", 0, 0, {}]]]), "f.json"), /layer "qd" .*inbound node 0, entry 0 refers to the layer "nope", which is not a layer of the model/);
-    assert.throws(() => lqi.io.checkModelTopology(functional([[["in", "0", 0]]]), "f.json"), /inbound node 0, entry 0 must be \[layerName, nodeIndex, tensorIndex\], received \["in","0",0\]/);
+    assert.throws(
+      () => lqi.io.checkModelTopology(functional([[["nope", 0, 0, {}]]]), "f.json"),
+      /layer "qd" .*inbound node 0, entry 0 refers to the layer "nope", which is not a layer of the model/,
+    );
+    assert.throws(
+      () => lqi.io.checkModelTopology(functional([[["in", "0", 0]]]), "f.json"),
+      /inbound node 0, entry 0 must be \[layerName, nodeIndex, tensorIndex\], received \["in","0",0\]/,
+    );
     assert.throws(() => lqi.io.checkModelTopology(functional("x"), "f.json"), /"inbound_nodes" that is not a list/);
-    assert.throws(() => lqi.io.checkModelTopology(functional([[["in", 0, 0]]], [["gone", 0, 0]]), "f.json"), /output_layers\[0\] refers to the layer "gone"/);
+    assert.throws(
+      () => lqi.io.checkModelTopology(functional([[["in", 0, 0]]], [["gone", 0, 0]]), "f.json"),
+      /output_layers\[0\] refers to the layer "gone"/,
+    );
   });
 
   it("names an unknown optimizer of the training config", () => {

@@ -43,17 +43,129 @@ interface Case {
 
 const KQ = ["kernelQuantizer"];
 const CASES: Case[] = [
-  { name: "QuantDense", quant: "quantDense", float: "dense", args: { units: 3 }, inputShape: [2, 5], quantized: [0], quantizerArgs: KQ, className: "QuantDense", weightNames: ["kernel", "bias"] },
-  { name: "QuantDense rank 3", quant: "quantDense", float: "dense", args: { units: 3 }, inputShape: [2, 3, 5], quantized: [0], quantizerArgs: KQ, className: "QuantDense", weightNames: ["kernel", "bias"] },
-  { name: "QuantConv1D", quant: "quantConv1d", float: "conv1d", args: { filters: 3, kernelSize: 3, strides: 2, padding: "same" }, inputShape: [2, 7, 2], quantized: [0], quantizerArgs: KQ, className: "QuantConv1D", weightNames: ["kernel", "bias"] },
-  { name: "QuantConv2D", quant: "quantConv2d", float: "conv2d", args: { filters: 3, kernelSize: [3, 2], strides: [2, 1], padding: "same" }, inputShape: [2, 5, 7, 2], quantized: [0], quantizerArgs: KQ, className: "QuantConv2D", weightNames: ["kernel", "bias"] },
-  { name: "QuantConv2D dilated", quant: "quantConv2d", float: "conv2d", args: { filters: 2, kernelSize: 3, dilationRate: 2, activation: "relu" }, inputShape: [1, 7, 6, 2], quantized: [0], quantizerArgs: KQ, className: "QuantConv2D", weightNames: ["kernel", "bias"], gradRef: "dilated" },
-  { name: "QuantConv3D", quant: "quantConv3d", float: "conv3d", args: { filters: 2, kernelSize: 2, padding: "same" }, inputShape: [1, 3, 4, 5, 2], quantized: [0], quantizerArgs: KQ, className: "QuantConv3D", weightNames: ["kernel", "bias"] },
-  { name: "QuantConv2DTranspose", quant: "quantConv2dTranspose", float: "conv2dTranspose", args: { filters: 3, kernelSize: 3, strides: 2, padding: "same" }, inputShape: [2, 3, 4, 2], quantized: [0], quantizerArgs: KQ, className: "QuantConv2DTranspose", weightNames: ["kernel", "bias"] },
-  { name: "QuantConv2DTranspose valid", quant: "quantConv2dTranspose", float: "conv2dTranspose", args: { filters: 2, kernelSize: [3, 2], strides: [2, 1] }, inputShape: [1, 3, 4, 2], quantized: [0], quantizerArgs: KQ, className: "QuantConv2DTranspose", weightNames: ["kernel", "bias"] },
-  { name: "QuantConv3DTranspose", quant: "quantConv3dTranspose", float: "conv3dTranspose", args: { filters: 2, kernelSize: 2, strides: 2 }, inputShape: [1, 2, 3, 2, 2], quantized: [0], quantizerArgs: KQ, className: "QuantConv3DTranspose", weightNames: ["kernel", "bias"], gradRef: "slowTranspose" },
-  { name: "QuantDepthwiseConv2D", quant: "quantDepthwiseConv2d", float: "depthwiseConv2d", args: { kernelSize: 3, depthMultiplier: 2, strides: 2, padding: "same" }, inputShape: [2, 5, 6, 3], quantized: [0], quantizerArgs: ["depthwiseQuantizer"], className: "QuantDepthwiseConv2D", weightNames: ["depthwise_kernel", "bias"] },
-  { name: "QuantSeparableConv2D", quant: "quantSeparableConv2d", float: "separableConv2d", args: { filters: 4, kernelSize: 3, depthMultiplier: 2, padding: "same" }, inputShape: [2, 5, 6, 3], quantized: [0, 1], quantizerArgs: ["depthwiseQuantizer", "pointwiseQuantizer"], className: "QuantSeparableConv2D", weightNames: ["depthwise_kernel", "pointwise_kernel", "bias"] },
+  {
+    name: "QuantDense",
+    quant: "quantDense",
+    float: "dense",
+    args: { units: 3 },
+    inputShape: [2, 5],
+    quantized: [0],
+    quantizerArgs: KQ,
+    className: "QuantDense",
+    weightNames: ["kernel", "bias"],
+  },
+  {
+    name: "QuantDense rank 3",
+    quant: "quantDense",
+    float: "dense",
+    args: { units: 3 },
+    inputShape: [2, 3, 5],
+    quantized: [0],
+    quantizerArgs: KQ,
+    className: "QuantDense",
+    weightNames: ["kernel", "bias"],
+  },
+  {
+    name: "QuantConv1D",
+    quant: "quantConv1d",
+    float: "conv1d",
+    args: { filters: 3, kernelSize: 3, strides: 2, padding: "same" },
+    inputShape: [2, 7, 2],
+    quantized: [0],
+    quantizerArgs: KQ,
+    className: "QuantConv1D",
+    weightNames: ["kernel", "bias"],
+  },
+  {
+    name: "QuantConv2D",
+    quant: "quantConv2d",
+    float: "conv2d",
+    args: { filters: 3, kernelSize: [3, 2], strides: [2, 1], padding: "same" },
+    inputShape: [2, 5, 7, 2],
+    quantized: [0],
+    quantizerArgs: KQ,
+    className: "QuantConv2D",
+    weightNames: ["kernel", "bias"],
+  },
+  {
+    name: "QuantConv2D dilated",
+    quant: "quantConv2d",
+    float: "conv2d",
+    args: { filters: 2, kernelSize: 3, dilationRate: 2, activation: "relu" },
+    inputShape: [1, 7, 6, 2],
+    quantized: [0],
+    quantizerArgs: KQ,
+    className: "QuantConv2D",
+    weightNames: ["kernel", "bias"],
+    gradRef: "dilated",
+  },
+  {
+    name: "QuantConv3D",
+    quant: "quantConv3d",
+    float: "conv3d",
+    args: { filters: 2, kernelSize: 2, padding: "same" },
+    inputShape: [1, 3, 4, 5, 2],
+    quantized: [0],
+    quantizerArgs: KQ,
+    className: "QuantConv3D",
+    weightNames: ["kernel", "bias"],
+  },
+  {
+    name: "QuantConv2DTranspose",
+    quant: "quantConv2dTranspose",
+    float: "conv2dTranspose",
+    args: { filters: 3, kernelSize: 3, strides: 2, padding: "same" },
+    inputShape: [2, 3, 4, 2],
+    quantized: [0],
+    quantizerArgs: KQ,
+    className: "QuantConv2DTranspose",
+    weightNames: ["kernel", "bias"],
+  },
+  {
+    name: "QuantConv2DTranspose valid",
+    quant: "quantConv2dTranspose",
+    float: "conv2dTranspose",
+    args: { filters: 2, kernelSize: [3, 2], strides: [2, 1] },
+    inputShape: [1, 3, 4, 2],
+    quantized: [0],
+    quantizerArgs: KQ,
+    className: "QuantConv2DTranspose",
+    weightNames: ["kernel", "bias"],
+  },
+  {
+    name: "QuantConv3DTranspose",
+    quant: "quantConv3dTranspose",
+    float: "conv3dTranspose",
+    args: { filters: 2, kernelSize: 2, strides: 2 },
+    inputShape: [1, 2, 3, 2, 2],
+    quantized: [0],
+    quantizerArgs: KQ,
+    className: "QuantConv3DTranspose",
+    weightNames: ["kernel", "bias"],
+    gradRef: "slowTranspose",
+  },
+  {
+    name: "QuantDepthwiseConv2D",
+    quant: "quantDepthwiseConv2d",
+    float: "depthwiseConv2d",
+    args: { kernelSize: 3, depthMultiplier: 2, strides: 2, padding: "same" },
+    inputShape: [2, 5, 6, 3],
+    quantized: [0],
+    quantizerArgs: ["depthwiseQuantizer"],
+    className: "QuantDepthwiseConv2D",
+    weightNames: ["depthwise_kernel", "bias"],
+  },
+  {
+    name: "QuantSeparableConv2D",
+    quant: "quantSeparableConv2d",
+    float: "separableConv2d",
+    args: { filters: 4, kernelSize: 3, depthMultiplier: 2, padding: "same" },
+    inputShape: [2, 5, 6, 3],
+    quantized: [0, 1],
+    quantizerArgs: ["depthwiseQuantizer", "pointwiseQuantizer"],
+    className: "QuantSeparableConv2D",
+    weightNames: ["depthwise_kernel", "pointwise_kernel", "bias"],
+  },
 ];
 
 /** Deterministic pseudo-random values in (-1.5, 1.5) away from 0 (so that signs are unambiguous). */
@@ -70,7 +182,13 @@ function values(n: number, seed: number): number[] {
 }
 
 function tensorOf(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed), shape);
+  return tf.tensor(
+    values(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 }
 
 const signJs = (v: number) => (v < 0 ? -1 : 1);
@@ -142,7 +260,15 @@ describe("quantized layers: conformance with the tfjs float layers", () => {
         const refGrads: Array<ArrayLike<number>> = [];
         if (c.gradRef === "slowTranspose") {
           const wShape = ws[0].shape;
-          refGrads[0] = slowConvTransposeKernelGrad(sx.dataSync(), sx.shape, coeff.dataSync(), outShape.slice(1, -1), wShape, [2, 2, 2], "valid");
+          refGrads[0] = slowConvTransposeKernelGrad(
+            sx.dataSync(),
+            sx.shape,
+            coeff.dataSync(),
+            outShape.slice(1, -1),
+            wShape,
+            [2, 2, 2],
+            "valid",
+          );
         } else if (c.gradRef === "dilated") {
           // Float layer with the kernel dilated in JS and no dilation: same forward, differentiable in tfjs.
           const dil = [2, 2];
@@ -153,7 +279,16 @@ describe("quantized layers: conformance with the tfjs float layers", () => {
           const vars = fd.getWeights() as tf.Variable[];
           const gd = tf.variableGrads(() => tf.sum(tf.mul(fd.apply(sx) as tf.Tensor, coeff)) as tf.Scalar, vars);
           const full = gd.grads[vars[0].name].dataSync();
-          refGrads[0] = Array.from(indices(ws[0].shape), (idx) => full[offset(dk.shape, idx.map((v, j) => (j < 2 ? v * dil[j] : v)))]);
+          refGrads[0] = Array.from(
+            indices(ws[0].shape),
+            (idx) =>
+              full[
+                offset(
+                  dk.shape,
+                  idx.map((v, j) => (j < 2 ? v * dil[j] : v)),
+                )
+              ],
+          );
         } else {
           const floatVars = f.getWeights() as tf.Variable[];
           const gRef = tf.variableGrads(() => tf.sum(tf.mul(f.apply(sx) as tf.Tensor, coeff)) as tf.Scalar, floatVars);
@@ -166,12 +301,18 @@ describe("quantized layers: conformance with the tfjs float layers", () => {
           let nonzero = 0;
           for (let j = 0; j < w.length; j++) {
             const expected = Math.abs(w[j]) <= 1 ? ref[j] : 0;
-            assert.ok(Math.abs(got[j] - expected) <= 1e-4 * (1 + Math.abs(expected)), `${c.name} weight ${i} grad ${j}: ${got[j]} != ${expected}`);
+            assert.ok(
+              Math.abs(got[j] - expected) <= 1e-4 * (1 + Math.abs(expected)),
+              `${c.name} weight ${i} grad ${j}: ${got[j]} != ${expected}`,
+            );
             if (Math.abs(w[j]) > 1) assert.equal(got[j], 0);
             if (got[j] !== 0) nonzero++;
           }
           assert.ok(nonzero > 0, "some gradient must be non-zero");
-          assert.ok(w.some((v) => Math.abs(v) > 1), "test needs weights outside the clip range");
+          assert.ok(
+            w.some((v) => Math.abs(v) > 1),
+            "test needs weights outside the clip range",
+          );
         }
       });
 
@@ -199,7 +340,10 @@ describe("quantized layers: conformance with the tfjs float layers", () => {
 
       it("(h) getConfig has larq's keys; fromConfig and JSON model round trips predict identically", async () => {
         const x = tensorOf(c.inputShape, 6);
-        const q = L[c.quant]({ ...quantArgs(c, "ste_sign"), ...Object.fromEntries(c.quantizerArgs.map((k) => [k.replace("Quantizer", "Constraint"), "weight_clip"])) });
+        const q = L[c.quant]({
+          ...quantArgs(c, "ste_sign"),
+          ...Object.fromEntries(c.quantizerArgs.map((k) => [k.replace("Quantizer", "Constraint"), "weight_clip"])),
+        });
         build(q, x);
         setWeights(q, 60);
         const config = q.getConfig();
@@ -222,7 +366,8 @@ describe("quantized layers: conformance with the tfjs float layers", () => {
         assertClose(model.predict(x) as tf.Tensor, q.apply(x) as tf.Tensor, 1e-6, "model vs layer");
         assert.equal(loaded.layers[1].getClassName(), c.className);
         const exported = lq.context.quantizedScope(true, () => loaded.getWeights());
-        for (const i of c.quantized) assertClose(exported[i], Array.from(model.getWeights()[i].dataSync(), signJs), 0, "model.getWeights in quantizedScope");
+        for (const i of c.quantized)
+          assertClose(exported[i], Array.from(model.getWeights()[i].dataSync(), signJs), 0, "model.getWeights in quantizedScope");
         assert.deepEqual(
           model.weights.map((w) => w.name),
           c.weightNames.map((n) => `${layer.name}/${n}`),

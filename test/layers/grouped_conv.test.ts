@@ -33,17 +33,39 @@ interface Case {
 
 const CASES: Case[] = [
   { factory: "quantConv1d", args: { filters: 6, kernelSize: 3, groups: 2, strides: 2, padding: "same" }, input: [2, 7, 4] },
-  { factory: "quantConv1d", args: { filters: 3, kernelSize: 2, groups: 3, dilationRate: 2, padding: "causal", dataFormat: "channels_first" }, input: [1, 6, 3] },
-  { factory: "quantConv2d", args: { filters: 2, kernelSize: [3, 2], groups: 2, strides: [2, 1], padding: "same", padValues: 1 }, input: [2, 5, 4, 4] },
-  { factory: "quantConv2d", args: { filters: 8, kernelSize: 3, groups: 4, dilationRate: 2, dataFormat: "channelsFirst" }, input: [1, 7, 6, 4] },
-  { factory: "quantConv2d", args: { filters: 6, kernelSize: 3, groups: 3, padding: "same", padValues: -1, activation: "relu" }, input: [1, 4, 5, 6] },
+  {
+    factory: "quantConv1d",
+    args: { filters: 3, kernelSize: 2, groups: 3, dilationRate: 2, padding: "causal", dataFormat: "channels_first" },
+    input: [1, 6, 3],
+  },
+  {
+    factory: "quantConv2d",
+    args: { filters: 2, kernelSize: [3, 2], groups: 2, strides: [2, 1], padding: "same", padValues: 1 },
+    input: [2, 5, 4, 4],
+  },
+  {
+    factory: "quantConv2d",
+    args: { filters: 8, kernelSize: 3, groups: 4, dilationRate: 2, dataFormat: "channelsFirst" },
+    input: [1, 7, 6, 4],
+  },
+  {
+    factory: "quantConv2d",
+    args: { filters: 6, kernelSize: 3, groups: 3, padding: "same", padValues: -1, activation: "relu" },
+    input: [1, 4, 5, 6],
+  },
   { factory: "quantConv3d", args: { filters: 4, kernelSize: 2, groups: 2, padding: "same" }, input: [1, 3, 4, 3, 2] },
 ];
 
 /** Explicit paddings of a channels-last input, computed here from Keras's definitions. */
 function paddingsOf(c: Case, rank: number): Array<[number, number]> {
   const k = (typeof c.args.kernelSize === "number" ? new Array(rank).fill(c.args.kernelSize) : c.args.kernelSize) as number[];
-  const s = (c.args.strides === undefined ? new Array(rank).fill(1) : typeof c.args.strides === "number" ? new Array(rank).fill(c.args.strides) : c.args.strides) as number[];
+  const s = (
+    c.args.strides === undefined
+      ? new Array(rank).fill(1)
+      : typeof c.args.strides === "number"
+        ? new Array(rank).fill(c.args.strides)
+        : c.args.strides
+  ) as number[];
   const d = (c.args.dilationRate === undefined ? new Array(rank).fill(1) : new Array(rank).fill(c.args.dilationRate)) as number[];
   return k.map((kj, j) => {
     if (c.args.padding === "causal") return [(kj - 1) * d[j], 0] as [number, number];
@@ -97,7 +119,18 @@ describe("grouped convolutions (groups > 1)", () => {
         return first ? tf.transpose(y, toLast(y.rank)) : y;
       });
       const coeff = values(yRaw.size, 4);
-      const ref = slowGroupedConv(xData.map(signJs), c.input, wData.map(signJs), kernel.shape, groups, strides, dilation, pads, padValue, coeff);
+      const ref = slowGroupedConv(
+        xData.map(signJs),
+        c.input,
+        wData.map(signJs),
+        kernel.shape,
+        groups,
+        strides,
+        dilation,
+        pads,
+        padValue,
+        coeff,
+      );
       assert.deepEqual(yRaw.shape, ref.yShape);
       const filters = c.args.filters as number;
       const relu = c.args.activation === "relu";
@@ -110,20 +143,47 @@ describe("grouped convolutions (groups > 1)", () => {
       // Gradients of Σ coeff·y: STE masks on x and W; relu passes where z > 0.
       const active = expected.map((v) => (relu ? (v > 0 ? 1 : 0) : 1));
       const coeffEff = coeff.map((v, i) => v * active[i]);
-      const refG = slowGroupedConv(xData.map(signJs), c.input, wData.map(signJs), kernel.shape, groups, strides, dilation, pads, padValue, coeffEff);
+      const refG = slowGroupedConv(
+        xData.map(signJs),
+        c.input,
+        wData.map(signJs),
+        kernel.shape,
+        groups,
+        strides,
+        dilation,
+        pads,
+        padValue,
+        coeffEff,
+      );
       const coeffT = tf.tensor(coeff, ref.yShape);
       const coeffLayer = first ? tf.transpose(coeffT, toFirst(coeffT.rank)) : coeffT;
       const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
       const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, coeffLayer)) as tf.Scalar, vars);
-      assertClose(grads[vars[0].name], Array.from(refG.dw, (g, i) => g * steMask(wData[i])), 1e-4, `${label} kernel gradient`);
+      assertClose(
+        grads[vars[0].name],
+        Array.from(refG.dw, (g, i) => g * steMask(wData[i])),
+        1e-4,
+        `${label} kernel gradient`,
+      );
       const dbRef = new Array<number>(filters).fill(0);
       coeffEff.forEach((v, i) => (dbRef[i % filters] += v));
       assertClose(grads[vars[1].name], dbRef, 1e-4, `${label} bias gradient`);
       const dx = tf.grad((input: tf.Tensor) => tf.sum(tf.mul(layer.apply(input) as tf.Tensor, coeffLayer)))(x);
       const dxLast = first ? tf.transpose(dx, toLast(dx.rank)) : dx;
-      assertClose(dxLast, Array.from(refG.dx, (g, i) => g * steMask(xData[i])), 1e-4, `${label} input gradient`);
-      assert.ok(Array.from(refG.dx).some((g, i) => g !== 0 && steMask(xData[i]) === 0), "some input gradients are clipped");
-      assert.ok(Array.from(refG.dw).some((g, i) => g !== 0 && steMask(wData[i]) === 0), "some kernel gradients are clipped");
+      assertClose(
+        dxLast,
+        Array.from(refG.dx, (g, i) => g * steMask(xData[i])),
+        1e-4,
+        `${label} input gradient`,
+      );
+      assert.ok(
+        Array.from(refG.dx).some((g, i) => g !== 0 && steMask(xData[i]) === 0),
+        "some input gradients are clipped",
+      );
+      assert.ok(
+        Array.from(refG.dw).some((g, i) => g !== 0 && steMask(wData[i]) === 0),
+        "some kernel gradients are clipped",
+      );
     });
   }
 
@@ -146,14 +206,27 @@ describe("grouped convolutions (groups > 1)", () => {
 
   it("model.fit trains a grouped layer and the tensor count stays flat", async () => {
     const input = tfl.input({ shape: [6, 4] });
-    const layer = lq.layers.quantConv1d({ filters: 2, kernelSize: 3, groups: 2, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" });
-    const model = tfl.model({ inputs: input, outputs: tfl.layers.flatten().apply(layer.apply(input) as tfl.SymbolicTensor) as tfl.SymbolicTensor });
+    const layer = lq.layers.quantConv1d({
+      filters: 2,
+      kernelSize: 3,
+      groups: 2,
+      inputQuantizer: "ste_sign",
+      kernelQuantizer: "ste_sign",
+      kernelConstraint: "weight_clip",
+    });
+    const model = tfl.model({
+      inputs: input,
+      outputs: tfl.layers.flatten().apply(layer.apply(input) as tfl.SymbolicTensor) as tfl.SymbolicTensor,
+    });
     model.compile({ optimizer: tf.train.sgd(0.1), loss: "meanSquaredError" });
     const x = tf.tensor(values(3 * 6 * 4, 10), [3, 6, 4]);
     const y = tf.tensor(values(3 * 8, 11), [3, 8]);
     const before = Array.from(layer.getWeights()[0].dataSync());
     await model.fit(x, y, { epochs: 1, verbose: 0 });
-    assert.ok(Array.from(layer.getWeights()[0].dataSync()).some((v, i) => v !== before[i]), "the kernel moved");
+    assert.ok(
+      Array.from(layer.getWeights()[0].dataSync()).some((v, i) => v !== before[i]),
+      "the kernel moved",
+    );
     const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
     assertNoTensorLeak(() => {
       const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, vars);
@@ -166,9 +239,18 @@ describe("grouped convolutions (groups > 1)", () => {
       [() => lq.layers.quantConv2d({ filters: 4, kernelSize: 3, groups: 0 }), /Invalid groups: .*positive integer.*received 0/],
       [() => lq.layers.quantConv2d({ filters: 4, kernelSize: 3, groups: 1.5 }), /Invalid groups: .*received 1.5/],
       [() => lq.layers.quantConv1d({ filters: 4, kernelSize: 3, groups: "2" as never }), /Invalid groups: .*received "2"/],
-      [() => lq.layers.quantConv3d({ filters: 3, kernelSize: 1, groups: 2 }), /Invalid groups: expected a positive integer that divides filters \(3\), received 2/],
-      [() => lq.layers.quantConv2d({ filters: 4, kernelSize: 1, groups: 2 }).apply(tf.zeros([1, 3, 3, 3])), /Invalid groups: expected a divisor of the number of input channels \(3\), received 2/],
-      [() => lq.layers.quantDepthwiseConv2d({ kernelSize: 3, groups: 2 } as never), /Invalid groups: expected 1 \(this layer has no grouped form\), received 2/],
+      [
+        () => lq.layers.quantConv3d({ filters: 3, kernelSize: 1, groups: 2 }),
+        /Invalid groups: expected a positive integer that divides filters \(3\), received 2/,
+      ],
+      [
+        () => lq.layers.quantConv2d({ filters: 4, kernelSize: 1, groups: 2 }).apply(tf.zeros([1, 3, 3, 3])),
+        /Invalid groups: expected a divisor of the number of input channels \(3\), received 2/,
+      ],
+      [
+        () => lq.layers.quantDepthwiseConv2d({ kernelSize: 3, groups: 2 } as never),
+        /Invalid groups: expected 1 \(this layer has no grouped form\), received 2/,
+      ],
       [() => lq.layers.quantConv2dTranspose({ filters: 2, kernelSize: 3, groups: 2 } as never), /Invalid groups: .*received 2/],
     ];
     for (const [fn, pattern] of bad) assert.throws(fn, pattern);

@@ -48,8 +48,13 @@ function inputValues(n: number): Float32Array {
 
 /** NHWC convolution with HWIO kernel on explicitly padded input. */
 function conv(
-  x: Float32Array, [B, H, W, C]: number[], k: Float32Array, [kh, kw, , F]: number[],
-  stride: number, pad: [number, number], padValue: number,
+  x: Float32Array,
+  [B, H, W, C]: number[],
+  k: Float32Array,
+  [kh, kw, , F]: number[],
+  stride: number,
+  pad: [number, number],
+  padValue: number,
 ): { y: Float32Array; shape: number[] } {
   const Hp = H + pad[0] + pad[1];
   const Wp = W + pad[0] + pad[1];
@@ -81,10 +86,22 @@ function batchNorm(x: Float32Array, F: number, beta: Float32Array, mean: Float32
 function reference(x: Float32Array, batch: number, w: Map<string, Float32Array>): Float32Array {
   // quant_conv2d: no input quantizer, ste_sign kernel, "same" padding with pad_values 1 (1 on each side).
   const c1 = conv(x, [batch, 6, 6, 2], w.get("quant_conv2d/kernel")!.map(sgn), [3, 3, 2, 4], 1, [1, 1], 1);
-  const b1 = batchNorm(c1.y, 4, w.get("batch_normalization/beta")!, w.get("batch_normalization/moving_mean")!, w.get("batch_normalization/moving_variance")!);
+  const b1 = batchNorm(
+    c1.y,
+    4,
+    w.get("batch_normalization/beta")!,
+    w.get("batch_normalization/moving_mean")!,
+    w.get("batch_normalization/moving_variance")!,
+  );
   // quant_conv2d_1: ste_sign input and kernel, "valid", stride 2.
   const c2 = conv(b1.map(sgn), c1.shape, w.get("quant_conv2d_1/kernel")!.map(sgn), [3, 3, 4, 3], 2, [0, 0], 0);
-  const b2 = batchNorm(c2.y, 3, w.get("batch_normalization_1/beta")!, w.get("batch_normalization_1/moving_mean")!, w.get("batch_normalization_1/moving_variance")!);
+  const b2 = batchNorm(
+    c2.y,
+    3,
+    w.get("batch_normalization_1/beta")!,
+    w.get("batch_normalization_1/moving_mean")!,
+    w.get("batch_normalization_1/moving_variance")!,
+  );
   // flatten (h, w, c) → quant_dense with ste_sign input and kernel → softmax.
   const kernel = w.get("quant_dense/kernel")!.map(sgn);
   const bias = w.get("quant_dense/bias")!;

@@ -87,9 +87,10 @@ describe("Python Keras 2 model with QuantSeparableConv1D / QuantLocallyConnected
   it("loads with tf.loadLayersModel('file://…') and predicts like the reference from its raw weights", async () => {
     const model = await tfl.loadLayersModel(`file://${join(fixtureDir, "model.json")}`);
     const layers = model.layers as unknown as Array<tfl.layers.Layer & Record<string, unknown>>;
-    assert.deepEqual(layers.map((l) => l.getClassName()), [
-      "InputLayer", "QuantSeparableConv1D", "QuantLocallyConnected1D", "Reshape", "QuantLocallyConnected2D", "Flatten",
-    ]);
+    assert.deepEqual(
+      layers.map((l) => l.getClassName()),
+      ["InputLayer", "QuantSeparableConv1D", "QuantLocallyConnected1D", "Reshape", "QuantLocallyConnected2D", "Flatten"],
+    );
     assert.equal(layers[1].padValues, 1);
     assert.equal(layers[1].depthMultiplier, 2);
     assert.equal(layers[1].inputQuantizer, null);

@@ -86,7 +86,10 @@ const T = [0.25, -1];
 const LR = 0.1;
 
 /** Dense(1, no bias) on X with kernel W and the given quantizer; one SGD step of model.fit on MSE. */
-async function trainOneStep(arg: "inputQuantizer" | "kernelQuantizer", quantizer: tfl.layers.Layer): Promise<{
+async function trainOneStep(
+  arg: "inputQuantizer" | "kernelQuantizer",
+  quantizer: tfl.layers.Layer,
+): Promise<{
   model: tfl.LayersModel;
   layer: lq.layers.QuantDense;
 }> {
@@ -127,16 +130,24 @@ describe("layers with weights as quantizers", () => {
     assert.equal(lqi.quantizers.precisionOf(layer.inputQuantizer), 32, "no precision field: full precision");
     assert.deepEqual(lq.quantizers.serialize(layer.inputQuantizer), { className: "DummyTrainableQuantizer", config: iq.getConfig() });
     // As larq's get_kernel_quantizer, a Keras layer does not take the metrics of the scope.
-    const scoped = lq.context.metricsScope(["flip_ratio"], () => lq.layers.quantDense({ units: 1, kernelQuantizer: new DummyTrainableQuantizer() }));
+    const scoped = lq.context.metricsScope(["flip_ratio"], () =>
+      lq.layers.quantDense({ units: 1, kernelQuantizer: new DummyTrainableQuantizer() }),
+    );
     assert.deepEqual((scoped.kernelQuantizer as lq.quantizers.LayerQuantizer).metrics, []);
-    assert.deepEqual((lq.context.metricsScope(["flip_ratio"], () => lqi.quantizers.getKernelQuantizer("ste_sign")) as lq.quantizers.SteSign).metrics, ["flip_ratio"]);
+    assert.deepEqual(
+      (lq.context.metricsScope(["flip_ratio"], () => lqi.quantizers.getKernelQuantizer("ste_sign")) as lq.quantizers.SteSign).metrics,
+      ["flip_ratio"],
+    );
   });
 
   for (const arg of ["inputQuantizer", "kernelQuantizer"] as const) {
     it(`larq's test_layer_as_quantizer (${arg}): model.fit trains the layer's weight by the hand-computed gradient`, async () => {
       const dummy = new DummyTrainableQuantizer({ init: 1.5 });
       const { model } = await trainOneStep(arg, dummy);
-      assert.ok(model.trainableWeights.some((w) => w.name.includes("dummy_weight")), "dummy_weight is trainable");
+      assert.ok(
+        model.trainableWeights.some((w) => w.name.includes("dummy_weight")),
+        "dummy_weight is trainable",
+      );
       // y_b = w·Σ_j x_bj·W_j whether w scales the input or the kernel.
       assertClose(scalarOf(dummy.weight), expectedScalar(1.5, X, W), 1e-5);
     });
@@ -145,9 +156,19 @@ describe("layers with weights as quantizers", () => {
       const scale = new ScaleSign({ init: 0.5 });
       const { model, layer } = await trainOneStep(arg, scale);
       assert.equal(layer[arg], scale, "a Quantizer is used as is");
-      assert.ok(model.trainableWeights.some((w) => w.name.endsWith("/scale")), "scale is trainable");
+      assert.ok(
+        model.trainableWeights.some((w) => w.name.endsWith("/scale")),
+        "scale is trainable",
+      );
       // inputQuantizer: Σ_j s·sign(x_bj)·W_j; kernelQuantizer: Σ_j x_bj·s·sign(W_j).
-      const expected = arg === "inputQuantizer" ? expectedScalar(0.5, X.map((r) => r.map(signJs)), W) : expectedScalar(0.5, X, W.map(signJs));
+      const expected =
+        arg === "inputQuantizer"
+          ? expectedScalar(
+              0.5,
+              X.map((r) => r.map(signJs)),
+              W,
+            )
+          : expectedScalar(0.5, X, W.map(signJs));
       assertClose(scalarOf(scale.scale), expected, 1e-5);
       assert.ok(Math.abs(expected - 0.5) > 1e-2, "the step really moves s");
     });
@@ -212,13 +233,24 @@ describe("layers with weights as quantizers", () => {
     // Values come from the file, not from the initializers: change them before saving again.
     model.setWeights(model.getWeights().map((w, i) => (i >= 2 ? tf.scalar(i === 2 ? 0.5 : 3) : w)));
     const again = (await saveAndLoad(model)).loaded;
-    assert.deepEqual(again.getWeights().slice(2).map((w) => w.dataSync()[0]), [0.5, 3]);
+    assert.deepEqual(
+      again
+        .getWeights()
+        .slice(2)
+        .map((w) => w.dataSync()[0]),
+      [0.5, 3],
+    );
     const x = tf.tensor2d([[0.3, -0.6, 1.1]]);
     assertClose(again.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 1e-6);
   });
 
   it("a quantizer layer inside a frozen or trained model does not leak tensors", () => {
-    const layer = lq.layers.quantConv1d({ filters: 2, kernelSize: 2, inputQuantizer: new ScaleSign(), kernelQuantizer: new DummyTrainableQuantizer() });
+    const layer = lq.layers.quantConv1d({
+      filters: 2,
+      kernelSize: 2,
+      inputQuantizer: new ScaleSign(),
+      kernelQuantizer: new DummyTrainableQuantizer(),
+    });
     const x = tf.randomNormal([1, 4, 3]);
     tf.dispose(layer.apply(x) as tf.Tensor);
     const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);

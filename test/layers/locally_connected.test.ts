@@ -81,9 +81,7 @@ function connected(o: number, n: number, k: number, s: number, same: boolean): [
 }
 
 function k2Index(g: Geo, oH: number, oW: number, ir: number, ic: number, ch: number, r: number, c: number, f: number) {
-  return g.cf
-    ? ((((ch * g.H + ir) * g.W + ic) * g.F + f) * oH + r) * oW + c
-    : ((((ir * g.W + ic) * g.C + ch) * oH + r) * oW + c) * g.F + f;
+  return g.cf ? ((((ch * g.H + ir) * g.W + ic) * g.F + f) * oH + r) * oW + c : ((((ir * g.W + ic) * g.C + ch) * oH + r) * oW + c) * g.F + f;
 }
 
 /** Implementation-2 reference: dense kernel [H, W, C, oH, oW, F] (or [C, H, W, F, oH, oW]), only connected inputs count. */
@@ -145,11 +143,31 @@ function makeLayer(rank: 1 | 2, g: Geo, impl: 1 | 2, extra: Record<string, unkno
 }
 
 const cases: Array<{ name: string; rank: 1 | 2; g: Geo }> = [
-  { name: "2D channelsLast 5x7x3, k 3x2, s 1", rank: 2, g: { batch: 2, H: 5, W: 7, C: 3, F: 4, kH: 3, kW: 2, sH: 1, sW: 1, same: false, cf: false } },
-  { name: "2D channelsFirst 7x5x2, k 2x3, s 2x1", rank: 2, g: { batch: 2, H: 7, W: 5, C: 2, F: 3, kH: 2, kW: 3, sH: 2, sW: 1, same: false, cf: true } },
-  { name: "2D channelsLast 6x7x2, k 3, s 2x3", rank: 2, g: { batch: 1, H: 6, W: 7, C: 2, F: 2, kH: 3, kW: 3, sH: 2, sW: 3, same: false, cf: false } },
-  { name: "1D channelsLast 9x3, k 3, s 2", rank: 1, g: { batch: 2, H: 1, W: 9, C: 3, F: 4, kH: 1, kW: 3, sH: 1, sW: 2, same: false, cf: false } },
-  { name: "1D channelsFirst 3x8, k 2, s 1", rank: 1, g: { batch: 2, H: 1, W: 8, C: 3, F: 2, kH: 1, kW: 2, sH: 1, sW: 1, same: false, cf: true } },
+  {
+    name: "2D channelsLast 5x7x3, k 3x2, s 1",
+    rank: 2,
+    g: { batch: 2, H: 5, W: 7, C: 3, F: 4, kH: 3, kW: 2, sH: 1, sW: 1, same: false, cf: false },
+  },
+  {
+    name: "2D channelsFirst 7x5x2, k 2x3, s 2x1",
+    rank: 2,
+    g: { batch: 2, H: 7, W: 5, C: 2, F: 3, kH: 2, kW: 3, sH: 2, sW: 1, same: false, cf: true },
+  },
+  {
+    name: "2D channelsLast 6x7x2, k 3, s 2x3",
+    rank: 2,
+    g: { batch: 1, H: 6, W: 7, C: 2, F: 2, kH: 3, kW: 3, sH: 2, sW: 3, same: false, cf: false },
+  },
+  {
+    name: "1D channelsLast 9x3, k 3, s 2",
+    rank: 1,
+    g: { batch: 2, H: 1, W: 9, C: 3, F: 4, kH: 1, kW: 3, sH: 1, sW: 2, same: false, cf: false },
+  },
+  {
+    name: "1D channelsFirst 3x8, k 2, s 1",
+    rank: 1,
+    g: { batch: 2, H: 1, W: 8, C: 3, F: 2, kH: 1, kW: 2, sH: 1, sW: 1, same: false, cf: true },
+  },
 ];
 
 function shapeOfOutput(rank: 1 | 2, g: Geo): number[] {
@@ -173,7 +191,13 @@ describe("QuantLocallyConnected1D / QuantLocallyConnected2D", () => {
     assert.deepEqual(m1.outputs[0].shape, [null, 8, 64]);
     m1.add(lq.layers.quantLocallyConnected1d({ filters: 32, kernelSize: 3 }));
     assert.deepEqual(m1.outputs[0].shape, [null, 6, 32]);
-    assert.deepEqual(m1.layers[0].weights.map((w) => [w.name.split("/")[1], w.shape]), [["kernel", [8, 96, 64]], ["bias", [8, 64]]]);
+    assert.deepEqual(
+      m1.layers[0].weights.map((w) => [w.name.split("/")[1], w.shape]),
+      [
+        ["kernel", [8, 96, 64]],
+        ["bias", [8, 64]],
+      ],
+    );
     m.dispose();
     m1.dispose();
   });
@@ -181,14 +205,50 @@ describe("QuantLocallyConnected1D / QuantLocallyConnected2D", () => {
   it("Keras kernel layouts for implementation 1 and 2, both data formats", () => {
     const lc2 = (impl: 1 | 2, cf: boolean) =>
       makeLayer(2, { batch: 1, H: 5, W: 6, C: 3, F: 4, kH: 2, kW: 3, sH: 1, sW: 2, same: false, cf }, impl);
-    assert.deepEqual(lc2(1, false).weights.map((w) => w.shape), [[4 * 2, 2 * 3 * 3, 4], [4, 2, 4]]);
-    assert.deepEqual(lc2(2, false).weights.map((w) => w.shape), [[5, 6, 3, 4, 2, 4], [4, 2, 4]]);
-    assert.deepEqual(lc2(2, true).weights.map((w) => w.shape), [[3, 5, 6, 4, 4, 2], [4, 2, 4]]);
+    assert.deepEqual(
+      lc2(1, false).weights.map((w) => w.shape),
+      [
+        [4 * 2, 2 * 3 * 3, 4],
+        [4, 2, 4],
+      ],
+    );
+    assert.deepEqual(
+      lc2(2, false).weights.map((w) => w.shape),
+      [
+        [5, 6, 3, 4, 2, 4],
+        [4, 2, 4],
+      ],
+    );
+    assert.deepEqual(
+      lc2(2, true).weights.map((w) => w.shape),
+      [
+        [3, 5, 6, 4, 4, 2],
+        [4, 2, 4],
+      ],
+    );
     const lc1 = (impl: 1 | 2, cf: boolean) =>
       makeLayer(1, { batch: 1, H: 1, W: 9, C: 3, F: 2, kH: 1, kW: 3, sH: 1, sW: 2, same: false, cf }, impl);
-    assert.deepEqual(lc1(1, true).weights.map((w) => w.shape), [[4, 9, 2], [4, 2]]);
-    assert.deepEqual(lc1(2, false).weights.map((w) => w.shape), [[9, 3, 4, 2], [4, 2]]);
-    assert.deepEqual(lc1(2, true).weights.map((w) => w.shape), [[3, 9, 2, 4], [4, 2]]);
+    assert.deepEqual(
+      lc1(1, true).weights.map((w) => w.shape),
+      [
+        [4, 9, 2],
+        [4, 2],
+      ],
+    );
+    assert.deepEqual(
+      lc1(2, false).weights.map((w) => w.shape),
+      [
+        [9, 3, 4, 2],
+        [4, 2],
+      ],
+    );
+    assert.deepEqual(
+      lc1(2, true).weights.map((w) => w.shape),
+      [
+        [3, 9, 2, 4],
+        [4, 2],
+      ],
+    );
     const q = lc1(1, false);
     assert.equal(q.getClassName(), "QuantLocallyConnected1D");
     assert.match(q.weights[0].name, /kernel(_\d+)?$/);
@@ -238,7 +298,10 @@ describe("QuantLocallyConnected1D / QuantLocallyConnected2D", () => {
         const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(xt) as tf.Tensor, Rt)) as tf.Scalar, [latent]);
         const grad = grads[latent.name].dataSync();
         const kernelValues = layer.weights[0].read().dataSync();
-        assert.ok(kernelValues.some((w) => Math.abs(w) > 1), "some latent weights lie outside the STE window");
+        assert.ok(
+          kernelValues.some((w) => Math.abs(w) > 1),
+          "some latent weights lie outside the STE window",
+        );
         // Reference: ∂/∂W of a linear function of sign(W), times the STE window |W| ≤ 1.
         const fd = g.kH * g.kW * g.C;
         for (let r = 0; r < oH; r++)
@@ -252,7 +315,8 @@ describe("QuantLocallyConnected1D / QuantLocallyConnected2D", () => {
                       expectedGrad += sgn(x[xIndex(g, b, r * g.sH + kr, c * g.sW + kc, ch)]) * R[outIndex(g, oH, oW, b, r, c, f)];
                     }
                     const j = g.cf ? (ch * g.kH + kr) * g.kW + kc : (kr * g.kW + kc) * g.C + ch;
-                    const idx = impl === 1 ? ((r * oW + c) * fd + j) * g.F + f : k2Index(g, oH, oW, r * g.sH + kr, c * g.sW + kc, ch, r, c, f);
+                    const idx =
+                      impl === 1 ? ((r * oW + c) * fd + j) * g.F + f : k2Index(g, oH, oW, r * g.sH + kr, c * g.sW + kc, ch, r, c, f);
                     const w = kernelValues[idx];
                     const want = Math.abs(w) <= 1 ? expectedGrad : 0;
                     assert.ok(Math.abs(grad[idx] - want) < 1e-4, `grad[${idx}] = ${grad[idx]}, expected ${want} (w = ${w})`);
@@ -294,7 +358,11 @@ describe("QuantLocallyConnected1D / QuantLocallyConnected2D", () => {
     const k1 = values(oH * oW * g.kH * g.kW * g.C * g.F, 22);
     layer.setWeights([tf.tensor(k1, layer.weights[0].shape as number[])]);
     const y = layer.apply(tf.tensor(x, [g.batch, g.H, g.W, g.C])) as tf.Tensor;
-    assertClose(y, refImpl1(g, x, k1, null).map((v) => Math.max(v, 0)), 1e-4);
+    assertClose(
+      y,
+      refImpl1(g, x, k1, null).map((v) => Math.max(v, 0)),
+      1e-4,
+    );
   });
 
   it("config: Keras keys, implementation, no dilation; fromConfig rebuilds the same layer", () => {
@@ -323,14 +391,17 @@ describe("QuantLocallyConnected1D / QuantLocallyConnected2D", () => {
     // (tfjs' fromConfig adds `customObjects` to the nested configs it is given: pass a copy.)
     const copy = cls.fromConfig(cls, { ...JSON.parse(JSON.stringify(config)), name: "copy" });
     assert.deepEqual(JSON.parse(JSON.stringify({ ...copy.getConfig(), name: config.name })), snapshot);
-    assert.equal(((copy.kernelQuantizer as lq.quantizers.SteSign).clipValue), 1.25);
+    assert.equal((copy.kernelQuantizer as lq.quantizers.SteSign).clipValue, 1.25);
     // Default kernel initializer is Keras' glorot_uniform.
-    const init = lq.layers.quantLocallyConnected1d({ filters: 1, kernelSize: 1 }).getConfig().kernelInitializer as { config: { distribution: string } };
+    const init = lq.layers.quantLocallyConnected1d({ filters: 1, kernelSize: 1 }).getConfig().kernelInitializer as {
+      config: { distribution: string };
+    };
     assert.equal(init.config.distribution, "uniform");
   });
 
   it("invalid arguments throw errors naming the argument and value", () => {
-    const make2 = (args: Record<string, unknown>) => () => lq.layers.quantLocallyConnected2d({ filters: 2, kernelSize: 3, ...args } as never);
+    const make2 = (args: Record<string, unknown>) => () =>
+      lq.layers.quantLocallyConnected2d({ filters: 2, kernelSize: 3, ...args } as never);
     assert.throws(make2({ implementation: 3 }), /Invalid implementation.*3/);
     assert.throws(make2({ padding: "same" }), /Invalid padding.*implementation 1.*"same"/);
     assert.throws(make2({ padding: "causal", implementation: 2 }), /Invalid padding.*"causal"/);
@@ -363,7 +434,10 @@ describe("QuantLocallyConnected1D / QuantLocallyConnected2D", () => {
       const xt = tf.tensor(x, [g.batch, ...inputShapeOf(rank, g)]);
       for (const impl of [1, 2] as const) {
         const layer = makeLayer(rank, g, impl, { inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" });
-        layer.setWeights([tf.tensor(impl === 1 ? k1 : impl1ToImpl2(g, k1), layer.weights[0].shape as number[]), tf.tensor(bias, layer.weights[1].shape as number[])]);
+        layer.setWeights([
+          tf.tensor(impl === 1 ? k1 : impl1ToImpl2(g, k1), layer.weights[0].shape as number[]),
+          tf.tensor(bias, layer.weights[1].shape as number[]),
+        ]);
         assertClose(layer.apply(xt) as tf.Tensor, refImpl1(g, x.map(sgn), k1.map(sgn), bias), 1e-4, `wasm implementation ${impl}`);
         const latent = layer.weights[0].read() as tf.Variable;
         const { grads } = tf.variableGrads(() => tf.sum(layer.apply(xt) as tf.Tensor) as tf.Scalar, [latent]);

@@ -27,7 +27,14 @@ function values(n: number, seed: number): number[] {
   }
   return out;
 }
-const tensorOf = (shape: number[], seed: number) => tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed), shape);
+const tensorOf = (shape: number[], seed: number) =>
+  tf.tensor(
+    values(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Channels-last → channels-first permutation of a rank-r tensor. */
@@ -134,11 +141,57 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
   // (e) padValues with "same" padding equals an explicit tf.pad with that value + "valid" float layer.
   const PAD_CASES: Array<[string, string, Args, number[], Array<[number, number]>]> = [
     ["quantConv1d", "conv1d", { filters: 2, kernelSize: 4 }, [2, 7, 2], [[1, 2]]],
-    ["quantConv2d", "conv2d", { filters: 2, kernelSize: 3, strides: 2 }, [2, 6, 7, 2], [[0, 1], [1, 1]]],
-    ["quantConv2d", "conv2d", { filters: 2, kernelSize: 3, dilationRate: 2 }, [1, 5, 5, 2], [[2, 2], [2, 2]]],
-    ["quantConv3d", "conv3d", { filters: 2, kernelSize: 2 }, [1, 3, 3, 3, 2], [[0, 1], [0, 1], [0, 1]]],
-    ["quantDepthwiseConv2d", "depthwiseConv2d", { kernelSize: 3, depthMultiplier: 2 }, [2, 5, 6, 3], [[1, 1], [1, 1]]],
-    ["quantSeparableConv2d", "separableConv2d", { filters: 3, kernelSize: 3, strides: 2 }, [2, 5, 6, 3], [[1, 1], [0, 1]]],
+    [
+      "quantConv2d",
+      "conv2d",
+      { filters: 2, kernelSize: 3, strides: 2 },
+      [2, 6, 7, 2],
+      [
+        [0, 1],
+        [1, 1],
+      ],
+    ],
+    [
+      "quantConv2d",
+      "conv2d",
+      { filters: 2, kernelSize: 3, dilationRate: 2 },
+      [1, 5, 5, 2],
+      [
+        [2, 2],
+        [2, 2],
+      ],
+    ],
+    [
+      "quantConv3d",
+      "conv3d",
+      { filters: 2, kernelSize: 2 },
+      [1, 3, 3, 3, 2],
+      [
+        [0, 1],
+        [0, 1],
+        [0, 1],
+      ],
+    ],
+    [
+      "quantDepthwiseConv2d",
+      "depthwiseConv2d",
+      { kernelSize: 3, depthMultiplier: 2 },
+      [2, 5, 6, 3],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ],
+    [
+      "quantSeparableConv2d",
+      "separableConv2d",
+      { filters: 3, kernelSize: 3, strides: 2 },
+      [2, 5, 6, 3],
+      [
+        [1, 1],
+        [0, 1],
+      ],
+    ],
   ];
   for (const [factory, float, args, shape, pads] of PAD_CASES) {
     for (const padValues of [1, -1]) {
@@ -165,7 +218,16 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
     const q = lq.layers.quantConv2d({ filters: 2, kernelSize: 3, padding: "same", padValues: -1, dataFormat: "channels_first" });
     const f = tfl.layers.conv2d({ filters: 2, kernelSize: 3 });
     const ws = buildWithWeights(q, tf.transpose(xCL, [0, 3, 1, 2]), 50);
-    const padded = tf.pad(xCL, [[0, 0], [1, 1], [1, 1], [0, 0]], -1);
+    const padded = tf.pad(
+      xCL,
+      [
+        [0, 0],
+        [1, 1],
+        [1, 1],
+        [0, 0],
+      ],
+      -1,
+    );
     tf.dispose(f.apply(padded) as tf.Tensor);
     f.setWeights(ws);
     assertClose(q.apply(tf.transpose(xCL, [0, 3, 1, 2])) as tf.Tensor, tf.transpose(f.apply(padded) as tf.Tensor, [0, 3, 1, 2]), 1e-5);
@@ -176,7 +238,11 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
     const q = lq.layers.quantConv1d({ filters: 3, kernelSize: 3, dilationRate: 2, padding: "causal" });
     const f = tfl.layers.conv1d({ filters: 3, kernelSize: 3, dilationRate: 2 });
     const ws = buildWithWeights(q, x, 60);
-    const padded = tf.pad(x, [[0, 0], [4, 0], [0, 0]]);
+    const padded = tf.pad(x, [
+      [0, 0],
+      [4, 0],
+      [0, 0],
+    ]);
     tf.dispose(f.apply(padded) as tf.Tensor);
     f.setWeights(ws);
     assertClose(q.apply(x) as tf.Tensor, f.apply(padded) as tf.Tensor, 1e-5);
@@ -196,11 +262,25 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
   const TRANSPOSE_CASES: Array<[string, Args, number[], number[], number[], number[]]> = [
     // factory, args, input shape, strides, dilation, expected output spatial
     ["quantConv2dTranspose", { filters: 3, kernelSize: 3, strides: 2, outputPadding: 1 }, [2, 3, 4, 2], [2, 2], [1, 1], [8, 10]],
-    ["quantConv2dTranspose", { filters: 3, kernelSize: 3, strides: 2, padding: "same", outputPadding: [1, 0] }, [2, 3, 4, 2], [2, 2], [1, 1], [6, 7]],
+    [
+      "quantConv2dTranspose",
+      { filters: 3, kernelSize: 3, strides: 2, padding: "same", outputPadding: [1, 0] },
+      [2, 3, 4, 2],
+      [2, 2],
+      [1, 1],
+      [6, 7],
+    ],
     ["quantConv2dTranspose", { filters: 2, kernelSize: [3, 2], dilationRate: 2, padding: "same" }, [1, 4, 5, 2], [1, 1], [2, 2], [4, 5]],
     ["quantConv2dTranspose", { filters: 2, kernelSize: 3, dilationRate: [2, 1] }, [1, 4, 5, 2], [1, 1], [2, 1], [8, 7]],
     ["quantConv3dTranspose", { filters: 2, kernelSize: 2, strides: 2, outputPadding: 1 }, [1, 2, 3, 2, 2], [2, 2, 2], [1, 1, 1], [5, 7, 5]],
-    ["quantConv3dTranspose", { filters: 2, kernelSize: 3, strides: [2, 1, 2], padding: "same" }, [1, 2, 3, 2, 2], [2, 1, 2], [1, 1, 1], [4, 3, 4]],
+    [
+      "quantConv3dTranspose",
+      { filters: 2, kernelSize: 3, strides: [2, 1, 2], padding: "same" },
+      [1, 2, 3, 2, 2],
+      [2, 1, 2],
+      [1, 1, 1],
+      [4, 3, 4],
+    ],
   ];
   for (const [factory, args, shape, strides, dilation, outSpatial] of TRANSPOSE_CASES) {
     it(`${factory}(${JSON.stringify(args)}) equals a slow JS transposed convolution`, () => {
@@ -225,9 +305,22 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
         const coeff = tensorOf(y.shape, 9);
         const kernel = q.getWeights()[0] as tf.Variable;
         const { grads } = tf.variableGrads(() => tf.sum(tf.mul(q.apply(x) as tf.Tensor, coeff)) as tf.Scalar, [kernel]);
-        const gRef = slowConvTransposeKernelGrad(lq.math.sign(x).dataSync(), shape, coeff.dataSync(), outSpatial, ws[0].shape, strides, (args.padding as string) ?? "valid");
+        const gRef = slowConvTransposeKernelGrad(
+          lq.math.sign(x).dataSync(),
+          shape,
+          coeff.dataSync(),
+          outSpatial,
+          ws[0].shape,
+          strides,
+          (args.padding as string) ?? "valid",
+        );
         const w = ws[0].dataSync();
-        assertClose(grads[kernel.name], Array.from(gRef, (v, i) => (Math.abs(w[i]) <= 1 ? v : 0)), 1e-4, "kernel gradient");
+        assertClose(
+          grads[kernel.name],
+          Array.from(gRef, (v, i) => (Math.abs(w[i]) <= 1 ? v : 0)),
+          1e-4,
+          "kernel gradient",
+        );
       }
     });
   }
@@ -276,7 +369,10 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
     assert.equal(lqi.layers.uniqueLayerName("QuantSeparableConv2DProbe"), "quant_separable_conv2d_probe_1");
     const named = lq.layers.quantDense({ units: 1, name: "mine" });
     tf.dispose(named.apply(tf.ones([1, 2])) as tf.Tensor);
-    assert.deepEqual(named.weights.map((w) => w.name), ["mine/kernel", "mine/bias"]);
+    assert.deepEqual(
+      named.weights.map((w) => w.name),
+      ["mine/kernel", "mine/bias"],
+    );
   });
 
   it("constraints accept weight_clip; kernels default to glorotUniform; pointwiseInitializer is honoured", () => {
@@ -287,7 +383,12 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
     assert.equal(config.biasConstraint.className, "NonNeg");
     assert.equal(config.kernelInitializer.className, "VarianceScaling");
     assert.equal(config.kernelInitializer.config.distribution, "uniform");
-    const sep = lq.layers.quantSeparableConv2d({ filters: 2, kernelSize: 1, pointwiseInitializer: "ones", depthwiseConstraint: "weight_clip" });
+    const sep = lq.layers.quantSeparableConv2d({
+      filters: 2,
+      kernelSize: 1,
+      pointwiseInitializer: "ones",
+      depthwiseConstraint: "weight_clip",
+    });
     tf.dispose(sep.apply(tf.ones([1, 2, 2, 3])) as tf.Tensor);
     assertClose(sep.getWeights()[1], new Array(6).fill(1), 0, "pointwise kernel initialised with ones");
     const sepConfig = sep.getConfig() as Record<string, any>;
@@ -296,10 +397,13 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
     assert.equal(sepConfig.depthMultiplier, 1);
     const dw = lq.layers.quantDepthwiseConv2d({ kernelSize: 1, depthwiseConstraint: "weight_clip" });
     assert.equal((dw.getConfig() as Record<string, any>).depthwiseConstraint.className, "WeightClip");
-    assert.equal((lq.layers.quantConv1d({ filters: 1, kernelSize: 1, dataFormat: "channels_first" }).getConfig() as Args).dataFormat, "channelsFirst");
+    assert.equal(
+      (lq.layers.quantConv1d({ filters: 1, kernelSize: 1, dataFormat: "channels_first" }).getConfig() as Args).dataFormat,
+      "channelsFirst",
+    );
   });
 
-  it("loads camelCased Keras forms: \"steSign\" strings and {className, config} quantizers", () => {
+  it('loads camelCased Keras forms: "steSign" strings and {className, config} quantizers', () => {
     const layer = lq.layers.quantConv2d({
       filters: 2,
       kernelSize: 3,
@@ -329,32 +433,72 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
       assert.equal(dense.length, 1);
       assert.match(dense[0], /starved/);
       assert.match(dense[0], /kernelConstraint/);
-      assert.deepEqual(warned(() => lq.layers.quantDense({ units: 5, kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" })), []);
+      assert.deepEqual(
+        warned(() => lq.layers.quantDense({ units: 5, kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" })),
+        [],
+      );
       const depthwise = warned(() => lq.layers.quantDepthwiseConv2d({ kernelSize: 5, depthwiseQuantizer: "ste_sign" }));
       assert.equal(depthwise.length, 1);
       assert.match(depthwise[0], /depthwiseConstraint/);
-      assert.deepEqual(warned(() => lq.layers.quantDepthwiseConv2d({ kernelSize: 5, depthwiseQuantizer: "ste_sign", depthwiseConstraint: "weight_clip" })), []);
+      assert.deepEqual(
+        warned(() => lq.layers.quantDepthwiseConv2d({ kernelSize: 5, depthwiseQuantizer: "ste_sign", depthwiseConstraint: "weight_clip" })),
+        [],
+      );
       for (const factory of ["quantSeparableConv1d", "quantSeparableConv2d"]) {
-        const both = warned(() => L[factory]({ filters: 3, kernelSize: 3, depthwiseQuantizer: "ste_sign", pointwiseQuantizer: "ste_sign" }));
+        const both = warned(() =>
+          L[factory]({ filters: 3, kernelSize: 3, depthwiseQuantizer: "ste_sign", pointwiseQuantizer: "ste_sign" }),
+        );
         assert.equal(both.length, 1, factory);
         assert.match(both[0], /depthwiseConstraint/, factory);
         assert.match(both[0], /pointwiseConstraint/, factory);
-        const pointwise = warned(() => L[factory]({ filters: 3, kernelSize: 3, depthwiseQuantizer: "ste_sign", depthwiseConstraint: "weight_clip", pointwiseQuantizer: "ste_sign" }));
+        const pointwise = warned(() =>
+          L[factory]({
+            filters: 3,
+            kernelSize: 3,
+            depthwiseQuantizer: "ste_sign",
+            depthwiseConstraint: "weight_clip",
+            pointwiseQuantizer: "ste_sign",
+          }),
+        );
         assert.equal(pointwise.length, 1, factory);
         assert.match(pointwise[0], /pointwiseConstraint/);
         assert.doesNotMatch(pointwise[0], /depthwiseConstraint/);
-        const depthwiseOnly = warned(() => L[factory]({ filters: 3, kernelSize: 3, depthwiseQuantizer: "ste_sign", pointwiseQuantizer: "ste_sign", pointwiseConstraint: "weight_clip" }));
+        const depthwiseOnly = warned(() =>
+          L[factory]({
+            filters: 3,
+            kernelSize: 3,
+            depthwiseQuantizer: "ste_sign",
+            pointwiseQuantizer: "ste_sign",
+            pointwiseConstraint: "weight_clip",
+          }),
+        );
         assert.match(depthwiseOnly[0], /depthwiseConstraint/);
         assert.doesNotMatch(depthwiseOnly[0], /pointwiseConstraint/);
         const none = warned(() =>
-          L[factory]({ filters: 3, kernelSize: 3, depthwiseQuantizer: "ste_sign", pointwiseQuantizer: "ste_sign", depthwiseConstraint: "weight_clip", pointwiseConstraint: "weight_clip" }),
+          L[factory]({
+            filters: 3,
+            kernelSize: 3,
+            depthwiseQuantizer: "ste_sign",
+            pointwiseQuantizer: "ste_sign",
+            depthwiseConstraint: "weight_clip",
+            pointwiseConstraint: "weight_clip",
+          }),
         );
         assert.deepEqual(none, [], factory);
       }
       // Only binary quantizers count (larq's _is_binary: precision 1 and not NoOp); input quantizers never do.
-      assert.deepEqual(warned(() => lq.layers.quantDense({ units: 1, kernelQuantizer: new lq.quantizers.NoOp({ precision: 1 }) })), []);
-      assert.deepEqual(warned(() => lq.layers.quantDense({ units: 1, kernelQuantizer: "ste_tern" })), []);
-      assert.deepEqual(warned(() => lq.layers.quantConv2d({ filters: 1, kernelSize: 1, inputQuantizer: "ste_sign" })), []);
+      assert.deepEqual(
+        warned(() => lq.layers.quantDense({ units: 1, kernelQuantizer: new lq.quantizers.NoOp({ precision: 1 }) })),
+        [],
+      );
+      assert.deepEqual(
+        warned(() => lq.layers.quantDense({ units: 1, kernelQuantizer: "ste_tern" })),
+        [],
+      );
+      assert.deepEqual(
+        warned(() => lq.layers.quantConv2d({ filters: 1, kernelSize: 1, inputQuantizer: "ste_sign" })),
+        [],
+      );
       // Each distinct set of names is logged once per process.
       lqi.layers.resetStarvedWeightsWarning();
       warnings.length = 0;
@@ -370,15 +514,22 @@ describe("quantized layers: shapes, formats, padding and arguments", () => {
 
   it("trains inside a model: fit updates the latent kernel of a binary QuantConv2D + QuantDense", async () => {
     const input = tfl.input({ shape: [5, 5, 1] });
-    let h = lq.layers.quantConv2d({ filters: 2, kernelSize: 3, kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" }).apply(input) as tfl.SymbolicTensor;
+    let h = lq.layers
+      .quantConv2d({ filters: 2, kernelSize: 3, kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" })
+      .apply(input) as tfl.SymbolicTensor;
     h = tfl.layers.flatten().apply(h) as tfl.SymbolicTensor;
-    const out = lq.layers.quantDense({ units: 1, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" }).apply(h) as tfl.SymbolicTensor;
+    const out = lq.layers
+      .quantDense({ units: 1, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" })
+      .apply(h) as tfl.SymbolicTensor;
     const model = tfl.model({ inputs: input, outputs: out });
     model.compile({ optimizer: tf.train.sgd(0.1), loss: "meanSquaredError" });
     const before = model.getWeights()[0].dataSync().slice();
     await model.fit(tensorOf([4, 5, 5, 1], 9), tensorOf([4, 1], 10), { epochs: 1, verbose: 0 });
     const after = model.getWeights()[0].dataSync();
-    assert.ok(after.some((v, i) => v !== before[i]), "latent kernel changed");
+    assert.ok(
+      after.some((v, i) => v !== before[i]),
+      "latent kernel changed",
+    );
     assert.ok(size(model.getWeights()[0].shape) === 18);
   });
 });

@@ -87,7 +87,12 @@ describe("quantizers as activation of the quantized layers", () => {
     const input = tfl.input({ shape: [4] });
     const layer = lq.layers.quantDense({ units: 3, activation: q.steTern });
     const model = tfl.model({ inputs: input, outputs: layer.apply(input) as tfl.SymbolicTensor });
-    assert.deepEqual(layer.getConfig().activation, { module: "builtins", className: "function", config: "ste_tern", registeredName: "function" });
+    assert.deepEqual(layer.getConfig().activation, {
+      module: "builtins",
+      className: "function",
+      config: "ste_tern",
+      registeredName: "function",
+    });
     const { topology, loaded } = await saveAndLoad(model);
     assert.deepEqual(JSON.parse(topology).config.layers[1].config.activation, {
       module: "builtins",
@@ -140,13 +145,19 @@ describe("quantizers as activation of the quantized layers", () => {
     assert.ok(activation.quantizer instanceof q.SteSign);
     assert.equal((activation.quantizer as lq.quantizers.SteSign).clipValue, 0.5);
     const y = Array.from((model.predict(X) as tf.Tensor).dataSync());
-    assert.ok(y.every((v) => v === 1 || v === -1), `binary outputs: ${y}`);
+    assert.ok(
+      y.every((v) => v === 1 || v === -1),
+      `binary outputs: ${y}`,
+    );
   });
 
   it("the string forms stay tfjs activations; unknown class names are still rejected", () => {
     const layer = lq.layers.quantDense({ units: 3, activation: "ste_sign" as never });
     assert.equal(layer.getConfig().activation, "steSign");
-    assert.throws(() => lq.layers.quantDense({ units: 3, activation: { className: "NoSuchQuantizer", config: {} } as never }), /NoSuchQuantizer/);
+    assert.throws(
+      () => lq.layers.quantDense({ units: 3, activation: { className: "NoSuchQuantizer", config: {} } as never }),
+      /NoSuchQuantizer/,
+    );
   });
 
   it("a quantizer with a weight as activation is built on the output shape and its weight belongs to the layer", () => {
@@ -167,6 +178,9 @@ describe("quantizers as activation of the quantized layers", () => {
     const layer = lq.layers.quantConv2d({ filters: 2, kernelSize: 3, activation: offset });
     layer.apply(tfl.input({ shape: [6, 5, 1] }));
     assert.deepEqual(offset.shapeSeen, [null, 4, 3, 2]);
-    assert.deepEqual(layer.weights.map((w) => w.originalName.split("/").pop()), ["kernel", "bias", "offset"]);
+    assert.deepEqual(
+      layer.weights.map((w) => w.originalName.split("/").pop()),
+      ["kernel", "bias", "offset"],
+    );
   });
 });

@@ -96,7 +96,17 @@ function buildModel(): tfl.LayersModel {
   const out = apply(L.quantDense({ units: 5, activation: "softmax", ...binary }), merged);
   const model = tfl.model({ inputs: [image, sequence, volume], outputs: out, name: "all_layers" });
   // Deterministic, non-zero weights (biases included).
-  model.setWeights(model.weights.map((w, i) => tf.tensor(values((w.shape as number[]).reduce((x, y) => x * y, 1), 100 + i), w.shape as number[])));
+  model.setWeights(
+    model.weights.map((w, i) =>
+      tf.tensor(
+        values(
+          (w.shape as number[]).reduce((x, y) => x * y, 1),
+          100 + i,
+        ),
+        w.shape as number[],
+      ),
+    ),
+  );
   return model;
 }
 
@@ -137,15 +147,31 @@ describe("save → load round trip of a model with all 11 quantized layers", () 
     const json = JSON.parse(text);
     const layerClasses = json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name);
     for (const name of ALL_LAYERS) assert.ok(layerClasses.includes(name), `${name} not in model.json`);
-    for (const key of ['"input_quantizer"', '"kernel_quantizer"', '"depthwise_quantizer"', '"pointwise_quantizer"',
-      '"pad_values"', '"depth_multiplier"', '"implementation"', '"kernel_constraint"', '"clip_value"']) {
+    for (const key of [
+      '"input_quantizer"',
+      '"kernel_quantizer"',
+      '"depthwise_quantizer"',
+      '"pointwise_quantizer"',
+      '"pad_values"',
+      '"depth_multiplier"',
+      '"implementation"',
+      '"kernel_constraint"',
+      '"clip_value"',
+    ]) {
       assert.ok(text.includes(key), `${key} missing from model.json`);
     }
     const names = json.weightsManifest[0].weights.map((w: { name: string }) => w.name);
-    for (const [layer, weight] of [["quant_locally_connected2d", "kernel"], ["quant_separable_conv1d", "depthwise_kernel"],
-      ["quant_separable_conv1d", "pointwise_kernel"], ["quant_locally_connected1d", "bias"]]) {
+    for (const [layer, weight] of [
+      ["quant_locally_connected2d", "kernel"],
+      ["quant_separable_conv1d", "depthwise_kernel"],
+      ["quant_separable_conv1d", "pointwise_kernel"],
+      ["quant_locally_connected1d", "bias"],
+    ]) {
       const pattern = new RegExp(`^${layer}(_\\d+)?/${weight}$`);
-      assert.ok(names.some((n: string) => pattern.test(n)), `${layer}/${weight} missing from the weights manifest`);
+      assert.ok(
+        names.some((n: string) => pattern.test(n)),
+        `${layer}/${weight} missing from the weights manifest`,
+      );
     }
 
     const loaded = await tfl.loadLayersModel(`file://${target}/model.json`);

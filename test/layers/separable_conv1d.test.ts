@@ -39,7 +39,7 @@ function reference(c: Case, x: Float32Array, dw: Float32Array, pw: Float32Array,
   } else if (c.padding === "causal") {
     before = (c.k - 1) * c.d;
   }
-  const padValue = c.padding === "same" ? c.padValues ?? 0 : 0;
+  const padValue = c.padding === "same" ? (c.padValues ?? 0) : 0;
   const Lp = c.L + before + after;
   const xp = (b: number, t: number, ch: number) => (t < before || t >= before + c.L ? padValue : at(b, t - before, ch));
   const outL = Math.floor((Lp - (c.k - 1) * c.d - 1) / c.s) + 1;
@@ -90,7 +90,11 @@ function setWeights(layer: tfl.layers.Layer, c: Case, seed: number, lo = -1, hi 
 const cases: Case[] = [];
 for (const cf of [false, true])
   for (const padding of ["valid", "same", "causal"] as const)
-    for (const [s, d] of [[1, 1], [2, 1], [1, 2]])
+    for (const [s, d] of [
+      [1, 1],
+      [2, 1],
+      [1, 2],
+    ])
       cases.push({ batch: 2, L: 11, C: 3, F: 4, k: 3, m: cf ? 2 : 1, s, d, padding, cf });
 
 describe("QuantSeparableConv1D", () => {
@@ -100,11 +104,14 @@ describe("QuantSeparableConv1D", () => {
     const m = tfl.sequential();
     m.add(lq.layers.quantSeparableConv1d({ filters: 8, kernelSize: 3, depthMultiplier: 2, inputShape: [10, 4] }));
     assert.deepEqual(m.outputs[0].shape, [null, 8, 8]);
-    assert.deepEqual(m.layers[0].weights.map((w) => [w.name.split("/")[1], w.shape]), [
-      ["depthwise_kernel", [3, 4, 2]],
-      ["pointwise_kernel", [1, 8, 8]],
-      ["bias", [8]],
-    ]);
+    assert.deepEqual(
+      m.layers[0].weights.map((w) => [w.name.split("/")[1], w.shape]),
+      [
+        ["depthwise_kernel", [3, 4, 2]],
+        ["pointwise_kernel", [1, 8, 8]],
+        ["bias", [8]],
+      ],
+    );
     assert.equal(m.layers[0].countParams(), 3 * 4 * 2 + 8 * 8 + 8);
     assert.match(m.layers[0].name, /^quant_separable_conv1d(_\d+)?$/);
     const shape = (args: Record<string, unknown>, input: number[]) =>
@@ -146,7 +153,10 @@ describe("QuantSeparableConv1D", () => {
       const ref = reference(c, xs, dws, pws, bias);
       const xt = tf.tensor(x, c.cf ? [c.batch, c.C, c.L] : [c.batch, c.L, c.C]);
       assertClose(layer.apply(xt) as tf.Tensor, ref.y, 1e-4);
-      assert.deepEqual(layer.weights.map((w) => (w as unknown as { precision?: number }).precision), [1, 1, undefined]);
+      assert.deepEqual(
+        layer.weights.map((w) => (w as unknown as { precision?: number }).precision),
+        [1, 1, undefined],
+      );
 
       // Gradients of Σ y·R with respect to the latent kernels (STE window |w| ≤ 1).
       const R = values(ref.y.length, 3);
@@ -192,7 +202,10 @@ describe("QuantSeparableConv1D", () => {
         const y = layer.apply(tf.tensor(x, cf ? [c.batch, c.C, c.L] : [c.batch, c.L, c.C])) as tf.Tensor;
         assertClose(y, ref.y, 1e-4);
         const zeroPadded = reference({ ...c, padValues: 0 }, x.map(sgn), dw, pw, bias).y;
-        assert.ok(zeroPadded.some((v, i) => Math.abs(v - ref.y[i]) > 1e-3), "padValues must change the border outputs");
+        assert.ok(
+          zeroPadded.some((v, i) => Math.abs(v - ref.y[i]) > 1e-3),
+          "padValues must change the border outputs",
+        );
         assert.equal(layer.getConfig().padValues, padValues);
       });
     }

@@ -31,8 +31,9 @@ describe("unknown arguments are rejected, as Keras rejects unknown keyword argum
     assert.throws(
       () => lq.layers.quantDense({ units: 2, kernel_quantizer: "ste_sign" } as never),
       (e: Error) =>
-        /Invalid kernel_quantizer: QuantDense has no argument "kernel_quantizer" \(received "ste_sign"\)\. Did you mean "kernelQuantizer"\?/.test(e.message) &&
-        /camelCase/.test(e.message),
+        /Invalid kernel_quantizer: QuantDense has no argument "kernel_quantizer" \(received "ste_sign"\)\. Did you mean "kernelQuantizer"\?/.test(
+          e.message,
+        ) && /camelCase/.test(e.message),
     );
     assert.throws(
       () => lq.layers.quantConv2d({ filters: 2, kernelSize: 3, pad_values: 1 } as never),
@@ -51,7 +52,9 @@ describe("unknown arguments are rejected, as Keras rejects unknown keyword argum
     );
     assert.throws(
       () => lq.layers.quantDense({ units: 2, zzz: 1 } as never),
-      (e: Error) => /QuantDense has no argument "zzz" \(received 1\)\. Known arguments: .*kernelQuantizer/.test(e.message) && !/Did you mean/.test(e.message),
+      (e: Error) =>
+        /QuantDense has no argument "zzz" \(received 1\)\. Known arguments: .*kernelQuantizer/.test(e.message) &&
+        !/Did you mean/.test(e.message),
     );
   });
 
@@ -61,7 +64,10 @@ describe("unknown arguments are rejected, as Keras rejects unknown keyword argum
       assert.throws(() => make({ ...args, bogus: true } as never), new RegExp(`${name} has no argument "bogus"`), name);
     }
     // A quantizer for a weight the layer does not have is unknown too.
-    assert.throws(() => lq.layers.quantDense({ units: 2, depthwiseQuantizer: "ste_sign" } as never), /QuantDense has no argument "depthwiseQuantizer"/);
+    assert.throws(
+      () => lq.layers.quantDense({ units: 2, depthwiseQuantizer: "ste_sign" } as never),
+      /QuantDense has no argument "depthwiseQuantizer"/,
+    );
   });
 
   it("accepts every tf.layers.Layer argument and ignores undefined values", () => {
@@ -114,16 +120,33 @@ describe("unknown arguments are rejected, as Keras rejects unknown keyword argum
   });
 
   it("TFOpLambda, quantizers, constraints and activations reject unknown arguments", async () => {
-    assert.throws(() => lq.layers.tfOpLambda({ function: "math.add", argumentOrdr: ["x", "y"] } as never), /TFOpLambda has no argument "argumentOrdr".*Did you mean "argumentOrder"/);
-    assert.throws(() => new lq.quantizers.SteSign({ clip_value: 2 } as never), /SteSign has no argument "clip_value".*Did you mean "clipValue"/);
+    assert.throws(
+      () => lq.layers.tfOpLambda({ function: "math.add", argumentOrdr: ["x", "y"] } as never),
+      /TFOpLambda has no argument "argumentOrdr".*Did you mean "argumentOrder"/,
+    );
+    assert.throws(
+      () => new lq.quantizers.SteSign({ clip_value: 2 } as never),
+      /SteSign has no argument "clip_value".*Did you mean "clipValue"/,
+    );
     assert.throws(() => new lq.quantizers.DoReFa({ kbit: 2 } as never), /DoReFa has no argument "kbit".*Did you mean "kBit"/);
     assert.throws(() => new lq.quantizers.SteSign({ name: "q", metrix: [] } as never), /Did you mean "metrics"/);
-    assert.throws(() => lq.constraints.weightClip({ clip_value: 0.5 } as never), /WeightClip has no argument "clip_value".*Did you mean "clipValue"/);
+    assert.throws(
+      () => lq.constraints.weightClip({ clip_value: 0.5 } as never),
+      /WeightClip has no argument "clip_value".*Did you mean "clipValue"/,
+    );
     assert.throws(() => new lq.activations.LeakyTanh({ alfa: 0.1 } as never), /LeakyTanh has no argument "alfa".*Did you mean "alpha"/);
-    assert.throws(() => new lqi.zoo.SplitChannels({ groups: 2, group: 2 } as never), /SplitChannels has no argument "group".*Did you mean "groups"/);
+    assert.throws(
+      () => new lqi.zoo.SplitChannels({ groups: 2, group: 2 } as never),
+      /SplitChannels has no argument "group".*Did you mean "groups"/,
+    );
     assert.throws(() => new lqi.zoo.PaddedAdd({ nme: "p" } as never), /PaddedAdd has no argument "nme".*Did you mean "name"/);
     // Their configs still deserialize (tfjs adds customObjects to every config it deserializes).
-    const dense = lq.layers.quantDense({ units: 2, inputShape: [3], kernelConstraint: lq.constraints.weightClip({ clipValue: 0.5 }), kernelQuantizer: new lq.quantizers.SteSign({ clipValue: 0.5 }) });
+    const dense = lq.layers.quantDense({
+      units: 2,
+      inputShape: [3],
+      kernelConstraint: lq.constraints.weightClip({ clipValue: 0.5 }),
+      kernelQuantizer: new lq.quantizers.SteSign({ clipValue: 0.5 }),
+    });
     const model = tfl.sequential({ layers: [dense] });
     const restored = await tfl.models.modelFromJSON({ modelTopology: JSON.parse(JSON.stringify(model.toJSON(null, false))) } as never);
     const layer = restored.layers[0] as unknown as { kernelConstraint: lq.constraints.WeightClip };

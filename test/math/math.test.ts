@@ -16,9 +16,15 @@ describe("lq.math", () => {
   });
 
   it("sign accepts plain arrays and keeps the shape", () => {
-    const y = lq.math.sign([[-1, 0], [2, -0.5]]);
+    const y = lq.math.sign([
+      [-1, 0],
+      [2, -0.5],
+    ]);
     assert.deepEqual(y.shape, [2, 2]);
-    assertClose(y, [[-1, 1], [1, -1]]);
+    assertClose(y, [
+      [-1, 1],
+      [1, -1],
+    ]);
   });
 
   it("heaviside is 1 only for x > 0", () => {

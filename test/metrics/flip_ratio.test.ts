@@ -117,11 +117,13 @@ describe("flip_ratio in model.fit logs", () => {
       },
     });
     assert.equal(logged.length, 8);
-    assert.ok(steps.some((r) => r > 0), "some signs flipped");
+    assert.ok(
+      steps.some((r) => r > 0),
+      "some signs flipped",
+    );
     const mean = (a: number[]) => (a.length === 0 ? 0 : a.reduce((s, v) => s + v, 0) / a.length);
     // After batch k (1-based) of an epoch: the mean flips of that epoch's steps 1 … k − 1.
-    const expected = [0, 1, 2, 3].map((k) => mean(steps.slice(0, k)))
-      .concat([0, 1, 2, 3].map((k) => mean(steps.slice(4, 4 + k))));
+    const expected = [0, 1, 2, 3].map((k) => mean(steps.slice(0, k))).concat([0, 1, 2, 3].map((k) => mean(steps.slice(4, 4 + k))));
     assertClose(logged, expected, 1e-12);
     const perEpoch = history.history["flip_ratio/binary_dense"] as number[];
     assert.equal(perEpoch.length, 2);

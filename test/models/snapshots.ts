@@ -102,7 +102,6 @@ export const SNAP_FUNCTIONAL = `+model stats------------------------------------
 +-----------------------------------------+
 `;
 
-
 /**
  * `test_submodel_summary 1` (larq ≥ 0.12.2): larq's profile model with its layers 2–4 (depthwise
  * convolution, batch normalization, separable convolution) moved into a nested Sequential.

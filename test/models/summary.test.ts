@@ -66,10 +66,23 @@ function markQuantized<L extends tfl.layers.Layer>(layer: L, inputQuantizer: unk
 function profileModelFromContract(): tfl.Sequential {
   const model = tfl.sequential({ name: "sequential" });
   model.add(
-    quantConv2d({ filters: 32, kernelSize: [3, 3], kernelQuantizer: "ste_sign", inputShape: [64, 64, 1], padding: "same", name: "quant_conv2d" }),
+    quantConv2d({
+      filters: 32,
+      kernelSize: [3, 3],
+      kernelQuantizer: "ste_sign",
+      inputShape: [64, 64, 1],
+      padding: "same",
+      name: "quant_conv2d",
+    }),
   );
   model.add(tfl.layers.maxPooling2d({ poolSize: [2, 2], name: "max_pooling2d" }));
-  const depthwise = tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: [3, 3], padding: "same", useBias: false, name: "quant_depthwise_conv2d" });
+  const depthwise = tfl.layers.depthwiseConv2d({
+    kernelSize: 3,
+    strides: [3, 3],
+    padding: "same",
+    useBias: false,
+    name: "quant_depthwise_conv2d",
+  });
   model.add(depthwise);
   markQuantized(depthwise, new SteTern(), { depthwise_kernel: 2 });
   model.add(tfl.layers.batchNormalization({ scale: false, name: "batch_normalization" }));
@@ -87,7 +100,14 @@ function profileModelFromContract(): tfl.Sequential {
  */
 function profileModelLayers(suffix = "", depthwiseInputShape?: number[]): tfl.layers.Layer[] {
   return [
-    quantConv2d({ filters: 32, kernelSize: [3, 3], kernelQuantizer: "ste_sign", inputShape: [64, 64, 1], padding: "same", name: `quant_conv2d${suffix}` }),
+    quantConv2d({
+      filters: 32,
+      kernelSize: [3, 3],
+      kernelQuantizer: "ste_sign",
+      inputShape: [64, 64, 1],
+      padding: "same",
+      name: `quant_conv2d${suffix}`,
+    }),
     tfl.layers.maxPooling2d({ poolSize: [2, 2], name: `max_pooling2d${suffix}` }),
     quantDepthwiseConv2d({
       kernelSize: 3,
@@ -145,7 +165,13 @@ describe("summary: larq snapshots", () => {
 
   it("test_summary 2: a model whose only layer has no weights (Lambda stand-in)", () => {
     const model = tfl.sequential({ name: "sequential_1" });
-    model.add(new OpLayer({ name: "lambda", inputShape: [32, 32] }, () => [2], () => tf.zeros([2])));
+    model.add(
+      new OpLayer(
+        { name: "lambda", inputShape: [32, 32] },
+        () => [2],
+        () => tf.zeros([2]),
+      ),
+    );
     assert.equal(captured(model), SNAP_SUMMARY_2);
   });
 
@@ -162,8 +188,14 @@ describe("summary: larq snapshots", () => {
 
   it("test_functional_model_summary: input layer and op layers count '?' MACs", () => {
     const input = tfl.input({ shape: [32, 32, 3], name: "input_1" });
-    const x = quantConv2d({ filters: 32, kernelSize: [3, 3], kernelQuantizer: "ste_sign", padding: "same", name: "quant_conv2d" }).apply(input);
-    const mul = new OpLayer({ name: "tf_op_layer_Mul" }, (s) => s, (t) => tf.mul(t, 2));
+    const x = quantConv2d({ filters: 32, kernelSize: [3, 3], kernelQuantizer: "ste_sign", padding: "same", name: "quant_conv2d" }).apply(
+      input,
+    );
+    const mul = new OpLayer(
+      { name: "tf_op_layer_Mul" },
+      (s) => s,
+      (t) => tf.mul(t, 2),
+    );
     const model = tfl.model({ inputs: input, outputs: mul.apply(x) as tfl.SymbolicTensor, name: "model" });
     assert.equal(captured(model), SNAP_FUNCTIONAL);
   });
@@ -175,10 +207,34 @@ describe("profile: larq's test_layer_profile expectations", () => {
     assert.equal(p.layers.length, 7);
     const kernel = [32 * 3 * 3 * 1, 0, 32 * 3 * 3, 0, 32 * 3 * 3 * 1 + 32 * 1 * 1 * 32, 0, 32 * 11 * 11 * 10];
     const bias = [32, 0, 0, 64, 32, 0, 10];
-    const memory = [1 * (32 * 3 * 3 * 1) + 32 * 32, 0, 2 * (32 * 3 * 3), 32 * (2 * 32), 1 * (32 * 3 * 3 * 1 + 32 * 1 * 1 * 32) + 32 * 32, 0, 32 * (32 * 11 * 11 * 10 + 10)];
-    const int8 = [1 * (32 * 3 * 3 * 1) + 8 * 32, 0, 2 * (32 * 3 * 3), 8 * (32 * 2), 1 * (32 * 3 * 3 * 1 + 32 * 1 * 1 * 32) + 8 * 32, 0, 8 * (32 * 11 * 11 * 10 + 10)];
+    const memory = [
+      1 * (32 * 3 * 3 * 1) + 32 * 32,
+      0,
+      2 * (32 * 3 * 3),
+      32 * (2 * 32),
+      1 * (32 * 3 * 3 * 1 + 32 * 1 * 1 * 32) + 32 * 32,
+      0,
+      32 * (32 * 11 * 11 * 10 + 10),
+    ];
+    const int8 = [
+      1 * (32 * 3 * 3 * 1) + 8 * 32,
+      0,
+      2 * (32 * 3 * 3),
+      8 * (32 * 2),
+      1 * (32 * 3 * 3 * 1 + 32 * 1 * 1 * 32) + 8 * 32,
+      0,
+      8 * (32 * 11 * 11 * 10 + 10),
+    ];
     const inputPrecision = [null, null, 2, null, 1, null, null];
-    const outputShape = [[-1, 64, 64, 32], [-1, 32, 32, 32], [-1, 11, 11, 32], [-1, 11, 11, 32], [-1, 11, 11, 32], [-1, 11 * 11 * 32], [-1, 10]];
+    const outputShape = [
+      [-1, 64, 64, 32],
+      [-1, 32, 32, 32],
+      [-1, 11, 11, 32],
+      [-1, 11, 11, 32],
+      [-1, 11, 11, 32],
+      [-1, 11 * 11 * 32],
+      [-1, 10],
+    ];
     const pixels = outputShape.map((s) => s.slice(1, -1).reduce((a, b) => a * b, 1));
     const bitwidths = [[1, 32], [], [2], [32], [1, 32], [], [32]];
     const opPrecisions = [[32], [], [2], [], [1], [], [32]];
@@ -233,7 +289,13 @@ describe("profile: larq's test_layer_profile expectations", () => {
     const memory = [1 * (32 * 3 * 6) + 32 * 32, 0, 1 * (32 * 3 + 16 * 32) + 32 * 16, 0, 32 * (32 * 16 * 10 + 10)];
     const int8 = [1 * (32 * 3 * 6) + 8 * 32, 0, 1 * (32 * 3 + 16 * 32) + 8 * 16, 0, 8 * (32 * 16 * 10 + 10)];
     const inputPrecision = [null, null, 1, null, null];
-    const outputShape = [[-1, 64, 32], [-1, 32, 32], [-1, 32, 16], [-1, 32 * 16], [-1, 10]];
+    const outputShape = [
+      [-1, 64, 32],
+      [-1, 32, 32],
+      [-1, 32, 16],
+      [-1, 32 * 16],
+      [-1, 10],
+    ];
     const pixels = outputShape.map((s) => s.slice(1, -1).reduce((a, b) => a * b, 1));
     const bitwidths = [[1, 32], [], [1, 32], [], [32]];
     const opPrecisions = [[32], [], [1], [], [32]];
@@ -281,7 +343,14 @@ describe("profile: larq's test_layer_profile expectations", () => {
  */
 function nestedFunctionalModel(): { model: tfl.LayersModel; block: tfl.LayersModel } {
   const image = tfl.input({ shape: [16, 16, 3], name: "image" });
-  const stem = quantConv2d({ filters: 8, kernelSize: 3, kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip", useBias: false, name: "stem" });
+  const stem = quantConv2d({
+    filters: 8,
+    kernelSize: 3,
+    kernelQuantizer: "ste_sign",
+    kernelConstraint: "weight_clip",
+    useBias: false,
+    name: "stem",
+  });
   const blockInput = tfl.input({ shape: [14, 14, 8], name: "block_input" });
   const blockConv = quantConv2d({
     filters: 16,
@@ -326,23 +395,44 @@ describe("summary: nested models (larq >= 0.12.2 profiles them recursively)", ()
   it("test_submodel_summary: the nested row equals the layers it replaces; the totals do not change", () => {
     const flat = profile(profileModel());
     const nestedProfile = profile(submodelProfileModel());
-    assert.deepEqual(nestedProfile.layers.map((l) => l.name), ["quant_conv2d_2", "max_pooling2d_2", "sequential_5", "flatten_2", "dense_2"]);
+    assert.deepEqual(
+      nestedProfile.layers.map((l) => l.name),
+      ["quant_conv2d_2", "max_pooling2d_2", "sequential_5", "flatten_2", "dense_2"],
+    );
     const row = nestedProfile.layers[2];
     const replaced = flat.layers.slice(2, 5);
     assert.equal(row.className, "Sequential");
-    assert.deepEqual(row.nestedLayers?.map((l) => l.name), ["quant_depthwise_conv2d_2", "batch_normalization_2", "quant_separable_conv2d_2"]);
+    assert.deepEqual(
+      row.nestedLayers?.map((l) => l.name),
+      ["quant_depthwise_conv2d_2", "batch_normalization_2", "quant_separable_conv2d_2"],
+    );
     assert.equal(row.inputPrecision, replaced[0].inputPrecision);
     assert.equal(row.inputPrecision, 2);
     assert.deepEqual(row.outputShape, replaced[2].outputShape);
     assert.equal(row.outputPixels, replaced[2].outputPixels);
     const sum = (f: (l: (typeof replaced)[number]) => number): number => replaced.reduce((a, l) => a + f(l), 0);
-    assert.equal(row.weightCount, sum((l) => l.weightCount));
+    assert.equal(
+      row.weightCount,
+      sum((l) => l.weightCount),
+    );
     assert.equal(row.weightCount, 288 + 64 + 1312 + 32);
-    assert.deepEqual(row.paramBitwidths, [...new Set(replaced.flatMap((l) => l.paramBitwidths))].sort((a, b) => a - b));
+    assert.deepEqual(
+      row.paramBitwidths,
+      [...new Set(replaced.flatMap((l) => l.paramBitwidths))].sort((a, b) => a - b),
+    );
     assert.deepEqual(row.macPrecisions, [1, 2]);
-    assert.equal(row.memoryBits, sum((l) => l.memoryBits));
-    assert.equal(row.fpEquivalentMemoryBits, sum((l) => l.fpEquivalentMemoryBits));
-    assert.equal(row.int8FpWeightsMemoryBits, sum((l) => l.int8FpWeightsMemoryBits));
+    assert.equal(
+      row.memoryBits,
+      sum((l) => l.memoryBits),
+    );
+    assert.equal(
+      row.fpEquivalentMemoryBits,
+      sum((l) => l.fpEquivalentMemoryBits),
+    );
+    assert.equal(
+      row.int8FpWeightsMemoryBits,
+      sum((l) => l.int8FpWeightsMemoryBits),
+    );
     assert.equal(row.countMacs(), 158752 + 34848);
     assert.equal(row.countMacs(1), 158752);
     assert.deepEqual(row.macsByPrecision, { 1: 158752, 2: 34848 });
@@ -358,8 +448,14 @@ describe("summary: nested models (larq >= 0.12.2 profiles them recursively)", ()
     assert.equal(captured(model), SNAP_NESTED_FUNCTIONAL);
     const row = profile(model).layers[2];
     assert.equal(row.inputPrecision, null, "a functional model's first layer is its input layer");
-    assert.deepEqual(row.nestedLayers?.map((l) => l.name), ["block_input", "block_conv", "block_bn", "tern_block"]);
-    assert.deepEqual(row.nestedLayers?.[3].nestedLayers?.map((l) => l.name), ["tern_dw", "pool"]);
+    assert.deepEqual(
+      row.nestedLayers?.map((l) => l.name),
+      ["block_input", "block_conv", "block_bn", "tern_block"],
+    );
+    assert.deepEqual(
+      row.nestedLayers?.[3].nestedLayers?.map((l) => l.name),
+      ["tern_dw", "pool"],
+    );
     // Hand count: block_conv 3·3·8·16 = 1152 1-bit MACs per pixel · 14·14; tern_dw 3·3·16 = 144 · 14·14.
     assert.deepEqual(row.macsByPrecision, { 1: 1152 * 196, 2: 144 * 196 });
     block.trainable = false;
@@ -369,7 +465,16 @@ describe("summary: nested models (larq >= 0.12.2 profiles them recursively)", ()
 
   it("a nested model with an input-quantized first layer: hand-computed row, totals and ratio", () => {
     const inner = tfl.sequential({ name: "inner" });
-    inner.add(quantConv2d({ filters: 8, kernelSize: 3, inputShape: [8, 8, 2], inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", name: "inner_conv" }));
+    inner.add(
+      quantConv2d({
+        filters: 8,
+        kernelSize: 3,
+        inputShape: [8, 8, 2],
+        inputQuantizer: "ste_sign",
+        kernelQuantizer: "ste_sign",
+        name: "inner_conv",
+      }),
+    );
     inner.add(tfl.layers.flatten({ name: "inner_flatten" }));
     const outer = tfl.sequential({ name: "outer" });
     outer.add(tfl.layers.conv2d({ filters: 2, kernelSize: 1, inputShape: [8, 8, 3], name: "stem" }));
@@ -377,7 +482,10 @@ describe("summary: nested models (larq >= 0.12.2 profiles them recursively)", ()
     outer.add(tfl.layers.dense({ units: 4, name: "head" }));
     const p = profile(outer);
     assert.ok(isNestedModel(outer.layers[1]) && !isNestedModel(outer.layers[0]));
-    assert.deepEqual(p.layers.map((l) => l.name), ["stem", "inner", "head"]);
+    assert.deepEqual(
+      p.layers.map((l) => l.name),
+      ["stem", "inner", "head"],
+    );
     const nested = p.layers[1];
     assert.deepEqual(nested.outputShape, [-1, 6 * 6 * 8]);
     assert.equal(nested.outputShapeStr, "(-1, 288)");

@@ -8,7 +8,13 @@ import { renderAsciiTable, stringWidth } from "../../src/models/index.js";
 
 describe("renderAsciiTable", () => {
   it("default layout: column borders, heading rule, title in the top border", () => {
-    const text = renderAsciiTable([["a", "bb"], ["ccc", "d"]], { title: "T" });
+    const text = renderAsciiTable(
+      [
+        ["a", "bb"],
+        ["ccc", "d"],
+      ],
+      { title: "T" },
+    );
     assert.equal(text, ["+T----+----+", "| a   | bb |", "+-----+----+", "| ccc | d  |", "+-----+----+"].join("\n"));
   });
 

@@ -186,7 +186,12 @@ describe("Bop", () => {
     for (let k = 0; k < 6; k++) {
       bop.applyGradients({ [w.name]: tf.tensor1d(g) });
       g.forEach((gj, j) => (flipped[j] ||= 0.5 ** k < gj));
-      assertClose(w, flipped.map((f) => (f ? -1 : 1)), 0, `after step ${k}`);
+      assertClose(
+        w,
+        flipped.map((f) => (f ? -1 : 1)),
+        0,
+        `after step ${k}`,
+      );
     }
     assert.deepEqual(flipped, [true, true, true, true, false]);
     w.dispose();
@@ -260,7 +265,10 @@ describe("Bop", () => {
     const named = function decayingThreshold(step: number) {
       return 1 / (1 + step);
     };
-    assert.throws(() => new Bop({ threshold: named }).getConfig(), /Invalid threshold.*plain function cannot be serialized.*function decayingThreshold/);
+    assert.throws(
+      () => new Bop({ threshold: named }).getConfig(),
+      /Invalid threshold.*plain function cannot be serialized.*function decayingThreshold/,
+    );
     assert.throws(() => new Bop({ gamma: (s) => s }).getConfig(), /Invalid gamma.*cannot be serialized/);
     assert.throws(() => entry[1](entry[0], { threshold: "1e-6" }), /Invalid threshold.*"1e-6"/);
     assert.throws(() => entry[1](entry[0], { gamma: { class_name: "NoSuchDecay", config: {} } }), /Invalid gamma.*NoSuchDecay/);
@@ -285,9 +293,17 @@ describe("Bop", () => {
     model.add(tfl.layers.dense({ units: 1 }));
     (model.layers[0].trainableWeights[0] as unknown as { precision: number }).precision = 1;
     const gamma = new optimizers.schedules.InverseTimeDecay({ initialLearningRate: 3, decaySteps: 1, decayRate: 0.5 });
-    const threshold = new optimizers.schedules.CosineDecay({ initialLearningRate: 1e-3, decaySteps: 50, alpha: 0.1, name: "cosine_threshold" });
+    const threshold = new optimizers.schedules.CosineDecay({
+      initialLearningRate: 1e-3,
+      decaySteps: 50,
+      alpha: 0.1,
+      name: "cosine_threshold",
+    });
     const bop = new Bop({ threshold, gamma });
-    model.compile({ optimizer: new CaseOptimizer([Bop.isBinaryVariable, bop], { defaultOptimizer: tf.train.adam(0.01) }), loss: "meanSquaredError" });
+    model.compile({
+      optimizer: new CaseOptimizer([Bop.isBinaryVariable, bop], { defaultOptimizer: tf.train.adam(0.01) }),
+      loss: "meanSquaredError",
+    });
     const x = tf.randomNormal([8, 3], 0, 1, "float32", 3);
     const y = tf.sum(x, 1, true);
     await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });

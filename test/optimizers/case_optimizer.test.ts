@@ -54,7 +54,9 @@ describe("CaseOptimizer", () => {
     );
     assert.throws(
       () => overlapping.applyGradients({ [onlySecond.name]: tf.tensor1d([0.01]), [shared.name]: tf.tensor1d([0.25]) }),
-      new RegExp(`variable "${shared.name}" is claimed by multiple optimizers: predicateOptimizerPairs\\[0\\] and predicateOptimizerPairs\\[2\\]`),
+      new RegExp(
+        `variable "${shared.name}" is claimed by multiple optimizers: predicateOptimizerPairs\\[0\\] and predicateOptimizerPairs\\[2\\]`,
+      ),
     );
     assertClose(shared, [1]); // nothing was trained
     assertClose(onlySecond, [1]);
@@ -86,7 +88,10 @@ describe("CaseOptimizer", () => {
     assert.equal(optimizer.optimizerFor(d), null);
     optimizer.applyGradients({ [a.name]: tf.tensor1d([1, 1]), [d.name]: tf.tensor1d([1]) });
     assert.equal(warn.mock.callCount(), 2);
-    assert.match(String(warn.mock.calls[1].arguments[0]), new RegExp(`variable "${d.name}" and there is no defaultOptimizer; it is not trained`));
+    assert.match(
+      String(warn.mock.calls[1].arguments[0]),
+      new RegExp(`variable "${d.name}" and there is no defaultOptimizer; it is not trained`),
+    );
     assertClose(d, [3], 0);
     for (const v of [a, b, c, d]) v.dispose();
     optimizer.dispose();
@@ -104,7 +109,10 @@ describe("CaseOptimizer", () => {
     const optimizer = new CaseOptimizer([Bop.isBinaryVariable, new Bop({ gamma: 0.5, threshold: 0 })]);
     model.compile({ optimizer, loss: "meanSquaredError" });
     const before = model.getWeights().map((w) => Array.from(w.dataSync()));
-    assert.ok(before[2].some((v) => v < 0), "the head kernel starts with negative entries");
+    assert.ok(
+      before[2].some((v) => v < 0),
+      "the head kernel starts with negative entries",
+    );
     const x = tf.randomNormal([16, 3], 0, 1, "float32", 2);
     const y = tf.sum(x, 1, true);
     await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0 });
@@ -158,7 +166,9 @@ describe("CaseOptimizer", () => {
     assert.equal(restored.optimizerFor(b), restored.optimizers[1]);
     assert.deepEqual(restored.getConfig(), config);
     // Unknown names (a reloaded model's variables) are routed by the saved order of first appearance.
-    const byOrder = entry[1](entry[0], { ...config, varOptMapping: {}, varOptOrder: [1, 0] }) as unknown as InstanceType<typeof CaseOptimizer>;
+    const byOrder = entry[1](entry[0], { ...config, varOptMapping: {}, varOptOrder: [1, 0] }) as unknown as InstanceType<
+      typeof CaseOptimizer
+    >;
     assert.equal(byOrder.optimizerFor(a), byOrder.optimizers[1]);
     assert.equal(byOrder.optimizerFor(b), byOrder.optimizers[0]);
 
@@ -172,7 +182,10 @@ describe("CaseOptimizer", () => {
     const [, m] = await restored.getWeights();
     assertClose(m.tensor, [0.1, 0.1]);
     assert.equal(restored.iterations, 1);
-    assert.deepEqual(restored.optimizers.map((o) => o.iterations), [1, 1]);
+    assert.deepEqual(
+      restored.optimizers.map((o) => o.iterations),
+      [1, 1],
+    );
     a.dispose();
     b.dispose();
     optimizer.dispose();
@@ -195,7 +208,10 @@ describe("CaseOptimizer", () => {
     await model.fit(x, y, { epochs: 1, batchSize: 2, verbose: 0 });
     const weights = await optimizer.getWeights();
     assert.equal(weights.length, model.weights.length + 2);
-    const inner = [...(await bop.getWeights()).map((w) => ["case_0", w] as const), ...(await momentum.getWeights()).map((w) => ["case_1", w] as const)];
+    const inner = [
+      ...(await bop.getWeights()).map((w) => ["case_0", w] as const),
+      ...(await momentum.getWeights()).map((w) => ["case_1", w] as const),
+    ];
     assert.equal(weights.length, inner.length);
     inner.forEach(([prefix, w], i) => {
       assert.equal(weights[i].name, `${prefix}/${w.name}`);
@@ -207,16 +223,28 @@ describe("CaseOptimizer", () => {
     const copy = new CaseOptimizer([Bop.isBinaryVariable, new Bop()], { defaultOptimizer: tf.train.momentum(0.1, 0.9) });
     await copy.setWeights(weights.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) })));
     assert.equal(copy.iterations, 2);
-    assert.deepEqual(copy.optimizers.map((o) => o.iterations), [2, 2]);
+    assert.deepEqual(
+      copy.optimizers.map((o) => o.iterations),
+      [2, 2],
+    );
     const copied = await copy.getWeights();
-    assert.deepEqual(copied.map((w) => w.name), weights.map((w) => w.name));
+    assert.deepEqual(
+      copied.map((w) => w.name),
+      weights.map((w) => w.name),
+    );
     copied.forEach((w, i) => assert.deepEqual(Array.from(w.tensor.dataSync()), Array.from(weights[i].tensor.dataSync()), w.name));
 
     // The layout of earlier versions (the CaseOptimizer's own counter first) is still read.
     const legacy = new CaseOptimizer([Bop.isBinaryVariable, new Bop()], { defaultOptimizer: tf.train.momentum(0.1, 0.9) });
-    await legacy.setWeights([{ name: "iter", tensor: tf.scalar(7, "int32") }, ...weights.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) }))]);
+    await legacy.setWeights([
+      { name: "iter", tensor: tf.scalar(7, "int32") },
+      ...weights.map((w) => ({ name: w.name, tensor: tf.clone(w.tensor) })),
+    ]);
     assert.equal(legacy.iterations, 7);
-    assert.deepEqual(legacy.optimizers.map((o) => o.iterations), [2, 2]);
+    assert.deepEqual(
+      legacy.optimizers.map((o) => o.iterations),
+      [2, 2],
+    );
     await assert.rejects(copy.setWeights([{ name: "stray/m", tensor: tf.scalar(0) }]), /Invalid weightValues.*case_<i>\/.*"stray\/m"/);
     await assert.rejects(copy.setWeights([{ name: "case_2/iter", tensor: tf.scalar(0) }]), /Invalid weightValues.*i < 2.*"case_2\/iter"/);
     for (const o of [copy, legacy]) o.dispose();
@@ -250,9 +278,15 @@ describe("CaseOptimizer", () => {
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts as tf.io.ModelArtifacts));
     const restored = loaded.optimizer as unknown as InstanceType<typeof CaseOptimizer>;
     assert.equal(restored.iterations, 3);
-    assert.deepEqual(restored.optimizers.map((o) => o.iterations), [3, 3]);
+    assert.deepEqual(
+      restored.optimizers.map((o) => o.iterations),
+      [3, 3],
+    );
     const [original, reloaded] = [await optimizer.getWeights(), await restored.getWeights()];
-    assert.deepEqual(reloaded.map((w) => w.name), original.map((w) => w.name));
+    assert.deepEqual(
+      reloaded.map((w) => w.name),
+      original.map((w) => w.name),
+    );
     reloaded.forEach((w, i) => assertClose(w.tensor, original[i].tensor, 0, w.name));
     model.dispose();
     loaded.dispose();
@@ -263,7 +297,10 @@ describe("CaseOptimizer", () => {
   it("fromConfig rejects assignments to optimizers that do not exist", () => {
     const config = new CaseOptimizer([Bop.isBinaryVariable, new Bop()]).getConfig();
     const entry = tf.serialization.SerializationMap.getMap().classNameMap.CaseOptimizer;
-    assert.throws(() => entry[1](entry[0], { ...config, varOptMapping: { w: 1 } }), /Invalid varOptMapping\["w"\].*-1 \(not trained\) to 0.*received 1/);
+    assert.throws(
+      () => entry[1](entry[0], { ...config, varOptMapping: { w: 1 } }),
+      /Invalid varOptMapping\["w"\].*-1 \(not trained\) to 0.*received 1/,
+    );
     assert.throws(() => entry[1](entry[0], { ...config, varOptOrder: [0, -2] }), /Invalid varOptOrder\[1\].*received -2/);
   });
 });

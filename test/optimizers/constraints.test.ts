@@ -37,7 +37,13 @@ function buildModel(): tfl.Sequential {
 describe("constraints after optimizer steps", () => {
   before(() => useBackend("cpu"));
 
-  const x = () => tf.tensor2d([[1, 2, 3], [-1, 0.5, 2], [2, -1, 0.5], [0.5, 0.5, -2]]);
+  const x = () =>
+    tf.tensor2d([
+      [1, 2, 3],
+      [-1, 0.5, 2],
+      [2, -1, 0.5],
+      [0.5, 0.5, -2],
+    ]);
   // Targets far below the outputs: SGD pushes kernel and bias strongly negative.
   const y = () => tf.fill([4, 4], -50);
 

@@ -113,7 +113,10 @@ describe("training API with QuantDense / QuantConv2D", () => {
     for (const r of history.history["flip_ratio/qdense"] as number[]) assert.ok(r >= 0 && r <= 1);
     assert.deepEqual(history.history.gamma, [1e-2, 1e-2 / 2, 1e-2 / 3, 1e-2 / 4, 1e-2 / 5]);
     assert.equal(writes.length, 5);
-    assert.match(writes[4], /^Epoch 5\/5 4\/4 - .* - loss: [^ ]+ - flip_ratio\/qconv: [^ ]+ - flip_ratio\/qdense: [^ ]+ - gamma: 0\.0020\n$/);
+    assert.match(
+      writes[4],
+      /^Epoch 5\/5 4\/4 - .* - loss: [^ ]+ - flip_ratio\/qconv: [^ ]+ - flip_ratio\/qdense: [^ ]+ - gamma: 0\.0020\n$/,
+    );
     model.dispose();
   });
 

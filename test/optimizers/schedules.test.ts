@@ -88,20 +88,32 @@ describe("schedules", () => {
     const { cos, PI, floor, min, ceil } = Math;
     for (let step = 0; step <= 120; step++) {
       const at = (s: optimizers.schedules.LearningRateSchedule) => s.call(step);
-      assertNear(at(new ExponentialDecay({ initialLearningRate: 2, decaySteps: 7, decayRate: 0.3 })), 2 * Math.exp((step / 7) * Math.log(0.3)), `exp ${step}`);
+      assertNear(
+        at(new ExponentialDecay({ initialLearningRate: 2, decaySteps: 7, decayRate: 0.3 })),
+        2 * Math.exp((step / 7) * Math.log(0.3)),
+        `exp ${step}`,
+      );
       assertNear(
         at(new ExponentialDecay({ initialLearningRate: 2, decaySteps: 7, decayRate: 0.3, staircase: true })),
         2 * 0.3 ** floor(step / 7),
         `exp staircase ${step}`,
       );
-      assertNear(at(new InverseTimeDecay({ initialLearningRate: 3, decaySteps: 2, decayRate: 0.5 })), 3 / (1 + (0.5 * step) / 2), `inv ${step}`);
+      assertNear(
+        at(new InverseTimeDecay({ initialLearningRate: 3, decaySteps: 2, decayRate: 0.5 })),
+        3 / (1 + (0.5 * step) / 2),
+        `inv ${step}`,
+      );
       assertNear(
         at(new InverseTimeDecay({ initialLearningRate: 3, decaySteps: 2, decayRate: 0.5, staircase: true })),
         3 / (1 + 0.5 * floor(step / 2)),
         `inv staircase ${step}`,
       );
       const piecewise = step <= 10 ? 1 : step <= 30 ? 0.5 : step <= 31 ? 0.2 : 0.05;
-      assert.equal(at(new PiecewiseConstantDecay({ boundaries: [10, 30, 31], values: [1, 0.5, 0.2, 0.05] })), piecewise, `piecewise ${step}`);
+      assert.equal(
+        at(new PiecewiseConstantDecay({ boundaries: [10, 30, 31], values: [1, 0.5, 0.2, 0.05] })),
+        piecewise,
+        `piecewise ${step}`,
+      );
       const s = min(step, 40);
       assertNear(
         at(new PolynomialDecay({ initialLearningRate: 1, decaySteps: 40, endLearningRate: 0.1, power: 2 })),
@@ -121,7 +133,11 @@ describe("schedules", () => {
       );
       const w = min(step, 60 + 20);
       const warm = w < 20 ? 0.1 + ((0.4 - 0.1) * w) / 20 : 0.4 * 0.5 * (1 + cos((PI * (w - 20)) / 60));
-      assertNear(at(new CosineDecay({ initialLearningRate: 0.1, decaySteps: 60, warmupTarget: 0.4, warmupSteps: 20 })), warm, `cosine warmup ${step}`);
+      assertNear(
+        at(new CosineDecay({ initialLearningRate: 0.1, decaySteps: 60, warmupTarget: 0.4, warmupSteps: 20 })),
+        warm,
+        `cosine warmup ${step}`,
+      );
       // SGDR with constant periods of 25 steps, each restart at half the previous height.
       const restart = floor(step / 25);
       assertNear(
@@ -132,7 +148,14 @@ describe("schedules", () => {
     }
     // Periods of 10, 20, 40, … steps (tMul 2): restarts at steps 10, 30 and 70.
     const sgdr = new CosineDecayRestarts({ initialLearningRate: 1, firstDecaySteps: 10 });
-    for (const [step, expected] of [[9, 0.5 * (1 + cos(0.9 * PI))], [10, 1], [20, 0.5], [30, 1], [50, 0.5], [69, 0.5 * (1 + cos((39 / 40) * PI))]]) {
+    for (const [step, expected] of [
+      [9, 0.5 * (1 + cos(0.9 * PI))],
+      [10, 1],
+      [20, 0.5],
+      [30, 1],
+      [50, 0.5],
+      [69, 0.5 * (1 + cos((39 / 40) * PI))],
+    ]) {
       assertNear(sgdr.call(step), expected, `sgdr ${step}`);
     }
   });
@@ -191,12 +214,30 @@ describe("schedules", () => {
   });
 
   it("validate their arguments and serialized forms", () => {
-    assert.throws(() => new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.5 }), /Invalid decaySteps.*> 0.*received 0/);
-    assert.throws(() => new ExponentialDecay({ initialLearningRate: "a" as never, decaySteps: 1, decayRate: 0.5 }), /Invalid initialLearningRate.*"a"/);
-    assert.throws(() => new InverseTimeDecay({ initialLearningRate: 1, decaySteps: 1, decayRate: 1, staircase: 1 as never }), /Invalid staircase.*1/);
-    assert.throws(() => new PolynomialDecay({ initialLearningRate: 1, decaySteps: 1, cylce: true } as never), /PolynomialDecay args.*"cylce"/);
-    assert.throws(() => new PiecewiseConstantDecay({ boundaries: [10, 20], values: [1, 0.5] }), /Invalid values.*one value more than the 2 boundaries/);
-    assert.throws(() => new PiecewiseConstantDecay({ boundaries: [20, 10], values: [1, 0.5, 0.1] }), /Invalid boundaries.*strictly increasing.*\[20,10\]/);
+    assert.throws(
+      () => new ExponentialDecay({ initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.5 }),
+      /Invalid decaySteps.*> 0.*received 0/,
+    );
+    assert.throws(
+      () => new ExponentialDecay({ initialLearningRate: "a" as never, decaySteps: 1, decayRate: 0.5 }),
+      /Invalid initialLearningRate.*"a"/,
+    );
+    assert.throws(
+      () => new InverseTimeDecay({ initialLearningRate: 1, decaySteps: 1, decayRate: 1, staircase: 1 as never }),
+      /Invalid staircase.*1/,
+    );
+    assert.throws(
+      () => new PolynomialDecay({ initialLearningRate: 1, decaySteps: 1, cylce: true } as never),
+      /PolynomialDecay args.*"cylce"/,
+    );
+    assert.throws(
+      () => new PiecewiseConstantDecay({ boundaries: [10, 20], values: [1, 0.5] }),
+      /Invalid values.*one value more than the 2 boundaries/,
+    );
+    assert.throws(
+      () => new PiecewiseConstantDecay({ boundaries: [20, 10], values: [1, 0.5, 0.1] }),
+      /Invalid boundaries.*strictly increasing.*\[20,10\]/,
+    );
     assert.throws(() => new CosineDecay({ initialLearningRate: 1, decaySteps: 10, name: 3 as never }), /Invalid name.*3/);
     assert.throws(() => new CosineDecayRestarts({ initialLearningRate: 1, firstDecaySteps: 10, tMul: 0 }), /Invalid tMul.*0/);
     assert.throws(() => deserializeSchedule({ class_name: "NoSuchDecay", config: {} }, "threshold"), /Invalid threshold.*NoSuchDecay/);

@@ -16,21 +16,37 @@ const q = lqi.quantizers;
 type Ctor = new (args?: any) => lq.quantizers.Quantizer;
 
 /** Every quantizer class with non-default arguments, its larq config (snake_case) and its larq names. */
-const CASES: Array<{ cls: Ctor & { className: string }; args: Record<string, unknown>; snake: Record<string, unknown>; names: string[] }> = [
-  { cls: q.SteSign, args: { clipValue: 0.7 }, snake: { clip_value: 0.7 }, names: ["ste_sign", "steSign", "SteSign"] },
-  { cls: q.ApproxSign, args: {}, snake: {}, names: ["approx_sign", "approxSign", "ApproxSign"] },
-  { cls: q.SwishSign, args: { beta: 10 }, snake: { beta: 10 }, names: ["swish_sign", "swishSign", "SwishSign"] },
-  { cls: q.SteHeaviside, args: { clipValue: null }, snake: { clip_value: null }, names: ["ste_heaviside", "steHeaviside", "SteHeaviside"] },
-  {
-    cls: q.SteTern,
-    args: { thresholdValue: 0.3, ternaryWeightNetworks: true, clipValue: 2 },
-    snake: { threshold_value: 0.3, ternary_weight_networks: true, clip_value: 2 },
-    names: ["ste_tern", "steTern", "SteTern"],
-  },
-  { cls: q.MagnitudeAwareSign, args: { clipValue: 1.5 }, snake: { clip_value: 1.5 }, names: ["magnitude_aware_sign", "magnitudeAwareSign", "MagnitudeAwareSign"] },
-  { cls: q.DoReFa, args: { kBit: 3, mode: "weights" }, snake: { k_bit: 3, mode: "weights" }, names: ["dorefa_quantizer", "dorefaQuantizer", "DoReFa", "DoReFaQuantizer"] },
-  { cls: q.NoOp, args: { precision: 1 }, snake: { precision: 1 }, names: [] },
-];
+const CASES: Array<{ cls: Ctor & { className: string }; args: Record<string, unknown>; snake: Record<string, unknown>; names: string[] }> =
+  [
+    { cls: q.SteSign, args: { clipValue: 0.7 }, snake: { clip_value: 0.7 }, names: ["ste_sign", "steSign", "SteSign"] },
+    { cls: q.ApproxSign, args: {}, snake: {}, names: ["approx_sign", "approxSign", "ApproxSign"] },
+    { cls: q.SwishSign, args: { beta: 10 }, snake: { beta: 10 }, names: ["swish_sign", "swishSign", "SwishSign"] },
+    {
+      cls: q.SteHeaviside,
+      args: { clipValue: null },
+      snake: { clip_value: null },
+      names: ["ste_heaviside", "steHeaviside", "SteHeaviside"],
+    },
+    {
+      cls: q.SteTern,
+      args: { thresholdValue: 0.3, ternaryWeightNetworks: true, clipValue: 2 },
+      snake: { threshold_value: 0.3, ternary_weight_networks: true, clip_value: 2 },
+      names: ["ste_tern", "steTern", "SteTern"],
+    },
+    {
+      cls: q.MagnitudeAwareSign,
+      args: { clipValue: 1.5 },
+      snake: { clip_value: 1.5 },
+      names: ["magnitude_aware_sign", "magnitudeAwareSign", "MagnitudeAwareSign"],
+    },
+    {
+      cls: q.DoReFa,
+      args: { kBit: 3, mode: "weights" },
+      snake: { k_bit: 3, mode: "weights" },
+      names: ["dorefa_quantizer", "dorefaQuantizer", "DoReFa", "DoReFaQuantizer"],
+    },
+    { cls: q.NoOp, args: { precision: 1 }, snake: { precision: 1 }, names: [] },
+  ];
 
 /** The quantizer-specific part of a config, with camelCase keys. */
 function ownConfig(quantizer: unknown): Record<string, unknown> {
@@ -97,8 +113,13 @@ describe("lq.quantizers.deserialize", () => {
 
   it("quantizer functions: serialize writes larq's name, deserialize gives the class of that name", () => {
     const pairs: Array<[lq.quantizers.QuantizerFunction, Ctor]> = [
-      [q.steSign, q.SteSign], [q.approxSign, q.ApproxSign], [q.swishSign, q.SwishSign], [q.steHeaviside, q.SteHeaviside],
-      [q.steTern, q.SteTern], [q.magnitudeAwareSign, q.MagnitudeAwareSign], [q.dorefa, q.DoReFa],
+      [q.steSign, q.SteSign],
+      [q.approxSign, q.ApproxSign],
+      [q.swishSign, q.SwishSign],
+      [q.steHeaviside, q.SteHeaviside],
+      [q.steTern, q.SteTern],
+      [q.magnitudeAwareSign, q.MagnitudeAwareSign],
+      [q.dorefa, q.DoReFa],
     ];
     const x = tf.tensor1d(X);
     for (const [fn, cls] of pairs) {
@@ -190,7 +211,10 @@ describe("lq.quantizers.deserialize", () => {
     assert.throws(() => q.deserialize("ste_sign", [] as never), /Invalid customObjects: .*received \[\]/);
     assert.throws(() => q.deserialize("ste_sign", 5 as never), /Invalid customObjects: .*received 5/);
     const triple = (x: tf.Tensor) => tf.mul(3, x);
-    assert.throws(() => q.deserialize({ className: "t", config: {} }, { t: triple }), /Invalid custom object for quantizer "t": .*tf.layers.Layer class/);
+    assert.throws(
+      () => q.deserialize({ className: "t", config: {} }, { t: triple }),
+      /Invalid custom object for quantizer "t": .*tf.layers.Layer class/,
+    );
   });
 
   it("is exported as lq.quantizers.deserialize", () => {

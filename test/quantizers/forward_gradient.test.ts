@@ -27,8 +27,27 @@ import {
 // Exact zeros (both signs), ±1 (default clip), values one float32 ulp outside ±1, ±0.05 (default Δ),
 // ±0.5, ±1.25, and values just inside / outside ±0.05.
 const justAboveOne = f32(1.0000001);
-const xs = [-2, -1.25, -justAboveOne, -1, -0.5, -0.0500001, -0.05, -0.0499999, -0, 0, 1e-7, 0.0499999, 0.05,
-  0.0500001, 0.5, 1, justAboveOne, 1.25, 2].map(f32);
+const xs = [
+  -2,
+  -1.25,
+  -justAboveOne,
+  -1,
+  -0.5,
+  -0.0500001,
+  -0.05,
+  -0.0499999,
+  -0,
+  0,
+  1e-7,
+  0.0499999,
+  0.05,
+  0.0500001,
+  0.5,
+  1,
+  justAboveOne,
+  1.25,
+  2,
+].map(f32);
 // Distinct upstream gradients so that a pseudo-gradient that ignores dy is caught.
 const dys = xs.map((_, i) => 1 + i / 4);
 
@@ -37,7 +56,11 @@ function run(fn: (x: tf.Tensor) => tf.Tensor, values: number[] = xs, upstream: n
   return tf.tidy(() => {
     const x = tf.tensor1d(values);
     const y = Array.from(fn(x).dataSync());
-    const g = Array.from(tf.grad((t: tf.Tensor) => tf.mul(fn(t), tf.tensor1d(upstream)))(x).dataSync());
+    const g = Array.from(
+      tf
+        .grad((t: tf.Tensor) => tf.mul(fn(t), tf.tensor1d(upstream)))(x)
+        .dataSync(),
+    );
     return { y, g };
   });
 }
@@ -51,7 +74,10 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
     for (const fn of [layer(new lq.quantizers.SteSign()), (x: tf.Tensor) => lq.quantizers.steSign(x)]) {
       const { y, g } = run(fn);
       assert.deepEqual(y, xs.map(refSign));
-      assertClose(g, xs.map((v, i) => refClipped(v, 1) * dys[i]));
+      assertClose(
+        g,
+        xs.map((v, i) => refClipped(v, 1) * dys[i]),
+      );
     }
   });
 
@@ -59,7 +85,11 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
     for (const fn of [layer(new lq.quantizers.ApproxSign()), lq.quantizers.approxSign]) {
       const { y, g } = run(fn);
       assert.deepEqual(y, xs.map(refSign));
-      assertClose(g, xs.map((v, i) => refApproxGrad(v) * dys[i]), 1e-6);
+      assertClose(
+        g,
+        xs.map((v, i) => refApproxGrad(v) * dys[i]),
+        1e-6,
+      );
     }
     // Spot values: 2 at 0, 1 at ±0.5, 0 at ±1 and beyond.
     const { g } = run(lq.quantizers.approxSign, [0, 0.5, -0.5, 1, -1, 1.5], [1, 1, 1, 1, 1, 1]);
@@ -73,7 +103,11 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
       for (const fn of fns) {
         const { y, g } = run(fn);
         assert.deepEqual(y, xs.map(refSign));
-        assertClose(g, xs.map((v, i) => refSwishGrad(v, beta) * dys[i]), 1e-4);
+        assertClose(
+          g,
+          xs.map((v, i) => refSwishGrad(v, beta) * dys[i]),
+          1e-4,
+        );
       }
     });
   }
@@ -89,17 +123,27 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
       for (const fn of fns) {
         const { y, g } = run(fn);
         assert.deepEqual(y, xs.map(refHeaviside));
-        assertClose(g, xs.map((v, i) => refClipped(v, clip) * dys[i]));
+        assertClose(
+          g,
+          xs.map((v, i) => refClipped(v, clip) * dys[i]),
+        );
       }
     });
   }
 
   it("SteHeaviside defaults to clipValue 1", () => {
     const { g } = run(layer(new lq.quantizers.SteHeaviside()));
-    assertClose(g, xs.map((v, i) => refClipped(v, 1) * dys[i]));
+    assertClose(
+      g,
+      xs.map((v, i) => refClipped(v, 1) * dys[i]),
+    );
   });
 
-  for (const [delta, clip] of [[0.05, 1], [0.25, 0.5], [0.5, null]] as const) {
+  for (const [delta, clip] of [
+    [0.05, 1],
+    [0.25, 0.5],
+    [0.5, null],
+  ] as const) {
     it(`SteTern Δ=${delta} clipValue=${clip}: ±1 at and beyond ±Δ, 0 strictly inside`, () => {
       const values = [...xs, f32(delta), -f32(delta), f32(0.2499999), f32(0.2500001), -f32(0.2500001)];
       const up = values.map((_, i) => 1 + i / 8);
@@ -109,21 +153,36 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
       ];
       for (const fn of fns) {
         const { y, g } = run(fn, values, up);
-        assert.deepEqual(y, values.map((v) => refTern(v, f32(delta))));
-        assertClose(g, values.map((v, i) => refClipped(v, clip) * up[i]));
+        assert.deepEqual(
+          y,
+          values.map((v) => refTern(v, f32(delta))),
+        );
+        assertClose(
+          g,
+          values.map((v, i) => refClipped(v, clip) * up[i]),
+        );
       }
     });
   }
 
   it("SteTern defaults: Δ = 0.05, clip 1; exact at x = ±0.05", () => {
     const { y, g } = run(layer(new lq.quantizers.SteTern()));
-    assert.deepEqual(y, xs.map((v) => refTern(v, f32(0.05))));
+    assert.deepEqual(
+      y,
+      xs.map((v) => refTern(v, f32(0.05))),
+    );
     assert.deepEqual(run(lq.quantizers.steTern, [0.05, -0.05, 0.0499999, 0], [1, 1, 1, 1]).y, [1, -1, 0, 0]);
-    assertClose(g, xs.map((v, i) => refClipped(v, 1) * dys[i]));
+    assertClose(
+      g,
+      xs.map((v, i) => refClipped(v, 1) * dys[i]),
+    );
   });
 
   it("SteTern with Δ = 0 is tf.sign: 0 stays 0", () => {
-    assert.deepEqual(run((x) => lq.quantizers.steTern(x, 0), [-1e-7, -0, 0, 1e-7, 3], [1, 1, 1, 1, 1]).y.map((v) => v + 0), [-1, 0, 0, 1, 1]);
+    assert.deepEqual(
+      run((x) => lq.quantizers.steTern(x, 0), [-1e-7, -0, 0, 1e-7, 3], [1, 1, 1, 1, 1]).y.map((v) => v + 0),
+      [-1, 0, 0, 1, 1],
+    );
   });
 
   it("SteTern with ternaryWeightNetworks: Δ = 0.7·mean|x| over the whole tensor", () => {
@@ -135,9 +194,15 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
       (x: tf.Tensor) => lq.quantizers.steTern(x, 0.05, true),
     ]) {
       const { y, g } = run(fn, values, up);
-      assert.deepEqual(y, values.map((v) => refTern(v, delta)));
+      assert.deepEqual(
+        y,
+        values.map((v) => refTern(v, delta)),
+      );
       assert.deepEqual(y, [-1, -1, 0, 0, 0, 0, 0, 0, 1, 1]);
-      assertClose(g, values.map((v, i) => refClipped(v, 1) * up[i]));
+      assertClose(
+        g,
+        values.map((v, i) => refClipped(v, 1) * up[i]),
+      );
     }
   });
 
@@ -153,11 +218,20 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
         const w = tf.tensor2d(up, [4, 3]);
         return {
           y: Array.from((q.apply(x) as tf.Tensor).dataSync()),
-          g: Array.from(tf.grad((t: tf.Tensor) => tf.mul(q.apply(t) as tf.Tensor, w))(x).dataSync()),
+          g: Array.from(
+            tf
+              .grad((t: tf.Tensor) => tf.mul(q.apply(t) as tf.Tensor, w))(x)
+              .dataSync(),
+          ),
         };
       });
       assertClose(y, ref.value, 1e-6, `clip ${clip}`);
-      assertClose(g, ref.grad.map((v, i) => v * up[i]), 1e-6, `clip ${clip}`);
+      assertClose(
+        g,
+        ref.grad.map((v, i) => v * up[i]),
+        1e-6,
+        `clip ${clip}`,
+      );
     }
   });
 
@@ -186,8 +260,15 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
       ];
       for (const fn of fns) {
         const { y, g } = run(fn, values, up);
-        assertClose(y, values.map((v) => refDorefaActivations(v, kBit)), 1e-6);
-        assertClose(g, values.map((v, i) => (v >= 0 && v <= 1 ? up[i] : 0)));
+        assertClose(
+          y,
+          values.map((v) => refDorefaActivations(v, kBit)),
+          1e-6,
+        );
+        assertClose(
+          g,
+          values.map((v, i) => (v >= 0 && v <= 1 ? up[i] : 0)),
+        );
       }
     });
   }
@@ -222,7 +303,11 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
       ]) {
         const { y, g } = run(fn, values, up);
         assertClose(y, ref.value, 1e-6);
-        assertClose(g, ref.grad.map((v, i) => v * up[i]), 1e-5);
+        assertClose(
+          g,
+          ref.grad.map((v, i) => v * up[i]),
+          1e-5,
+        );
         assert.ok(y.every((v) => v >= -1 && v <= 1));
       }
       // The largest |x| reaches the extreme levels ±1.
@@ -250,16 +335,31 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
   it("precision of every quantizer and function form", () => {
     const q = lqi.quantizers;
     const expected: [lq.quantizers.Quantizer, number][] = [
-      [new q.SteSign(), 1], [new q.ApproxSign(), 1], [new q.SwishSign(), 1], [new q.SteHeaviside(), 1],
-      [new q.MagnitudeAwareSign(), 1], [new q.SteTern(), 2], [new q.DoReFa(), 2], [new q.DoReFa({ kBit: 5 }), 5],
-      [new q.DoReFa({ kBit: 3, mode: "weights" }), 3], [new q.NoOp({ precision: 1 }), 1], [new q.NoOp({ precision: 4 }), 4],
+      [new q.SteSign(), 1],
+      [new q.ApproxSign(), 1],
+      [new q.SwishSign(), 1],
+      [new q.SteHeaviside(), 1],
+      [new q.MagnitudeAwareSign(), 1],
+      [new q.SteTern(), 2],
+      [new q.DoReFa(), 2],
+      [new q.DoReFa({ kBit: 5 }), 5],
+      [new q.DoReFa({ kBit: 3, mode: "weights" }), 3],
+      [new q.NoOp({ precision: 1 }), 1],
+      [new q.NoOp({ precision: 4 }), 4],
     ];
     for (const [quantizer, bits] of expected) {
       assert.equal(quantizer.precision, bits, quantizer.getClassName());
       assert.equal(q.precisionOf(quantizer), bits);
     }
-    for (const [fn, bits] of [[q.steSign, 1], [q.approxSign, 1], [q.swishSign, 1], [q.steHeaviside, 1],
-      [q.magnitudeAwareSign, 1], [q.steTern, 2], [q.dorefa, 2]] as const) {
+    for (const [fn, bits] of [
+      [q.steSign, 1],
+      [q.approxSign, 1],
+      [q.swishSign, 1],
+      [q.steHeaviside, 1],
+      [q.magnitudeAwareSign, 1],
+      [q.steTern, 2],
+      [q.dorefa, 2],
+    ] as const) {
       assert.equal(q.precisionOf(fn), bits);
     }
     assert.equal(q.precisionOf(null), 32);
@@ -290,8 +390,15 @@ describe("quantizers: forward and pseudo-gradient (cpu)", () => {
 export function allQuantizers(): lq.quantizers.Quantizer[] {
   const q = lqi.quantizers;
   return [
-    new q.SteSign(), new q.ApproxSign(), new q.SwishSign(), new q.SteHeaviside(), new q.SteTern(),
-    new q.SteTern({ ternaryWeightNetworks: true }), new q.MagnitudeAwareSign(), new q.DoReFa(),
-    new q.DoReFa({ mode: "weights" }), new q.NoOp({ precision: 1 }),
+    new q.SteSign(),
+    new q.ApproxSign(),
+    new q.SwishSign(),
+    new q.SteHeaviside(),
+    new q.SteTern(),
+    new q.SteTern({ ternaryWeightNetworks: true }),
+    new q.MagnitudeAwareSign(),
+    new q.DoReFa(),
+    new q.DoReFa({ mode: "weights" }),
+    new q.NoOp({ precision: 1 }),
   ];
 }

@@ -53,11 +53,7 @@ export function refDorefaWeights(values: number[], kBit: number): { value: numbe
  * Magnitude-aware sign of a [rows, channels] matrix (row-major flat values): per-channel mean |x|
  * times sign, and its gradient factor mean|x| · 1{|x| <= clip}.
  */
-export function refMagnitudeAware(
-  values: number[],
-  channels: number,
-  clip: number | null,
-): { value: number[]; grad: number[] } {
+export function refMagnitudeAware(values: number[], channels: number, clip: number | null): { value: number[]; grad: number[] } {
   const rows = values.length / channels;
   const scale = new Array(channels).fill(0);
   values.forEach((v, i) => (scale[i % channels] += Math.abs(v) / rows));

@@ -27,8 +27,18 @@ const cases = [
     snake: { threshold_value: 0.3, ternary_weight_networks: true, clip_value: 2 },
     aliases: ["ste_tern", "steTern"],
   },
-  { cls: q.MagnitudeAwareSign, args: { clipValue: 1.5 }, snake: { clip_value: 1.5 }, aliases: ["magnitude_aware_sign", "magnitudeAwareSign"] },
-  { cls: q.DoReFa, args: { kBit: 3, mode: "weights" }, snake: { k_bit: 3, mode: "weights" }, aliases: ["dorefa_quantizer", "dorefaQuantizer", "DoReFaQuantizer"] },
+  {
+    cls: q.MagnitudeAwareSign,
+    args: { clipValue: 1.5 },
+    snake: { clip_value: 1.5 },
+    aliases: ["magnitude_aware_sign", "magnitudeAwareSign"],
+  },
+  {
+    cls: q.DoReFa,
+    args: { kBit: 3, mode: "weights" },
+    snake: { k_bit: 3, mode: "weights" },
+    aliases: ["dorefa_quantizer", "dorefaQuantizer", "DoReFaQuantizer"],
+  },
   { cls: q.NoOp, args: { precision: 1 }, snake: { precision: 1 }, aliases: ["NoOpQuantizer"] },
 ] as const;
 
@@ -113,7 +123,10 @@ describe("quantizer identifiers and serialization", () => {
       config: {
         name: "seq",
         layers: [
-          { class_name: "SteTern", config: { name: "tern", batch_input_shape: [null, 4], threshold_value: 0.5, ternary_weight_networks: false, clip_value: 1 } },
+          {
+            class_name: "SteTern",
+            config: { name: "tern", batch_input_shape: [null, 4], threshold_value: 0.5, ternary_weight_networks: false, clip_value: 1 },
+          },
         ],
       },
     };
@@ -127,9 +140,13 @@ describe("quantizer identifiers and serialization", () => {
 
   it("functions serialize to larq's snake_case names, which resolve back to the classes", () => {
     const pairs: [lq.quantizers.QuantizerFunction, string, unknown][] = [
-      [q.steSign, "ste_sign", q.SteSign], [q.approxSign, "approx_sign", q.ApproxSign], [q.swishSign, "swish_sign", q.SwishSign],
-      [q.steHeaviside, "ste_heaviside", q.SteHeaviside], [q.steTern, "ste_tern", q.SteTern],
-      [q.magnitudeAwareSign, "magnitude_aware_sign", q.MagnitudeAwareSign], [q.dorefa, "dorefa_quantizer", q.DoReFa],
+      [q.steSign, "ste_sign", q.SteSign],
+      [q.approxSign, "approx_sign", q.ApproxSign],
+      [q.swishSign, "swish_sign", q.SwishSign],
+      [q.steHeaviside, "ste_heaviside", q.SteHeaviside],
+      [q.steTern, "ste_tern", q.SteTern],
+      [q.magnitudeAwareSign, "magnitude_aware_sign", q.MagnitudeAwareSign],
+      [q.dorefa, "dorefa_quantizer", q.DoReFa],
     ];
     for (const [fn, name, cls] of pairs) {
       assert.equal(q.serialize(fn), name);
@@ -157,7 +174,18 @@ describe("quantizer identifiers and serialization", () => {
         () => q.get(identifier as never),
         (error: Error) => {
           assert.match(error.message, /^Unknown quantizer: /);
-          for (const name of ["ste_sign", "approx_sign", "swish_sign", "ste_heaviside", "ste_tern", "magnitude_aware_sign", "dorefa_quantizer", "SteSign", "DoReFa", "NoOp"]) {
+          for (const name of [
+            "ste_sign",
+            "approx_sign",
+            "swish_sign",
+            "ste_heaviside",
+            "ste_tern",
+            "magnitude_aware_sign",
+            "dorefa_quantizer",
+            "SteSign",
+            "DoReFa",
+            "NoOp",
+          ]) {
             assert.ok(error.message.includes(name), `${name} listed in: ${error.message}`);
           }
           return true;
@@ -170,9 +198,15 @@ describe("quantizer identifiers and serialization", () => {
   });
 
   it("bad config objects throw naming the class and the offending key or value", () => {
-    assert.throws(() => q.get({ class_name: "SteSign", config: 5 as never }), /Invalid quantizer config for SteSign: expected an object, received 5/);
+    assert.throws(
+      () => q.get({ class_name: "SteSign", config: 5 as never }),
+      /Invalid quantizer config for SteSign: expected an object, received 5/,
+    );
     assert.throws(() => q.get({ class_name: "SteSign", config: [1] as never }), /expected an object, received \[1\]/);
-    assert.throws(() => q.get({ class_name: "SteSign", config: { clip_valu: 1 } }), /unknown key "clip_valu".*clipValue.*Did you mean "clipValue"\?/);
+    assert.throws(
+      () => q.get({ class_name: "SteSign", config: { clip_valu: 1 } }),
+      /unknown key "clip_valu".*clipValue.*Did you mean "clipValue"\?/,
+    );
     assert.throws(() => q.get({ className: "DoReFa", config: { kbit: 2 } }), /unknown key "kbit".*kBit, mode/);
     assert.throws(() => q.get({ className: "SteSign", config: {}, extra: 1 } as never), /unexpected key "extra"/);
     assert.throws(() => q.get({ className: "SteSign", config: { clip_value: "1" } }), /Invalid clipValue: .*received "1"/);
@@ -209,7 +243,15 @@ describe("quantizer identifiers and serialization", () => {
 
 describe("metrics option and getKernelQuantizer", () => {
   it("the metrics option is kept on every quantizer; the default is none (larq's metrics=None)", () => {
-    for (const Cls of [q.SteSign, q.ApproxSign, q.SwishSign, q.SteHeaviside, q.SteTern, q.MagnitudeAwareSign, q.DoReFa] as unknown as Ctor[]) {
+    for (const Cls of [
+      q.SteSign,
+      q.ApproxSign,
+      q.SwishSign,
+      q.SteHeaviside,
+      q.SteTern,
+      q.MagnitudeAwareSign,
+      q.DoReFa,
+    ] as unknown as Ctor[]) {
       assert.deepEqual(new Cls({ metrics: ["flip_ratio"] }).metrics, ["flip_ratio"]);
       assert.deepEqual(new Cls().metrics, []);
       assert.deepEqual(new Cls({ metrics: null }).metrics, []);

@@ -21,7 +21,10 @@ describe("SteSign / steSign", () => {
       assertClose(q.apply(x) as tf.Tensor, xs.map(refSign));
       assertClose(lq.quantizers.steSign(x, clip), xs.map(refSign));
       const g = tf.grad((t: tf.Tensor) => tf.mul(q.apply(t) as tf.Tensor, tf.tensor(xs.map((_, i) => i + 1))))(x);
-      assertClose(g, xs.map((v, i) => refGrad(v, clip) * (i + 1)));
+      assertClose(
+        g,
+        xs.map((v, i) => refGrad(v, clip) * (i + 1)),
+      );
     });
   }
 
@@ -35,7 +38,10 @@ describe("SteSign / steSign", () => {
     assert.ok(lq.quantizers.get("steSign") instanceof lq.quantizers.SteSign);
     assert.equal((lq.quantizers.get("ste_sign") as lq.quantizers.SteSign).clipValue, 1);
     assert.equal(lq.quantizers.serialize(lq.quantizers.steSign), "ste_sign");
-    const fromSnake = lq.quantizers.get({ class_name: "SteSign", config: { clip_value: 0.7, name: "q", trainable: true, dtype: "float32" } });
+    const fromSnake = lq.quantizers.get({
+      class_name: "SteSign",
+      config: { clip_value: 0.7, name: "q", trainable: true, dtype: "float32" },
+    });
     assert.ok(fromSnake instanceof lq.quantizers.SteSign);
     assert.equal((fromSnake as lq.quantizers.SteSign).clipValue, 0.7);
     const roundTrip = lq.quantizers.get(lq.quantizers.serialize(q) as never) as lq.quantizers.SteSign;

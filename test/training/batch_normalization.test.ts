@@ -28,7 +28,11 @@ function seeded(n: number, seed: number): number[] {
 }
 
 /** Plain-JS batch statistics over all axes but `axis` (float64): per-channel mean and biased variance. */
-function batchStats(values: number[], shape: number[], axis: number): { mean: number[]; variance: number[]; channelOf: (i: number) => number } {
+function batchStats(
+  values: number[],
+  shape: number[],
+  axis: number,
+): { mean: number[]; variance: number[]; channelOf: (i: number) => number } {
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const channels = shape[axis];
   const channelOf = (i: number) => Math.floor(i / inner) % channels;
@@ -82,11 +86,21 @@ for (const backend of ["cpu", "wasm"] as const) {
           const weights = layer.getWeights();
           const movingMean = weights[center ? 1 : 0];
           const movingVariance = weights[center ? 2 : 1];
-          assertClose(movingMean, mean.map((m) => 0.01 * m), 1e-5, "moving mean");
+          assertClose(
+            movingMean,
+            mean.map((m) => 0.01 * m),
+            1e-5,
+            "moving mean",
+          );
           // Keras (TensorFlow's fused kernel) feeds 4-D inputs' moving variance the unbiased batch variance.
           const perChannel = n / channels;
           const bessel = c.shape.length === 4 ? perChannel / (perChannel - 1) : 1;
-          assertClose(movingVariance, variance.map((v) => 0.99 + 0.01 * v * bessel), 1e-5, "moving variance");
+          assertClose(
+            movingVariance,
+            variance.map((v) => 0.99 + 0.01 * v * bessel),
+            1e-5,
+            "moving variance",
+          );
 
           // Gradients of sum(w * y) against autodiff of the formula written with elementary ops.
           const reduce = [...Array(c.shape.length).keys()].filter((a) => a !== axis);
@@ -99,9 +113,10 @@ for (const backend of ["cpu", "wasm"] as const) {
           const actualDx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(w, layer.apply(t, { training: true }) as tf.Tensor)))(x);
           assertClose(actualDx, expectedDx, 1e-4, "dx");
           if (center) {
-            const { grads } = tf.variableGrads(() => tf.sum(tf.mul(w, layer.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar, [
-              layer.trainableWeights[0].read() as tf.Variable,
-            ]);
+            const { grads } = tf.variableGrads(
+              () => tf.sum(tf.mul(w, layer.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
+              [layer.trainableWeights[0].read() as tf.Variable],
+            );
             const dBeta = Object.values(grads)[0];
             const expectedBeta = new Array(channels).fill(0);
             ws.forEach((v, i) => (expectedBeta[channelOf(i)] += v));

@@ -18,7 +18,11 @@ export function values(n: number, seed: number, integers = false): Float32Array 
 }
 
 /** max |a − b| / max |b| ≤ tol, shapes equal. */
-export function assertRelClose(actual: { shape: number[]; data: Float32Array }, expected: { shape: number[]; data: Float32Array }, tol = 1e-5): void {
+export function assertRelClose(
+  actual: { shape: number[]; data: Float32Array },
+  expected: { shape: number[]; data: Float32Array },
+  tol = 1e-5,
+): void {
   assert.deepEqual(actual.shape, expected.shape);
   let scale = 0;
   let err = 0;
@@ -36,8 +40,25 @@ export function size(shape: number[]): number {
 }
 
 /** Output shape of a (depthwise) convolution, from tfjs's own shape logic. */
-export function outShape(x: number[], f: number[], strides: number | [number, number], pad: tf.NamedAttrMap[string], dilations: number | [number, number] = 1, depthwise = false, dataFormat: "NHWC" | "NCHW" = "NHWC"): number[] {
-  const info = tf.backend_util.computeConv2DInfo(x as [number, number, number, number], f as [number, number, number, number], strides, dilations, pad as "same", undefined, depthwise, tf.backend_util.convertConv2DDataFormat(dataFormat));
+export function outShape(
+  x: number[],
+  f: number[],
+  strides: number | [number, number],
+  pad: tf.NamedAttrMap[string],
+  dilations: number | [number, number] = 1,
+  depthwise = false,
+  dataFormat: "NHWC" | "NCHW" = "NHWC",
+): number[] {
+  const info = tf.backend_util.computeConv2DInfo(
+    x as [number, number, number, number],
+    f as [number, number, number, number],
+    strides,
+    dilations,
+    pad as "same",
+    undefined,
+    depthwise,
+    tf.backend_util.convertConv2DDataFormat(dataFormat),
+  );
   return info.outShape;
 }
 
@@ -58,7 +79,18 @@ export const convCases: ConvCase[] = [
   { name: "3x3 stride 2 same, odd sizes", x: [1, 9, 7, 2], f: [3, 3, 2, 3], strides: 2, pad: "same" },
   { name: "5x5 stride 3 same", x: [2, 8, 6, 2], f: [5, 5, 2, 3], strides: 3, pad: "same" },
   { name: "1x1 stride 2 valid", x: [2, 5, 5, 4], f: [1, 1, 4, 6], strides: 2, pad: "valid" },
-  { name: "strides [1, 2], explicit padding", x: [2, 6, 7, 3], f: [3, 3, 3, 2], strides: [1, 2], pad: [[0, 0], [2, 1], [0, 1], [0, 0]] },
+  {
+    name: "strides [1, 2], explicit padding",
+    x: [2, 6, 7, 3],
+    f: [3, 3, 3, 2],
+    strides: [1, 2],
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 1],
+      [0, 0],
+    ],
+  },
   { name: "NCHW stride 2 same", x: [2, 3, 7, 6], f: [3, 3, 3, 4], strides: 2, pad: "same", dataFormat: "NCHW" },
   { name: "3x3 stride 2 valid, unused last row/column", x: [2, 8, 8, 3], f: [3, 3, 3, 2], strides: 2, pad: "valid" },
   { name: "8 input channels, stride 2 same", x: [2, 9, 9, 8], f: [3, 3, 8, 4], strides: 2, pad: "same" },
@@ -86,9 +118,23 @@ export const depthwiseCases: DepthwiseCase[] = [
 ];
 
 /** Max-pooling cases; `integers` inputs force ties. */
-export const poolCases: { name: string; x: number[]; filterSize: [number, number]; strides: [number, number]; pad: "same" | "valid"; integers: boolean }[] = [
+export const poolCases: {
+  name: string;
+  x: number[];
+  filterSize: [number, number];
+  strides: [number, number];
+  pad: "same" | "valid";
+  integers: boolean;
+}[] = [
   { name: "2x2 stride 2 valid, odd size, many ties", x: [2, 7, 9, 3], filterSize: [2, 2], strides: [2, 2], pad: "valid", integers: true },
   { name: "2x2 stride 2 same, odd size", x: [2, 7, 5, 4], filterSize: [2, 2], strides: [2, 2], pad: "same", integers: false },
-  { name: "3x3 stride 2 same (overlapping windows), ties", x: [1, 8, 9, 2], filterSize: [3, 3], strides: [2, 2], pad: "same", integers: true },
+  {
+    name: "3x3 stride 2 same (overlapping windows), ties",
+    x: [1, 8, 9, 2],
+    filterSize: [3, 3],
+    strides: [2, 2],
+    pad: "same",
+    integers: true,
+  },
   { name: "3x2 stride 1 valid (overlapping windows)", x: [2, 6, 7, 3], filterSize: [3, 2], strides: [1, 1], pad: "valid", integers: false },
 ];

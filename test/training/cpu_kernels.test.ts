@@ -47,7 +47,12 @@ function run(
   return result;
 }
 
-function compare(kernel: string, inputs: Inputs, attrs: tf.NamedAttrMap, derived?: (t: Record<string, tf.Tensor>) => Record<string, tf.Tensor>): void {
+function compare(
+  kernel: string,
+  inputs: Inputs,
+  attrs: tf.NamedAttrMap,
+  derived?: (t: Record<string, tf.Tensor>) => Record<string, tf.Tensor>,
+): void {
   assertRelClose(run(kernel, inputs, attrs, false, derived), run(kernel, inputs, attrs, true, derived));
 }
 
@@ -69,7 +74,11 @@ describe("cpu training kernels match the stock tfjs-backend-cpu kernels", () => 
     const dataFormat = c.dataFormat ?? "NHWC";
     const dyShape = outShape(c.x, c.f, c.strides, c.pad, 1, false, dataFormat);
     test(`Conv2DBackpropFilter: ${c.name}`, () => {
-      compare(tf.Conv2DBackpropFilter, { x: { shape: c.x, data: values(size(c.x), 11) }, dy: { shape: dyShape, data: values(size(dyShape), 12) } }, { strides: c.strides, pad: c.pad, dataFormat, filterShape: c.f } as unknown as tf.NamedAttrMap);
+      compare(
+        tf.Conv2DBackpropFilter,
+        { x: { shape: c.x, data: values(size(c.x), 11) }, dy: { shape: dyShape, data: values(size(dyShape), 12) } },
+        { strides: c.strides, pad: c.pad, dataFormat, filterShape: c.f } as unknown as tf.NamedAttrMap,
+      );
     });
   }
 
@@ -82,12 +91,24 @@ describe("cpu training kernels match the stock tfjs-backend-cpu kernels", () => 
       const ef = [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ch, mult];
       const inputs = { x: { shape: c.x, data: values(size(c.x), 13) }, dy: { shape: dyShape, data: values(size(dyShape), 14) } };
       const attrs = { strides: c.strides, pad: c.pad };
-      const wide = run(tf.DepthwiseConv2dNativeBackpropFilter, inputs, { ...attrs, dilations: 1, filterShape: ef } as unknown as tf.NamedAttrMap, true);
+      const wide = run(
+        tf.DepthwiseConv2dNativeBackpropFilter,
+        inputs,
+        { ...attrs, dilations: 1, filterShape: ef } as unknown as tf.NamedAttrMap,
+        true,
+      );
       const expected = new Float32Array(size(c.f));
-      for (let u = 0; u < kh; u++) for (let v = 0; v < kw; v++) for (let r = 0; r < ch * mult; r++) {
-        expected[(u * kw + v) * ch * mult + r] = wide.data[(u * dh * ef[1] + v * dw) * ch * mult + r];
-      }
-      const actual = run(tf.DepthwiseConv2dNativeBackpropFilter, inputs, { ...attrs, dilations: c.dilations, filterShape: c.f } as unknown as tf.NamedAttrMap, false);
+      for (let u = 0; u < kh; u++)
+        for (let v = 0; v < kw; v++)
+          for (let r = 0; r < ch * mult; r++) {
+            expected[(u * kw + v) * ch * mult + r] = wide.data[(u * dh * ef[1] + v * dw) * ch * mult + r];
+          }
+      const actual = run(
+        tf.DepthwiseConv2dNativeBackpropFilter,
+        inputs,
+        { ...attrs, dilations: c.dilations, filterShape: c.f } as unknown as tf.NamedAttrMap,
+        false,
+      );
       assertRelClose(actual, { shape: c.f, data: expected });
     });
   }
@@ -97,7 +118,10 @@ describe("cpu training kernels match the stock tfjs-backend-cpu kernels", () => 
       const info = tf.backend_util.computePool2DInfo(c.x as [number, number, number, number], c.filterSize, c.strides, 1, c.pad);
       compare(
         tf.MaxPoolGrad,
-        { input: { shape: c.x, data: values(size(c.x), 15, c.integers) }, dy: { shape: info.outShape, data: values(size(info.outShape), 16) } },
+        {
+          input: { shape: c.x, data: values(size(c.x), 15, c.integers) },
+          dy: { shape: info.outShape, data: values(size(info.outShape), 16) },
+        },
         { filterSize: c.filterSize, strides: c.strides, pad: c.pad } as unknown as tf.NamedAttrMap,
         (t) => ({ output: tf.maxPool(t.input as tf.Tensor4D, c.filterSize, c.strides, c.pad) }),
       );
@@ -113,11 +137,22 @@ describe("cpu training kernels match the stock tfjs-backend-cpu kernels", () => 
     const y = tf.conv2d(x, f, 2, "same");
     const pooled = tf.maxPool(y, 2, 2, "same");
     const twice = tf.mul(2, pooled);
-    const stockPool = displacedKernel(tf.MaxPoolGrad, "cpu")!.kernelFunc({ inputs: { dy: twice, input: y, output: pooled } as unknown as tf.NamedTensorInfoMap, backend: tf.backend(), attrs: { filterSize: 2, strides: 2, pad: "same" } as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
+    const stockPool = displacedKernel(tf.MaxPoolGrad, "cpu")!.kernelFunc({
+      inputs: { dy: twice, input: y, output: pooled } as unknown as tf.NamedTensorInfoMap,
+      backend: tf.backend(),
+      attrs: { filterSize: 2, strides: 2, pad: "same" } as unknown as tf.NamedAttrMap,
+    }) as tf.TensorInfo;
     const dy = tf.engine().makeTensorFromTensorInfo(stockPool);
-    const stockFilter = displacedKernel(tf.Conv2DBackpropFilter, "cpu")!.kernelFunc({ inputs: { x, dy } as unknown as tf.NamedTensorInfoMap, backend: tf.backend(), attrs: { strides: 2, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, 3, 4] } as unknown as tf.NamedAttrMap }) as tf.TensorInfo;
+    const stockFilter = displacedKernel(tf.Conv2DBackpropFilter, "cpu")!.kernelFunc({
+      inputs: { x, dy } as unknown as tf.NamedTensorInfoMap,
+      backend: tf.backend(),
+      attrs: { strides: 2, pad: "same", dataFormat: "NHWC", filterShape: [3, 3, 3, 4] } as unknown as tf.NamedAttrMap,
+    }) as tf.TensorInfo;
     const expected = tf.engine().makeTensorFromTensorInfo(stockFilter);
-    assertRelClose({ shape: dW.shape, data: dW.dataSync() as Float32Array }, { shape: expected.shape, data: expected.dataSync() as Float32Array });
+    assertRelClose(
+      { shape: dW.shape, data: dW.dataSync() as Float32Array },
+      { shape: expected.shape, data: expected.dataSync() as Float32Array },
+    );
     tf.dispose([x, f, dW, y, pooled, twice, dy, expected]);
   });
 });

@@ -10,12 +10,7 @@ import { describe, test } from "node:test";
 import { useBackend } from "../helpers.js";
 import * as tf from "@tensorflow/tfjs-core";
 
-import {
-  displacedKernel,
-  registerTrainingKernels,
-  trainingKernelStatus,
-  unregisterTrainingKernels,
-} from "../../src/training/index.js";
+import { displacedKernel, registerTrainingKernels, trainingKernelStatus, unregisterTrainingKernels } from "../../src/training/index.js";
 
 // The default entry point: importing it installs the training kernels (lq.effects).
 const larqTs = fileURLToPath(new URL("../../src/index.js", import.meta.url));
@@ -99,7 +94,10 @@ describe("registerTrainingKernels", () => {
   });
 
   test("rejects bad options, naming them", () => {
-    assert.throws(() => registerTrainingKernels({ replaceSlowKernels: "yes" as unknown as boolean }), /Invalid replaceSlowKernels: .*"yes"/);
+    assert.throws(
+      () => registerTrainingKernels({ replaceSlowKernels: "yes" as unknown as boolean }),
+      /Invalid replaceSlowKernels: .*"yes"/,
+    );
     assert.throws(() => registerTrainingKernels(null as unknown as object), /Invalid options: .*null/);
     assert.throws(() => registerTrainingKernels({ backends: ["webgl"] as unknown as ["cpu"] }), /Invalid backends: .*webgl/);
     assert.throws(() => unregisterTrainingKernels({ backends: "cpu" as unknown as ["cpu"] }), /Invalid backends: .*cpu/);
@@ -116,11 +114,7 @@ describe("registerTrainingKernels", () => {
       await tf.setBackend("cpu");
       console.log(JSON.stringify([early, t.trainingKernelStatus("cpu"), t.trainingKernelStatus()]));`);
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(JSON.parse(r.stdout), [
-      CPU_OURS,
-      CPU_OURS,
-      { ...ALL_OURS, Conv2DBackpropInput: "missing", MaxPoolGrad: "missing" },
-    ]);
+    assert.deepEqual(JSON.parse(r.stdout), [CPU_OURS, CPU_OURS, { ...ALL_OURS, Conv2DBackpropInput: "missing", MaxPoolGrad: "missing" }]);
     assert.doesNotMatch(r.stderr + r.stdout, /already registered/);
   });
 

@@ -20,8 +20,14 @@ describe("describeValue", () => {
   it("prints undefined, functions, tensors, typed arrays and class instances readably", () => {
     assert.equal(describeValue(undefined), "undefined");
     assert.equal(describeValue({ a: undefined }), '{"a":undefined}');
-    assert.equal(describeValue(function myFn() {}), "function myFn");
-    assert.equal(describeValue(() => 1), "function <anonymous>");
+    assert.equal(
+      describeValue(function myFn() {}),
+      "function myFn",
+    );
+    assert.equal(
+      describeValue(() => 1),
+      "function <anonymous>",
+    );
     const t = tf.zeros([2, 3]);
     assert.equal(describeValue(t), "Tensor(shape [2, 3], dtype float32)");
     assert.equal(describeValue({ x: t }), '{"x":Tensor(shape [2, 3], dtype float32)}');
@@ -41,7 +47,10 @@ describe("describeValue", () => {
 
   it("error messages name a NaN or infinite argument", () => {
     assert.throws(() => new lq.quantizers.SteSign({ clipValue: NaN }), /received NaN\./);
-    assert.throws(() => lq.layers.quantConv2d({ filters: 2, kernelSize: 3, padValues: Infinity }), /Invalid padValues: expected a finite number, received Infinity\./);
+    assert.throws(
+      () => lq.layers.quantConv2d({ filters: 2, kernelSize: 3, padValues: Infinity }),
+      /Invalid padValues: expected a finite number, received Infinity\./,
+    );
     assert.throws(() => lq.constraints.weightClip({ clipValue: -Infinity } as never), /-Infinity/);
   });
 });

@@ -130,7 +130,10 @@ describe("lq.zoo architectures", () => {
       const p = tf.tidy(() => model.predict(tf.randomUniform([1, 224, 224, 3], -2, 2, "float32", 11)) as tf.Tensor);
       assert.deepEqual(p.shape, [1, 1000]);
       const values = p.dataSync();
-      assert.ok(Array.from(values).every((v) => Number.isFinite(v) && v >= 0), "softmax output must be finite and >= 0");
+      assert.ok(
+        Array.from(values).every((v) => Number.isFinite(v) && v >= 0),
+        "softmax output must be finite and >= 0",
+      );
       const sum = Array.from(values).reduce((a, b) => a + b, 0);
       assert.ok(Math.abs(sum - 1) < 1e-3, `softmax sums to ${sum}`);
       p.dispose();
@@ -190,14 +193,52 @@ describe("lq.zoo layer order", () => {
     const b = (n: number) => [n, 0];
     const none = [0, 0];
     const expected: number[][] = [
-      none, f(864), f(64), none, // input, stem_s0 conv, bn, relu
-      none, f(576), f(576), f(576), f(576), none, f(64), none, // s1: split, 4 group convs, concat, bn, relu
-      none, ...Array(8).fill(f(288)), none, f(128), none, none, // s2: split, 8 group convs, concat, bn, relu, pool
-      f(128), b(36864), none, f(256), b(73728), none, // section 0 block 0: dense bn, binconv, concat; improve bn, binconv, merge
-      f(256), b(73728), none, f(384), b(110592), none,
-      f(384), b(110592), none, f(512), b(147456), none,
-      f(512), b(147456), none, f(640), b(184320), none,
-      f(640), none, none, f(51200), // transition: bn, maxpool, relu, pointwise conv
+      none,
+      f(864),
+      f(64),
+      none, // input, stem_s0 conv, bn, relu
+      none,
+      f(576),
+      f(576),
+      f(576),
+      f(576),
+      none,
+      f(64),
+      none, // s1: split, 4 group convs, concat, bn, relu
+      none,
+      ...Array(8).fill(f(288)),
+      none,
+      f(128),
+      none,
+      none, // s2: split, 8 group convs, concat, bn, relu, pool
+      f(128),
+      b(36864),
+      none,
+      f(256),
+      b(73728),
+      none, // section 0 block 0: dense bn, binconv, concat; improve bn, binconv, merge
+      f(256),
+      b(73728),
+      none,
+      f(384),
+      b(110592),
+      none,
+      f(384),
+      b(110592),
+      none,
+      f(512),
+      b(147456),
+      none,
+      f(512),
+      b(147456),
+      none,
+      f(640),
+      b(184320),
+      none,
+      f(640),
+      none,
+      none,
+      f(51200), // transition: bn, maxpool, relu, pointwise conv
     ];
     const model = zoo.meliusNet22({ inputShape: [64, 64, 3] });
     try {
@@ -218,20 +259,46 @@ describe("lq.zoo layer names", () => {
     // weights in larq's summary convention.
     const p = "r2b_bnn_block_";
     const expected: Record<string, [number, number]> = {
-      [`${p}1_conv2d`]: [0, 9408], [`${p}1_batch_norm`]: [0, 128], [`${p}1_prelu`]: [0, 64], [`${p}1_pool`]: [0, 0],
-      [`${p}2a_batch_norm`]: [0, 128], [`${p}2a_scaling_pool_pool`]: [0, 0], [`${p}2a_scaling_pool_flatten`]: [0, 0],
-      [`${p}2a_scaling_dense_reduce`]: [0, 512], [`${p}2a_scaling_dense_expand`]: [0, 512], [`${p}2a_conv2d`]: [36864, 0],
-      [`${p}2a_scaling_reshape`]: [0, 0], [`${p}2a_scaling_multiplication`]: [0, 0], [`${p}2a_prelu`]: [0, 64],
-      [`${p}2a_skip_add`]: [0, 0], [`${p}2_out`]: [0, 0],
-      [`${p}4a_batch_norm`]: [0, 128], [`${p}4a_scaling_dense_reduce`]: [0, 512], [`${p}4a_scaling_dense_expand`]: [0, 1024],
-      [`${p}4a_conv2d`]: [73728, 0], [`${p}4a_shortcut_pool`]: [0, 0], [`${p}4a_shortcut_conv2d`]: [0, 8192],
-      [`${p}4a_prelu`]: [0, 128], [`${p}4a_shortcut_batch_norm`]: [0, 256], [`${p}4a_skip_add`]: [0, 0],
-      [`${p}4b_batch_norm`]: [0, 256], [`${p}4b_scaling_dense_reduce`]: [0, 2048], [`${p}4b_scaling_dense_expand`]: [0, 2048],
-      [`${p}4b_conv2d`]: [147456, 0], [`${p}4b_prelu`]: [0, 128], [`${p}4_out`]: [0, 0],
-      [`${p}6a_scaling_dense_expand`]: [0, 4096], [`${p}6a_conv2d`]: [294912, 0], [`${p}6a_shortcut_conv2d`]: [0, 32768],
-      [`${p}6a_prelu`]: [0, 256], [`${p}6a_shortcut_batch_norm`]: [0, 512],
-      [`${p}6b_scaling_dense_reduce`]: [0, 8192], [`${p}6b_scaling_dense_expand`]: [0, 8192], [`${p}6b_conv2d`]: [589824, 0],
-      [`${p}10_logits`]: [0, 513000], [`${p}10_probs`]: [0, 0],
+      [`${p}1_conv2d`]: [0, 9408],
+      [`${p}1_batch_norm`]: [0, 128],
+      [`${p}1_prelu`]: [0, 64],
+      [`${p}1_pool`]: [0, 0],
+      [`${p}2a_batch_norm`]: [0, 128],
+      [`${p}2a_scaling_pool_pool`]: [0, 0],
+      [`${p}2a_scaling_pool_flatten`]: [0, 0],
+      [`${p}2a_scaling_dense_reduce`]: [0, 512],
+      [`${p}2a_scaling_dense_expand`]: [0, 512],
+      [`${p}2a_conv2d`]: [36864, 0],
+      [`${p}2a_scaling_reshape`]: [0, 0],
+      [`${p}2a_scaling_multiplication`]: [0, 0],
+      [`${p}2a_prelu`]: [0, 64],
+      [`${p}2a_skip_add`]: [0, 0],
+      [`${p}2_out`]: [0, 0],
+      [`${p}4a_batch_norm`]: [0, 128],
+      [`${p}4a_scaling_dense_reduce`]: [0, 512],
+      [`${p}4a_scaling_dense_expand`]: [0, 1024],
+      [`${p}4a_conv2d`]: [73728, 0],
+      [`${p}4a_shortcut_pool`]: [0, 0],
+      [`${p}4a_shortcut_conv2d`]: [0, 8192],
+      [`${p}4a_prelu`]: [0, 128],
+      [`${p}4a_shortcut_batch_norm`]: [0, 256],
+      [`${p}4a_skip_add`]: [0, 0],
+      [`${p}4b_batch_norm`]: [0, 256],
+      [`${p}4b_scaling_dense_reduce`]: [0, 2048],
+      [`${p}4b_scaling_dense_expand`]: [0, 2048],
+      [`${p}4b_conv2d`]: [147456, 0],
+      [`${p}4b_prelu`]: [0, 128],
+      [`${p}4_out`]: [0, 0],
+      [`${p}6a_scaling_dense_expand`]: [0, 4096],
+      [`${p}6a_conv2d`]: [294912, 0],
+      [`${p}6a_shortcut_conv2d`]: [0, 32768],
+      [`${p}6a_prelu`]: [0, 256],
+      [`${p}6a_shortcut_batch_norm`]: [0, 512],
+      [`${p}6b_scaling_dense_reduce`]: [0, 8192],
+      [`${p}6b_scaling_dense_expand`]: [0, 8192],
+      [`${p}6b_conv2d`]: [589824, 0],
+      [`${p}10_logits`]: [0, 513000],
+      [`${p}10_probs`]: [0, 0],
     };
     const model = zoo.realToBinaryNet({ inputShape: [64, 64, 3] });
     try {

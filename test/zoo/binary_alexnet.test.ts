@@ -89,9 +89,13 @@ describe("lq.zoo.binaryAlexNet: larq-zoo's current structure", () => {
       const lines: string[] = [];
       models.summary(model, { printFn: (text) => lines.push(text) });
       assert.deepEqual(`${lines.join("\n")}\n`.split("\n"), LARQ_ZOO_SUMMARY.split("\n"));
-      assert.deepEqual(model.layers.map((l) => l.getClassName()), LARQ_ZOO_CLASSES);
+      assert.deepEqual(
+        model.layers.map((l) => l.getClassName()),
+        LARQ_ZOO_CLASSES,
+      );
       // Keras' model.summary() of the same model: 61,838,248 trainable and 20,944 non-trainable.
-      const count = (weights: tfl.LayerVariable[]): number => weights.reduce((a, w) => a + w.shape.reduce<number>((p, d) => p * (d ?? 0), 1), 0);
+      const count = (weights: tfl.LayerVariable[]): number =>
+        weights.reduce((a, w) => a + w.shape.reduce<number>((p, d) => p * (d ?? 0), 1), 0);
       assert.equal(count(model.trainableWeights), 61_838_248);
       assert.equal(count(model.nonTrainableWeights), 20_944);
       assert.deepEqual(model.getLayer("reshape").outputShape, [null, 1, 1, 9216]);

@@ -42,7 +42,11 @@ describe("BlurPoolInitializer", () => {
     assertClose(k2, [0.25, 0.25, 0.25, 0.25], 1e-7);
     const k5 = new zoo.BlurPoolInitializer().apply([5, 5, 1, 1]);
     const taps = [1, 4, 6, 4, 1];
-    assertClose(k5, taps.flatMap((a) => taps.map((b) => (a * b) / 256)), 1e-7);
+    assertClose(
+      k5,
+      taps.flatMap((a) => taps.map((b) => (a * b) / 256)),
+      1e-7,
+    );
     tf.dispose([k2, k5]);
     assert.throws(() => new zoo.BlurPoolInitializer().apply([4, 4, 1, 1]), /shape/);
   });
@@ -139,7 +143,10 @@ describe("ClipByValueActivation, SplitChannels, PaddedAdd", () => {
     assertClose(parts[1], [2, 3, 6, 7]);
     tf.dispose([x, ...parts]);
     const symbolic = new zoo.SplitChannels({ groups: 4 }).apply(tfl.input({ shape: [5, 5, 8] })) as tfl.SymbolicTensor[];
-    assert.deepEqual(symbolic.map((s) => s.shape), Array(4).fill([null, 5, 5, 2]));
+    assert.deepEqual(
+      symbolic.map((s) => s.shape),
+      Array(4).fill([null, 5, 5, 2]),
+    );
     assert.throws(() => new zoo.SplitChannels({ groups: 3 }).apply(tfl.input({ shape: [5, 5, 8] })), /divisible/);
     assert.throws(() => new zoo.SplitChannels({ groups: 0 }), /groups/);
   });
@@ -168,7 +175,10 @@ describe("ClipByValueActivation, SplitChannels, PaddedAdd", () => {
       ["InputLayer", "SplitChannels", "PaddedAdd", "ClipByValueActivation", "QuantConv2D", "QuantConv2D"],
     );
     const configs = loaded.layers.slice(4).map((l) => l.getConfig() as { kernelQuantizer: unknown });
-    assert.deepEqual(configs.map((c) => c.kernelQuantizer), ["xnor_weight_scale", "magnitude_aware_sign_unclipped"]);
+    assert.deepEqual(
+      configs.map((c) => c.kernelQuantizer),
+      ["xnor_weight_scale", "magnitude_aware_sign_unclipped"],
+    );
     const x = tf.randomUniform([2, 4, 4, 4], -1, 2, "float32", 9);
     const [y0, y1] = model.predict(x) as tf.Tensor[];
     const [z0, z1] = loaded.predict(x) as tf.Tensor[];

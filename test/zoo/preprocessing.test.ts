@@ -68,7 +68,10 @@ describe("resizeBicubic (TensorFlow legacy bicubic)", () => {
     const alongW = rows.map((r) => resize1d(r, 4));
     const expected: number[][] = Array.from({ length: 9 }, () => []);
     for (let x = 0; x < 4; x++) {
-      const column = resize1d(alongW.map((r) => r[x]), 9);
+      const column = resize1d(
+        alongW.map((r) => r[x]),
+        9,
+      );
       column.forEach((v, y) => (expected[y][x] = v));
     }
     const out = zoo.resizeBicubic(tf.tensor3d(values, [h, w, 1]), [9, 4]);
@@ -107,7 +110,13 @@ describe("preprocessInput", () => {
     const values = x.arraySync() as number[][][];
     const mean = [0.485 * 255, 0.456 * 255, 0.406 * 255];
     const std = [0.229 * 255, 0.224 * 255, 0.225 * 255];
-    for (const [i, j] of [[0, 0], [0, 223], [223, 0], [111, 57], [223, 223]]) {
+    for (const [i, j] of [
+      [0, 0],
+      [0, 223],
+      [223, 0],
+      [111, 57],
+      [223, 223],
+    ]) {
       assertClose(values[i][j], [(38 + i - mean[0]) / std[0], (16 + j - mean[1]) / std[1], (100 - mean[2]) / std[2]], 1e-5);
     }
     tf.dispose([image, x]);
@@ -116,7 +125,11 @@ describe("preprocessInput", () => {
   it("accepts int32 images, rejects other shapes", () => {
     const img = tf.fill([40, 30, 3], 128, "int32");
     const x = zoo.preprocessInput(img);
-    assertClose(x, new Array(224 * 224 * 3).fill(0).map((_, i) => (128 - zoo.MEAN_RGB[i % 3]) / zoo.STDDEV_RGB[i % 3]), 1e-4);
+    assertClose(
+      x,
+      new Array(224 * 224 * 3).fill(0).map((_, i) => (128 - zoo.MEAN_RGB[i % 3]) / zoo.STDDEV_RGB[i % 3]),
+      1e-4,
+    );
     tf.dispose([img, x]);
     assert.throws(() => zoo.preprocessInput(tf.zeros([1, 8, 8, 3])), /image/);
     assert.throws(() => zoo.preprocessInput(tf.zeros([8, 8, 4])), /image/);
@@ -147,12 +160,19 @@ describe("decodePredictions and the ImageNet classes", () => {
     const preds = tf.tensor2d([row0, row1]);
     const decoded = zoo.decodePredictions(preds, 3);
     assert.equal(decoded.length, 2);
-    assert.deepEqual(decoded[0].map(([id, name]) => [id, name]), [
-      ["n02123045", "tabby"],
-      ["n02124075", "Egyptian_cat"],
-      ["n01440764", "tench"],
-    ]);
-    assertClose(decoded[0].map(([, , s]) => s), [0.6, 0.3, 0.1], 1e-6);
+    assert.deepEqual(
+      decoded[0].map(([id, name]) => [id, name]),
+      [
+        ["n02123045", "tabby"],
+        ["n02124075", "Egyptian_cat"],
+        ["n01440764", "tench"],
+      ],
+    );
+    assertClose(
+      decoded[0].map(([, , s]) => s),
+      [0.6, 0.3, 0.1],
+      1e-6,
+    );
     assert.equal(decoded[1][0][1], "toilet_tissue");
     assert.equal(zoo.decodePredictions([row0]).length, 1);
     assert.equal(zoo.decodePredictions([row0])[0].length, 5, "default top = 5");

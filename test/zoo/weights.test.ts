@@ -22,7 +22,9 @@ let dir = "";
 
 function smallModel(units = 4): tfl.LayersModel {
   const input = tfl.input({ shape: [3, 3, 2] });
-  let x = layers.quantConv2d({ filters: 3, kernelSize: 3, padding: "same", inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" }).apply(input) as tfl.SymbolicTensor;
+  let x = layers
+    .quantConv2d({ filters: 3, kernelSize: 3, padding: "same", inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign" })
+    .apply(input) as tfl.SymbolicTensor;
   x = tfl.layers.batchNormalization({}).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.flatten().apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.dense({ units }).apply(x) as tfl.SymbolicTensor;
@@ -48,7 +50,9 @@ describe("zoo weights folders", () => {
     randomize(model, 1);
     const folder = join(dir, "hash");
     const hash = await zoo.saveWeights(model, folder);
-    const independent = createHash("sha256").update(await readFile(join(folder, "weights.bin"))).digest("hex");
+    const independent = createHash("sha256")
+      .update(await readFile(join(folder, "weights.bin")))
+      .digest("hex");
     assert.equal(hash, independent);
     const json = JSON.parse(await readFile(join(folder, "model.json"), "utf8"));
     assert.deepEqual(json.weightsManifest[0].paths, ["weights.bin"]);
@@ -67,7 +71,10 @@ describe("zoo weights folders", () => {
       if (e.step === "write") throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
     });
     try {
-      await assert.rejects(zoo.saveWeights(second, folder), (e: Error) => e.message.startsWith(`cannot save the model in ${folder}: cannot write `) && /ENOSPC/.test(e.message));
+      await assert.rejects(
+        zoo.saveWeights(second, folder),
+        (e: Error) => e.message.startsWith(`cannot save the model in ${folder}: cannot write `) && /ENOSPC/.test(e.message),
+      );
     } finally {
       setAtomicWriteFaultHook(null);
     }
@@ -98,7 +105,8 @@ describe("zoo weights folders", () => {
     const target = smallModel();
     // Layer order with Keras-style names: each layer's weights together, batch-norm statistics inside.
     const kerasOrder = target.layers.flatMap((l) => l.weights);
-    const kerasName = (w: tfl.LayerVariable, i: number) => `layer${i}/${w.originalName.slice(w.originalName.lastIndexOf("/") + 1).replace(/_\d+$/, "")}`;
+    const kerasName = (w: tfl.LayerVariable, i: number) =>
+      `layer${i}/${w.originalName.slice(w.originalName.lastIndexOf("/") + 1).replace(/_\d+$/, "")}`;
     const named = kerasOrder.map((w, i) => ({ name: kerasName(w, i), tensor: tf.fill(w.shape as number[], i + 1) }));
     const encoded = await tf.io.encodeWeights(named);
     const folder = join(dir, "keras-order");
@@ -126,7 +134,10 @@ describe("zoo weights folders", () => {
     const hash = await zoo.saveWeights(source, folder);
     const target = smallModel();
     const wrong = hash.replace(/^./, (c) => (c === "0" ? "1" : "0"));
-    await assert.rejects(zoo.loadWeights(target, { path: folder, sha256: wrong }), /SHA-256 mismatch.*expected [0-9a-f]{64}, computed [0-9a-f]{64}/);
+    await assert.rejects(
+      zoo.loadWeights(target, { path: folder, sha256: wrong }),
+      /SHA-256 mismatch.*expected [0-9a-f]{64}, computed [0-9a-f]{64}/,
+    );
     await assert.rejects(zoo.loadWeights(target, { path: folder, sha256: "abc" }), /Invalid sha256.*"abc"/);
     await assert.rejects(zoo.loadWeights(target, join(dir, "nowhere")), /file not found: .*nowhere.*model\.json/);
     const otherShape = smallModel(5);
@@ -184,12 +195,18 @@ describe("zoo factory arguments", () => {
   before(() => useBackend("cpu"));
 
   it("reject bad arguments naming the argument and the value", () => {
-    assert.throws(() => zoo.binaryAlexNet({ inputShape: [null, null, 3] }), /Invalid inputShape: .*static shape when includeTop.*\[null,null,3\]/);
+    assert.throws(
+      () => zoo.binaryAlexNet({ inputShape: [null, null, 3] }),
+      /Invalid inputShape: .*static shape when includeTop.*\[null,null,3\]/,
+    );
     assert.throws(() => zoo.binaryAlexNet({ inputShape: [224, 224] as unknown as number[] }), /Invalid inputShape.*\[224,224\]/);
     assert.throws(() => zoo.binaryAlexNet({ inputShape: [0, 224, 3] }), /Invalid inputShape/);
     assert.throws(() => zoo.binaryAlexNet({ numClasses: 0 }), /Invalid numClasses.*received 0/);
     assert.throws(() => zoo.binaryAlexNet({ includeTop: "yes" as unknown as boolean }), /Invalid includeTop.*"yes"/);
-    assert.throws(() => zoo.binaryAlexNet({ input_shape: [1, 1, 3] } as unknown as zoo.ZooModelArgs), /Invalid input_shape: .*no argument "input_shape".*Did you mean "inputShape"/);
+    assert.throws(
+      () => zoo.binaryAlexNet({ input_shape: [1, 1, 3] } as unknown as zoo.ZooModelArgs),
+      /Invalid input_shape: .*no argument "input_shape".*Did you mean "inputShape"/,
+    );
     assert.throws(() => zoo.binaryAlexNet({ weights: "imagenet" as unknown as null }), /Invalid weights.*"imagenet"/);
     assert.throws(() => zoo.binaryAlexNet({ inputTensor: tf.zeros([1, 8, 8, 3]) as unknown as tfl.SymbolicTensor }), /Invalid inputTensor/);
   });

@@ -12,5 +12,9 @@ import * as lq from "larq-ts";
 
 import { runOnPage } from "../shared/bnn-check.js";
 
-tfWasm.setWasmPaths({ "tfjs-backend-wasm.wasm": wasm, "tfjs-backend-wasm-simd.wasm": wasmSimd, "tfjs-backend-wasm-threaded-simd.wasm": wasmThreadedSimd });
+tfWasm.setWasmPaths({
+  "tfjs-backend-wasm.wasm": wasm,
+  "tfjs-backend-wasm-simd.wasm": wasmSimd,
+  "tfjs-backend-wasm-threaded-simd.wasm": wasmThreadedSimd,
+});
 await runOnPage({ tf, tfl, lq, tfWasm });

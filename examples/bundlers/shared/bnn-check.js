@@ -37,12 +37,25 @@ function median(values) {
  * Runs the check and returns its figures; `ok` is true when the engine agrees with tfjs (argmax on every row but
  * near ties, probabilities within 1e-3) and no tensor leaked.
  */
-export async function runBnnCheck({ tf, tfl, lq, tfWasm, engineOptions, log = () => {}, steps = 3, batch = 16, nTest = 64, timingRuns = 50 }) {
+export async function runBnnCheck({
+  tf,
+  tfl,
+  lq,
+  tfWasm,
+  engineOptions,
+  log = () => {},
+  steps = 3,
+  batch = 16,
+  nTest = 64,
+  timingRuns = 50,
+}) {
   if (!(await tf.setBackend("wasm"))) throw new Error("the tfjs wasm backend did not initialize");
   await tf.ready();
   const wasmThreads = tfWasm ? tfWasm.getThreadsCount() : undefined;
   const wasmThreaded = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
-  log(`larq-ts ${lq.version}, tfjs ${tf.version_core} on ${tf.getBackend()} (${wasmThreaded ? "threaded" : "single-threaded"} build, ${wasmThreads ?? "?"} threads), crossOriginIsolated=${globalThis.crossOriginIsolated}`);
+  log(
+    `larq-ts ${lq.version}, tfjs ${tf.version_core} on ${tf.getBackend()} (${wasmThreaded ? "threaded" : "single-threaded"} build, ${wasmThreads ?? "?"} threads), crossOriginIsolated=${globalThis.crossOriginIsolated}`,
+  );
   const tensorsAtStart = tf.memory().numTensors;
 
   const model = buildTutorialBnn(tfl, lq);
@@ -63,12 +76,16 @@ export async function runBnnCheck({ tf, tfl, lq, tfWasm, engineOptions, log = ()
   const actualT = em.predict(x);
   const expected = await expectedT.data();
   const actual = await actualT.data();
-  let agree = 0, hardMismatch = 0, maxDiff = 0;
+  let agree = 0,
+    hardMismatch = 0,
+    maxDiff = 0;
   const argmax = (v) => v.reduce((best, val, i) => (val > v[best] ? i : best), 0);
   for (let r = 0; r < nTest; r++) {
-    const e = expected.subarray(r * 10, r * 10 + 10), a = actual.subarray(r * 10, r * 10 + 10);
+    const e = expected.subarray(r * 10, r * 10 + 10),
+      a = actual.subarray(r * 10, r * 10 + 10);
     for (let i = 0; i < 10; i++) maxDiff = Math.max(maxDiff, Math.abs(e[i] - a[i]));
-    const ie = argmax(e), ia = argmax(a);
+    const ie = argmax(e),
+      ia = argmax(a);
     if (ie === ia) agree++;
     else if (Math.abs(e[ie] - e[ia]) > 1e-4) hardMismatch++;
   }
@@ -86,10 +103,15 @@ export async function runBnnCheck({ tf, tfl, lq, tfWasm, engineOptions, log = ()
     }
     return median(ms);
   };
-  const readBack = async (t) => { await t.data(); return t; };
+  const readBack = async (t) => {
+    await t.data();
+    return t;
+  };
   const tfjsMs = await time(() => readBack(model.predict(one)));
   const engineMs = await time(() => readBack(em.predict(one)));
-  log(`one digit (median of ${timingRuns}): tfjs wasm ${tfjsMs.toFixed(3)} ms, lq.engine ${engineMs.toFixed(3)} ms (simd=${em.engine.simd}, gemm=${em.engine.gemmKernel})`);
+  log(
+    `one digit (median of ${timingRuns}): tfjs wasm ${tfjsMs.toFixed(3)} ms, lq.engine ${engineMs.toFixed(3)} ms (simd=${em.engine.simd}, gemm=${em.engine.gemmKernel})`,
+  );
 
   tf.dispose([x, one, expectedT, actualT]);
   em.dispose();
@@ -98,8 +120,20 @@ export async function runBnnCheck({ tf, tfl, lq, tfWasm, engineOptions, log = ()
   const leaked = tf.memory().numTensors - tensorsAtStart;
   const ok = hardMismatch === 0 && agree >= nTest - 2 && maxDiff < 1e-3 && leaked === 0 && losses.every(Number.isFinite);
   return {
-    ok, agree, nTest, hardMismatch, maxDiff, leaked, losses, tfjsMs, engineMs,
-    simd: em.engine.simd, gemmKernel: em.engine.gemmKernel, backend: tf.getBackend(), wasmThreads, wasmThreaded,
+    ok,
+    agree,
+    nTest,
+    hardMismatch,
+    maxDiff,
+    leaked,
+    losses,
+    tfjsMs,
+    engineMs,
+    simd: em.engine.simd,
+    gemmKernel: em.engine.gemmKernel,
+    backend: tf.getBackend(),
+    wasmThreads,
+    wasmThreaded,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
   };
 }
@@ -107,7 +141,10 @@ export async function runBnnCheck({ tf, tfl, lq, tfWasm, engineOptions, log = ()
 /** Runs the check on a page: writes the log into #log, sets document.title to "OK …" or "FAIL …" and window.__larqCheck. */
 export async function runOnPage(modules) {
   const logEl = document.getElementById("log");
-  const log = (line) => { logEl.textContent += line + "\n"; console.log(line); };
+  const log = (line) => {
+    logEl.textContent += line + "\n";
+    console.log(line);
+  };
   try {
     const result = await runBnnCheck({ ...modules, log });
     window.__larqCheck = result;

@@ -12,7 +12,10 @@ import { runOnPage } from "../shared/bnn-check.js";
 tfWasm.setWasmPaths({
   "tfjs-backend-wasm.wasm": new URL("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm", import.meta.url).href,
   "tfjs-backend-wasm-simd.wasm": new URL("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm", import.meta.url).href,
-  "tfjs-backend-wasm-threaded-simd.wasm": new URL("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm", import.meta.url).href,
+  "tfjs-backend-wasm-threaded-simd.wasm": new URL(
+    "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm",
+    import.meta.url,
+  ).href,
 });
 // tfjs-backend-wasm's threaded build runs its Emscripten factory's source text in workers, and webpack's rewrite of
 // that factory refers to its own module variables, which workers do not have ("r is not defined"): use the

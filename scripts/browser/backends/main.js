@@ -14,17 +14,24 @@ import wasmSimd from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreadedSimd from "@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm";
 import * as lq from "larq-ts";
 
-tfWasm.setWasmPaths({ "tfjs-backend-wasm.wasm": wasm, "tfjs-backend-wasm-simd.wasm": wasmSimd, "tfjs-backend-wasm-threaded-simd.wasm": wasmThreadedSimd });
+tfWasm.setWasmPaths({
+  "tfjs-backend-wasm.wasm": wasm,
+  "tfjs-backend-wasm-simd.wasm": wasmSimd,
+  "tfjs-backend-wasm-threaded-simd.wasm": wasmThreadedSimd,
+});
 
 const BACKENDS = ["cpu", "wasm", "webgl", "webgpu"];
 const TOL = 1e-3;
 const logEl = document.getElementById("log");
-const log = (line) => { logEl.textContent += line + "\n"; console.log(line); };
+const log = (line) => {
+  logEl.textContent += line + "\n";
+  console.log(line);
+};
 
 /** Deterministic values in [-0.5, 0.5) (a 32-bit LCG), the same on every backend. */
 function lcg(seed) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
 }
 
 function buildModel() {
@@ -38,10 +45,29 @@ function buildModel() {
       tfl.layers.maxPooling2d({ name: "pool", poolSize: 2 }),
       tfl.layers.batchNormalization({ name: "bn", scale: false }),
       lq.layers.quantConv2d({ name: "conv2", filters: 8, kernelSize: 3, padding: "same", inputQuantizer: "approx_sign", ...binary }),
-      lq.layers.quantDepthwiseConv2d({ name: "depthwise", kernelSize: 3, inputQuantizer: "ste_sign", depthwiseQuantizer: "ste_sign", depthwiseConstraint: "weight_clip", useBias: false }),
+      lq.layers.quantDepthwiseConv2d({
+        name: "depthwise",
+        kernelSize: 3,
+        inputQuantizer: "ste_sign",
+        depthwiseQuantizer: "ste_sign",
+        depthwiseConstraint: "weight_clip",
+        useBias: false,
+      }),
       tfl.layers.flatten({ name: "flatten" }),
-      lq.layers.quantDense({ name: "dense1", units: 16, inputQuantizer: "ste_tern", kernelQuantizer: "magnitude_aware_sign", kernelConstraint: "weight_clip" }),
-      lq.layers.quantDense({ name: "dense2", units: 4, inputQuantizer: "dorefa_quantizer", kernelQuantizer: "ste_sign", kernelConstraint: "weight_clip" }),
+      lq.layers.quantDense({
+        name: "dense1",
+        units: 16,
+        inputQuantizer: "ste_tern",
+        kernelQuantizer: "magnitude_aware_sign",
+        kernelConstraint: "weight_clip",
+      }),
+      lq.layers.quantDense({
+        name: "dense2",
+        units: 4,
+        inputQuantizer: "dorefa_quantizer",
+        kernelQuantizer: "ste_sign",
+        kernelConstraint: "weight_clip",
+      }),
       tfl.layers.activation({ name: "softmax", activation: "softmax" }),
     ],
   });
@@ -74,9 +100,20 @@ async function runOn(backend) {
   const optimizer = new lq.optimizers.CaseOptimizer([lq.optimizers.Bop.isBinaryVariable, bop], { defaultOptimizer: adam });
   model.compile({ optimizer, loss: "categoricalCrossentropy" });
   const xs = tf.tensor4d(Float32Array.from({ length: 16 * 64 }, rnd), [16, 8, 8, 1]);
-  const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 4), "int32"), 4));
+  const ys = tf.tidy(() =>
+    tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 16 }, (_, i) => i % 4),
+        "int32",
+      ),
+      4,
+    ),
+  );
   // Gradients of the loss at the initial weights (through the quantizers' straight-through estimators).
-  const { value, grads } = tf.variableGrads(() => tf.tidy(() => tf.losses.softmaxCrossEntropy(ys, tf.log(model.apply(xs, { training: true })))), model.trainableWeights.map((w) => w.read()));
+  const { value, grads } = tf.variableGrads(
+    () => tf.tidy(() => tf.losses.softmaxCrossEntropy(ys, tf.log(model.apply(xs, { training: true })))),
+    model.trainableWeights.map((w) => w.read()),
+  );
   const gradients = {};
   for (const [name, g] of Object.entries(grads)) gradients[name.replace(/_\d+(?=\/|$)/g, "")] = Array.from(await g.data());
   tf.dispose([value, ...Object.values(grads)]);
@@ -84,7 +121,10 @@ async function runOn(backend) {
   for (let step = 0; step < 3; step++) losses.push(Number(await model.trainOnBatch(xs, ys)));
   const kernels = model.trainableWeights.filter((w) => w.name.includes("kernel"));
   let flips = 0;
-  for (let i = 0; i < kernels.length; i++) (await signsOf(kernels[i])).forEach((s, j) => { if (s !== signsBefore[i][j]) flips++; });
+  for (let i = 0; i < kernels.length; i++)
+    (await signsOf(kernels[i])).forEach((s, j) => {
+      if (s !== signsBefore[i][j]) flips++;
+    });
   const pred = model.predict(xs);
   const predictions = Array.from(await pred.data());
   const weights = [];
@@ -96,7 +136,17 @@ async function runOn(backend) {
   optimizer.dispose?.();
   adam.dispose();
   bop.dispose();
-  return { backend, available: true, gradients, losses, flips, predictions, weights, summary, leaked: tf.memory().numTensors - tensorsAtStart };
+  return {
+    backend,
+    available: true,
+    gradients,
+    losses,
+    flips,
+    predictions,
+    weights,
+    summary,
+    leaked: tf.memory().numTensors - tensorsAtStart,
+  };
 }
 
 function maxDiff(a, b) {
@@ -121,8 +171,14 @@ try {
   let ok = cpu.leaked <= 0 && cpu.flips > 0;
   for (const b of BACKENDS) {
     if (!results[b].gradients) continue;
-    const worst = Object.entries(results[b].gradients).map(([n, g]) => [n, maxDiff(g, cpu.gradients[n] ?? []), Math.max(...g.map(Math.abs))]);
-    log(`${b}: gradient max diff vs cpu by variable: ${worst.map(([n, d, m]) => `${n} ${d.toExponential(1)} (max |g| ${m.toExponential(1)})`).join(", ")}`);
+    const worst = Object.entries(results[b].gradients).map(([n, g]) => [
+      n,
+      maxDiff(g, cpu.gradients[n] ?? []),
+      Math.max(...g.map(Math.abs)),
+    ]);
+    log(
+      `${b}: gradient max diff vs cpu by variable: ${worst.map(([n, d, m]) => `${n} ${d.toExponential(1)} (max |g| ${m.toExponential(1)})`).join(", ")}`,
+    );
   }
   for (const b of BACKENDS) if (results[b].losses) log(`${b}: losses ${results[b].losses.map((l) => l.toFixed(6)).join(" ")}`);
   log(`cpu: losses ${cpu.losses.map((l) => l.toFixed(5)).join(" ")}, Bop flipped ${cpu.flips} kernel signs`);
@@ -150,10 +206,19 @@ try {
       sameSummary: r.summary === cpu.summary,
       leaked: r.leaked,
     };
-    row.ok = row.gradientDiff < TOL && row.lossDiff < TOL && row.predictionDiff < TOL && row.weightDiff < TOL && row.flips === cpu.flips && row.sameSummary && row.leaked <= 0;
+    row.ok =
+      row.gradientDiff < TOL &&
+      row.lossDiff < TOL &&
+      row.predictionDiff < TOL &&
+      row.weightDiff < TOL &&
+      row.flips === cpu.flips &&
+      row.sameSummary &&
+      row.leaked <= 0;
     ok = ok && row.ok;
     report[backend] = row;
-    log(`${backend}: ${row.ok ? "ok" : "MISMATCH"} vs cpu: gradient diff ${row.gradientDiff.toExponential(2)}, loss diff ${row.lossDiff.toExponential(2)}, prediction diff ${row.predictionDiff.toExponential(2)}, weight diff ${row.weightDiff.toExponential(2)}, Bop flips ${row.flips}, summary ${row.sameSummary ? "identical" : "DIFFERENT"}, tensors leaked ${row.leaked}`);
+    log(
+      `${backend}: ${row.ok ? "ok" : "MISMATCH"} vs cpu: gradient diff ${row.gradientDiff.toExponential(2)}, loss diff ${row.lossDiff.toExponential(2)}, prediction diff ${row.predictionDiff.toExponential(2)}, weight diff ${row.weightDiff.toExponential(2)}, Bop flips ${row.flips}, summary ${row.sameSummary ? "identical" : "DIFFERENT"}, tensors leaked ${row.leaked}`,
+    );
   }
   window.__larqCheck = { ok, backends: report };
   document.title = `${ok ? "OK" : "FAIL"} ${BACKENDS.filter((b) => report[b].available).join(", ")}`;

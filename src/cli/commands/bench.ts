@@ -28,11 +28,13 @@ export const benchCommand: CliCommand = {
     for (const a of args) {
       const m = /^--runs=(.*)$/.exec(a);
       if (!m) rest.push(a);
-      else if (!/^\d+$/.test(m[1]) || Number(m[1]) < 1) throw new UsageError(`--runs must be a positive integer, received ${JSON.stringify(m[1])}`);
+      else if (!/^\d+$/.test(m[1]) || Number(m[1]) < 1)
+        throw new UsageError(`--runs must be a positive integer, received ${JSON.stringify(m[1])}`);
       else runs = Number(m[1]);
     }
     const { positional, flags } = parseFlags(rest, ["--cpu"]);
-    if (positional.length !== 1) throw new UsageError(`expected exactly one model path, received ${positional.length} (${JSON.stringify(positional)})`);
+    if (positional.length !== 1)
+      throw new UsageError(`expected exactly one model path, received ${positional.length} (${JSON.stringify(positional)})`);
     const { readFile, stat } = await import("node:fs/promises");
     const engine = await import("../../engine/index.js");
     const path = positional[0].startsWith("file://") ? positional[0].slice(7) : positional[0];

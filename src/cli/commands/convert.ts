@@ -35,7 +35,9 @@ export const convertCommand: CliCommand = {
       await writeFileAtomic(positional[1], bytes);
       const counts = new Map<string, number>();
       for (const n of em.graph.nodes) counts.set(n.op, (counts.get(n.op) ?? 0) + 1);
-      io.stdout(`wrote ${positional[1]}: ${bytes.length} bytes, ${em.graph.nodes.length} nodes (${[...counts].map(([op, c]) => `${op} ${c}`).join(", ")})\n`);
+      io.stdout(
+        `wrote ${positional[1]}: ${bytes.length} bytes, ${em.graph.nodes.length} nodes (${[...counts].map(([op, c]) => `${op} ${c}`).join(", ")})\n`,
+      );
     } finally {
       em.dispose();
     }

@@ -16,8 +16,10 @@ function parseJsonInput(text: string, name: string): NpyArray {
   const shape: number[] = [];
   for (let v: unknown = value; Array.isArray(v); v = v[0]) shape.push(v.length);
   const flat = (Array.isArray(value) ? (value as unknown[]).flat(Infinity) : [value]) as unknown[];
-  if (!flat.every((v) => typeof v === "number" && Number.isFinite(v))) throw new UsageError(`${name} must hold a nested array of finite numbers`);
-  if (flat.length !== shape.reduce((a, b) => a * b, 1)) throw new UsageError(`${name} is a ragged array; every row must have the same length`);
+  if (!flat.every((v) => typeof v === "number" && Number.isFinite(v)))
+    throw new UsageError(`${name} must hold a nested array of finite numbers`);
+  if (flat.length !== shape.reduce((a, b) => a * b, 1))
+    throw new UsageError(`${name} is a ragged array; every row must have the same length`);
   return { shape, data: Float32Array.from(flat as number[]) };
 }
 
@@ -47,7 +49,8 @@ export const runCommand: CliCommand = {
         throw new UsageError(`unknown option ${JSON.stringify(a)} (expected --input, --output)`);
       } else positional.push(a);
     }
-    if (positional.length !== 1) throw new UsageError(`expected exactly one model path, received ${positional.length} (${JSON.stringify(positional)})`);
+    if (positional.length !== 1)
+      throw new UsageError(`expected exactly one model path, received ${positional.length} (${JSON.stringify(positional)})`);
     if (input === undefined) throw new UsageError("--input is required (an .npy or .json file)");
     const { readFile, stat } = await import("node:fs/promises");
     const engine = await import("../../engine/index.js");
@@ -58,7 +61,11 @@ export const runCommand: CliCommand = {
     if ((await stat(path).catch(() => undefined))?.isFile()) head = new Uint8Array(await readFile(path));
     const isEngineFile = head.length >= 4 && String.fromCharCode(...head.subarray(0, 4)) === engine.ENGINE_MAGIC;
     const isTFLite = head.length >= 8 && String.fromCharCode(...head.subarray(4, 8)) === "TFL3";
-    const em = isTFLite ? await engine.fromTFLite(head) : isEngineFile ? await engine.load(head) : await engine.convert(await loadLayersModelFrom(positional[0]));
+    const em = isTFLite
+      ? await engine.fromTFLite(head)
+      : isEngineFile
+        ? await engine.load(head)
+        : await engine.convert(await loadLayersModelFrom(positional[0]));
     try {
       const want = em.inputShape;
       if (x.shape.length !== want.length + 1 || want.some((d, k) => d !== x.shape[k + 1])) {
@@ -68,7 +75,9 @@ export const runCommand: CliCommand = {
       const shape = [x.shape[0], ...em.outputShape];
       if (output !== undefined) {
         const { writeFileAtomic } = await import("../../io/atomic_write.js");
-        const bytes = output.endsWith(".json") ? new TextEncoder().encode(JSON.stringify({ shape, data: Array.from(y) }) + "\n") : formatNpy({ shape, data: y });
+        const bytes = output.endsWith(".json")
+          ? new TextEncoder().encode(JSON.stringify({ shape, data: Array.from(y) }) + "\n")
+          : formatNpy({ shape, data: y });
         await writeFileAtomic(output, bytes);
         io.stdout(`wrote output [${shape.join(", ")}] to ${output}\n`);
       } else {

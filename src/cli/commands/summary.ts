@@ -65,13 +65,15 @@ async function summariseBinaryFile(location: string, json: boolean, io: CliIO): 
   try {
     graph = engine.decodeEngineFile(bytes);
   } catch (error) {
-    throw new Error(`${location} starts like a larq-ts engine file but is not a valid one: ${(error as Error).message}`);
+    throw new Error(`${location} starts like a larq-ts engine file but is not a valid one: ${(error as Error).message}`, { cause: error });
   }
   const version = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint16(4, true);
   if (json) {
     const nodes = graph.nodes.map(({ name, op, inputs, shape, dtype, weights }) => ({ name, op, inputs, shape, dtype, weights }));
     const weights = [...graph.weights].map(([key, w]) => ({ key, kind: w.kind, shape: w.shape }));
-    io.stdout(`${JSON.stringify({ format: "larq-ts engine", version, bytes: bytes.length, output: graph.output, nodes, weights }, null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ format: "larq-ts engine", version, bytes: bytes.length, output: graph.output, nodes, weights }, null, 2)}\n`,
+    );
   } else {
     io.stdout(formatEngineSummary(location, bytes.length, graph, version));
   }

@@ -87,7 +87,11 @@ export function formatEngineSummary(path: string, byteLength: number, graph: Eng
     rows.push([String(i), node.name, node.op, `[${node.shape.join(", ")}]`, node.dtype, weights]);
   });
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join("  ")
+      .trimEnd();
   const ops = new Map<string, number>();
   for (const node of graph.nodes) ops.set(node.op, (ops.get(node.op) ?? 0) + 1);
   const byKind = { float32: { arrays: 0, values: 0, bytes: 0 }, bits: { arrays: 0, values: 0, bytes: 0 } };

@@ -9,8 +9,21 @@ import { floatView, needSameShape, stateless, type OpDef } from "./types.js";
 
 /** Activations the engine evaluates (normalised names; `leakyrelu` and `elu` take `attrs.alpha`). */
 export const ENGINE_ACTIVATIONS: ReadonlySet<string> = new Set([
-  "linear", "relu", "relu6", "hardtanh", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign",
-  "hardsigmoid", "swish", "mish", "gelu",
+  "linear",
+  "relu",
+  "relu6",
+  "hardtanh",
+  "sigmoid",
+  "tanh",
+  "softmax",
+  "elu",
+  "selu",
+  "softplus",
+  "softsign",
+  "hardsigmoid",
+  "swish",
+  "mish",
+  "gelu",
 ]);
 
 /** The `activation` op. */
@@ -21,7 +34,10 @@ export const activationOp: OpDef = {
   outputDType: () => "float32",
   validate: (c) => {
     const a = c.node.attrs as Record<string, unknown>;
-    c.need(typeof a.activation === "string" && (ENGINE_ACTIVATIONS.has(a.activation) || a.activation === "leakyrelu"), `unknown activation ${JSON.stringify(a.activation)?.slice(0, 40)}`);
+    c.need(
+      typeof a.activation === "string" && (ENGINE_ACTIVATIONS.has(a.activation) || a.activation === "leakyrelu"),
+      `unknown activation ${JSON.stringify(a.activation)?.slice(0, 40)}`,
+    );
     c.need(a.alpha === undefined || Number.isFinite(a.alpha), `bad alpha ${JSON.stringify(a.alpha)?.slice(0, 40)}`);
     needSameShape(c);
   },
@@ -35,8 +51,10 @@ export const activationOp: OpDef = {
       if (cfg.axis !== undefined && cfg.axis !== -1 && cfg.axis !== ln.shape.length) g.unsupported(ln, `axis ${cfg.axis}`);
       g.set(ln, g.activation(ln, g.floatIn(ln), "softmax", ln.shape));
     },
-    LeakyReLU: (g, ln, cfg) => g.set(ln, g.emit(ln.layer.name, "activation", [g.floatIn(ln)], { activation: "leakyrelu", alpha: cfg.alpha ?? 0.3 }, ln.shape)),
-    ELU: (g, ln, cfg) => g.set(ln, g.emit(ln.layer.name, "activation", [g.floatIn(ln)], { activation: "elu", alpha: cfg.alpha ?? 1 }, ln.shape)),
+    LeakyReLU: (g, ln, cfg) =>
+      g.set(ln, g.emit(ln.layer.name, "activation", [g.floatIn(ln)], { activation: "leakyrelu", alpha: cfg.alpha ?? 0.3 }, ln.shape)),
+    ELU: (g, ln, cfg) =>
+      g.set(ln, g.emit(ln.layer.name, "activation", [g.floatIn(ln)], { activation: "elu", alpha: cfg.alpha ?? 1 }, ln.shape)),
   },
   prepare: (engine, node) => {
     const a = node.attrs as Record<string, any>;

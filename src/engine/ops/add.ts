@@ -15,7 +15,19 @@ export const addOp: OpDef = {
     const n = sizeOf(c.node.shape);
     c.inputs.forEach((x, k) => c.need(sizeOf(x.shape) === n, `input ${k} has ${sizeOf(x.shape)} elements, the output ${n}`));
   },
-  layers: { Add: (g, ln) => g.set(ln, g.emit(ln.layer.name, "add", ln.inputs.map((_, i) => g.floatIn(ln, i)), {}, ln.shape)) },
+  layers: {
+    Add: (g, ln) =>
+      g.set(
+        ln,
+        g.emit(
+          ln.layer.name,
+          "add",
+          ln.inputs.map((_, i) => g.floatIn(ln, i)),
+          {},
+          ln.shape,
+        ),
+      ),
+  },
   prepare: (engine) =>
     stateless((ins, y) => {
       if (ins.length === 1) return floatView(engine, y).set(floatView(engine, ins[0]));

@@ -16,7 +16,13 @@ export const batchnormOp: OpDef = {
     needSameShape(c);
     const ch = c.node.shape[c.node.shape.length - 1];
     const w = c.node.weights;
-    c.need(c.len("mean") === ch && c.len("variance") === ch && (w.gamma === undefined || c.len("gamma") === ch) && (w.beta === undefined || c.len("beta") === ch), `parameters need ${ch} values (the channels), received mean ${c.len("mean")}, variance ${c.len("variance")}, gamma ${c.len("gamma")}, beta ${c.len("beta")}`);
+    c.need(
+      c.len("mean") === ch &&
+        c.len("variance") === ch &&
+        (w.gamma === undefined || c.len("gamma") === ch) &&
+        (w.beta === undefined || c.len("beta") === ch),
+      `parameters need ${ch} values (the channels), received mean ${c.len("mean")}, variance ${c.len("variance")}, gamma ${c.len("gamma")}, beta ${c.len("beta")}`,
+    );
     const eps = (c.node.attrs as Record<string, unknown>).epsilon;
     c.need(typeof eps === "number" && Number.isFinite(eps), `bad epsilon ${JSON.stringify(eps)?.slice(0, 40)}`);
   },
@@ -25,13 +31,19 @@ export const batchnormOp: OpDef = {
     BatchNormalization: (g, ln, cfg) => {
       const axis = cfg.axis ?? -1;
       if (axis !== -1 && axis !== ln.shape.length) g.unsupported(ln, `axis ${axis} (only the last axis)`);
-      g.set(ln, g.emit(ln.layer.name, "batchnorm", [g.floatIn(ln)], { epsilon: cfg.epsilon ?? 1e-3 }, ln.shape, "float32", g.bnWeights(ln.layer)));
+      g.set(
+        ln,
+        g.emit(ln.layer.name, "batchnorm", [g.floatIn(ln)], { epsilon: cfg.epsilon ?? 1e-3 }, ln.shape, "float32", g.bnWeights(ln.layer)),
+      );
     },
   },
   prepare: (engine, node, w) => {
     // beta, mean, gamma, √(var + ε) as doubles.
     const c = node.shape[node.shape.length - 1];
-    const mean = w.get("mean"), variance = w.get("variance"), gamma = w.opt("gamma"), beta = w.opt("beta");
+    const mean = w.get("mean"),
+      variance = w.get("variance"),
+      gamma = w.opt("gamma"),
+      beta = w.opt("beta");
     const eps = (node.attrs as Record<string, number>).epsilon;
     const ptr = engine.alloc(c * 32);
     const p = new Float64Array(engine.buffer, ptr, 4 * c);

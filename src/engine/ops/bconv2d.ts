@@ -81,10 +81,28 @@ export class BConv2DOp extends PreparedBinaryOp {
     const [b, h, w] = input.shape;
     const cw = wordsPerPixel(p.cin);
     if (!plan.direct) {
-      this.engine.kernels.im2col(input.ptr, plan.im2col, cw, {
-        batch: b, h, w, kh: p.kh, kw: p.kw, sy: p.sy, sx: p.sx, dy: p.dy, dx: p.dx, padTop: plan.padTop, padLeft: plan.padLeft,
-        oh: plan.outShape[1], ow: plan.outShape[2],
-      }, this.kwp, this.padPixel);
+      this.engine.kernels.im2col(
+        input.ptr,
+        plan.im2col,
+        cw,
+        {
+          batch: b,
+          h,
+          w,
+          kh: p.kh,
+          kw: p.kw,
+          sy: p.sy,
+          sx: p.sx,
+          dy: p.dy,
+          dx: p.dx,
+          padTop: plan.padTop,
+          padLeft: plan.padLeft,
+          oh: plan.outShape[1],
+          ow: plan.outShape[2],
+        },
+        this.kwp,
+        this.padPixel,
+      );
     }
     const a = plan.direct ? input.ptr : plan.im2col;
     this.lastEpilogue = this.epilogue(output, plan.rowPattern, plan.corr);
@@ -132,8 +150,15 @@ export class BConv2DOp extends PreparedBinaryOp {
     const cw = wordsPerPixel(p.cin);
     const direct = p.kh === 1 && p.kw === 1 && p.sy === 1 && p.sx === 1 && gy.padBefore === 0 && gx.padBefore === 0 && cw % 2 === 0;
     const plan: ConvPlan = {
-      key, outShape, m, direct, padTop: gy.padBefore, padLeft: gx.padBefore,
-      im2col: direct ? 0 : this.keep(m * this.kwp * 8), rowPattern: 0, corr: 0,
+      key,
+      outShape,
+      m,
+      direct,
+      padTop: gy.padBefore,
+      padLeft: gx.padBefore,
+      im2col: direct ? 0 : this.keep(m * this.kwp * 8),
+      rowPattern: 0,
+      corr: 0,
     };
     if (this.tapSums) this.borderCorrection(plan, h, w, gy.out, gx.out);
     this.plan = plan;
@@ -208,31 +233,64 @@ export const bconv2dOp: OpDef = {
   validate: (c) => {
     const a = c.node.attrs as Record<string, any>;
     checkWindowAttrs(c, a.kernelSize, a.strides, a.dilations, a.padding);
-    c.need(a.padValue === undefined || a.padValue === 0 || a.padValue === 1 || a.padValue === -1, `bad padValue ${JSON.stringify(a.padValue)?.slice(0, 40)} (0, 1 or -1)`);
+    c.need(
+      a.padValue === undefined || a.padValue === 0 || a.padValue === 1 || a.padValue === -1,
+      `bad padValue ${JSON.stringify(a.padValue)?.slice(0, 40)} (0, 1 or -1)`,
+    );
     checkWindow(c, a.kernelSize, a.strides, a.dilations, a.padding);
     const [kh, kw] = a.kernelSize;
-    const cin = c.inShape[2], cout = c.node.shape[2];
+    const cin = c.inShape[2],
+      cout = c.node.shape[2];
     const groups = a.groups ?? 1;
-    c.need(Number.isInteger(groups) && groups >= 1 && cin % groups === 0 && cout % groups === 0, `bad groups ${JSON.stringify(a.groups)?.slice(0, 20)} (a divisor of the ${cin} input and ${cout} output channels)`);
+    c.need(
+      Number.isInteger(groups) && groups >= 1 && cin % groups === 0 && cout % groups === 0,
+      `bad groups ${JSON.stringify(a.groups)?.slice(0, 20)} (a divisor of the ${cin} input and ${cout} output channels)`,
+    );
     const want = kh * kw * (cin / groups) * cout;
-    c.need(c.len("filter") === want, `filter needs ${want} values for [${kh}, ${kw}, ${cin / groups}, ${cout}], received ${c.len("filter")}`);
+    c.need(
+      c.len("filter") === want,
+      `filter needs ${want} values for [${kh}, ${kw}, ${cin / groups}, ${cout}], received ${c.len("filter")}`,
+    );
     validateTransform(c, cin);
   },
   bytes: (node, inShape, batch) => {
     const a = node.attrs as Record<string, any>;
     if ((a.groups ?? 1) > 1) {
-      return groupedBytes(a.kernelSize[0] * a.kernelSize[1], inShape[2], node.shape[2], a.groups, node.shape[0], node.shape[1], inShape[0] * inShape[1], batch, a.transform === "bits");
+      return groupedBytes(
+        a.kernelSize[0] * a.kernelSize[1],
+        inShape[2],
+        node.shape[2],
+        a.groups,
+        node.shape[0],
+        node.shape[1],
+        inShape[0] * inShape[1],
+        batch,
+        a.transform === "bits",
+      );
     }
     const m = batch * node.shape[0] * node.shape[1];
     const { weights, scratch } = binaryBytes(a.kernelSize[0] * a.kernelSize[1], inShape[2], node.shape[2], m, true);
     // Border correction: a pattern index per row and at most (2k+1)² correction rows.
     const pattern = (o: number, k: number) => Math.min(o, 2 * k + 1);
-    const corr = a.padding === "same" ? align16(m * 4) + align16(pattern(node.shape[0], a.kernelSize[0]) * pattern(node.shape[1], a.kernelSize[1]) * Math.ceil(node.shape[2] / 4) * 16) : 0;
+    const corr =
+      a.padding === "same"
+        ? align16(m * 4) +
+          align16(pattern(node.shape[0], a.kernelSize[0]) * pattern(node.shape[1], a.kernelSize[1]) * Math.ceil(node.shape[2] / 4) * 16)
+        : 0;
     return { weights, scratch: scratch + corr };
   },
   prepare: (engine, node, w) => {
     const a = node.attrs as Record<string, any>;
-    const params: BConv2DParams = { kernelSize: a.kernelSize, inChannels: a.inChannels, outChannels: a.outChannels, strides: a.strides, dilations: a.dilations, padding: a.padding, padValue: a.padValue, transform: transformOf(node, w) };
+    const params: BConv2DParams = {
+      kernelSize: a.kernelSize,
+      inChannels: a.inChannels,
+      outChannels: a.outChannels,
+      strides: a.strides,
+      dilations: a.dilations,
+      padding: a.padding,
+      padValue: a.padValue,
+      transform: transformOf(node, w),
+    };
     if ((a.groups ?? 1) > 1) return prepareGrouped(engine, params, a.groups, w.get("filter"));
     return binaryNode(engine.createBConv2D(params, w.get("filter")));
   },

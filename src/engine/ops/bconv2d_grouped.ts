@@ -15,22 +15,46 @@ import type { BConv2DOp } from "./bconv2d.js";
 import { align16, type PreparedNode } from "./types.js";
 
 /** Copies channels [from, from + count) of every pixel of packed `src` (cs channels) to channel `to` of `dst` (cd channels). */
-export function copyBitChannels(src: Uint32Array, cs: number, from: number, dst: Uint32Array, cd: number, to: number, count: number, pixels: number): void {
-  const ss = u32PerPixel(cs), sd = u32PerPixel(cd);
+export function copyBitChannels(
+  src: Uint32Array,
+  cs: number,
+  from: number,
+  dst: Uint32Array,
+  cd: number,
+  to: number,
+  count: number,
+  pixels: number,
+): void {
+  const ss = u32PerPixel(cs),
+    sd = u32PerPixel(cd);
   for (let p = 0; p < pixels; p++) {
-    const a = p * ss, b = p * sd;
+    const a = p * ss,
+      b = p * sd;
     for (let j = 0; j < count; j++) {
-      const i = from + j, o = to + j;
+      const i = from + j,
+        o = to + j;
       const bit = (src[a + (i >>> 5)] >>> (i & 31)) & 1;
-      const k = b + (o >>> 5), m = 1 << (o & 31);
+      const k = b + (o >>> 5),
+        m = 1 << (o & 31);
       dst[k] = bit ? dst[k] | m : dst[k] & ~m;
     }
   }
 }
 
 /** Wasm bytes of a grouped bconv2d: the groups' weights and scratch plus their input and output tensors. */
-export function groupedBytes(taps: number, cin: number, cout: number, groups: number, oh: number, ow: number, inPixels: number, batch: number, bits: boolean): { weights: number; scratch: number } {
-  const cg = cin / groups, fg = cout / groups;
+export function groupedBytes(
+  taps: number,
+  cin: number,
+  cout: number,
+  groups: number,
+  oh: number,
+  ow: number,
+  inPixels: number,
+  batch: number,
+  bits: boolean,
+): { weights: number; scratch: number } {
+  const cg = cin / groups,
+    fg = cout / groups;
   const m = batch * oh * ow;
   const one = binaryBytes(taps, cg, fg, m, true);
   const inT = align16(batch * inPixels * u32PerPixel(cg) * 4);
@@ -43,10 +67,13 @@ export function groupedBytes(taps: number, cin: number, cout: number, groups: nu
 /** Prepares a grouped bconv2d: one BConv2DOp per group with its filter columns and transform slice. */
 export function prepareGrouped(engine: Engine, params: BConv2DParams, groups: number, filter: Float32Array): PreparedNode {
   const [kh, kw] = params.kernelSize;
-  const cin = params.inChannels, cout = params.outChannels;
-  const cg = cin / groups, fg = cout / groups;
+  const cin = params.inChannels,
+    cout = params.outChannels;
+  const cg = cin / groups,
+    fg = cout / groups;
   const t = params.transform!;
-  const slice = (v: ArrayLike<number> | number | undefined, g: number) => (v === undefined || typeof v === "number" ? v : Array.from({ length: fg }, (_, n) => v[g * fg + n]));
+  const slice = (v: ArrayLike<number> | number | undefined, g: number) =>
+    v === undefined || typeof v === "number" ? v : Array.from({ length: fg }, (_, n) => v[g * fg + n]);
   const ops: BConv2DOp[] = [];
   let tensors: EngineTensor[] = [];
   const freeTensors = () => {
@@ -57,8 +84,12 @@ export function prepareGrouped(engine: Engine, params: BConv2DParams, groups: nu
   try {
     for (let g = 0; g < groups; g++) {
       const f = new Float32Array(kh * kw * cg * fg);
-      for (let tap = 0; tap < kh * kw; tap++) for (let c = 0; c < cg; c++) for (let n = 0; n < fg; n++) f[(tap * cg + c) * fg + n] = filter[(tap * cg + c) * cout + g * fg + n];
-      const transform: OutputTransform = t.kind === "bits" ? { kind: "bits", multiplier: slice(t.multiplier, g), bias: slice(t.bias, g) } : { ...t, multiplier: slice(t.multiplier, g), bias: slice(t.bias, g) };
+      for (let tap = 0; tap < kh * kw; tap++)
+        for (let c = 0; c < cg; c++) for (let n = 0; n < fg; n++) f[(tap * cg + c) * fg + n] = filter[(tap * cg + c) * cout + g * fg + n];
+      const transform: OutputTransform =
+        t.kind === "bits"
+          ? { kind: "bits", multiplier: slice(t.multiplier, g), bias: slice(t.bias, g) }
+          : { ...t, multiplier: slice(t.multiplier, g), bias: slice(t.bias, g) };
       ops.push(engine.createBConv2D({ ...params, inChannels: cg, outChannels: fg, transform }, f));
     }
   } catch (e) {
@@ -89,9 +120,19 @@ export function prepareGrouped(engine: Engine, params: BConv2DParams, groups: nu
         copyBitChannels(new Uint32Array(engine.buffer, x.ptr, x.byteLength / 4), cin, g * cg, gxv, cg, 0, cg, pixels);
         ops[g].run(gx, gy);
         if (y.dtype === "bits") {
-          copyBitChannels(new Uint32Array(engine.buffer, gy.ptr, gy.byteLength / 4), fg, 0, new Uint32Array(engine.buffer, y.ptr, y.byteLength / 4), cout, g * fg, fg, outPixels);
+          copyBitChannels(
+            new Uint32Array(engine.buffer, gy.ptr, gy.byteLength / 4),
+            fg,
+            0,
+            new Uint32Array(engine.buffer, y.ptr, y.byteLength / 4),
+            cout,
+            g * fg,
+            fg,
+            outPixels,
+          );
         } else {
-          const src = new Float32Array(engine.buffer, gy.ptr, gy.byteLength / 4), dst = new Float32Array(engine.buffer, y.ptr, y.byteLength / 4);
+          const src = new Float32Array(engine.buffer, gy.ptr, gy.byteLength / 4),
+            dst = new Float32Array(engine.buffer, y.ptr, y.byteLength / 4);
           for (let p = 0; p < outPixels; p++) dst.set(src.subarray(p * fg, (p + 1) * fg), p * cout + g * fg);
         }
       }

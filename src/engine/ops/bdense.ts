@@ -80,7 +80,10 @@ export const bdenseOp: OpDef = {
   inputKind: "bits",
   outputDType: (node) => ((node.attrs as Record<string, unknown>).transform === "bits" ? "bits" : "float32"),
   validate: (c) => {
-    c.need(c.inShape.length === 1 && c.node.shape.length === 1, `needs rank-1 input and output shapes, received [${c.inShape}] and [${c.node.shape}]`);
+    c.need(
+      c.inShape.length === 1 && c.node.shape.length === 1,
+      `needs rank-1 input and output shapes, received [${c.inShape}] and [${c.node.shape}]`,
+    );
     const want = c.inShape[0] * c.node.shape[0];
     c.need(c.len("kernel") === want, `kernel needs ${want} values for [${c.inShape[0]}, ${c.node.shape[0]}], received ${c.len("kernel")}`);
     validateTransform(c, c.inShape[0]);
@@ -91,6 +94,8 @@ export const bdenseOp: OpDef = {
   },
   prepare: (engine, node, w) => {
     const a = node.attrs as Record<string, any>;
-    return binaryNode(engine.createBDense({ inChannels: a.inChannels, outChannels: a.outChannels, transform: transformOf(node, w) }, w.get("kernel")));
+    return binaryNode(
+      engine.createBDense({ inChannels: a.inChannels, outChannels: a.outChannels, transform: transformOf(node, w) }, w.get("kernel")),
+    );
   },
 };

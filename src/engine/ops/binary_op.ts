@@ -93,8 +93,15 @@ export abstract class PreparedBinaryOp {
     const t = this.transform;
     const isFloat = t.kind === "float";
     return {
-      rowPattern, corr, mult: this.mult, bias: this.bias, lo: t.clampMin, hi: t.clampMax, thr: this.thr,
-      outF: isFloat ? out.ptr : 0, outB: isFloat ? 0 : out.ptr,
+      rowPattern,
+      corr,
+      mult: this.mult,
+      bias: this.bias,
+      lo: t.clampMin,
+      hi: t.clampMax,
+      thr: this.thr,
+      outF: isFloat ? out.ptr : 0,
+      outB: isFloat ? 0 : out.ptr,
     };
   }
 }
@@ -104,15 +111,22 @@ export function validateTransform(c: NodeCheck, cin: number): void {
   const a = c.node.attrs as Record<string, any>;
   const cout = c.node.shape[c.node.shape.length - 1];
   c.need(a.transform === "bits" || a.transform === "float", `bad transform kind ${JSON.stringify(a.transform)?.slice(0, 40)}`);
-  c.need(a.inChannels === cin && a.outChannels === cout, `channel counts inChannels ${JSON.stringify(a.inChannels)?.slice(0, 20)}, outChannels ${JSON.stringify(a.outChannels)?.slice(0, 20)} do not match the shapes (${cin} → ${cout})`);
+  c.need(
+    a.inChannels === cin && a.outChannels === cout,
+    `channel counts inChannels ${JSON.stringify(a.inChannels)?.slice(0, 20)}, outChannels ${JSON.stringify(a.outChannels)?.slice(0, 20)} do not match the shapes (${cin} → ${cout})`,
+  );
   for (const role of ["multiplier", "bias"]) {
     c.need(c.len(role) === cout, `transform ${role} needs ${cout} values, received ${c.len(role)}`);
     const data = c.weight(role)!.data;
     const k = data.findIndex((v) => !Number.isFinite(v));
     c.need(k < 0, `${role}[${k}] is ${data[k]}, expected a finite number`);
   }
-  const lo = a.clampMin ?? -Infinity, hi = a.clampMax ?? Infinity;
-  c.need(typeof lo === "number" && typeof hi === "number" && lo <= hi && (a.transform === "float" || (lo === -Infinity && hi === Infinity)), `bad clamp bounds ${JSON.stringify([a.clampMin, a.clampMax])}`);
+  const lo = a.clampMin ?? -Infinity,
+    hi = a.clampMax ?? Infinity;
+  c.need(
+    typeof lo === "number" && typeof hi === "number" && lo <= hi && (a.transform === "float" || (lo === -Infinity && hi === Infinity)),
+    `bad clamp bounds ${JSON.stringify([a.clampMin, a.clampMax])}`,
+  );
 }
 
 /** The {@link OutputTransform} of a validated `bconv2d` / `bdense` node. */
@@ -120,11 +134,23 @@ export function transformOf(node: GraphNode, w: WeightReader): OutputTransform {
   const a = node.attrs as Record<string, any>;
   return a.transform === "bits"
     ? { kind: "bits", multiplier: w.get("multiplier"), bias: w.get("bias") }
-    : { kind: "float", multiplier: w.get("multiplier"), bias: w.get("bias"), clampMin: a.clampMin ?? -Infinity, clampMax: a.clampMax ?? Infinity };
+    : {
+        kind: "float",
+        multiplier: w.get("multiplier"),
+        bias: w.get("bias"),
+        clampMin: a.clampMin ?? -Infinity,
+        clampMax: a.clampMax ?? Infinity,
+      };
 }
 
 /** Bytes of a binary layer's prepared weights (panels, transform, pad pixel) and GEMM scratch for `m` rows. */
-export function binaryBytes(taps: number, cin: number, cout: number, m: number, conv: boolean): { weights: number; scratch: number; kwp: number } {
+export function binaryBytes(
+  taps: number,
+  cin: number,
+  cout: number,
+  m: number,
+  conv: boolean,
+): { weights: number; scratch: number; kwp: number } {
   const cw = wordsPerPixel(cin);
   const kwp = Math.ceil((taps * cw) / 2) * 2;
   const npad = Math.ceil(cout / 4) * 4;
@@ -133,6 +159,10 @@ export function binaryBytes(taps: number, cin: number, cout: number, m: number, 
 }
 
 /** Wraps a prepared binary op as a graph node. */
-export function binaryNode(op: { prepare(shape: readonly number[]): void; run(x: EngineTensor, y: EngineTensor): void; dispose(): void }): PreparedNode {
+export function binaryNode(op: {
+  prepare(shape: readonly number[]): void;
+  run(x: EngineTensor, y: EngineTensor): void;
+  dispose(): void;
+}): PreparedNode {
   return { prepare: (shape) => op.prepare(shape), run: ([x], y) => op.run(x, y), dispose: () => op.dispose() };
 }

@@ -14,8 +14,14 @@ export const concatOp: OpDef = {
   validate: (c) => {
     const { node } = c;
     const axis = (node.attrs as Record<string, unknown>).axis as number;
-    c.need(Number.isInteger(axis) && axis >= 0 && axis < node.shape.length, `bad axis ${JSON.stringify(axis)?.slice(0, 20)} for a rank-${node.shape.length} output`);
-    c.need(c.inputs.every((x) => x.shape.length === node.shape.length && x.shape.every((d, k) => k === axis || d === node.shape[k])), "input shapes differ off the axis");
+    c.need(
+      Number.isInteger(axis) && axis >= 0 && axis < node.shape.length,
+      `bad axis ${JSON.stringify(axis)?.slice(0, 20)} for a rank-${node.shape.length} output`,
+    );
+    c.need(
+      c.inputs.every((x) => x.shape.length === node.shape.length && x.shape.every((d, k) => k === axis || d === node.shape[k])),
+      "input shapes differ off the axis",
+    );
     const total = c.inputs.reduce((s, x) => s + sizeOf(x.shape), 0);
     c.need(total === sizeOf(node.shape), `the inputs have ${total} elements, the output ${sizeOf(node.shape)}`);
   },
@@ -24,7 +30,16 @@ export const concatOp: OpDef = {
       let axis = cfg.axis ?? -1;
       if (axis < 0) axis += ln.shape.length + 1;
       if (axis < 1) g.unsupported(ln, `axis ${cfg.axis}`);
-      g.set(ln, g.emit(ln.layer.name, "concat", ln.inputs.map((_, i) => g.floatIn(ln, i)), { axis: axis - 1 }, ln.shape));
+      g.set(
+        ln,
+        g.emit(
+          ln.layer.name,
+          "concat",
+          ln.inputs.map((_, i) => g.floatIn(ln, i)),
+          { axis: axis - 1 },
+          ln.shape,
+        ),
+      );
     },
   },
   prepare: (engine, node) => {

@@ -20,7 +20,10 @@ export const conv2dOp: OpDef = {
     checkWindow(c, a.kernelSize, a.strides, a.dilations, a.padding);
     const [kh, kw] = a.kernelSize;
     const want = kh * kw * c.inShape[2] * c.node.shape[2];
-    c.need(c.len("kernel") === want, `kernel needs ${want} values for [${kh}, ${kw}, ${c.inShape[2]}, ${c.node.shape[2]}], received ${c.len("kernel")}`);
+    c.need(
+      c.len("kernel") === want,
+      `kernel needs ${want} values for [${kh}, ${kw}, ${c.inShape[2]}, ${c.node.shape[2]}], received ${c.len("kernel")}`,
+    );
     checkBiasAndPad(c);
   },
   bytes: floatWeightBytes,

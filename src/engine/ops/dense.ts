@@ -13,7 +13,10 @@ export const denseOp: OpDef = {
   inputKind: "float32",
   outputDType: () => "float32",
   validate: (c) => {
-    c.need(c.inShape.length === 1 && c.node.shape.length === 1, `needs rank-1 input and output shapes, received [${c.inShape}] and [${c.node.shape}]`);
+    c.need(
+      c.inShape.length === 1 && c.node.shape.length === 1,
+      `needs rank-1 input and output shapes, received [${c.inShape}] and [${c.node.shape}]`,
+    );
     const want = c.inShape[0] * c.node.shape[0];
     c.need(c.len("kernel") === want, `kernel needs ${want} values for [${c.inShape[0]}, ${c.node.shape[0]}], received ${c.len("kernel")}`);
     checkBiasAndPad(c);

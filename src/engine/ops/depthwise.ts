@@ -18,7 +18,8 @@ export const depthwiseOp: OpDef = {
     const a = c.node.attrs as Record<string, any>;
     checkWindowAttrs(c, a.kernelSize, a.strides, a.dilations, a.padding);
     checkWindow(c, a.kernelSize, a.strides, a.dilations, a.padding);
-    const cin = c.inShape[2], cout = c.node.shape[2];
+    const cin = c.inShape[2],
+      cout = c.node.shape[2];
     c.need(cout % cin === 0, `output channels ${cout} are not a multiple of the input channels ${cin}`);
     const [kh, kw] = a.kernelSize;
     const want = kh * kw * cout;

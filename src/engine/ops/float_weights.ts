@@ -26,7 +26,11 @@ export function checkBiasAndPad(c: NodeCheck): void {
 }
 
 /** Copies the kernel and bias into wasm memory and returns the prepared node running `run(kernelPtr, biasPtr, …)`. */
-export function prepareFloatWeights(engine: Engine, w: WeightReader, run: (kernel: number, bias: number, ins: EngineTensor[], out: EngineTensor) => void): PreparedNode {
+export function prepareFloatWeights(
+  engine: Engine,
+  w: WeightReader,
+  run: (kernel: number, bias: number, ins: EngineTensor[], out: EngineTensor) => void,
+): PreparedNode {
   const kernel = copyFloats(engine, w.get("kernel"));
   let bias = 0;
   try {
@@ -56,7 +60,11 @@ export function floatLayerRule(op: "conv2d" | "depthwise" | "dense"): LayerRule 
     const inQ: QuantizerLike = L.inputQuantizer ?? null;
     let x = g.floatIn(ln);
     if (inQ !== null && inQ !== undefined) {
-      if (!isPlainSign(inQ)) g.unsupported(ln, `input quantizer ${quantizerLabel(inQ)} (the engine runs input quantizers that declare the inference form { kind: "sign", zero: "positive" })`);
+      if (!isPlainSign(inQ))
+        g.unsupported(
+          ln,
+          `input quantizer ${quantizerLabel(inQ)} (the engine runs input quantizers that declare the inference form { kind: "sign", zero: "positive" })`,
+        );
       x = g.emit(`${L.name}/input_sign`, "sign", [x], {}, g.shapeOf(x));
     }
     const kq: QuantizerLike = (isDepthwise ? L.depthwiseQuantizer : L.kernelQuantizer) ?? null;
@@ -76,7 +84,13 @@ export function floatLayerRule(op: "conv2d" | "depthwise" | "dense"): LayerRule 
       g.checkNHWC(ln, cfg);
       const padding = cfg.padding ?? "valid";
       if (padding !== "valid" && padding !== "same") g.unsupported(ln, `padding "${padding}"`);
-      attrs = { kernelSize: kernel.shape.slice(0, 2), strides: pairOf(cfg.strides, 1), dilations: pairOf(cfg.dilationRate, 1), padding, padValue: L.padValues ?? 0 };
+      attrs = {
+        kernelSize: kernel.shape.slice(0, 2),
+        strides: pairOf(cfg.strides, 1),
+        dilations: pairOf(cfg.dilationRate, 1),
+        padding,
+        padValue: L.padValues ?? 0,
+      };
     }
     const id = g.emit(L.name, op, [x], attrs, ln.shape, "float32", weights);
     g.set(ln, g.activation(ln, id, activationName(cfg.activation), ln.shape));

@@ -8,7 +8,10 @@ import { globalPool } from "../float_ops.js";
 import { floatView, stateless, type NodeCheck, type OpDef } from "./types.js";
 
 function validate(c: NodeCheck): void {
-  c.need(c.inShape.length === 3 && c.node.shape.length === 1 && c.node.shape[0] === c.inShape[2], `needs an [h, w, c] input and a [c] output, received [${c.inShape}] and [${c.node.shape}]`);
+  c.need(
+    c.inShape.length === 3 && c.node.shape.length === 1 && c.node.shape[0] === c.inShape[2],
+    `needs an [h, w, c] input and a [c] output, received [${c.inShape}] and [${c.node.shape}]`,
+  );
 }
 
 function def(op: "globalavg" | "globalmax"): OpDef {

@@ -17,6 +17,8 @@ export const maxpoolOp: OpDef = {
   layers: { MaxPooling2D: poolRule("maxpool") },
   prepare: (engine, node) => {
     const a = node.attrs as Record<string, any>;
-    return stateless(([x], y) => engine.kernels.fmaxpool(x.ptr, y.ptr, x.shape[3], windowGeometry(x.shape, a.poolSize, a.strides, [1, 1], a.padding)));
+    return stateless(([x], y) =>
+      engine.kernels.fmaxpool(x.ptr, y.ptr, x.shape[3], windowGeometry(x.shape, a.poolSize, a.strides, [1, 1], a.padding)),
+    );
   },
 };

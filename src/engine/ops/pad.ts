@@ -23,7 +23,10 @@ export const padOp: OpDef = {
     const p = paddingsOf((c.node.attrs as Record<string, unknown>).paddings);
     c.need(p !== null, "paddings must be [[top, bottom], [left, right], [front, back]] of integers in [0, 2^20)");
     const want = c.inShape.map((d, k) => d + p![k][0] + p![k][1]);
-    c.need(want.every((d, k) => d === c.node.shape[k]), `output shape [${c.node.shape}] differs from the padded input [${want}]`);
+    c.need(
+      want.every((d, k) => d === c.node.shape[k]),
+      `output shape [${c.node.shape}] differs from the padded input [${want}]`,
+    );
   },
   prepare: (engine, node) => {
     const p = paddingsOf((node.attrs as Record<string, unknown>).paddings)!;

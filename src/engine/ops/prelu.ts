@@ -27,7 +27,8 @@ export const preluOp: OpDef = {
   prepare: (engine, _node, w) => {
     const alpha = w.get("alpha");
     return stateless(([xt], yt) => {
-      const x = floatView(engine, xt), y = floatView(engine, yt);
+      const x = floatView(engine, xt),
+        y = floatView(engine, yt);
       for (let k = 0; k < x.length; k++) y[k] = x[k] < 0 ? alpha[k % alpha.length] * x[k] : x[k];
     });
   },

@@ -17,7 +17,10 @@ export const reshapeOp: OpDef = {
   validate: (c) => {
     c.need(sizeOf(c.inShape) === sizeOf(c.node.shape), `element count changes from ${sizeOf(c.inShape)} to ${sizeOf(c.node.shape)}`);
     if (c.node.dtype === "bits") {
-      c.need(c.inShape[c.inShape.length - 1] % 64 === 0 && c.node.shape[c.node.shape.length - 1] % 64 === 0, "packed bits can only be reshaped with whole 64-bit words per pixel");
+      c.need(
+        c.inShape[c.inShape.length - 1] % 64 === 0 && c.node.shape[c.node.shape.length - 1] % 64 === 0,
+        "packed bits can only be reshaped with whole 64-bit words per pixel",
+      );
     }
   },
   layers: { Flatten: rule, Reshape: rule },

@@ -16,8 +16,14 @@ export const sliceOp: OpDef = {
     const channels = c.inShape[c.inShape.length - 1];
     const begin = a.begin as number;
     const size = c.node.shape[c.node.shape.length - 1];
-    c.need(Number.isInteger(begin) && begin >= 0 && begin + size <= channels, `begin ${JSON.stringify(a.begin)} with ${size} channels leaves the input's ${channels}`);
-    c.need(c.node.shape.length === c.inShape.length && c.node.shape.slice(0, -1).every((d, k) => d === c.inShape[k]), `output shape [${c.node.shape}] is not a channel slice of [${c.inShape}]`);
+    c.need(
+      Number.isInteger(begin) && begin >= 0 && begin + size <= channels,
+      `begin ${JSON.stringify(a.begin)} with ${size} channels leaves the input's ${channels}`,
+    );
+    c.need(
+      c.node.shape.length === c.inShape.length && c.node.shape.slice(0, -1).every((d, k) => d === c.inShape[k]),
+      `output shape [${c.node.shape}] is not a channel slice of [${c.inShape}]`,
+    );
   },
   prepare: (engine, node) => {
     const begin = (node.attrs as Record<string, number>).begin;

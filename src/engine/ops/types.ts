@@ -60,7 +60,15 @@ export interface OpBytes {
 /** What the converter offers a layer rule (see {@link OpDef.layers}); implemented by `Builder` in convert.ts. */
 export interface LayerContext {
   /** Appends a node; its weights get keys `<id>/<role>`. Returns the node id. */
-  emit(name: string, op: OpKind, inputs: number[], attrs: Record<string, unknown>, shape: number[], dtype?: ValueDType, weights?: Record<string, GraphWeight>): number;
+  emit(
+    name: string,
+    op: OpKind,
+    inputs: number[],
+    attrs: Record<string, unknown>,
+    shape: number[],
+    dtype?: ValueDType,
+    weights?: Record<string, GraphWeight>,
+  ): number;
   /** The float graph value of the layer's input `i`. */
   floatIn(ln: LNode, i?: number): number;
   /** Output shape (without batch) of graph node `id`. */
@@ -138,5 +146,8 @@ export function align16(n: number): number {
 /** Checks that a node keeps its input's shape. */
 export function needSameShape(c: NodeCheck): void {
   const { inShape, node } = c;
-  c.need(inShape.length === node.shape.length && inShape.every((d, k) => d === node.shape[k]), `output shape [${node.shape}] differs from the input shape [${inShape}]`);
+  c.need(
+    inShape.length === node.shape.length && inShape.every((d, k) => d === node.shape[k]),
+    `output shape [${node.shape}] differs from the input shape [${inShape}]`,
+  );
 }

@@ -114,7 +114,8 @@ class GraphBuilder {
   value(op: TFLiteOperator, k: number, dtype: ValueDType = "float32"): number {
     const t = this.tensor(op, k);
     const id = this.valueOf.get(t.index);
-    if (id === undefined) unsupported(op, `input ${k} (${JSON.stringify(t.name)}) is ${t.data ? "a constant" : "not computed by an earlier operator"}`);
+    if (id === undefined)
+      unsupported(op, `input ${k} (${JSON.stringify(t.name)}) is ${t.data ? "a constant" : "not computed by an earlier operator"}`);
     if (this.nodes[id].dtype !== dtype) unsupported(op, `input ${k} holds ${this.nodes[id].dtype}, expected ${dtype}`);
     return id;
   }
@@ -133,7 +134,15 @@ class GraphBuilder {
     return key;
   }
 
-  emit(name: string, op: OpKind, inputs: number[], attrs: Record<string, unknown>, shape: number[], dtype: ValueDType, weights: Record<string, string> = {}): number {
+  emit(
+    name: string,
+    op: OpKind,
+    inputs: number[],
+    attrs: Record<string, unknown>,
+    shape: number[],
+    dtype: ValueDType,
+    weights: Record<string, string> = {},
+  ): number {
     this.nodes.push({ name, op, inputs, attrs, weights, shape, dtype });
     return this.nodes.length - 1;
   }
@@ -190,7 +199,8 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
       const [cout, kh, kw, words] = filter.shape;
       const cin = o.channels_in as number;
       const xShape = b.nodes[x].shape;
-      if (!Number.isInteger(cin) || cin !== xShape[2]) unsupported(op, `channels_in ${JSON.stringify(cin)} differs from the input's ${xShape[2]} channels`);
+      if (!Number.isInteger(cin) || cin !== xShape[2])
+        unsupported(op, `channels_in ${JSON.stringify(cin)} differs from the input's ${xShape[2]} channels`);
       if (words !== Math.ceil(cin / 32)) unsupported(op, `grouped binary convolutions (filter depth ${words} words for ${cin} channels)`);
       const pad = o.pad_values;
       if (pad !== 0 && pad !== 1) unsupported(op, `pad_values ${JSON.stringify(pad)}`);
@@ -215,8 +225,16 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
         const thresholds = int32s(b.constant(op, 4, "int32"));
         if (thresholds.length !== cout) unsupported(op, `${thresholds.length} thresholds for ${cout} channels`);
         weights.multiplier = b.weight(`${name}/multiplier`, "float32", [cout], new Float32Array(cout).fill(1));
-        weights.bias = b.weight(`${name}/bias`, "float32", [cout], Float32Array.from(thresholds, (t) => 0.5 - (K - 2 * t)));
-        b.valueOf.set(op.outputs[0], b.emit(name, "bconv2d", [x], { ...attrs, transform: "bits" }, [...shape.slice(0, 2), cout], "bits", weights));
+        weights.bias = b.weight(
+          `${name}/bias`,
+          "float32",
+          [cout],
+          Float32Array.from(thresholds, (t) => 0.5 - (K - 2 * t)),
+        );
+        b.valueOf.set(
+          op.outputs[0],
+          b.emit(name, "bconv2d", [x], { ...attrs, transform: "bits" }, [...shape.slice(0, 2), cout], "bits", weights),
+        );
         return;
       }
       if (outT.dtype !== "float32") unsupported(op, `${outT.dtype} output`);
@@ -252,7 +270,11 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
     }
     case "LceBMaxPool2d": {
       const x = b.value(op, 0, "bits");
-      const attrs = { poolSize: [o.filter_height, o.filter_width], strides: [o.stride_height, o.stride_width], padding: paddingOf(op, o.padding) };
+      const attrs = {
+        poolSize: [o.filter_height, o.filter_width],
+        strides: [o.stride_height, o.stride_width],
+        padding: paddingOf(op, o.padding),
+      };
       // The int32 output holds ⌈C/32⌉ words per pixel; the engine's shape keeps the channel count.
       const shape = [...b.outShape(op).slice(0, -1), b.nodes[x].shape[2]];
       b.valueOf.set(op.outputs[0], b.emit(name, "bmaxpool", [x], attrs, shape, "bits"));
@@ -274,7 +296,8 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
         if (f3 !== cin) unsupported(op, `grouped convolutions (filter depth ${f3} for ${cin} channels)`);
         weights.kernel = b.weight(`${name}/kernel`, "float32", [kh, kw, cin, f0], transpose4(floats(filter), filter.shape, [1, 2, 3, 0]));
       }
-      if (op.inputs.length > 2 && op.inputs[2] >= 0) weights.bias = b.weight(`${name}/bias`, "float32", [g.tensors[op.inputs[2]].shape[0]], floats(b.constant(op, 2, "float32")));
+      if (op.inputs.length > 2 && op.inputs[2] >= 0)
+        weights.bias = b.weight(`${name}/bias`, "float32", [g.tensors[op.inputs[2]].shape[0]], floats(b.constant(op, 2, "float32")));
       const attrs = {
         kernelSize: [kh, kw],
         strides: [o.strideH, o.strideW],
@@ -296,7 +319,8 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
       const k = new Float32Array(cin * cout);
       for (let i = 0; i < cin; i++) for (let j = 0; j < cout; j++) k[i * cout + j] = src[j * cin + i];
       const weights: Record<string, string> = { kernel: b.weight(`${name}/kernel`, "float32", [cin, cout], k) };
-      if (op.inputs.length > 2 && op.inputs[2] >= 0) weights.bias = b.weight(`${name}/bias`, "float32", [cout], floats(b.constant(op, 2, "float32")));
+      if (op.inputs.length > 2 && op.inputs[2] >= 0)
+        weights.bias = b.weight(`${name}/bias`, "float32", [cout], floats(b.constant(op, 2, "float32")));
       const shape = b.outShape(op);
       if (shape.length !== 1 || shape[0] !== cout) unsupported(op, `output shape [${shape}] (keep_num_dims)`);
       b.bind(op, b.emit(name, "dense", [x], {}, shape, "float32", weights));
@@ -318,7 +342,8 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
       const c = b.constant(op, k, "float32");
       const channels = shape[shape.length - 1];
       const size = c.shape.reduce((a, d) => a * d, 1);
-      if (!(size === 1 || (size === channels && c.shape[c.shape.length - 1] === channels))) unsupported(op, `a constant of shape [${c.shape}] (scalars and per-channel vectors are supported)`);
+      if (!(size === 1 || (size === channels && c.shape[c.shape.length - 1] === channels)))
+        unsupported(op, `a constant of shape [${c.shape}] (scalars and per-channel vectors are supported)`);
       const role = op.opcode === "MUL" ? "multiplier" : "bias";
       b.bind(op, b.emit(name, "affine", [x], {}, shape, "float32", { [role]: b.weight(`${name}/${role}`, "float32", [size], floats(c)) }));
       return;
@@ -332,7 +357,9 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
     }
     case "MEAN": {
       const x = b.value(op, 0);
-      const axes = Array.from(int32s(b.constant(op, 1, "int32"))).map((a) => (a < 0 ? a + 4 : a)).sort();
+      const axes = Array.from(int32s(b.constant(op, 1, "int32")))
+        .map((a) => (a < 0 ? a + 4 : a))
+        .sort();
       if (axes.join() !== "1,2" || b.nodes[x].shape.length !== 3) unsupported(op, `a mean over axes [${axes}] (only height and width)`);
       const channels = b.nodes[x].shape[2];
       let id = b.emit(name, "globalavg", [x], {}, [channels], "float32");
@@ -384,7 +411,8 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
         if (channels % 32 !== 0) unsupported(op, `reshaping packed bits of ${channels} channels (not whole 32-bit words)`);
         const words = shape[shape.length - 1];
         shape = [...shape.slice(0, -1), words * 32];
-        if (shape.reduce((p, d) => p * d, 1) !== b.nodes[x].shape.reduce((p, d) => p * d, 1)) unsupported(op, "a bit reshape that changes the element count");
+        if (shape.reduce((p, d) => p * d, 1) !== b.nodes[x].shape.reduce((p, d) => p * d, 1))
+          unsupported(op, "a bit reshape that changes the element count");
       }
       b.valueOf.set(op.outputs[0], b.emit(name, "reshape", [x], {}, shape, dtype));
       return;
@@ -417,11 +445,17 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
  */
 export function tfliteToGraph(g: TFLiteGraph): EngineGraph {
   if (g.inputs.length !== 1 || g.outputs.length !== 1) {
-    throw new Error(`lq.engine.fromTFLite: the model has ${g.inputs.length} inputs and ${g.outputs.length} outputs; larq-ts runs models with one of each.`);
+    throw new Error(
+      `lq.engine.fromTFLite: the model has ${g.inputs.length} inputs and ${g.outputs.length} outputs; larq-ts runs models with one of each.`,
+    );
   }
   const input = g.tensors[g.inputs[0]];
-  if (input.dtype !== "float32" || input.quantized) throw new Error(`lq.engine.fromTFLite: the input ${JSON.stringify(input.name)} is ${input.quantized ? "quantized " : ""}${input.dtype}; larq-ts runs float32 inputs.`);
-  if (input.shape.length < 2) throw new Error(`lq.engine.fromTFLite: the input ${JSON.stringify(input.name)} has shape [${input.shape}]; expected [batch, …].`);
+  if (input.dtype !== "float32" || input.quantized)
+    throw new Error(
+      `lq.engine.fromTFLite: the input ${JSON.stringify(input.name)} is ${input.quantized ? "quantized " : ""}${input.dtype}; larq-ts runs float32 inputs.`,
+    );
+  if (input.shape.length < 2)
+    throw new Error(`lq.engine.fromTFLite: the input ${JSON.stringify(input.name)} has shape [${input.shape}]; expected [batch, …].`);
   const b = new GraphBuilder(g);
   b.valueOf.set(input.index, b.emit(input.name, "input", [], {}, input.shape.slice(1), "float32"));
   for (const op of g.operators) {
@@ -432,8 +466,10 @@ export function tfliteToGraph(g: TFLiteGraph): EngineGraph {
     convert(b, g, op);
   }
   const output = b.valueOf.get(g.outputs[0]);
-  if (output === undefined) throw new Error(`lq.engine.fromTFLite: no operator computes the output ${JSON.stringify(g.tensors[g.outputs[0]].name)}.`);
-  if (b.nodes[output].dtype !== "float32") throw new Error("lq.engine.fromTFLite: the output holds packed bits; larq-ts returns float outputs.");
+  if (output === undefined)
+    throw new Error(`lq.engine.fromTFLite: no operator computes the output ${JSON.stringify(g.tensors[g.outputs[0]].name)}.`);
+  if (b.nodes[output].dtype !== "float32")
+    throw new Error("lq.engine.fromTFLite: the output holds packed bits; larq-ts returns float outputs.");
   return { nodes: b.nodes, output, weights: b.weights };
 }
 

@@ -56,7 +56,10 @@ export function exportTFLite(model: EngineModel | { graph: EngineGraph }): Uint8
  * const logits = model.predict(tf.randomUniform([1, 224, 224, 3]));
  * ```
  */
-export async function fromTFLite(bytes: Uint8Array | ArrayBuffer, options: Omit<EngineModelOptions, "chainBits"> = {}): Promise<EngineModel> {
+export async function fromTFLite(
+  bytes: Uint8Array | ArrayBuffer,
+  options: Omit<EngineModelOptions, "chainBits"> = {},
+): Promise<EngineModel> {
   const u8 = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
   const graph = tfliteFileToGraph(u8);
   try {

@@ -82,21 +82,52 @@ class CheckedByteBuffer extends flatbuffers.ByteBuffer {
       throw new RangeError(`read of ${size} byte(s) at offset ${offset} leaves the ${this.capacity()}-byte file`);
     }
   }
-  override readInt8(offset: number): number { this.check(offset, 1); return super.readInt8(offset); }
-  override readUint8(offset: number): number { this.check(offset, 1); return super.readUint8(offset); }
-  override readInt16(offset: number): number { this.check(offset, 2); return super.readInt16(offset); }
-  override readUint16(offset: number): number { this.check(offset, 2); return super.readUint16(offset); }
-  override readInt32(offset: number): number { this.check(offset, 4); return super.readInt32(offset); }
-  override readUint32(offset: number): number { this.check(offset, 4); return super.readUint32(offset); }
-  override readInt64(offset: number): bigint { this.check(offset, 8); return super.readInt64(offset); }
-  override readUint64(offset: number): bigint { this.check(offset, 8); return super.readUint64(offset); }
-  override readFloat32(offset: number): number { this.check(offset, 4); return super.readFloat32(offset); }
-  override readFloat64(offset: number): number { this.check(offset, 8); return super.readFloat64(offset); }
+  override readInt8(offset: number): number {
+    this.check(offset, 1);
+    return super.readInt8(offset);
+  }
+  override readUint8(offset: number): number {
+    this.check(offset, 1);
+    return super.readUint8(offset);
+  }
+  override readInt16(offset: number): number {
+    this.check(offset, 2);
+    return super.readInt16(offset);
+  }
+  override readUint16(offset: number): number {
+    this.check(offset, 2);
+    return super.readUint16(offset);
+  }
+  override readInt32(offset: number): number {
+    this.check(offset, 4);
+    return super.readInt32(offset);
+  }
+  override readUint32(offset: number): number {
+    this.check(offset, 4);
+    return super.readUint32(offset);
+  }
+  override readInt64(offset: number): bigint {
+    this.check(offset, 8);
+    return super.readInt64(offset);
+  }
+  override readUint64(offset: number): bigint {
+    this.check(offset, 8);
+    return super.readUint64(offset);
+  }
+  override readFloat32(offset: number): number {
+    this.check(offset, 4);
+    return super.readFloat32(offset);
+  }
+  override readFloat64(offset: number): number {
+    this.check(offset, 8);
+    return super.readFloat64(offset);
+  }
   override __vector_len(offset: number): number {
     const length = super.__vector_len(offset);
     const start = super.__vector(offset);
     // The element size is not known here; every element is at least one byte.
-    if (length < 0 || start + length > this.capacity()) throw new RangeError(`vector of ${length} element(s) at offset ${start} leaves the file`);
+    if (length < 0 || start + length > this.capacity())
+      throw new RangeError(`vector of ${length} element(s) at offset ${start} leaves the file`);
     return length;
   }
 }
@@ -158,10 +189,12 @@ function readGraph(bytes: Uint8Array): TFLiteGraph {
     const name = t.name() ?? `tensor_${i}`;
     if (shape.some((d) => !Number.isInteger(d) || d < 0)) fail(`tensor ${i} (${JSON.stringify(name)}) has shape [${shape}].`);
     const dtypeInfo = DTYPES[t.type()];
-    if (dtypeInfo === undefined) fail(`tensor ${i} (${JSON.stringify(name)}) has element type ${TensorType[t.type()] ?? t.type()}, which larq-ts does not read.`);
+    if (dtypeInfo === undefined)
+      fail(`tensor ${i} (${JSON.stringify(name)}) has element type ${TensorType[t.type()] ?? t.type()}, which larq-ts does not read.`);
     const [dtype, size] = dtypeInfo;
     const bufferIndex = t.buffer();
-    if (bufferIndex >= model.buffersLength()) fail(`tensor ${i} (${JSON.stringify(name)}) refers to buffer ${bufferIndex} of ${model.buffersLength()}.`);
+    if (bufferIndex >= model.buffersLength())
+      fail(`tensor ${i} (${JSON.stringify(name)}) refers to buffer ${bufferIndex} of ${model.buffersLength()}.`);
     let data: Uint8Array | null = null;
     if (bufferIndex > 0) {
       const buffer = model.buffers(bufferIndex)!;
@@ -176,7 +209,9 @@ function readGraph(bytes: Uint8Array): TFLiteGraph {
       if (stored !== null && stored.length > 0) {
         const expected = shape.reduce((a, b) => a * b, 1) * size;
         if (stored.length !== expected) {
-          fail(`tensor ${i} (${JSON.stringify(name)}) of shape [${shape}] ${dtype} needs ${expected} bytes, its buffer has ${stored.length}.`);
+          fail(
+            `tensor ${i} (${JSON.stringify(name)}) of shape [${shape}] ${dtype} needs ${expected} bytes, its buffer has ${stored.length}.`,
+          );
         }
         data = stored;
       }
@@ -195,7 +230,10 @@ function readGraph(bytes: Uint8Array): TFLiteGraph {
       const raw = op.customOptionsArray();
       try {
         const decoded = raw === null || raw.length === 0 ? {} : flexbufferToObject(raw.slice().buffer);
-        options = typeof decoded === "object" && decoded !== null && !Array.isArray(decoded) ? (decoded as Record<string, unknown>) : fail(`operator ${i} (${code.name}) has custom options that are not a map.`);
+        options =
+          typeof decoded === "object" && decoded !== null && !Array.isArray(decoded)
+            ? (decoded as Record<string, unknown>)
+            : fail(`operator ${i} (${code.name}) has custom options that are not a map.`);
       } catch (error) {
         if (error instanceof Error && error.message.startsWith("Invalid TFLite file")) throw error;
         fail(`operator ${i} (${code.name}) has custom options that are not a valid flexbuffer.`);

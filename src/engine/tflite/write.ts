@@ -118,7 +118,18 @@ function padding(p: string): number {
 }
 
 /** Emits `y = clamp(m·x + b)` after a float tensor `x` (MUL, ADD, then the clamp's activation op). */
-function affineAfter(w: Writer, name: string, x: number, shape: number[], m: Float32Array | undefined, b: Float32Array | undefined, lo = -Infinity, hi = Infinity, index = 0, node?: GraphNode): number {
+function affineAfter(
+  w: Writer,
+  name: string,
+  x: number,
+  shape: number[],
+  m: Float32Array | undefined,
+  b: Float32Array | undefined,
+  lo = -Infinity,
+  hi = Infinity,
+  index = 0,
+  node?: GraphNode,
+): number {
   const c = shape[shape.length - 1];
   if (m) {
     const y = w.value(`${name}/mul`, shape);
@@ -196,7 +207,10 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
       const m = weight("multiplier")!;
       const b = weight("bias")!;
       if (a.transform === "bits") {
-        const { thresholds, negate } = computeThresholds({ kind: "bits", multiplier: m, bias: b, clampMin: -Infinity, clampMax: Infinity } as ResolvedTransform, K);
+        const { thresholds, negate } = computeThresholds(
+          { kind: "bits", multiplier: m, bias: b, clampMin: -Infinity, clampMax: Infinity } as ResolvedTransform,
+          K,
+        );
         const t = Int32Array.from(thresholds, (T) => Math.floor((K - T) / 2));
         const filterT = w.i32(`${name}/filter`, [cout, kh, kw, Math.ceil(cin / 32)], packLceFilter(filter, kh, kw, cin, cout, negate));
         const ones = w.f32(`${name}/post_activation_multiplier`, [cout], new Float32Array(cout).fill(1));
@@ -207,8 +221,15 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
       }
       const filterT = w.i32(`${name}/filter`, [cout, kh, kw, Math.ceil(cin / 32)], packLceFilter(filter, kh, kw, cin, cout));
       const y = w.value(name, node.shape);
-      w.op("LceBconv2d", [input(0), filterT, w.f32(`${name}/post_activation_multiplier`, [cout], m), w.f32(`${name}/post_activation_bias`, [cout], b), -1], [y], { custom: options });
-      return set(affineAfter(w, `${name}/clamp`, y, node.shape, undefined, undefined, a.clampMin ?? -Infinity, a.clampMax ?? Infinity, index, node));
+      w.op(
+        "LceBconv2d",
+        [input(0), filterT, w.f32(`${name}/post_activation_multiplier`, [cout], m), w.f32(`${name}/post_activation_bias`, [cout], b), -1],
+        [y],
+        { custom: options },
+      );
+      return set(
+        affineAfter(w, `${name}/clamp`, y, node.shape, undefined, undefined, a.clampMin ?? -Infinity, a.clampMax ?? Infinity, index, node),
+      );
     }
     case "bdense": {
       const cin = a.inChannels as number;
@@ -219,7 +240,12 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
       const k = new Float32Array(cin * cout);
       for (let i = 0; i < cin; i++) for (let j = 0; j < cout; j++) k[j * cin + i] = kernel[i * cout + j] < 0 ? -1 : 1;
       const dot = w.value(`${name}/dot`, [cout]);
-      w.op("FULLY_CONNECTED", [signs, w.f32(`${name}/kernel`, [cout, cin], k), -1], [dot], { builtin: { type: BuiltinOptions.FullyConnectedOptions, write: (fb) => FullyConnectedOptions.createFullyConnectedOptions(fb, 0, 0, false, false, 0) } });
+      w.op("FULLY_CONNECTED", [signs, w.f32(`${name}/kernel`, [cout, cin], k), -1], [dot], {
+        builtin: {
+          type: BuiltinOptions.FullyConnectedOptions,
+          write: (fb) => FullyConnectedOptions.createFullyConnectedOptions(fb, 0, 0, false, false, 0),
+        },
+      });
       const m = weight("multiplier")!;
       const b = weight("bias")!;
       if (a.transform === "bits") {
@@ -233,7 +259,15 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
     case "bmaxpool": {
       const y = w.bits(name, node.shape);
       const [ph, pw] = a.poolSize;
-      w.op("LceBMaxPool2d", [input(0)], [y], { custom: { filter_height: ph, filter_width: pw, padding: padding(a.padding), stride_height: a.strides[0], stride_width: a.strides[1] } });
+      w.op("LceBMaxPool2d", [input(0)], [y], {
+        custom: {
+          filter_height: ph,
+          filter_width: pw,
+          padding: padding(a.padding),
+          stride_height: a.strides[0],
+          stride_width: a.strides[1],
+        },
+      });
       return set(y);
     }
     case "conv2d":
@@ -250,14 +284,31 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
         w.op("DEPTHWISE_CONV_2D", [input(0), filter, w.f32(`${name}/bias`, [cout], bias)], [y], {
           builtin: {
             type: BuiltinOptions.DepthwiseConv2DOptions,
-            write: (fb) => DepthwiseConv2DOptions.createDepthwiseConv2DOptions(fb, padding(a.padding), a.strides[1], a.strides[0], cout / cin, 0, a.dilations[1], a.dilations[0]),
+            write: (fb) =>
+              DepthwiseConv2DOptions.createDepthwiseConv2DOptions(
+                fb,
+                padding(a.padding),
+                a.strides[1],
+                a.strides[0],
+                cout / cin,
+                0,
+                a.dilations[1],
+                a.dilations[0],
+              ),
           },
         });
       } else {
         const ohwi = new Float32Array(kernel.length);
-        for (let y0 = 0; y0 < kh; y0++) for (let x0 = 0; x0 < kw; x0++) for (let c = 0; c < cin; c++) for (let o = 0; o < cout; o++) ohwi[((o * kh + y0) * kw + x0) * cin + c] = kernel[((y0 * kw + x0) * cin + c) * cout + o];
+        for (let y0 = 0; y0 < kh; y0++)
+          for (let x0 = 0; x0 < kw; x0++)
+            for (let c = 0; c < cin; c++)
+              for (let o = 0; o < cout; o++) ohwi[((o * kh + y0) * kw + x0) * cin + c] = kernel[((y0 * kw + x0) * cin + c) * cout + o];
         w.op("CONV_2D", [input(0), w.f32(`${name}/kernel`, [cout, kh, kw, cin], ohwi), w.f32(`${name}/bias`, [cout], bias)], [y], {
-          builtin: { type: BuiltinOptions.Conv2DOptions, write: (fb) => Conv2DOptions.createConv2DOptions(fb, padding(a.padding), a.strides[1], a.strides[0], 0, a.dilations[1], a.dilations[0], 0) },
+          builtin: {
+            type: BuiltinOptions.Conv2DOptions,
+            write: (fb) =>
+              Conv2DOptions.createConv2DOptions(fb, padding(a.padding), a.strides[1], a.strides[0], 0, a.dilations[1], a.dilations[0], 0),
+          },
         });
       }
       return set(y);
@@ -271,14 +322,21 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
       const bias = weight("bias");
       const y = w.value(name, node.shape);
       w.op("FULLY_CONNECTED", [input(0), w.f32(`${name}/kernel`, [cout, cin], k), bias ? w.f32(`${name}/bias`, [cout], bias) : -1], [y], {
-        builtin: { type: BuiltinOptions.FullyConnectedOptions, write: (fb) => FullyConnectedOptions.createFullyConnectedOptions(fb, 0, 0, false, false, 0) },
+        builtin: {
+          type: BuiltinOptions.FullyConnectedOptions,
+          write: (fb) => FullyConnectedOptions.createFullyConnectedOptions(fb, 0, 0, false, false, 0),
+        },
       });
       return set(y);
     }
     case "batchnorm": {
-      const mean = weight("mean")!, variance = weight("variance")!, gamma = weight("gamma"), beta = weight("beta");
+      const mean = weight("mean")!,
+        variance = weight("variance")!,
+        gamma = weight("gamma"),
+        beta = weight("beta");
       const c = mean.length;
-      const scale = new Float32Array(c), offset = new Float32Array(c);
+      const scale = new Float32Array(c),
+        offset = new Float32Array(c);
       for (let k = 0; k < c; k++) {
         scale[k] = (gamma ? gamma[k] : 1) / Math.sqrt(variance[k] + a.epsilon);
         offset[k] = (beta ? beta[k] : 0) - mean[k] * scale[k];
@@ -291,7 +349,11 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
     case "avgpool": {
       const y = w.value(name, node.shape);
       w.op(node.op === "maxpool" ? "MAX_POOL_2D" : "AVERAGE_POOL_2D", [input(0)], [y], {
-        builtin: { type: BuiltinOptions.Pool2DOptions, write: (fb) => Pool2DOptions.createPool2DOptions(fb, padding(a.padding), a.strides[1], a.strides[0], a.poolSize[1], a.poolSize[0], 0) },
+        builtin: {
+          type: BuiltinOptions.Pool2DOptions,
+          write: (fb) =>
+            Pool2DOptions.createPool2DOptions(fb, padding(a.padding), a.strides[1], a.strides[0], a.poolSize[1], a.poolSize[0], 0),
+        },
       });
       return set(y);
     }
@@ -314,9 +376,17 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
     }
     case "concat": {
       const y = w.value(name, node.shape);
-      w.op("CONCATENATION", node.inputs.map((_, k) => input(k)), [y], {
-        builtin: { type: BuiltinOptions.ConcatenationOptions, write: (fb) => ConcatenationOptions.createConcatenationOptions(fb, (a.axis as number) + 1, 0) },
-      });
+      w.op(
+        "CONCATENATION",
+        node.inputs.map((_, k) => input(k)),
+        [y],
+        {
+          builtin: {
+            type: BuiltinOptions.ConcatenationOptions,
+            write: (fb) => ConcatenationOptions.createConcatenationOptions(fb, (a.axis as number) + 1, 0),
+          },
+        },
+      );
       return set(y);
     }
     case "reshape": {
@@ -334,9 +404,13 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
     case "activation": {
       if (a.activation === "linear") return set(input(0));
       const act = ACT[a.activation as string];
-      if (act === undefined) fail(index, node, `activation ${JSON.stringify(a.activation)} (TFLite builtins: linear, ${Object.keys(ACT).join(", ")})`);
+      if (act === undefined)
+        fail(index, node, `activation ${JSON.stringify(a.activation)} (TFLite builtins: linear, ${Object.keys(ACT).join(", ")})`);
       const y = w.value(name, node.shape);
-      const extra: Partial<PendingOp> = act[0] === "SOFTMAX" ? { builtin: { type: BuiltinOptions.SoftmaxOptions, write: (fb) => SoftmaxOptions.createSoftmaxOptions(fb, 1) } } : {};
+      const extra: Partial<PendingOp> =
+        act[0] === "SOFTMAX"
+          ? { builtin: { type: BuiltinOptions.SoftmaxOptions, write: (fb) => SoftmaxOptions.createSoftmaxOptions(fb, 1) } }
+          : {};
       w.op(act[0], [input(0)], [y], extra);
       return set(y);
     }
@@ -456,6 +530,7 @@ export function graphToTFLite(g: EngineGraph): Uint8Array {
   const w = new Writer();
   for (let i = 0; i < g.nodes.length; i++) writeNode(w, g, i);
   const output = w.tensorOf.get(g.output)!;
-  if (w.tensors[output].type !== TensorType.FLOAT32) throw new Error("lq.engine.toTFLite: the output holds packed bits; TFLite models end in float.");
+  if (w.tensors[output].type !== TensorType.FLOAT32)
+    throw new Error("lq.engine.toTFLite: the output holds packed bits; TFLite models end in float.");
   return serialize(w, w.tensorOf.get(0)!, output);
 }

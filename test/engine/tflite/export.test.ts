@@ -34,7 +34,8 @@ describe("lq.engine.exportTFLite", () => {
     const engine = await lq.engine.convert(model);
     const bytes = lq.engine.exportTFLite(engine);
     const ops = lq.engine.readTFLite(bytes).operators.map((op) => op.opcode);
-    for (const code of ["LceQuantize", "LceBconv2d", "LceBMaxPool2d", "LceDequantize", "FULLY_CONNECTED"]) assert.ok(ops.includes(code), `no ${code} in [${ops}]`);
+    for (const code of ["LceQuantize", "LceBconv2d", "LceBMaxPool2d", "LceDequantize", "FULLY_CONNECTED"])
+      assert.ok(ops.includes(code), `no ${code} in [${ops}]`);
     const bconvThresholds = lq.engine.readTFLite(bytes).operators.filter((op) => op.opcode === "LceBconv2d" && op.inputs[4] >= 0);
     assert.ok(bconvThresholds.length > 0, "a binary conv with packed output writes LCE thresholds");
     const back = await lq.engine.fromTFLite(bytes);
@@ -57,7 +58,12 @@ describe("lq.engine.exportTFLite", () => {
       const e = JSON.parse(readFileSync(join(LCE_FIXTURES, name, "expected.json"), "utf8")) as { x_shape: number[]; x_seed: number };
       const first = await lq.engine.fromTFLite(new Uint8Array(readFileSync(join(LCE_FIXTURES, name, "model.tflite"))));
       const second = await lq.engine.fromTFLite(lq.engine.exportTFLite(first));
-      const x = seededValues(e.x_shape.reduce((p, d) => p * d, 1), e.x_seed, -2, 2);
+      const x = seededValues(
+        e.x_shape.reduce((p, d) => p * d, 1),
+        e.x_seed,
+        -2,
+        2,
+      );
       assert.deepEqual(Array.from(second.predict(x, e.x_shape) as Float32Array), Array.from(first.predict(x, e.x_shape) as Float32Array));
       first.dispose();
       second.dispose();
@@ -67,7 +73,10 @@ describe("lq.engine.exportTFLite", () => {
   it("names the node TFLite cannot express", async () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [4], activation: "elu", name: "head" })] });
     const engine = await lq.engine.convert(model);
-    assert.throws(() => lq.engine.exportTFLite(engine), /^Error: lq\.engine\.toTFLite: node \d+ "head[^"]*" \(activation\) cannot be written: activation "elu"/);
+    assert.throws(
+      () => lq.engine.exportTFLite(engine),
+      /^Error: lq\.engine\.toTFLite: node \d+ "head[^"]*" \(activation\) cannot be written: activation "elu"/,
+    );
     engine.dispose();
     model.dispose();
   });

@@ -33,7 +33,11 @@ interface LceExpected {
   y_keras: number[];
 }
 
-const MODELS = existsSync(LCE_FIXTURES) ? readdirSync(LCE_FIXTURES).filter((d) => existsSync(join(LCE_FIXTURES, d, "model.tflite"))).sort() : [];
+const MODELS = existsSync(LCE_FIXTURES)
+  ? readdirSync(LCE_FIXTURES)
+      .filter((d) => existsSync(join(LCE_FIXTURES, d, "model.tflite")))
+      .sort()
+  : [];
 
 function load(name: string): { bytes: Uint8Array; e: LceExpected } {
   return {
@@ -60,7 +64,12 @@ describe("lq.engine.fromTFLite on LCE-converted models", () => {
       const { bytes, e } = load(name);
       const model = await lq.engine.fromTFLite(bytes);
       try {
-        const x = seededValues(e.x_shape.reduce((a, b) => a * b, 1), e.x_seed, -2, 2);
+        const x = seededValues(
+          e.x_shape.reduce((a, b) => a * b, 1),
+          e.x_seed,
+          -2,
+          2,
+        );
         const y = model.predict(x, e.x_shape) as Float32Array;
         assert.deepEqual([e.x_shape[0], ...model.outputShape], e.y_shape);
         const { scale, tol } = bound(e);
@@ -77,13 +86,19 @@ describe("lq.engine.fromTFLite on LCE-converted models", () => {
     const graph = readTFLite(load("TutorialBNN").bytes);
     const k = graph.operators.findIndex((op) => op.opcode === "MAX_POOL_2D");
     graph.operators[k] = { ...graph.operators[k], opcode: "GATHER" };
-    assert.throws(() => lqi.engine.tfliteToGraph(graph), new RegExp(`^Error: lq\\.engine\\.fromTFLite: operator ${k} \\(GATHER\\) is not supported: larq-ts maps LceQuantize`));
+    assert.throws(
+      () => lqi.engine.tfliteToGraph(graph),
+      new RegExp(`^Error: lq\\.engine\\.fromTFLite: operator ${k} \\(GATHER\\) is not supported: larq-ts maps LceQuantize`),
+    );
   });
 
   it("names an LCE option it cannot map (grouped filters, pad values)", () => {
     const graph = readTFLite(load("TutorialBNN").bytes);
     const k = graph.operators.findIndex((op) => op.opcode === "LceBconv2d");
-    const bad = { ...graph, operators: graph.operators.map((op, i) => (i === k ? { ...op, options: { ...op.options, pad_values: 2 } } : op)) };
+    const bad = {
+      ...graph,
+      operators: graph.operators.map((op, i) => (i === k ? { ...op, options: { ...op.options, pad_values: 2 } } : op)),
+    };
     assert.throws(() => lqi.engine.tfliteToGraph(bad), new RegExp(`operator ${k} \\(LceBconv2d\\) is not supported: pad_values 2`));
   });
 
@@ -120,7 +135,10 @@ describe("larq-ts run / bench on a .tflite", () => {
   it("run --input x.npy (saved by NumPy) prints LCE's output", async () => {
     const { e } = load("TutorialBNN");
     const out = io();
-    const code = await runCli(["run", join(LCE_FIXTURES, "TutorialBNN", "model.tflite"), "--input", join(LCE_FIXTURES, "TutorialBNN", "x.npy")], out);
+    const code = await runCli(
+      ["run", join(LCE_FIXTURES, "TutorialBNN", "model.tflite"), "--input", join(LCE_FIXTURES, "TutorialBNN", "x.npy")],
+      out,
+    );
     assert.equal(code, 0, out.err);
     const result = JSON.parse(out.out) as { shape: number[]; data: number[] };
     assert.deepEqual(result.shape, e.y_shape);
@@ -133,7 +151,11 @@ describe("larq-ts run / bench on a .tflite", () => {
     try {
       const model = join(LCE_FIXTURES, "TutorialBNN", "model.tflite");
       const out = io();
-      assert.equal(await runCli(["run", model, "--input", join(LCE_FIXTURES, "TutorialBNN", "x.npy"), "--output", join(dir, "y.npy")], out), 0, out.err);
+      assert.equal(
+        await runCli(["run", model, "--input", join(LCE_FIXTURES, "TutorialBNN", "x.npy"), "--output", join(dir, "y.npy")], out),
+        0,
+        out.err,
+      );
       const y = parseNpy(new Uint8Array(await readFile(join(dir, "y.npy"))));
       assert.deepEqual(y.shape, load("TutorialBNN").e.y_shape);
       const bad = io();
@@ -148,6 +170,9 @@ describe("larq-ts run / bench on a .tflite", () => {
   it("bench recognises a .tflite by its identifier", async () => {
     const out = io();
     assert.equal(await runCli(["bench", join(LCE_FIXTURES, "TutorialBNN", "model.tflite"), "--runs=2"], out), 0, out.err);
-    assert.match(out.out, /^TFLite file .*model\.tflite \(\d+ bytes\), input \[1, 28, 28, 1\]\nengine predict: [\d.]+ ms \(median of 2\)\n$/);
+    assert.match(
+      out.out,
+      /^TFLite file .*model\.tflite \(\d+ bytes\), input \[1, 28, 28, 1\]\nengine predict: [\d.]+ ms \(median of 2\)\n$/,
+    );
   });
 });

@@ -22,8 +22,14 @@ describe("readTFLite", () => {
     const counts: Record<string, number> = {};
     for (const op of graph.operators) counts[op.opcode] = (counts[op.opcode] ?? 0) + 1;
     assert.deepEqual(counts, expected.ops);
-    assert.deepEqual(graph.inputs.map((i) => graph.tensors[i].shape), [expected.x_shape]);
-    assert.deepEqual(graph.outputs.map((i) => graph.tensors[i].shape), [expected.y_shape]);
+    assert.deepEqual(
+      graph.inputs.map((i) => graph.tensors[i].shape),
+      [expected.x_shape],
+    );
+    assert.deepEqual(
+      graph.outputs.map((i) => graph.tensors[i].shape),
+      [expected.y_shape],
+    );
     const bconv = graph.operators.find((op) => op.opcode === "LceBconv2d")!;
     assert.equal(bconv.custom, true);
     assert.equal(bconv.options.channels_in, 32);
@@ -38,7 +44,10 @@ describe("readTFLite", () => {
   it("rejects what is not a TFLite flatbuffer, naming the problem", () => {
     assert.throws(() => readTFLite(new Uint8Array(3)), /Invalid TFLite file: missing the "TFL3" file identifier/);
     assert.throws(() => readTFLite(new TextEncoder().encode("not a model at all")), /Invalid TFLite file/);
-    assert.throws(() => readTFLite([1, 2, 3] as unknown as Uint8Array), /Invalid TFLite file: expected the file's bytes as a Uint8Array, received \[object Array\]/);
+    assert.throws(
+      () => readTFLite([1, 2, 3] as unknown as Uint8Array),
+      /Invalid TFLite file: expected the file's bytes as a Uint8Array, received \[object Array\]/,
+    );
   });
 
   it("2,000 seeded byte flips and truncations: each file is read or rejected with an Invalid TFLite file error", () => {
