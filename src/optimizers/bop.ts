@@ -13,6 +13,7 @@ import {
   type Hyperparameter,
 } from "./schedules.js";
 import { variablePrecision, type LayerVariable, type NamedTensor } from "./variables.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Arguments of {@link Bop}. */
 export interface BopArgs {
@@ -183,4 +184,4 @@ export class Bop extends tf.Optimizer {
     } as never);
   }
 }
-tf.serialization.registerClass(Bop as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(Bop);

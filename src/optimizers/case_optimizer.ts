@@ -8,6 +8,7 @@ import { toCamelCase } from "../quantizers/registry.js";
 import { describeValue, invalidArgument } from "../utils/errors.js";
 import { updatedVariables } from "./constraints.js";
 import type { NamedTensor } from "./variables.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** Decides whether an optimizer should train a variable. */
 export type VariablePredicate = (variable: tf.Variable) => boolean;
@@ -292,4 +293,4 @@ export class CaseOptimizer extends tf.Optimizer {
     return optimizer as unknown as T;
   }
 }
-tf.serialization.registerClass(CaseOptimizer as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+registerLayer(CaseOptimizer);

@@ -17,6 +17,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { registeredClass } from "../effects/internals.js";
 import { toCamelCase, toSnakeCase } from "../quantizers/registry.js";
 import { checkNumber, describeValue, invalidArgument } from "../utils/errors.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** A schedule given as a plain function of the optimizer's step. It works, but cannot be serialized. */
 export type ScheduleFunction = (step: number) => number;
@@ -489,7 +490,7 @@ export class CosineDecayRestarts extends LearningRateSchedule {
 }
 
 for (const cls of [ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay, CosineDecay, CosineDecayRestarts]) {
-  tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+  registerLayer(cls);
 }
 
 /**

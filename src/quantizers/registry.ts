@@ -17,6 +17,7 @@ function didYouMean(name: string, known: Iterable<string>): string {
 import { Layer } from "../utils/tfjs.js";
 import { LAYER_CONFIG_KEYS, Quantizer, type QuantizerFunction, type QuantizerIdentifier, type QuantizerLike } from "./base.js";
 import { LayerQuantizer, layerQuantizer } from "./layer_quantizer.js";
+import { registerLayer } from "../utils/serialization.js";
 
 /** A quantizer class as the registry knows it. */
 export interface QuantizerClass {
@@ -50,7 +51,7 @@ export function toSnakeCase(name: string): string {
  * together with their camelCase forms.
  */
 export function registerQuantizerClass(cls: QuantizerClass, aliases: string[] = []): void {
-  tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+  registerLayer(cls);
   classes.set(cls.className, cls);
   for (const alias of aliases) {
     classes.set(alias, cls);
@@ -91,7 +92,7 @@ export function registerSerializableAliases<C extends tf.serialization.Serializa
       }
     };
     Object.defineProperty(Alias, "name", { value: canonical });
-    tf.serialization.registerClass(Alias as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+    registerLayer(Alias);
   }
 }
 
