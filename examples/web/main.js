@@ -221,7 +221,7 @@ $("train").addEventListener("click", () => {
       $("status").textContent = `ERROR: ${data.text}`;
     }
   };
-  worker.postMessage({ type: "train", options: { epochs: 1 } });
+  worker.postMessage({ type: "train", options: { epochs: 2 } });
 });
 
 plotQuantizers().then(

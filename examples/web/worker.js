@@ -68,7 +68,7 @@ async function train({ epochs = 1, batchSize = 64, trainCount = 8000, testCount 
     text: `${train.count} training and ${test.count} test digits loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s; training on tfjs ${tf.getBackend()}`,
   });
   const model = buildTutorialBnn(tfl, lq);
-  model.compile({ optimizer: tf.train.adam(0.001), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  model.compile({ optimizer: tf.train.adam(0.005), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
   const steps = Math.floor(train.count / batchSize);
   const started = performance.now();
   for (let epoch = 0; epoch < epochs; epoch++) {

@@ -148,7 +148,7 @@ async function driveWebDemo(page) {
   if (process.env.BROWSER_SCREENSHOT_DIR)
     await page.screenshot({ path: join(process.env.BROWSER_SCREENSHOT_DIR, "web-demo.png"), fullPage: true });
   const ok =
-    !demo.error && demo.testAccuracy > 0.75 && demo.sameAsTfjs >= demo.testCount - 5 && demo.last?.engineDigit === demo.last?.tfjsDigit;
+    !demo.error && demo.testAccuracy >= 0.9 && demo.sameAsTfjs >= demo.testCount - 5 && demo.last?.engineDigit === demo.last?.tfjsDigit;
   return { ok, demo };
 }
 
