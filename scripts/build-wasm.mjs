@@ -4,9 +4,10 @@
  * @yowasp/clang (clang and wasm-ld compiled to wasm, pinned in package.json), so no system compiler is needed and
  * the output is byte-identical on every machine.
  *
- * Two modules are produced:
+ * Three modules are produced:
  *   lce.wasm         SIMD128 build (scalar and SIMD GEMM kernels, SIMD sign-packing)
  *   lce-scalar.wasm  the fallback for engines without SIMD128 (scalar kernels only)
+ *   lce-mt.wasm      the SIMD128 build on an imported shared memory, for the engine's worker threads
  *
  * Usage: `npm run build:wasm` (writes into src/engine/kernels/), or `node scripts/build-wasm.mjs <outDir>`.
  * The test test/engine/wasm_build.test.ts rebuilds into a temporary folder and compares SHA-256 hashes with the
@@ -32,16 +33,7 @@ const NO_VECTORIZE = ["-fno-vectorize", "-fno-slp-vectorize"];
  * fold into load offsets (one extra add per load); without it every load carries its constant offset.
  */
 const NO_LSR = ["-mllvm", "-disable-lsr"];
-const LINK = [
-  "--no-entry",
-  "--export=__heap_base",
-  "--export-memory",
-  "--initial-memory=1114112",
-  "--stack-first",
-  "-z",
-  "stack-size=65536",
-  "--strip-all",
-];
+const LINK = ["--no-entry", "--export=__heap_base", "--initial-memory=1114112", "--stack-first", "-z", "stack-size=65536", "--strip-all"];
 
 /** Translation units grouped by the extra flags they get (one clang call per group: each call costs seconds). */
 const UNITS = [
@@ -49,10 +41,21 @@ const UNITS = [
   { srcs: ["gemm_simd.c", "ops.c", "float.c"], flags: NO_LSR },
 ];
 
-/** The two module variants. */
+/** A single-threaded module owns (and exports) its memory. */
+const OWN_MEMORY = ["--export-memory"];
+/**
+ * The threaded module imports a shared memory (env.memory) that every worker's instance of it uses; the data
+ * segments are then initialised once, by the first instance. Each instance has its own `__stack_pointer`, all
+ * starting at the same address: the pool points each worker's at a stack of its own, hence the export.
+ * The declared maximum is wasm32's 4 GiB; the engine creates the memory with a smaller maximum where it must.
+ */
+const SHARED_MEMORY = ["--import-memory", "--shared-memory", "--max-memory=4294967296", "--export=__stack_pointer"];
+
+/** The module variants: SIMD128, scalar fallback, and the threaded SIMD128 build (shared memory + atomics). */
 export const VARIANTS = [
-  { out: "lce.wasm", flags: ["-msimd128"] },
-  { out: "lce-scalar.wasm", flags: ["-mno-simd128"] },
+  { out: "lce.wasm", flags: ["-msimd128"], link: OWN_MEMORY },
+  { out: "lce-scalar.wasm", flags: ["-mno-simd128"], link: OWN_MEMORY },
+  { out: "lce-mt.wasm", flags: ["-msimd128", "-matomics", "-mbulk-memory", "-mmutable-globals"], link: SHARED_MEMORY },
 ];
 
 /** Runs a yowasp command, turning a non-zero exit into an Error with the tool's output. */
@@ -90,7 +93,7 @@ export async function buildWasm(outDir = kernelDir) {
         objects[obj] = tree[obj];
       }
     }
-    const tree = await run("wasm-ld", [...LINK, ...Object.keys(objects), "-o", variant.out], objects);
+    const tree = await run("wasm-ld", [...LINK, ...variant.link, ...Object.keys(objects), "-o", variant.out], objects);
     const bytes = tree[variant.out];
     await writeFile(path.join(outDir, variant.out), bytes);
     hashes[variant.out] = createHash("sha256").update(bytes).digest("hex");

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Writes the engine's kernel modules as base64 TypeScript modules (src/engine/kernels/lce_wasm.ts and
- * lce_scalar_wasm.ts), the engine's default source: a JavaScript module is found by every bundler (Vite's dev
+ * lce_scalar_wasm.ts, lce_mt_wasm.ts), the engine's default source: a JavaScript module is found by every bundler (Vite's dev
  * server and production build, esbuild, webpack) and by Node without any asset handling. The runtime imports the one
  * it needs lazily, so a bundle that splits chunks loads only that one.
  *
@@ -19,6 +19,7 @@ const kernelDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..
 export const EMBEDDED = [
   { wasm: "lce.wasm", module: "lce_wasm.ts" },
   { wasm: "lce-scalar.wasm", module: "lce_scalar_wasm.ts" },
+  { wasm: "lce-mt.wasm", module: "lce_mt_wasm.ts" },
 ];
 
 /** Writes the base64 modules next to the .wasm files in `dir`. */

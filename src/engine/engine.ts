@@ -12,7 +12,8 @@ import { axisGeometry, resolveBMaxPool, type BConv2DParams, type BDenseParams, t
 import { BConv2DOp } from "./ops/bconv2d.js";
 import { BDenseOp } from "./ops/bdense.js";
 import { checkNHWC, checkTensor, EngineTensor, sameShape, tensorBytes, type EngineDType } from "./tensor.js";
-import { Kernels, type GemmEpilogue, type KernelExports } from "./wasm.js";
+import { createSharedMemory, sharedMemorySupported, ThreadPool } from "./threads/pool.js";
+import { Kernels, THREAD_KERNELS, type GemmEpilogue, type KernelExports } from "./wasm.js";
 
 /** The two binary GEMM inner kernels; both read the same packed layout. */
 export type GemmKernel = "scalar" | "simd";
@@ -28,7 +29,26 @@ export interface EngineOptions {
   simd?: boolean;
   /** GEMM kernel: `"auto"` (default) times both at load and keeps the faster; the scalar build only has `"scalar"`. */
   gemmKernel?: GemmKernel | "auto";
+  /**
+   * Threads to run on (default 1): the calling thread plus `threads − 1` workers (Node `worker_threads`, browser
+   * Web Workers) sharing one `WebAssembly.Memory`. The binary GEMM, im2col, the float convolutions, pooling,
+   * batch norm and additions are split by output rows; the results are identical to one thread's.
+   *
+   * @remarks
+   * Needs SIMD128 and `SharedArrayBuffer` (in a browser: a cross-origin isolated page, COOP `same-origin` + COEP
+   * `require-corp`). Where either is missing the engine runs on one thread and says why in
+   * {@link Engine.threadsNote}. Work is claimed in small chunks, so a worker the OS does not schedule (a busy
+   * machine) leaves its share to the others rather than holding them up.
+   */
+  threads?: number;
+  /** The threaded kernel module to load instead of the bundled one (`larq-ts/lce-mt.wasm`); used when `threads` > 1. */
+  threadsWasm?: WasmSource;
 }
+
+/** Most threads an engine accepts. */
+export const MAX_THREADS = 64;
+/** Bytes of C stack each worker thread gets (the module's own stack size). */
+const WORKER_STACK_BYTES = 65536;
 
 /** Calibration figures measured at load (fastest of 9 alternating runs, in milliseconds; `simdMs` is NaN without SIMD). */
 export interface Calibration {
@@ -37,6 +57,7 @@ export interface Calibration {
 }
 
 let sharedEngine: Promise<Engine> | undefined;
+const sharedThreaded = new Map<number, Promise<Engine>>();
 
 /**
  * Loads the engine. Without options the instance is created once and shared; with options a new one is made.
@@ -60,6 +81,25 @@ export function loadEngine(options?: EngineOptions): Promise<Engine> {
     return sharedEngine;
   }
   return Engine.create(options);
+}
+
+/**
+ * The engine shared by every model converted or loaded with `{ threads }` and no engine of its own: one per thread
+ * count (1 is {@link loadEngine}'s shared engine).
+ * @internal
+ */
+export function sharedEngineWithThreads(threads: number): Promise<Engine> {
+  if (threads === 1) return loadEngine();
+  let engine = sharedThreaded.get(threads);
+  if (!engine) {
+    const created = Engine.create({ threads });
+    created.catch(() => {
+      if (sharedThreaded.get(threads) === created) sharedThreaded.delete(threads);
+    });
+    sharedThreaded.set(threads, created);
+    engine = created;
+  }
+  return engine;
 }
 
 /**
@@ -92,8 +132,12 @@ export class Engine {
   readonly calibration: Calibration;
   /** The typed kernel bindings (for the runtime's ops). @internal */
   readonly kernels: Kernels;
+  /** Why the engine runs on fewer threads than asked for (no SIMD128, no shared memory, workers failed), if it does. */
+  threadsNote: string | undefined;
   private readonly memory: WebAssembly.Memory;
   private readonly allocator: WasmAllocator;
+  private pool: ThreadPool | undefined;
+  private stacks: number[] = [];
 
   private constructor(exports: KernelExports, gemm: GemmKernel | "auto") {
     this.kernels = new Kernels(exports);
@@ -115,9 +159,72 @@ export class Engine {
     }
     const simd = options.simd ?? simdSupported();
     if (typeof simd !== "boolean") invalidArgument("simd", simd, "a boolean");
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+      invalidArgument("threads", threads, `an integer from 1 to ${MAX_THREADS}`);
+    }
+    let note: string | undefined;
+    if (threads > 1) {
+      if (!simd) note = "worker threads need the SIMD128 build (simd is off)";
+      else if (!sharedMemorySupported()) {
+        note =
+          "worker threads need SharedArrayBuffer (in a browser: a cross-origin isolated page, " + "COOP same-origin + COEP require-corp)";
+      } else {
+        try {
+          return await Engine.createThreaded(options, threads, gemm);
+        } catch (e) {
+          note = `the worker threads did not start (${(e as Error).message ?? e})`;
+        }
+      }
+    }
     // Default: the embedded copy of the bundled module (no asset for bundlers to find).
     const instance = await WebAssembly.instantiate(await compileModule(options.wasm, simd), {});
-    return new Engine(instance.exports as unknown as KernelExports, gemm);
+    const engine = new Engine(instance.exports as unknown as KernelExports, gemm);
+    if (note) {
+      engine.threadsNote = `${note}: running on one thread instead of ${threads}.`;
+      console.warn(`lq.engine: ${engine.threadsNote}`);
+    }
+    return engine;
+  }
+
+  /** An engine on the threaded module: a shared memory, this thread's instance and `threads − 1` workers. */
+  private static async createThreaded(options: EngineOptions, threads: number, gemm: GemmKernel | "auto"): Promise<Engine> {
+    const module = await compileModule(options.threadsWasm, "threads");
+    const memory = createSharedMemory(17);
+    const instance = await WebAssembly.instantiate(module, { env: { memory } });
+    const exports = Object.assign({}, instance.exports, { memory }) as unknown as KernelExports;
+    if (!exports.__stack_pointer) throw new Error("the threaded module does not export __stack_pointer");
+    const engine = new Engine(exports, gemm);
+    const stacks: number[] = [];
+    try {
+      for (let i = 1; i < threads; i++) stacks.push(engine.alloc(WORKER_STACK_BYTES));
+      engine.stacks = stacks;
+      const tops = stacks.map((p) => p + WORKER_STACK_BYTES);
+      engine.pool = await ThreadPool.create(module, memory, tops, exports as unknown as Record<string, unknown>, THREAD_KERNELS);
+    } catch (e) {
+      engine.terminate();
+      throw e;
+    }
+    engine.kernels.pool = engine.pool;
+    engine.warmUpThreads();
+    return engine;
+  }
+
+  /** Threads the engine runs on (1 + its workers). */
+  get threads(): number {
+    return 1 + (this.pool?.size ?? 0);
+  }
+
+  /**
+   * Stops the engine's worker threads; it keeps working on one thread. (Idle workers never keep a Node process
+   * alive, so this is only needed to give their memory back early.)
+   */
+  terminate(): void {
+    this.kernels.pool = undefined;
+    this.pool?.terminate();
+    this.pool = undefined;
+    for (const p of this.stacks) this.free(p);
+    this.stacks = [];
   }
 
   /** Bytes currently allocated in wasm memory. */
@@ -238,6 +345,28 @@ export class Engine {
    */
   gemm(a: number, w: number, m: number, n: number, kwp: number, kwords: number, k: number, e: GemmEpilogue): void {
     this.kernels.bgemm(this.gemmKernel === "simd", a, w, m, n, kwp, kwords, k, e);
+  }
+
+  /**
+   * Runs split GEMMs for a while: each worker's first calls run baseline code, and the chunk loop itself must be
+   * optimised before the first model call is timed.
+   */
+  private warmUpThreads(): void {
+    const m = 512;
+    const n = 64;
+    const kwp = 36;
+    const scratch = this.alloc(m * kwp * 8 + n * kwp * 8 + m * n * 4 + n * 8);
+    const a = scratch;
+    const w = a + m * kwp * 8;
+    const outF = w + n * kwp * 8;
+    const mult = outF + m * n * 4;
+    const bias = mult + n * 4;
+    new Uint8Array(this.buffer, scratch, m * kwp * 8 + n * kwp * 8).fill(0x5a);
+    new Float32Array(this.buffer, mult, 2 * n).fill(1);
+    const e: GemmEpilogue = { rowPattern: 0, corr: 0, mult, bias, lo: -Infinity, hi: Infinity, thr: 0, outF, outB: 0 };
+    const start = performance.now();
+    for (let r = 0; r < 5 || (r < 200 && performance.now() - start < 20); r++) this.gemm(a, w, m, n, kwp, kwp, kwp * 64, e);
+    this.free(scratch);
   }
 
   /** One warm-up call per kernel (the first call of a fresh module runs baseline code), then the GEMM timing. */

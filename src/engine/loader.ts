@@ -25,7 +25,9 @@ export function simdSupported(): boolean {
 }
 
 /**
- * The bundled module's file URL, resolved from this file (build/src/engine/loader.js → src/engine/kernels/).
+ * The bundled module's file URL, resolved from this file (build/src/engine/loader.js → src/engine/kernels/):
+ * `true` the SIMD128 build, `false` the scalar one, `"threads"` the SIMD128 build on a shared memory (worker
+ * threads; package export `larq-ts/lce-mt.wasm`).
  *
  * @remarks
  * The engine loads the embedded copy ({@link embeddedWasm}) by default; this URL is for serving the `.wasm` file
@@ -33,7 +35,8 @@ export function simdSupported(): boolean {
  * package exports `larq-ts/lce.wasm` / `larq-ts/lce-scalar.wasm` as assets instead. Each file is named by a
  * literal `new URL("…", import.meta.url)`, the pattern Vite and webpack 5 emit as an asset.
  */
-export function defaultWasmUrl(simd: boolean): URL {
+export function defaultWasmUrl(simd: boolean | "threads"): URL {
+  if (simd === "threads") return new URL("../../../src/engine/kernels/lce-mt.wasm", import.meta.url);
   return simd
     ? new URL("../../../src/engine/kernels/lce.wasm", import.meta.url)
     : new URL("../../../src/engine/kernels/lce-scalar.wasm", import.meta.url);
@@ -49,11 +52,16 @@ function decodeBase64(text: string): Uint8Array {
 
 /**
  * The bundled kernel module's bytes, from the base64 modules generated next to the .wasm files (the default
- * source of {@link loadEngine}). A JavaScript module needs no asset handling: Vite (dev server and build), esbuild
+ * source of {@link loadEngine}; `simd` as in {@link defaultWasmUrl}). A JavaScript module needs no asset handling: Vite (dev server and build), esbuild
  * and webpack bundle it like any other, and the lazy import keeps the unused variant out of split bundles.
  */
-export async function embeddedWasm(simd: boolean): Promise<Uint8Array> {
-  const { base64 } = simd ? await import("./kernels/lce_wasm.js") : await import("./kernels/lce_scalar_wasm.js");
+export async function embeddedWasm(simd: boolean | "threads"): Promise<Uint8Array> {
+  const { base64 } =
+    simd === "threads"
+      ? await import("./kernels/lce_mt_wasm.js")
+      : simd
+        ? await import("./kernels/lce_wasm.js")
+        : await import("./kernels/lce_scalar_wasm.js");
   return decodeBase64(base64);
 }
 
@@ -77,10 +85,10 @@ export async function loadWasmBytes(source: WasmSource): Promise<Uint8Array> {
 const moduleCache = new Map<string, Promise<WebAssembly.Module>>();
 
 /** Compiles a module source (undefined: the embedded module) once per URL or path (bytes are compiled every time). @internal */
-export function compileModule(source: WasmSource | undefined, simd: boolean): Promise<WebAssembly.Module> {
+export function compileModule(source: WasmSource | undefined, simd: boolean | "threads"): Promise<WebAssembly.Module> {
   const key =
     source === undefined
-      ? `embedded:${simd ? "simd" : "scalar"}`
+      ? `embedded:${simd === "threads" ? "threads" : simd ? "simd" : "scalar"}`
       : source instanceof URL || typeof source === "string"
         ? String(source)
         : undefined;

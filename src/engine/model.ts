@@ -8,7 +8,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 
 import { invalidArgument } from "../utils/errors.js";
 import { convertGraph, type ConvertOptions } from "./convert.js";
-import { loadEngine, type Engine, type EngineOptions } from "./engine.js";
+import { loadEngine, MAX_THREADS, sharedEngineWithThreads, type Engine, type EngineOptions } from "./engine.js";
 import { decodeEngineFile, encodeEngineFile, nodeLabel, validateGraph } from "./format.js";
 import type { EngineGraph, GraphNode } from "./graph.js";
 import { DEFAULT_MAX_MEMORY_BYTES, nodeBufferBytes, planMemory } from "./memory.js";
@@ -230,10 +230,32 @@ export interface EngineModelOptions extends ConvertOptions {
    * allocated, with the node at the peak.
    */
   maxMemoryBytes?: number;
-  /** Engine to run on; default the shared `loadEngine()`. */
+  /**
+   * Threads to run on (default 1; see {@link EngineOptions.threads}): models with the same count share one engine
+   * and its workers. Not with `engine` (whose threads are fixed when it is loaded); with `engineOptions`, a new
+   * engine with these threads.
+   */
+  threads?: number;
+  /** Engine to run on; default the shared `loadEngine()` (or the shared engine with `threads`). */
   engine?: Engine;
   /** Options for a new engine (ignored when `engine` is given). */
   engineOptions?: EngineOptions;
+}
+
+/** The engine a model runs on: `options.engine`, a new one from `engineOptions`, or the shared one for `threads`. */
+async function engineFor(options: Omit<EngineModelOptions, "chainBits">): Promise<Engine> {
+  const { threads, engine, engineOptions } = options;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
+    invalidArgument("threads", threads, `an integer from 1 to ${MAX_THREADS}`);
+  }
+  if (engine) {
+    if (threads !== undefined) {
+      invalidArgument("threads", threads, "undefined when an engine is given (load the engine with { threads })");
+    }
+    return engine;
+  }
+  if (engineOptions) return loadEngine(threads === undefined ? engineOptions : { ...engineOptions, threads });
+  return sharedEngineWithThreads(threads ?? 1);
 }
 
 /**
@@ -254,13 +276,13 @@ export async function convert(model: tfl.LayersModel, options: EngineModelOption
   const graph = convertGraph(model, options);
   // The converter's graph goes through the same op validators as a loaded file.
   validateGraph(graph, "lq.engine.convert: internal error, the converted graph does not validate: ");
-  const engine = options.engine ?? (options.engineOptions ? await loadEngine(options.engineOptions) : await loadEngine());
+  const engine = await engineFor(options);
   return new EngineModel(engine, graph, { maxMemoryBytes: options.maxMemoryBytes });
 }
 
 /** Loads an {@link EngineModel} from bytes written by {@link EngineModel.save}; bad files throw. */
 export async function load(bytes: Uint8Array | ArrayBuffer, options: Omit<EngineModelOptions, "chainBits"> = {}): Promise<EngineModel> {
   const graph = decodeEngineFile(bytes);
-  const engine = options.engine ?? (options.engineOptions ? await loadEngine(options.engineOptions) : await loadEngine());
+  const engine = await engineFor(options);
   return new EngineModel(engine, graph, { maxMemoryBytes: options.maxMemoryBytes });
 }

@@ -1,10 +1,13 @@
 /**
  * Typed bindings of the kernel module (kernels/*.c): every export with its named, documented parameters. Pointers
  * are byte addresses in the module's memory (0 = NULL); every other number is an i32 unless marked float.
- * Only the runtime (the {@link Engine} and the ops' `run`) calls these, through {@link Kernels}.
+ * Only the runtime (the {@link Engine} and the ops' `run`) calls these, through {@link Kernels}, which also splits
+ * the larger calls by output rows across the engine's worker threads (threads/pool.ts) when it has any.
  *
  * @packageDocumentation
  */
+
+import type { Split } from "./threads/protocol.js";
 
 /** A byte address in the wasm memory (0 stands for NULL). */
 export type Ptr = number;
@@ -49,6 +52,8 @@ export interface KernelExports {
   memory: WebAssembly.Memory;
   /** First byte after the module's static data and stack. */
   __heap_base: WebAssembly.Global;
+  /** The C stack pointer (exported by the threaded build only: each worker points it at a stack of its own). */
+  __stack_pointer?: WebAssembly.Global;
   /** 1 in the SIMD128 build, 0 in the scalar one. */
   lce_has_simd(): number;
   /** Floats → packed sign bits: `rows` rows of `channels` floats at `x` into ceil(channels/64) words each at `out`. */
@@ -202,10 +207,72 @@ export interface GemmEpilogue {
   outB: Ptr;
 }
 
+/** The kernels a worker thread may run (a job names one by its index here). */
+export const THREAD_KERNELS = [
+  "lce_bgemm",
+  "lce_fconv2d",
+  "lce_fdepthwise",
+  "lce_im2col",
+  "lce_fbatchnorm",
+  "lce_fadd",
+  "lce_fmaxpool",
+  "lce_bmaxpool",
+  "lce_sign_pack",
+] as const;
+
+/** A kernel a worker thread may run. */
+export type ThreadKernel = (typeof THREAD_KERNELS)[number];
+
+/** What {@link Kernels} needs of a thread pool (threads/pool.ts `ThreadPool`). */
+export interface KernelPool {
+  /** Worker threads (the calling thread comes on top). */
+  readonly size: number;
+  /** Runs `THREAD_KERNELS[fn]` with `args` split as `split` says; returns when every chunk is done. */
+  run(fn: number, args: readonly number[], split: Split): void;
+}
+
+/**
+ * Estimated single-thread time (ns) below which a call is not split: posting a job and waking the workers costs
+ * ~10 µs, so only calls several times longer gain.
+ */
+export const MIN_SPLIT_NS = 40_000;
+
+const PTR = 1;
+const NOT_PTR = 0;
+
 /** Named-argument wrappers of {@link KernelExports}. */
 export class Kernels {
+  /** The worker threads calls are split across, if any. @internal */
+  pool: KernelPool | undefined;
+  /** Calls estimated shorter than this (ns) run on the calling thread (tests set 0 to split every call). @internal */
+  minSplitNs = MIN_SPLIT_NS;
+
   /** @param raw - the module's exports. */
   constructor(private readonly raw: KernelExports) {}
+
+  /**
+   * Calls `name` with `args` on this thread, or split across the pool when its estimated time `ns` is long enough.
+   * `split(rowsPerChunk)` describes the chunks; `units` × `images` rows are cut into about 4 chunks per thread, of
+   * a multiple of `align` rows.
+   */
+  private call(
+    name: ThreadKernel,
+    args: number[],
+    ns: number,
+    units: number,
+    images: number,
+    align: number,
+    split: (rowsPerChunk: number) => Omit<Split, "units" | "images" | "rowsPerChunk">,
+  ): void {
+    const pool = this.pool;
+    if (!pool || pool.size === 0 || ns < this.minSplitNs || units * images < 2) {
+      (this.raw[name] as (...a: number[]) => void)(...args);
+      return;
+    }
+    const perImage = Math.max(1, Math.ceil((4 * (pool.size + 1)) / images));
+    const rowsPerChunk = Math.ceil(Math.ceil(units / perImage) / align) * align;
+    pool.run(THREAD_KERNELS.indexOf(name), args, { units, images, rowsPerChunk, ...split(rowsPerChunk) });
+  }
 
   /** Whether this is the SIMD128 build. */
   hasSimd(): boolean {
@@ -214,41 +281,59 @@ export class Kernels {
 
   /** Packs `rows` × `channels` floats at `x` into sign bits at `out` (bit 1 where !(x ≥ 0)). */
   signPack(x: Ptr, out: Ptr, rows: number, channels: number): void {
-    this.raw.lce_sign_pack(x, out, rows, channels);
+    const cw = Math.ceil(channels / 64);
+    this.call("lce_sign_pack", [x, out, rows, channels], rows * channels * 0.25, rows, 1, 1, () => ({
+      countArg: 2,
+      batchArg: -1,
+      adjust: [
+        [0, 0, channels * 4, PTR],
+        [1, 0, cw * 8, PTR],
+      ],
+    }));
   }
 
   /** im2col of a packed NHWC input with `cw` words per pixel into GEMM rows of `kwp` words. */
   im2col(input: Ptr, out: Ptr, cw: number, g: ConvGeometry, kwp: number, padPixel: Ptr): void {
-    this.raw.lce_im2col(
-      input,
-      out,
-      g.batch,
-      g.h,
-      g.w,
-      cw,
-      g.kh,
-      g.kw,
-      g.sy,
-      g.sx,
-      g.dy,
-      g.dx,
-      g.padTop,
-      g.padLeft,
-      g.oh,
-      g.ow,
-      kwp,
-      padPixel,
-    );
+    const args = [input, out, g.batch, g.h, g.w, cw, g.kh, g.kw, g.sy, g.sx, g.dy, g.dx, g.padTop, g.padLeft, g.oh, g.ow, kwp, padPixel];
+    this.call("lce_im2col", args, g.batch * g.oh * g.ow * kwp * 2, g.oh, g.batch, 1, () => ({
+      countArg: 14,
+      batchArg: 2,
+      adjust: [
+        [0, g.h * g.w * cw * 8, 0, PTR],
+        [1, g.oh * g.ow * kwp * 8, g.ow * kwp * 8, PTR],
+        [12, 0, -g.sy, NOT_PTR],
+      ],
+    }));
   }
 
   /** Binary GEMM of `m` rows at `a` against `n` weight columns in panels at `w` (rows of `kwp` words, `kwords` real, `k` bits). */
   bgemm(simd: boolean, a: Ptr, w: Ptr, m: number, n: number, kwp: number, kwords: number, k: number, e: GemmEpilogue): void {
-    this.raw.lce_bgemm(simd ? 1 : 0, a, w, m, n, kwp, kwords, k, e.rowPattern, e.corr, e.mult, e.bias, e.lo, e.hi, e.thr, e.outF, e.outB);
+    const args = [simd ? 1 : 0, a, w, m, n, kwp, kwords, k, e.rowPattern, e.corr, e.mult, e.bias, e.lo, e.hi, e.thr, e.outF, e.outB];
+    // ~175 binary MACs per ns on one core; chunks of an even number of rows keep the scalar 2-row tile whole.
+    this.call("lce_bgemm", args, (m * n * kwords * 64) / 175, m, 1, 2, () => ({
+      countArg: 3,
+      batchArg: -1,
+      adjust: [
+        [1, 0, kwp * 8, PTR],
+        [8, 0, 4, PTR],
+        [15, 0, n * 4, PTR],
+        [16, 0, Math.ceil(n / 64) * 8, PTR],
+      ],
+    }));
   }
 
   /** Max pooling on packed bits (`cw` words per pixel). */
   bmaxpool(input: Ptr, out: Ptr, cw: number, g: WindowGeometry): void {
-    this.raw.lce_bmaxpool(input, out, g.batch, g.h, g.w, cw, g.kh, g.kw, g.sy, g.sx, g.padTop, g.padLeft, g.oh, g.ow);
+    const args = [input, out, g.batch, g.h, g.w, cw, g.kh, g.kw, g.sy, g.sx, g.padTop, g.padLeft, g.oh, g.ow];
+    this.call("lce_bmaxpool", args, g.batch * g.oh * g.ow * cw * g.kh * g.kw, g.oh, g.batch, 1, () => ({
+      countArg: 12,
+      batchArg: 2,
+      adjust: [
+        [0, g.h * g.w * cw * 8, 0, PTR],
+        [1, g.oh * g.ow * cw * 8, g.ow * cw * 8, PTR],
+        [10, 0, -g.sy, NOT_PTR],
+      ],
+    }));
   }
 
   /** Float convolution (HWIO kernel) or depthwise convolution (`[kh, kw, cin, mult]`); `outChannels` = cout or mult. */
@@ -263,43 +348,59 @@ export class Kernels {
     g: ConvGeometry,
     padValue: number,
   ): void {
-    const fn = depthwise ? this.raw.lce_fdepthwise : this.raw.lce_fconv2d;
-    fn(
-      x,
-      kernel,
-      bias,
-      out,
-      g.batch,
-      g.h,
-      g.w,
-      cin,
-      outChannels,
-      g.kh,
-      g.kw,
-      g.sy,
-      g.sx,
-      g.dy,
-      g.dx,
-      g.padTop,
-      g.padLeft,
-      g.oh,
-      g.ow,
-      padValue,
-    );
+    const cout = depthwise ? cin * outChannels : outChannels;
+    const args = [x, kernel, bias, out, g.batch, g.h, g.w, cin, outChannels, g.kh, g.kw, g.sy, g.sx, g.dy, g.dx];
+    args.push(g.padTop, g.padLeft, g.oh, g.ow, padValue);
+    const macs = g.batch * g.oh * g.ow * cout * g.kh * g.kw * (depthwise ? 1 : cin);
+    // ~10 float MACs per ns for the SIMD convolution, ~2 for the depthwise one.
+    this.call(depthwise ? "lce_fdepthwise" : "lce_fconv2d", args, macs / (depthwise ? 2 : 10), g.oh, g.batch, 1, () => ({
+      countArg: 17,
+      batchArg: 4,
+      adjust: [
+        [0, g.h * g.w * cin * 4, 0, PTR],
+        [3, g.oh * g.ow * cout * 4, g.ow * cout * 4, PTR],
+        [15, 0, -g.sy, NOT_PTR],
+      ],
+    }));
   }
 
   /** Batch normalization of `pixels` × `channels` floats with the double parameter block at `params`. */
   fbatchnorm(x: Ptr, out: Ptr, pixels: number, channels: number, params: Ptr): void {
-    this.raw.lce_fbatchnorm(x, out, pixels, channels, params);
+    this.call("lce_fbatchnorm", [x, out, pixels, channels, params], pixels * channels, pixels, 1, 1, () => ({
+      countArg: 2,
+      batchArg: -1,
+      adjust: [
+        [0, 0, channels * 4, PTR],
+        [1, 0, channels * 4, PTR],
+      ],
+    }));
   }
 
   /** Float max pooling over `c` channels. */
   fmaxpool(x: Ptr, out: Ptr, c: number, g: WindowGeometry): void {
-    this.raw.lce_fmaxpool(x, out, g.batch, g.h, g.w, c, g.kh, g.kw, g.sy, g.sx, g.padTop, g.padLeft, g.oh, g.ow);
+    const args = [x, out, g.batch, g.h, g.w, c, g.kh, g.kw, g.sy, g.sx, g.padTop, g.padLeft, g.oh, g.ow];
+    this.call("lce_fmaxpool", args, (g.batch * g.oh * g.ow * c * g.kh * g.kw) / 2, g.oh, g.batch, 1, () => ({
+      countArg: 12,
+      batchArg: 2,
+      adjust: [
+        [0, g.h * g.w * c * 4, 0, PTR],
+        [1, g.oh * g.ow * c * 4, g.ow * c * 4, PTR],
+        [10, 0, -g.sy, NOT_PTR],
+      ],
+    }));
   }
 
   /** `out = a + b` over `n` floats. */
   fadd(a: Ptr, b: Ptr, out: Ptr, n: number): void {
-    this.raw.lce_fadd(a, b, out, n);
+    // Chunks of 16 floats keep every chunk's vectors aligned as in one call.
+    this.call("lce_fadd", [a, b, out, n], n / 4, n, 1, 16, () => ({
+      countArg: 3,
+      batchArg: -1,
+      adjust: [
+        [0, 0, 4, PTR],
+        [1, 0, 4, PTR],
+        [2, 0, 4, PTR],
+      ],
+    }));
   }
 }

@@ -14,6 +14,7 @@ export interface NodeBuiltins {
   "node:fs/promises": typeof import("node:fs/promises");
   "node:path": typeof import("node:path");
   "node:url": typeof import("node:url");
+  "node:worker_threads": typeof import("node:worker_threads");
 }
 
 /** Imports a Node.js built-in at run time without exposing the specifier to bundlers. */

@@ -1,7 +1,8 @@
 /**
  * Seeded grid + fuzz of `lq.engine.convert` against `model.predict` (tfjs cpu backend): 2,000+ random small models
  * over every layer kind and chain the converter supports, each run on the scalar GEMM kernel, the SIMD GEMM kernel
- * and the no-SIMD module (the last two load the first one's saved file, so save/load is covered too).
+ * the no-SIMD module and a 2-thread engine that splits every kernel call (the last three load the first one's
+ * saved file, so save/load is covered too).
  *
  * Exactness: the generator tracks, per value, whether the engine must reproduce tfjs bit for bit:
  * - the input holds dyadic values with exact zeros (−0 too); float conv / depthwise / dense weights and all
@@ -486,8 +487,13 @@ describe("fuzz: lq.engine.convert vs model.predict", () => {
     engines.push(["scalar GEMM", await lq.engine.loadEngine({ gemmKernel: "scalar" })]);
     engines.push(["SIMD GEMM", await lq.engine.loadEngine({ gemmKernel: "simd" })]);
     engines.push(["no-SIMD module", await lq.engine.loadEngine({ simd: false })]);
+    // Two threads with every kernel call split into chunks, however small (results must equal one thread's).
+    const threaded = await lq.engine.loadEngine({ threads: 2 });
+    threaded.kernels.minSplitNs = 0;
+    engines.push(["2 threads, every call split", threaded]);
     assert.equal(engines[1][1].gemmKernel, "simd");
     assert.equal(engines[2][1].simd, false);
+    assert.equal(threaded.threads, 2, threaded.threadsNote);
     tensorsAtStart = tf.memory().numTensors;
   });
 

@@ -24,7 +24,7 @@ describe("engine runtime", () => {
   });
 
   it("embeds the committed modules byte for byte (the default source, found by every bundler)", async () => {
-    for (const simd of [true, false]) {
+    for (const simd of [true, false, "threads"] as const) {
       const embedded = await embeddedWasm(simd);
       const file = await readFile(fileURLToPath(defaultWasmUrl(simd)));
       assert.equal(embedded.length, file.length, `simd=${simd}: length`);

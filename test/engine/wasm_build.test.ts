@@ -10,7 +10,7 @@ import path from "node:path";
 import { describe, it } from "node:test";
 
 describe("engine wasm build", () => {
-  it("rebuilds lce.wasm and lce-scalar.wasm byte-identically (SHA-256) from the C sources", { timeout: 180_000 }, async () => {
+  it("rebuilds lce.wasm, lce-scalar.wasm and lce-mt.wasm byte-identically (SHA-256) from the C sources", { timeout: 180_000 }, async () => {
     const script = new URL("../../../scripts/build-wasm.mjs", import.meta.url).href;
     const { buildWasm, kernelDir } = (await import(script)) as {
       buildWasm: (outDir: string) => Promise<Record<string, string>>;
@@ -19,7 +19,7 @@ describe("engine wasm build", () => {
     const dir = await mkdtemp(path.join(tmpdir(), "larq-ts-wasm-"));
     try {
       const rebuilt = await buildWasm(dir);
-      assert.deepEqual(Object.keys(rebuilt).sort(), ["lce-scalar.wasm", "lce.wasm"]);
+      assert.deepEqual(Object.keys(rebuilt).sort(), ["lce-mt.wasm", "lce-scalar.wasm", "lce.wasm"]);
       for (const [name, hash] of Object.entries(rebuilt)) {
         const committed = createHash("sha256")
           .update(await readFile(path.join(kernelDir, name)))
