@@ -86,7 +86,10 @@ export const GPU_ARGS = [
 /** Backends the backend test must find (all four run in headless Chromium 156 on SwiftShader); override with BROWSER_REQUIRED_BACKENDS=cpu,wasm,… */
 const REQUIRED_BACKENDS = (process.env.BROWSER_REQUIRED_BACKENDS ?? "cpu,wasm,webgl,webgpu").split(",").filter(Boolean);
 
-const bundlerChecks = (r) => [[r?.ok === true, "engine == tfjs"]];
+const bundlerChecks = (r) => [
+  [r?.ok === true, "engine == tfjs"],
+  [r?.threads?.count === 2 && r.threads.equal === true, "engine on 2 worker threads == 1 thread"],
+];
 const backendChecks = (r) => [
   [r?.ok === true, "every offered backend == cpu"],
   ...REQUIRED_BACKENDS.map((b) => [r?.backends?.[b]?.available === true, `${b} offered`]),

@@ -1,6 +1,6 @@
 // The check every bundler app runs (examples/bundlers/<name>/): build larq's MNIST tutorial BNN with larq-ts layers,
 // train it for 3 steps on random data on the tfjs wasm backend, convert it with lq.engine.convert and compare the
-// engine's predictions with tfjs's. The modules come in as arguments so that this file has no bare imports: each
+// engine's predictions with tfjs's, then the engine on 2 threads (cross-origin isolated pages) with one thread's. The modules come in as arguments so that this file has no bare imports: each
 // app resolves "larq-ts" and "@tensorflow/*" from its own node_modules (the packed tarball and tfjs 4.22).
 
 /** larq's MNIST tutorial BNN (as in examples/tutorial_bnn.ts), from the given tfjs-layers and larq-ts modules. */
@@ -113,12 +113,33 @@ export async function runBnnCheck({
     `one digit (median of ${timingRuns}): tfjs wasm ${tfjsMs.toFixed(3)} ms, lq.engine ${engineMs.toFixed(3)} ms (simd=${em.engine.simd}, gemm=${em.engine.gemmKernel})`,
   );
 
+  // Engine threads (a cross-origin isolated page has SharedArrayBuffer): 2 threads, every kernel call split into
+  // chunks however small, must give exactly the single-threaded engine's outputs.
+  const threads = { isolated: globalThis.crossOriginIsolated === true, count: 1, equal: false, note: undefined };
+  {
+    const em2 = await lq.engine.convert(model, { threads: 2 });
+    threads.count = em2.engine.threads;
+    threads.note = em2.engine.threadsNote;
+    if (em2.engine.kernels) em2.engine.kernels.minSplitNs = 0;
+    const y2T = em2.predict(x);
+    const y2 = await y2T.data();
+    threads.equal = y2.length === actual.length && y2.every((v, i) => Object.is(v, actual[i]));
+    const threadMs = await time(() => readBack(em2.predict(one)));
+    log(
+      `engine threads: ${threads.count} (crossOriginIsolated=${threads.isolated}${threads.note ? `; ${threads.note}` : ""}), ` +
+        `outputs ${threads.equal ? "identical to" : "DIFFERENT from"} one thread's, one digit ${threadMs.toFixed(3)} ms`,
+    );
+    tf.dispose(y2T);
+    em2.dispose();
+  }
+  const threadsOk = threads.isolated ? threads.count === 2 && threads.equal : threads.count === 1 && threads.equal;
+
   tf.dispose([x, one, expectedT, actualT]);
   em.dispose();
   model.dispose();
   optimizer.dispose();
   const leaked = tf.memory().numTensors - tensorsAtStart;
-  const ok = hardMismatch === 0 && agree >= nTest - 2 && maxDiff < 1e-3 && leaked === 0 && losses.every(Number.isFinite);
+  const ok = hardMismatch === 0 && agree >= nTest - 2 && maxDiff < 1e-3 && leaked === 0 && losses.every(Number.isFinite) && threadsOk;
   return {
     ok,
     agree,
@@ -135,6 +156,7 @@ export async function runBnnCheck({
     wasmThreads,
     wasmThreaded,
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    threads,
   };
 }
 
