@@ -188,11 +188,13 @@ export class ThreadPool {
     Atomics.add(ctl, SLOT.wake, 1);
     Atomics.notify(ctl, SLOT.wake);
     claimChunks(this.exports, ctl, f64, this.names, LAYOUT);
+    // The chunks still running finish within microseconds unless their worker was descheduled: spin 50 µs, then
+    // sleep (a browser's main thread may not block: it keeps spinning).
+    const spinUntil = performance.now() + 0.05;
     for (;;) {
       const done = Atomics.load(ctl, SLOT.done);
       if (done >= total) break;
-      // A browser's main thread may not block: it spins (the remaining chunks are already running).
-      if (this.blocking) Atomics.wait(ctl, SLOT.done, done, 100);
+      if (this.blocking && performance.now() > spinUntil) Atomics.wait(ctl, SLOT.done, done, 100);
     }
     if (ctl[SLOT.failed] === 1) throw new Error("lq.engine: a kernel call failed in a worker thread (wasm trap).");
   }

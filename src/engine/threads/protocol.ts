@@ -161,7 +161,8 @@ export interface WorkerInit {
 
 /**
  * A worker's body (runs as source text, like {@link claimChunks}): instantiate the module on the shared memory
- * with a stack of its own, report ready, then sleep on `wake` and claim chunks after each wake-up until `quit`.
+ * with a stack of its own, report ready, then wait on `wake` (a 50 µs spin, then asleep) and claim chunks after each
+ * wake-up until `quit`.
  */
 export function workerMain(
   onMessage: (handler: (init: WorkerInit) => void) => void,
@@ -178,7 +179,12 @@ export function workerMain(
         const S = init.layout.slot;
         let seen = Atomics.load(ctl, S.wake);
         post({ ready: true });
+        const now = () => performance.now();
         for (;;) {
+          // Kernel calls of one model come microseconds apart: spin briefly before sleeping (a futex wake-up
+          // costs tens of microseconds), then sleep until the next job.
+          const spinUntil = now() + 0.05;
+          while (Atomics.load(ctl, S.wake) === seen && now() < spinUntil);
           Atomics.wait(ctl, S.wake, seen);
           seen = Atomics.load(ctl, S.wake);
           if (Atomics.load(ctl, S.quit) === 1) return;
