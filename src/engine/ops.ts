@@ -16,9 +16,10 @@ export type Padding = "valid" | "same";
  *
  * @remarks
  * With `dot = K − 2 · popcount(x XOR w)` (K = binary products per output, border-corrected for `padValue: 0`):
- * - `kind: "float"`: `y[n] = clamp(multiplier[n] · dot + bias[n], clampMin, clampMax)`, evaluated in float32. This
- *   folds a bias, a BatchNormalization (multiplier = γ/√(σ²+ε), bias = β − μ·multiplier) and a fused
- *   ReLU / ReLU6 / hard_tanh (clamp bounds).
+ * - `kind: "float"`: `y[n] = clamp(multiplier[n] · clamp(dot, dotMin, dotMax) + bias[n], clampMin, clampMax)`,
+ *   evaluated in float32. This folds a bias, a BatchNormalization (multiplier = γ/√(σ²+ε), bias = β −
+ *   μ·multiplier) and a fused ReLU / ReLU6 / hard_tanh (clamp bounds). `dotMin` / `dotMax` clamp the integer dot
+ *   product before the multiplier: LCE's fused activation of a `LceBconv2d` with float output (default ∓Infinity).
  * - `kind: "bits"`: the layer writes packed bits for a following binary layer: bit n = 1 (−1) exactly when the
  *   float32 value `multiplier[n] · dot + bias[n]` is < 0, i.e. the sign the next layer's input quantizer would
  *   take. It is computed with LCE's per-channel integer thresholds (and filters negated where the multiplier is
@@ -33,6 +34,8 @@ export type OutputTransform =
       bias?: ArrayLike<number> | number;
       clampMin?: number;
       clampMax?: number;
+      dotMin?: number;
+      dotMax?: number;
     }
   | { kind: "bits"; multiplier?: ArrayLike<number> | number; bias?: ArrayLike<number> | number };
 
@@ -149,6 +152,10 @@ export interface ResolvedTransform {
   clampMin: number;
   /** Upper clamp bound (+Infinity when none). */
   clampMax: number;
+  /** Lower bound of the integer dot before the multiplier (float output; none when undefined or −Infinity). */
+  dotMin?: number;
+  /** Upper bound of the integer dot before the multiplier (float output; none when undefined or +Infinity). */
+  dotMax?: number;
 }
 
 /** Validates a {@link BConv2DParams} record and fills in its defaults. */
@@ -214,8 +221,15 @@ export function resolveTransform(transform: OutputTransform | undefined, channel
     if (typeof clampMin !== "number" || Number.isNaN(clampMin)) invalidArgument("transform.clampMin", clampMin, "a number");
     if (typeof clampMax !== "number" || Number.isNaN(clampMax)) invalidArgument("transform.clampMax", clampMax, "a number");
     if (clampMin > clampMax) invalidArgument("transform.clampMin", clampMin, `<= clampMax (${clampMax})`);
-  } else if ("clampMin" in t || "clampMax" in t) {
-    invalidArgument("transform", t, 'no clampMin/clampMax with kind "bits"');
+    const dotMin = t.dotMin ?? -Infinity;
+    const dotMax = t.dotMax ?? Infinity;
+    const dotBound = (v: number) => v === -Infinity || v === Infinity || Number.isInteger(v);
+    if (typeof dotMin !== "number" || !dotBound(dotMin)) invalidArgument("transform.dotMin", dotMin, "an integer or -Infinity");
+    if (typeof dotMax !== "number" || !dotBound(dotMax)) invalidArgument("transform.dotMax", dotMax, "an integer or Infinity");
+    if (dotMin > dotMax) invalidArgument("transform.dotMin", dotMin, `<= dotMax (${dotMax})`);
+    if (dotMin !== -Infinity || dotMax !== Infinity) return { kind: t.kind, multiplier, bias, clampMin, clampMax, dotMin, dotMax };
+  } else if ("clampMin" in t || "clampMax" in t || "dotMin" in t || "dotMax" in t) {
+    invalidArgument("transform", t, 'no clampMin/clampMax/dotMin/dotMax with kind "bits"');
   }
   return { kind: t.kind, multiplier, bias, clampMin, clampMax };
 }
@@ -223,11 +237,12 @@ export function resolveTransform(transform: OutputTransform | undefined, channel
 /**
  * The float output transform of one value, in float32 arithmetic exactly as the wasm kernel evaluates it.
  *
- * @remarks `fround(fround(m · dot) + b)`, then clamped; `dot` is an integer, so `m · dot` is exact in double before
+ * @remarks `fround(fround(m · clamp(dot, dotMin, dotMax)) + b)`, then clamped; `dot` is an integer, so `m · dot` is exact in double before
  * the rounding and the result is the correctly rounded float32 multiply-then-add.
  */
 export function floatTransform(t: ResolvedTransform, n: number, dot: number): number {
-  const v = Math.fround(Math.fround(t.multiplier[n] * dot) + t.bias[n]);
+  const d = Math.min(Math.max(dot, t.dotMin ?? -Infinity), t.dotMax ?? Infinity);
+  const v = Math.fround(Math.fround(t.multiplier[n] * d) + t.bias[n]);
   return Math.min(Math.max(v, t.clampMin), t.clampMax);
 }
 

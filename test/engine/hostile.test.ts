@@ -384,6 +384,15 @@ describe("hostile engine files", () => {
         (n, doc) => (n.weights.kernel = doc.nodes[find(doc, "bconv2d")].weights.bias),
       ],
       ["bits transform on a float bconv2d", "mixed", "bconv2d", (n, doc) => (doc.nodes[find(doc, "bconv2d", 1)].attrs.transform = "bits")],
+      ["bconv2d dotMin 0.5", "mixed", "bconv2d", (n, doc) => (doc.nodes[find(doc, "bconv2d", 1)].attrs.dotMin = 0.5)],
+      ['bconv2d dotMax "6"', "mixed", "bconv2d", (n, doc) => (doc.nodes[find(doc, "bconv2d", 1)].attrs.dotMax = "6")],
+      [
+        "bconv2d dotMin above dotMax",
+        "mixed",
+        "bconv2d",
+        (n, doc) => Object.assign(doc.nodes[find(doc, "bconv2d", 1)].attrs, { dotMin: 2, dotMax: 1 }),
+      ],
+      ["dot bounds on a bits bconv2d", "bnn", "bconv2d", (n) => (n.attrs.dotMin = 0)],
     ];
     for (const [what, which, op, edit] of cases) {
       it(what, async () => {

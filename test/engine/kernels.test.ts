@@ -43,7 +43,15 @@ const SPATIAL: [number, number, number][] = [
 function transformFor(kind: "float" | "bits", n: number, seed: number): OutputTransform {
   const { multiplier, bias } = transformArrays(n, seed);
   return kind === "float"
-    ? { kind, multiplier, bias, clampMin: seed % 2 ? -Infinity : -3, clampMax: seed % 3 ? Infinity : 4 }
+    ? {
+        kind,
+        multiplier,
+        bias,
+        clampMin: seed % 2 ? -Infinity : -3,
+        clampMax: seed % 3 ? Infinity : 4,
+        // LCE's fused activations clamp the integer dot before the multiplier: ReLU, [−1, 1], ReLU6, none.
+        ...[{ dotMin: 0 }, { dotMin: -1, dotMax: 1 }, { dotMin: 0, dotMax: 6 }, {}][seed % 4],
+      }
     : { kind, multiplier, bias };
 }
 

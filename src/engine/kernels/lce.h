@@ -29,6 +29,7 @@ typedef struct {
   const float *mult; /* float output: per-channel multiplier */
   const float *bias; /* float output: per-channel bias */
   float lo, hi;      /* float output: clamp bounds */
+  i32 dlo, dhi;      /* float output: bounds of the dot before the multiplier (LCE's fused activation) */
   const i32 *thr;    /* bits output: bit set (negative) when dot < thr[n] */
   float *outF;       /* float output [M][N] (NULL when writing bits) */
   u64 *outB;         /* bits output [M][ceil(N/64)] */
@@ -47,6 +48,7 @@ static inline void lce_store4(const lce_epilogue *e, i32 m, i32 n0, i32 N, const
     v128_t d = wasm_i32x4_sub(wasm_i32x4_splat(e->k), wasm_i32x4_shl(wasm_v128_load(pc), 1));
     if (e->rowPattern) d = wasm_i32x4_sub(d, wasm_v128_load(e->corr + e->rowPattern[m] * e->npad + n0));
     if (e->outF) {
+      d = wasm_i32x4_min(wasm_i32x4_max(d, wasm_i32x4_splat(e->dlo)), wasm_i32x4_splat(e->dhi));
       v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(e->mult + n0), wasm_f32x4_convert_i32x4(d)),
                                 wasm_v128_load(e->bias + n0));
       v = wasm_f32x4_pmax(v, wasm_f32x4_splat(e->lo));
@@ -68,7 +70,9 @@ static inline void lce_store4(const lce_epilogue *e, i32 m, i32 n0, i32 N, const
   if (e->outF) {
     float *o = e->outF + (long)m * N + n0;
     for (i32 j = 0; j < cols; ++j) {
-      float v = e->mult[n0 + j] * (float)d[j] + e->bias[n0 + j];
+      i32 dj = d[j] < e->dlo ? e->dlo : d[j];
+      dj = dj > e->dhi ? e->dhi : dj;
+      float v = e->mult[n0 + j] * (float)dj + e->bias[n0 + j];
       v = v < e->lo ? e->lo : v;
       v = v > e->hi ? e->hi : v;
       o[j] = v;

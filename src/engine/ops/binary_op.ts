@@ -99,6 +99,8 @@ export abstract class PreparedBinaryOp {
       bias: this.bias,
       lo: t.clampMin,
       hi: t.clampMax,
+      dotMin: Math.max(-0x80000000, t.dotMin ?? -Infinity),
+      dotMax: Math.min(0x7fffffff, t.dotMax ?? Infinity),
       thr: this.thr,
       outF: isFloat ? out.ptr : 0,
       outB: isFloat ? 0 : out.ptr,
@@ -127,6 +129,13 @@ export function validateTransform(c: NodeCheck, cin: number): void {
     typeof lo === "number" && typeof hi === "number" && lo <= hi && (a.transform === "float" || (lo === -Infinity && hi === Infinity)),
     `bad clamp bounds ${JSON.stringify([a.clampMin, a.clampMax])}`,
   );
+  const dlo = a.dotMin ?? -Infinity,
+    dhi = a.dotMax ?? Infinity;
+  const bound = (v: unknown) => v === -Infinity || v === Infinity || Number.isInteger(v);
+  c.need(
+    bound(dlo) && bound(dhi) && dlo <= dhi && (a.transform === "float" || (dlo === -Infinity && dhi === Infinity)),
+    `bad dot bounds ${JSON.stringify([a.dotMin, a.dotMax])} (integers, dotMin <= dotMax, float transform only)`,
+  );
 }
 
 /** The {@link OutputTransform} of a validated `bconv2d` / `bdense` node. */
@@ -140,6 +149,8 @@ export function transformOf(node: GraphNode, w: WeightReader): OutputTransform {
         bias: w.get("bias"),
         clampMin: a.clampMin ?? -Infinity,
         clampMax: a.clampMax ?? Infinity,
+        ...(a.dotMin !== undefined ? { dotMin: a.dotMin } : {}),
+        ...(a.dotMax !== undefined ? { dotMax: a.dotMax } : {}),
       };
 }
 

@@ -243,25 +243,13 @@ function convert(b: GraphBuilder, g: TFLiteGraph, op: TFLiteOperator): void {
       const fused = o.fused_activation_function ?? 0;
       const transform: Record<string, unknown> = { transform: "float" };
       if (fused !== 0) {
-        // LCE clamps the dot product (the fused activation) before its multiplier and bias; the engine's transform
-        // clamps after them. So: the clamped dot product (exact integers), then the multiplier and bias.
+        // LCE clamps the integer dot product (the fused activation) before its multiplier and bias: the engine's
+        // transform has the same pre-clamp (dotMin / dotMax), so the layer stays one op.
         const bounds: Record<number, [number, number]> = { 1: [0, Infinity], 2: [-1, 1], 3: [0, 6] };
         const bound = bounds[fused as number];
         if (bound === undefined) unsupported(op, `fused activation ${JSON.stringify(fused)}`);
-        transform.clampMin = bound[0];
-        if (Number.isFinite(bound[1])) transform.clampMax = bound[1];
-        const identity = multiplier.every((m) => m === 1) && bias.every((v) => v === 0);
-        if (!identity) {
-          weights.multiplier = b.weight(`${name}/dot_multiplier`, "float32", [cout], new Float32Array(cout).fill(1));
-          weights.bias = b.weight(`${name}/dot_bias`, "float32", [cout], new Float32Array(cout));
-          const dot = b.emit(`${name}/clamped_dot`, "bconv2d", [x], { ...attrs, ...transform }, shape, "float32", weights);
-          const affine = {
-            multiplier: b.weight(`${name}/multiplier`, "float32", [cout], multiplier),
-            bias: b.weight(`${name}/bias`, "float32", [cout], bias),
-          };
-          b.valueOf.set(op.outputs[0], b.emit(name, "affine", [dot], {}, shape, "float32", affine));
-          return;
-        }
+        transform.dotMin = bound[0];
+        if (Number.isFinite(bound[1])) transform.dotMax = bound[1];
       }
       weights.multiplier = b.weight(`${name}/multiplier`, "float32", [cout], multiplier);
       weights.bias = b.weight(`${name}/bias`, "float32", [cout], bias);

@@ -221,6 +221,17 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
       }
       const filterT = w.i32(`${name}/filter`, [cout, kh, kw, Math.ceil(cin / 32)], packLceFilter(filter, kh, kw, cin, cout));
       const y = w.value(name, node.shape);
+      if (a.dotMin !== undefined || a.dotMax !== undefined) {
+        // The dot pre-clamp is LCE's fused activation (applied before the multiplier and bias).
+        const bounds = `${a.dotMin ?? -Infinity},${a.dotMax ?? Infinity}`;
+        const fused: Record<string, number> = {
+          "0,Infinity": ActivationFunctionType.RELU,
+          "-1,1": ActivationFunctionType.RELU_N1_TO_1,
+          "0,6": ActivationFunctionType.RELU6,
+        };
+        if (fused[bounds] === undefined) fail(index, node, `dot bounds [${bounds}] (LCE fuses ReLU, ReLU6 and [−1, 1])`);
+        options.fused_activation_function = fused[bounds];
+      }
       w.op(
         "LceBconv2d",
         [input(0), filterT, w.f32(`${name}/post_activation_multiplier`, [cout], m), w.f32(`${name}/post_activation_bias`, [cout], b), -1],

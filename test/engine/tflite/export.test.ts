@@ -58,6 +58,14 @@ describe("lq.engine.exportTFLite", () => {
       const e = JSON.parse(readFileSync(join(LCE_FIXTURES, name, "expected.json"), "utf8")) as { x_shape: number[]; x_seed: number };
       const first = await lq.engine.fromTFLite(new Uint8Array(readFileSync(join(LCE_FIXTURES, name, "model.tflite"))));
       const second = await lq.engine.fromTFLite(lq.engine.exportTFLite(first));
+      if (name === "QuickNetSmall224") {
+        // LCE's fused ReLU (a clamp of the dot before the multiplier) stays inside each bconv2d, both ways.
+        for (const em of [first, second]) {
+          const bconvs = em.graph.nodes.filter((n) => n.op === "bconv2d");
+          assert.ok(bconvs.length > 0 && bconvs.every((n) => (n.attrs as { dotMin?: number }).dotMin === 0));
+          assert.equal(em.graph.nodes.filter((n) => n.op === "affine").length, 0, "no separate affine pass");
+        }
+      }
       const x = seededValues(
         e.x_shape.reduce((p, d) => p * d, 1),
         e.x_seed,
