@@ -29,4 +29,10 @@ LARQ_TS_LCE_FIXTURES="$work/lce/lce" node --test --test-reporter=dot build/test/
 echo "== larq-ts → .tflite with LCE's ops → LCE's interpreter"
 node build/examples/lce_interop/export_tflite.js "$work/lce_export" --steps 30
 "$python" python/check_lce_export.py "$work/lce_export"
+echo "== LCE's .tflite → lq.engine.fromTFLite → lq.engine.exportTFLite → LCE's interpreter"
+for f in test/fixtures/lce/*/model.tflite "$work"/lce/lce/*/model.tflite; do
+  name="$(basename "$(dirname "$f")")"
+  node build/examples/lce_interop/export_tflite.js "$work/reexport/$name" --reexport "$f"
+  "$python" python/check_lce_export.py "$work/reexport/$name"
+done
 echo "python check: passed"

@@ -3,9 +3,13 @@
  * the engine, writes it as a `.tflite` with LCE's ops, and saves an input batch and the engine's predictions as
  * `.npy` files, so that `python/check_lce_export.py` can run the file in LCE's interpreter and compare.
  *
- * Usage: node build/examples/lce_interop/export_tflite.js OUT_DIR [--steps N]
+ * With `--reexport FILE.tflite` it instead imports a `.tflite` written by LCE's converter and writes it back
+ * (import → export: LCE's fused activations, thresholds and bitpacking must survive both ways), with 4 seeded
+ * inputs of the model's input shape and the engine's outputs.
+ *
+ * Usage: node build/examples/lce_interop/export_tflite.js OUT_DIR [--steps N | --reexport FILE.tflite]
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import * as tf from "@tensorflow/tfjs-core";
@@ -26,6 +30,8 @@ async function main(): Promise<void> {
   await tf.setBackend("wasm");
   const dir = resolve(out);
   mkdirSync(dir, { recursive: true });
+  const re = args.indexOf("--reexport");
+  if (re >= 0) return reexport(args[re + 1], dir);
   const model = buildTutorialBnn();
   model.compile({ optimizer: tf.train.adam(0.01), loss: "categoricalCrossentropy" });
   const { train, test } = loadMnist();
@@ -56,6 +62,25 @@ async function main(): Promise<void> {
   );
   engine.dispose();
   model.dispose();
+}
+
+/** Imports an LCE-converted `.tflite`, exports it again into `dir` with seeded inputs and the engine's outputs. */
+async function reexport(file: string | undefined, dir: string): Promise<void> {
+  if (!file) throw new Error("Usage: export_tflite.js OUT_DIR --reexport FILE.tflite");
+  const engine = await lq.engine.fromTFLite(new Uint8Array(readFileSync(file)));
+  const bytes = lq.engine.exportTFLite(engine);
+  writeFileSync(join(dir, "model.tflite"), bytes);
+  const shape = [1, ...engine.inputShape];
+  const n = shape.reduce((a, b) => a * b, 1);
+  for (let i = 0; i < 4; i++) {
+    let s = 1234 + i;
+    const input = Float32Array.from({ length: n }, () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 4 - 2);
+    const y = engine.predict(input, shape) as Float32Array;
+    writeFileSync(join(dir, `x_${i}.npy`), formatNpy({ shape, data: input }));
+    writeFileSync(join(dir, `y_${i}.npy`), formatNpy({ shape: [1, y.length], data: y }));
+  }
+  console.log(`re-exported ${file} → ${join(dir, "model.tflite")} (${bytes.length} bytes) with 4 inputs and the engine's outputs`);
+  engine.dispose();
 }
 
 main().catch((error) => {
