@@ -1,7 +1,8 @@
 """Compares two fixture trees written by generate_fixtures.py (the committed one and a fresh regeneration).
 
 Usage: python compare_fixtures.py COMMITTED_DIR REGENERATED_DIR
-JSON values must be equal, numbers within 1e-5 relative + 1e-6 absolute; .bin weight files are compared as
+JSON values must be equal, numbers within 1e-5 relative + 1e-5 of the array's largest magnitude (at least 1e-6)
+absolute; the real-larq training curve as the larq-ts test compares with it; .bin weight files are compared as
 float32 arrays with the same tolerance. Exits 1 listing every difference.
 """
 import json
@@ -39,9 +40,21 @@ def compare_json(a, b, path, problems):
         elif isinstance(a, list):
             if len(a) != len(b):
                 problems.append(f"{path}: length {len(a)} vs {len(b)}")
+            elif path.endswith("train/expected.json.losses"):
+                # 300 Bop steps are chaotic: float rounding that differs between CPUs (oneDNN picks AVX2 or
+                # AVX-512 kernels) flips a few latent-weight signs and the curves part. Compared as the larq-ts
+                # test compares with them: the first 10 steps within 1e-3, the mean of the last 50 within 15%.
+                x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+                if not np.allclose(x[:10], y[:10], rtol=1e-3, atol=0):
+                    problems.append(f"{path}: the first 10 losses differ by more than 1e-3")
+                if abs(x[-50:].mean() - y[-50:].mean()) > 0.15 * x[-50:].mean():
+                    problems.append(f"{path}: mean of the last 50 losses {x[-50:].mean()} vs {y[-50:].mean()}")
             elif a and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in a + b):
                 x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-                bad = ~np.isclose(x, y, rtol=RTOL, atol=ATOL, equal_nan=True)
+                # Absolute tolerance relative to the array's scale: a sum of hundreds of terms rounds
+                # differently on another CPU by ~1e-5 of its largest terms, not of each (small) result.
+                scale = float(np.nanmax(np.abs(x))) if np.isfinite(x).any() else 0.0
+                bad = ~np.isclose(x, y, rtol=RTOL, atol=max(ATOL, RTOL * scale), equal_nan=True)
                 if bad.any():
                     i = int(np.argmax(bad))
                     problems.append(f"{path}: {int(bad.sum())} numbers differ, first [{i}] {x[i]} vs {y[i]}")
