@@ -91,6 +91,65 @@ export class WasmAllocator {
   }
 }
 
+/**
+ * First-fit placement of blocks inside one arena that grows at its end: the node buffers of a model's plan, laid
+ * out before the arena itself is allocated, so that a buffer freed after its last use is reused by the model's
+ * later nodes only — never by another model or op sharing the engine's memory.
+ */
+export class ArenaPlanner {
+  private readonly free: { start: number; size: number }[] = [];
+  private readonly used = new Map<number, number>();
+  /** Bytes the arena needs (the highest end of any block placed so far). */
+  size = 0;
+
+  /** Places a block of `bytes` (rounded up to 16) and returns its offset in the arena. */
+  alloc(bytes: number): number {
+    const size = align(Math.max(bytes, 1));
+    let i = this.free.findIndex((b) => b.size >= size);
+    if (i < 0) {
+      const last = this.free[this.free.length - 1];
+      if (last && last.start + last.size === this.size) {
+        this.size += size - last.size;
+        last.size = size;
+        i = this.free.length - 1;
+      } else {
+        this.free.push({ start: this.size, size });
+        this.size += size;
+        i = this.free.length - 1;
+      }
+    }
+    const block = this.free[i];
+    const offset = block.start;
+    if (block.size === size) this.free.splice(i, 1);
+    else {
+      block.start += size;
+      block.size -= size;
+    }
+    this.used.set(offset, size);
+    return offset;
+  }
+
+  /** Frees a block placed by {@link ArenaPlanner.alloc}. */
+  dealloc(offset: number): void {
+    const size = this.used.get(offset);
+    if (size === undefined) invalidArgument("offset", offset, "an offset returned by alloc and not yet freed");
+    this.used.delete(offset);
+    let i = 0;
+    while (i < this.free.length && this.free[i].start < offset) i++;
+    this.free.splice(i, 0, { start: offset, size });
+    const next = this.free[i + 1];
+    if (next && offset + size === next.start) {
+      this.free[i].size += next.size;
+      this.free.splice(i + 1, 1);
+    }
+    const prev = this.free[i - 1];
+    if (prev && prev.start + prev.size === offset) {
+      prev.size += this.free[i].size;
+      this.free.splice(i, 1);
+    }
+  }
+}
+
 function align(n: number): number {
   return Math.ceil(n / ALLOC_ALIGN) * ALLOC_ALIGN;
 }

@@ -13,6 +13,7 @@ import { decodeEngineFile, encodeEngineFile, nodeLabel, validateGraph } from "./
 import type { EngineGraph, GraphNode } from "./graph.js";
 import { DEFAULT_MAX_MEMORY_BYTES, nodeBufferBytes, planMemory } from "./memory.js";
 import { opDef, type PreparedNode, type WeightReader } from "./ops/index.js";
+import { ArenaPlanner } from "./allocator.js";
 import { EngineTensor } from "./tensor.js";
 
 /** Per-batch-size buffers: one engine tensor per node (nodes with disjoint lifetimes share memory). */
@@ -158,45 +159,41 @@ export class EngineModel {
   }
 
   /**
-   * Buffers for one batch size. A node's buffer goes back to the allocator once its last consumer has its own
-   * buffer, so later nodes reuse it (first-fit): memory follows the widest point of the network, not its sum.
-   * Blocks freed here are still read during a run, so every allocation (op scratch included) happens here.
+   * Buffers for one batch size, in one arena block of the engine's memory. A node's buffer is released once its
+   * last consumer has its own buffer, so later nodes reuse it (first-fit inside the arena): memory follows the
+   * widest point of the network, not its sum. The arena is the model's alone — other models and ops on the same
+   * engine never get its released space, which its nodes still read and write during a run. Op scratch is
+   * allocated first, here too: nothing is allocated while the graph runs.
    */
   private planFor(batch: number): Plan {
     if (this.plan?.batch === batch) return this.plan;
     this.freePlan();
     const nodes = this.graph.nodes;
-    // Op scratch first: the node buffers below reuse memory, so nothing may be allocated while the graph runs.
     for (let i = 1; i < nodes.length; i++) this.prepared[i].prepare?.([batch, ...nodes[nodes[i].inputs[0]].shape]);
     const lastUse = nodes.map(() => -1);
     nodes.forEach((n, i) => n.inputs.forEach((j) => (lastUse[j] = i)));
     lastUse[0] = lastUse[this.graph.output] = nodes.length; // written / read by predict itself
-    const tensors: EngineTensor[] = [];
-    const held = new Set<number>();
-    try {
-      for (let i = 0; i < nodes.length; i++) {
-        const shape = [batch, ...nodes[i].shape];
-        const bytes = nodeBufferBytes(nodes[i], batch);
-        let ptr: number;
-        try {
-          ptr = this.engine.alloc(bytes);
-        } catch (e) {
-          throw new Error(
-            `lq.engine: cannot allocate ${bytes} bytes for ${nodeLabel(i, nodes[i])} at batch ${batch} (${this.engine.allocatedBytes} bytes in use): ${(e as Error).message}`,
-            { cause: e },
-          );
-        }
-        held.add(ptr);
-        tensors.push(new EngineTensor(this.engine, ptr, shape, nodes[i].dtype));
-        for (const j of nodes[i].inputs) {
-          if (lastUse[j] === i && held.delete(tensors[j].ptr)) this.engine.free(tensors[j].ptr);
-        }
+    const arena = new ArenaPlanner();
+    const offsets: number[] = [];
+    const live = new Set<number>();
+    for (let i = 0; i < nodes.length; i++) {
+      offsets.push(arena.alloc(nodeBufferBytes(nodes[i], batch)));
+      live.add(i);
+      for (const j of nodes[i].inputs) {
+        if (lastUse[j] === i && live.delete(j)) arena.dealloc(offsets[j]);
       }
-    } catch (e) {
-      for (const ptr of held) this.engine.free(ptr);
-      throw e;
     }
-    this.plan = { batch, tensors, held };
+    let base: number;
+    try {
+      base = this.engine.alloc(arena.size);
+    } catch (e) {
+      throw new Error(
+        `lq.engine: cannot allocate the ${arena.size} bytes of node buffers at batch ${batch} (${this.engine.allocatedBytes} bytes in use): ${(e as Error).message}`,
+        { cause: e },
+      );
+    }
+    const tensors = nodes.map((n, i) => new EngineTensor(this.engine, base + offsets[i], [batch, ...n.shape], n.dtype));
+    this.plan = { batch, tensors, held: new Set([base]) };
     return this.plan;
   }
 
