@@ -1,7 +1,7 @@
 /**
- * The text table of `larq-ts bench --profile`: an {@link ModelProfile} (lq.engine.profile) node by node and by op.
+ * The text table of `larq-ts bench --profile`: an {@link EngineProfile} (lq.engine.profile) node by node and by op.
  */
-import type { ModelProfile } from "../engine/profile.js";
+import type { EngineProfile } from "../engine/profile.js";
 
 function fmtMacs(n: number): string {
   if (n === 0) return "-";
@@ -25,7 +25,7 @@ function table(rows: string[][], right: ReadonlySet<number>): string[] {
  * The profile as text: one row per node (index, name, op, output shape, median ms, share, MACs, GMAC/s), then
  * one row per op kind (nodes, ms, share, MACs), then the totals.
  */
-export function formatProfile(p: ModelProfile): string {
+export function formatProfile(p: EngineProfile): string {
   const pct = (s: number) => `${(100 * s).toFixed(1)}%`;
   const nodeRows = [
     ["#", "Node", "Op", "Output shape", "ms", "Share", "MACs", "GMAC/s"],

@@ -68,7 +68,7 @@ export {
   nodeMacs,
   profile,
   type MacKind,
-  type ModelProfile,
+  type EngineProfile,
   type NodeProfile,
   type OpKindProfile,
   type ProfileOptions,

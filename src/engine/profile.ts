@@ -26,7 +26,7 @@ export interface ProfileOptions {
 /** Multiply-accumulates of a node: binary (XNOR-popcount on ±1 values) or float32; `null` for ops without. */
 export type MacKind = "binary" | "float" | null;
 
-/** One graph node in a {@link ModelProfile}. */
+/** One graph node in an {@link EngineProfile}. */
 export interface NodeProfile {
   /** Node index in execution order. */
   index: number;
@@ -48,7 +48,7 @@ export interface NodeProfile {
   gmacPerSecond: number | null;
 }
 
-/** Nodes of one op kind in a {@link ModelProfile}. */
+/** Nodes of one op kind in an {@link EngineProfile}. */
 export interface OpKindProfile {
   /** The op. */
   op: OpKind;
@@ -63,7 +63,7 @@ export interface OpKindProfile {
 }
 
 /** The result of {@link profile}. */
-export interface ModelProfile {
+export interface EngineProfile {
   /** Input shape, batch included. */
   inputShape: number[];
   /** Timed runs. */
@@ -119,7 +119,7 @@ export function nodeMacs(node: GraphNode, inShape: readonly number[], batch = 1)
  * time is the median over the runs. The shares are of the sum of the node medians; the whole run also includes
  * reading the output and the loop itself (`wholeMs`).
  */
-export function profile(model: EngineModel, options: ProfileOptions = {}): ModelProfile {
+export function profile(model: EngineModel, options: ProfileOptions = {}): EngineProfile {
   if (options === null || typeof options !== "object") invalidArgument("options", options, "an object");
   const runs = checkNumber("runs", options.runs ?? 20, { integer: true, min: 1 })!;
   const warmup = checkNumber("warmup", options.warmup ?? Math.min(3, runs), { integer: true, min: 0 })!;

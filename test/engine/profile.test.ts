@@ -41,7 +41,7 @@ before(async () => {
 
 after(() => em?.dispose());
 
-const node = (p: lq.engine.ModelProfile, name: string, op: string) => {
+const node = (p: lq.engine.EngineProfile, name: string, op: string) => {
   const n = p.nodes.find((m) => m.name === name && m.op === op);
   assert.ok(n, `no ${op} node "${name}" in ${p.nodes.map((m) => `${m.name}/${m.op}`).join(", ")}`);
   return n;
