@@ -64,6 +64,15 @@ export {
 } from "./runtime.js";
 export { convertGraph, isSignQuantizer, type ConvertOptions } from "./convert.js";
 export { EngineModel, convert, load, type EngineModelOptions } from "./model.js";
+export {
+  nodeMacs,
+  profile,
+  type MacKind,
+  type EngineProfile,
+  type NodeProfile,
+  type OpKindProfile,
+  type ProfileOptions,
+} from "./profile.js";
 export { ENGINE_FORMAT_VERSION, ENGINE_MAGIC, crc32, decodeEngineFile, encodeEngineFile } from "./format.js";
 export type { EngineGraph, GraphNode, GraphWeight, OpKind, ValueDType } from "./graph.js";
 export { DEFAULT_MAX_MEMORY_BYTES, planMemory, type MemoryPlan } from "./memory.js";

@@ -159,6 +159,38 @@ export class EngineModel {
   }
 
   /**
+   * @internal The profiler's hook (profile.ts): {@link EngineModel.predict} on a `Float32Array`, calling
+   * `onNode(i, ms)` with the wall time of every node (node 0: writing the input). A first call for a batch size
+   * (or a bad input, which then throws as `predict` does) goes through `predict` once, untimed, to make the plan.
+   */
+  runTimed(input: Float32Array, shape: readonly number[], onNode: (node: number, ms: number) => void): Float32Array {
+    const x = this.plan?.tensors[0];
+    if (
+      this.disposed ||
+      !x ||
+      x.shape.length !== shape.length ||
+      x.shape.some((d, k) => d !== shape[k]) ||
+      input.length * 4 !== x.byteLength
+    )
+      this.predict(input, shape);
+    const plan = this.plan!;
+    const nodes = this.graph.nodes;
+    let t0 = performance.now();
+    this.engine.writeFloat(plan.tensors[0], input);
+    onNode(0, performance.now() - t0);
+    for (let i = 1; i < nodes.length; i++) {
+      const inputs = nodes[i].inputs.map((j) => plan.tensors[j]);
+      t0 = performance.now();
+      this.prepared[i].run(inputs, plan.tensors[i]);
+      onNode(i, performance.now() - t0);
+    }
+    const outT = plan.tensors[this.graph.output];
+    const out = new Float32Array(outT.byteLength / 4);
+    this.engine.readFloat(outT, out);
+    return out;
+  }
+
+  /**
    * Buffers for one batch size, in one arena block of the engine's memory. A node's buffer is released once its
    * last consumer has its own buffer, so later nodes reuse it (first-fit inside the arena): memory follows the
    * widest point of the network, not its sum. The arena is the model's alone — other models and ops on the same

@@ -1,6 +1,7 @@
 /**
  * `lq.engine`: the bitpacked WebAssembly inference engine — convert a trained model, load / save engine files,
- * run Larq Compute Engine `.tflite` files and write them, and the runtime's own tensor and op API.
+ * run Larq Compute Engine `.tflite` files and write them, profile a model node by node (`profile`), and the
+ * runtime's own tensor and op API.
  */
 export {
   BConv2DOp,
@@ -17,6 +18,7 @@ export {
   fromTFLite,
   load,
   loadEngine,
+  profile,
   readTFLite,
   simdSupported,
 } from "../engine/index.js";

@@ -16,6 +16,7 @@ import * as tfl from "@tensorflow/tfjs-layers";
 
 import { runCli, type CliIO } from "../../src/cli/index.js";
 import * as lq from "../../src/index.js";
+import * as lqi from "../../src/internal.js";
 import { setAtomicWriteFaultHook } from "../../src/io/atomic_write.js";
 import { assertClose, useBackend } from "../helpers.js";
 import { enospc, mountTmpfs } from "../io/tmpfs.js";
@@ -88,6 +89,113 @@ describe("larq-ts convert / bench (spawned)", () => {
       run(process.execPath, [MAIN, "bench", bad]),
       (e: { code: number; stderr: string }) => e.code === 1 && /invalid engine file: .*truncated/.test(e.stderr),
     );
+  });
+});
+
+/** The node rows of `bench --profile`'s table: [index, name, op]. */
+function profileRows(stdout: string): string[][] {
+  const lines = stdout.split("\n");
+  const head = lines.findIndex((l) => /^\s*#\s+Node\s+Op\s+Output shape\s+ms\s+Share\s+MACs\s+GMAC\/s$/.test(l));
+  assert.ok(head >= 0, stdout);
+  const end = lines.indexOf("", head);
+  return lines.slice(head + 2, end).map((l) => l.trim().split(/\s{2,}/));
+}
+
+describe("larq-ts bench --profile", () => {
+  const cli = async (...args: string[]) => {
+    const io: CliIO & { out: string; err: string } = {
+      out: "",
+      err: "",
+      stdout: (t) => void (io.out += t),
+      stderr: (t) => void (io.err += t),
+    };
+    const code = await runCli(["bench", ...args], io);
+    return { code, ...io };
+  };
+
+  it("prints one row per graph node with its op, and the op summary, for engine, .tflite and model.json files", async () => {
+    const lce = join(dir, "profile.lce");
+    const em = await lq.engine.convert(model);
+    const tflite = join(dir, "profile.tflite");
+    try {
+      await writeFile(lce, em.save());
+      await writeFile(tflite, lq.engine.exportTFLite(em));
+    } finally {
+      em.dispose();
+    }
+    for (const [file, first] of [
+      [lce, /^engine file .*profile\.lce/],
+      [tflite, /^TFLite file .*profile\.tflite/],
+      [join(dir, "model.json"), /^model .*model\.json, input \[1, 8, 8, 2\]/],
+    ] as const) {
+      const r = await cli(file, "--runs=2", "--profile", "--cpu");
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, first);
+      assert.match(r.out, /engine predict: [\d.]+ ms/);
+      assert.match(r.out, /^Per-node profile, input \[1, 8, 8, 2\], medians of 2 runs:$/m);
+      // A model.json converts to the graph of the engine file written from it.
+      const want = lqi.engine.decodeEngineFile(new Uint8Array(await readFile(lce))).nodes;
+      const rows = profileRows(r.out);
+      if (!file.endsWith(".tflite"))
+        assert.deepEqual(
+          rows.map((c) => [c[0], c[1], c[2]]),
+          want.map((n, i) => [String(i), n.name, n.op]),
+        );
+      else
+        assert.deepEqual(
+          rows.map((c) => c[0]),
+          rows.map((_, i) => String(i)),
+        );
+      const ops = rows.map((c) => c[2]);
+      // (the .tflite's binary dense comes back as a float FULLY_CONNECTED on unpacked signs)
+      for (const op of file.endsWith(".tflite") ? ["bconv2d", "conv2d", "dense"] : ["bconv2d", "bdense", "conv2d"])
+        assert.ok(ops.includes(op), `no ${op} in ${ops.join(", ")}`);
+      // the binary conv 8×8×2 → 8×8×64 with 3×3 taps of 8 channels: 8·8·64·(3·3·8) = 294912 binary MACs.
+      assert.match(rows.find((c) => c[2] === "bconv2d")!.join("  "), / {2}294\.9k bin {2}/);
+      assert.match(r.out, /^By op:$/m);
+      assert.match(r.out, /^Op\s+Nodes\s+ms\s+Share\s+MACs$/m);
+      assert.match(r.out, /^bconv2d\s+1\s+[\d.]+\s+[\d.]+%/m);
+      assert.match(r.out, /^Nodes: [\d.]+ ms of [\d.]+ ms per run; /m);
+    }
+  });
+
+  it("--json prints the figures and the profile as JSON", async () => {
+    const r = await cli(join(dir, "profile.lce"), "--runs=2", "--profile", "--json");
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.equal(j.kind, "engine");
+    assert.deepEqual(j.inputShape, [1, 8, 8, 2]);
+    assert.ok(j.engineMs >= 0);
+    assert.equal(j.profile.runs, 2);
+    assert.equal(j.profile.nodes.find((n: { op: string }) => n.op === "bconv2d").macs, 294912);
+    assert.ok(j.profile.ops.length > 0);
+    const plain = JSON.parse((await cli(join(dir, "profile.lce"), "--runs=1", "--json")).out);
+    assert.equal(plain.profile, undefined);
+  });
+
+  it("rejects bad options (exit 2) and foreign files (exit 1) with clear errors", async () => {
+    const lce = join(dir, "profile.lce");
+    for (const [args, msg] of [
+      [["--profile=3"], /unknown option "--profile=3" \(known: --cpu, --profile, --json\)/],
+      [["--runs"], /--runs must be a positive integer \(--runs=N\)/],
+      [["--runs=two", "--profile"], /--runs must be a positive integer/],
+      [["--profiles"], /unknown option "--profiles"/],
+    ] as const) {
+      const r = await cli(lce, ...args);
+      assert.equal(r.code, 2, `${args}: ${r.err}`);
+      assert.match(r.err, msg);
+    }
+    const h5 = join(dir, "bench.h5");
+    await writeFile(h5, Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]));
+    const r = await cli(h5, "--profile");
+    assert.equal(r.code, 1);
+    assert.match(r.err, /bench\.h5 is a Keras HDF5 file/);
+    // `run` goes through the same recogniser.
+    const x = join(dir, "x.json");
+    await writeFile(x, JSON.stringify([[[[0]]]]));
+    const io = { err: "", stdout: () => undefined, stderr: (t: string) => void (io.err += t) };
+    assert.equal(await runCli(["run", h5, "--input", x], io), 1);
+    assert.match(io.err, /^larq-ts run: .*bench\.h5 is a Keras HDF5 file/);
   });
 });
 

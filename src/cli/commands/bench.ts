@@ -1,9 +1,12 @@
 /**
- * `larq-ts bench <model.json | engine file>`: times `EngineModel.predict` at batch 1 (and, for a model.json, the
- * same model's tfjs `predict` on tfjs-backend-wasm, or the cpu backend with `--cpu`).
+ * `larq-ts bench <model.json | engine file | .tflite>`: times `EngineModel.predict` at batch 1 (and, for a
+ * model.json, the same model's tfjs `predict` on tfjs-backend-wasm, or the cpu backend with `--cpu`); with
+ * `--profile`, every graph node too (lq.engine.profile).
  */
 import { UsageError, parseFlags, type CliCommand, type CliIO } from "../command.js";
 import { loadLayersModelFrom } from "../load_model.js";
+import { engineModelOf, readModelFile } from "../model_file.js";
+import { formatProfile } from "../profile_table.js";
 import { medianTime } from "../../utils/timing.js";
 
 /** The `bench` subcommand. */
@@ -20,68 +23,73 @@ export const benchCommand: CliCommand = {
     "Options:",
     "  --runs=N     timed runs (default 20; medians are printed)",
     "  --cpu        compare with the tfjs cpu backend instead of tfjs-backend-wasm",
+    "  --profile    also time every graph node (lq.engine.profile): a table with each node's median ms, share,",
+    "               binary or float MACs and GMAC/s, and the times by op",
+    "  --json       print the figures (and the profile) as JSON instead",
     "  --help       show this help",
   ].join("\n"),
   async run(args: string[], io: CliIO): Promise<number> {
     let runs = 20;
     const rest: string[] = [];
     for (const a of args) {
-      const m = /^--runs=(.*)$/.exec(a);
+      const m = /^--runs(?:=(.*))?$/.exec(a);
       if (!m) rest.push(a);
-      else if (!/^\d+$/.test(m[1]) || Number(m[1]) < 1)
-        throw new UsageError(`--runs must be a positive integer, received ${JSON.stringify(m[1])}`);
+      else if (m[1] === undefined || !/^\d+$/.test(m[1]) || Number(m[1]) < 1)
+        throw new UsageError(`--runs must be a positive integer (--runs=N), received ${JSON.stringify(m[1] ?? a)}`);
       else runs = Number(m[1]);
     }
-    const { positional, flags } = parseFlags(rest, ["--cpu"]);
+    const { positional, flags } = parseFlags(rest, ["--cpu", "--profile", "--json"]);
     if (positional.length !== 1)
       throw new UsageError(`expected exactly one model path, received ${positional.length} (${JSON.stringify(positional)})`);
-    const { readFile, stat } = await import("node:fs/promises");
+    const location = positional[0];
+    const json = flags.has("--json");
     const engine = await import("../../engine/index.js");
-    const path = positional[0].startsWith("file://") ? positional[0].slice(7) : positional[0];
-    let head = new Uint8Array(0);
-    if ((await stat(path).catch(() => undefined))?.isFile()) head = new Uint8Array(await readFile(path));
-    const isEngineFile = head.length >= 4 && String.fromCharCode(...head.subarray(0, 4)) === engine.ENGINE_MAGIC;
-    const isTFLite = head.length >= 8 && String.fromCharCode(...head.subarray(4, 8)) === "TFL3";
-    if (isEngineFile || isTFLite) {
-      const em = isTFLite ? await engine.fromTFLite(head) : await engine.load(head);
-      try {
-        const shape = [1, ...em.inputShape];
-        const input = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
-        const ms = medianTime(() => em.predict(input, shape), runs);
-        io.stdout(`${isTFLite ? "TFLite file" : "engine file"} ${positional[0]} (${head.length} bytes), input [${shape.join(", ")}]\n`);
-        io.stdout(`engine predict: ${ms.toFixed(3)} ms (median of ${runs})\n`);
-      } finally {
-        em.dispose();
-      }
-      return 0;
-    }
-    const model = await loadLayersModelFrom(positional[0]);
-    const tf = await import("@tensorflow/tfjs-core");
-    const backend = flags.has("--cpu") ? "cpu" : "wasm";
-    if (backend === "wasm") {
-      await import("@tensorflow/tfjs-backend-wasm");
-      await tf.setBackend("wasm");
-      await tf.ready();
-    }
-    const em = await engine.convert(model);
+    const file = await readModelFile(location);
+    const loaded = await engineModelOf(location, file);
+    const report: Record<string, unknown> = { model: location };
+    const lines: string[] = [];
+    let model: import("@tensorflow/tfjs-layers").LayersModel | undefined;
+    const em = loaded ?? (await engine.convert((model = await loadLayersModelFrom(location))));
     try {
       const shape = [1, ...em.inputShape];
       const input = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
-      const x = tf.tensor(input, shape);
-      const tfjsMs = medianTime(() => {
-        const y = model.predict(x) as import("@tensorflow/tfjs-core").Tensor;
-        y.dataSync();
-        y.dispose();
-      }, runs);
-      const engineMs = medianTime(() => em.predict(input, shape), runs);
-      x.dispose();
-      io.stdout(`model ${positional[0]}, input [${shape.join(", ")}], median of ${runs} runs\n`);
-      io.stdout(`tfjs predict (${backend}): ${tfjsMs.toFixed(3)} ms\n`);
-      io.stdout(`engine predict: ${engineMs.toFixed(3)} ms\n`);
-      io.stdout(`speed-up: ${(tfjsMs / engineMs).toFixed(1)}x\n`);
+      if (model === undefined) {
+        const kind = file.recognised!.kind === "tflite" ? "TFLite file" : "engine file";
+        const ms = medianTime(() => em.predict(input, shape), runs);
+        Object.assign(report, { kind: file.recognised!.kind, bytes: file.bytes.length, inputShape: shape, runs, engineMs: ms });
+        lines.push(`${kind} ${location} (${file.bytes.length} bytes), input [${shape.join(", ")}]`);
+        lines.push(`engine predict: ${ms.toFixed(3)} ms (median of ${runs})`);
+      } else {
+        const tf = await import("@tensorflow/tfjs-core");
+        const backend = flags.has("--cpu") ? "cpu" : "wasm";
+        if (backend === "wasm") {
+          await import("@tensorflow/tfjs-backend-wasm");
+          await tf.setBackend("wasm");
+          await tf.ready();
+        }
+        const x = tf.tensor(input, shape);
+        const tfjsMs = medianTime(() => {
+          const y = model!.predict(x) as import("@tensorflow/tfjs-core").Tensor;
+          y.dataSync();
+          y.dispose();
+        }, runs);
+        const engineMs = medianTime(() => em.predict(input, shape), runs);
+        x.dispose();
+        Object.assign(report, { kind: "model.json", inputShape: shape, runs, backend, tfjsMs, engineMs, speedUp: tfjsMs / engineMs });
+        lines.push(`model ${location}, input [${shape.join(", ")}], median of ${runs} runs`);
+        lines.push(`tfjs predict (${backend}): ${tfjsMs.toFixed(3)} ms`);
+        lines.push(`engine predict: ${engineMs.toFixed(3)} ms`);
+        lines.push(`speed-up: ${(tfjsMs / engineMs).toFixed(1)}x`);
+      }
+      if (flags.has("--profile")) {
+        const p = engine.profile(em, { runs, input, shape });
+        report.profile = { ...p, perRun: undefined };
+        lines.push("", formatProfile(p).trimEnd());
+      }
     } finally {
       em.dispose();
     }
+    io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : `${lines.join("\n")}\n`);
     return 0;
   },
 };

@@ -3,6 +3,7 @@
  */
 import { UsageError, type CliCommand, type CliIO } from "../command.js";
 import { loadLayersModelFrom } from "../load_model.js";
+import { engineModelOf, readModelFile } from "../model_file.js";
 import { formatNpy, parseNpy, type NpyArray } from "../npy.js";
 
 /** A JSON input: a nested array of numbers (its nesting gives the shape). */
@@ -52,20 +53,13 @@ export const runCommand: CliCommand = {
     if (positional.length !== 1)
       throw new UsageError(`expected exactly one model path, received ${positional.length} (${JSON.stringify(positional)})`);
     if (input === undefined) throw new UsageError("--input is required (an .npy or .json file)");
-    const { readFile, stat } = await import("node:fs/promises");
-    const engine = await import("../../engine/index.js");
+    const { readFile } = await import("node:fs/promises");
     const raw = new Uint8Array(await readFile(input));
     const x = input.endsWith(".json") ? parseJsonInput(new TextDecoder().decode(raw), input) : parseNpy(raw, input);
-    const path = positional[0].startsWith("file://") ? positional[0].slice(7) : positional[0];
-    let head = new Uint8Array(0);
-    if ((await stat(path).catch(() => undefined))?.isFile()) head = new Uint8Array(await readFile(path));
-    const isEngineFile = head.length >= 4 && String.fromCharCode(...head.subarray(0, 4)) === engine.ENGINE_MAGIC;
-    const isTFLite = head.length >= 8 && String.fromCharCode(...head.subarray(4, 8)) === "TFL3";
-    const em = isTFLite
-      ? await engine.fromTFLite(head)
-      : isEngineFile
-        ? await engine.load(head)
-        : await engine.convert(await loadLayersModelFrom(positional[0]));
+    const file = await readModelFile(positional[0]);
+    const em =
+      (await engineModelOf(positional[0], file)) ??
+      (await (await import("../../engine/index.js")).convert(await loadLayersModelFrom(positional[0])));
     try {
       const want = em.inputShape;
       if (x.shape.length !== want.length + 1 || want.some((d, k) => d !== x.shape[k + 1])) {

@@ -3,7 +3,8 @@
  */
 import { UsageError, parseFlags, type CliCommand, type CliIO } from "../command.js";
 import { loadLayersModelFrom } from "../load_model.js";
-import { formatEngineSummary, recogniseModelFile } from "./summary_files.js";
+import { readModelFile } from "../model_file.js";
+import { formatEngineSummary } from "./summary_files.js";
 
 const FLAGS = ["--no-macs", "--json", "--markdown"] as const;
 
@@ -52,15 +53,10 @@ export const summaryCommand: CliCommand = {
  * true; throws for other binary model formats, naming them; returns false for anything else.
  */
 async function summariseBinaryFile(location: string, json: boolean, io: CliIO): Promise<boolean> {
-  const { readFile, stat } = await import("node:fs/promises");
-  const path = location.startsWith("file://") ? location.slice("file://".length) : location;
-  const info = await stat(path).catch(() => undefined);
-  if (info === undefined || !info.isFile()) return false;
-  const bytes = new Uint8Array(await readFile(path));
-  const engine = await import("../../engine/index.js");
-  const recognised = recogniseModelFile(bytes.subarray(0, 64), engine.ENGINE_MAGIC);
+  const { bytes, recognised } = await readModelFile(location);
   if (recognised === null) return false;
   if (recognised.kind !== "engine") throw new Error(`${location} is ${recognised.description}.`);
+  const engine = await import("../../engine/index.js");
   let graph;
   try {
     graph = engine.decodeEngineFile(bytes);

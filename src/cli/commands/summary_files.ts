@@ -1,62 +1,8 @@
 /**
- * What `larq-ts summary` says about files that are not a tfjs `model.json`: larq-ts engine files (their
- * graph, op by op) and other model formats recognised by their magic bytes.
+ * What `larq-ts summary` prints for a larq-ts engine file: its graph, op by op (the file kinds are recognised by
+ * `../model_file.ts`).
  */
 import type { EngineGraph } from "../../engine/graph.js";
-
-/** A binary model file recognised by its first bytes. */
-export interface RecognisedFile {
-  /** `"engine"` for a larq-ts engine file, else the foreign format's short name. */
-  kind: "engine" | "hdf5" | "tflite" | "zip" | "protobuf-or-binary";
-  /** A sentence saying what the file is and what to do with it. */
-  description: string;
-}
-
-function ascii(bytes: Uint8Array, start: number, length: number): string {
-  return String.fromCharCode(...bytes.subarray(start, start + length));
-}
-
-/**
- * Recognises a model file by its magic bytes; `null` for what may be JSON (a `model.json`).
- *
- * @param head - the first bytes of the file (at least 8 for every format to be recognised).
- * @param engineMagic - the larq-ts engine magic (`lq.engine.ENGINE_MAGIC`).
- */
-export function recogniseModelFile(head: Uint8Array, engineMagic: string): RecognisedFile | null {
-  if (head.length >= 4 && ascii(head, 0, 4) === engineMagic) {
-    return { kind: "engine", description: "a larq-ts engine file (lq.engine.load / larq-ts bench run it)" };
-  }
-  if (head.length >= 8 && head[0] === 0x89 && ascii(head, 1, 3) === "HDF") {
-    return {
-      kind: "hdf5",
-      description:
-        "a Keras HDF5 file (.h5), not a tfjs model.json: convert it with tensorflowjs_converter " +
-        "--input_format keras, then run larq-ts summary on the model.json it writes",
-    };
-  }
-  if (head.length >= 8 && ascii(head, 4, 4) === "TFL3") {
-    return { kind: "tflite", description: "a TensorFlow Lite flatbuffer (.tflite), which larq-ts cannot read" };
-  }
-  if (head.length >= 4 && ascii(head, 0, 4) === "PK\u0003\u0004") {
-    return {
-      kind: "zip",
-      description: "a zip archive (a Keras 3 .keras file?), not a tfjs model.json: save the model in the tfjs layers format",
-    };
-  }
-  // JSON starts with optional whitespace or a BOM, then "{" (or "[").
-  let i = 0;
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
-  if (i >= head.length || head[i] === 0x7b || head[i] === 0x5b) return null;
-  const binary = head.subarray(0, 64).some((b) => b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d));
-  if (binary) {
-    return {
-      kind: "protobuf-or-binary",
-      description: "a binary file (a weights .bin, a SavedModel .pb?), not a tfjs model.json",
-    };
-  }
-  return null;
-}
 
 function bytesText(n: number): string {
   if (n < 1024) return `${n} B`;
