@@ -12,23 +12,12 @@ import { fileURLToPath } from "node:url";
 
 import { chromium } from "playwright-core";
 
+import { CHROMIUM_ARGS, GPU_ARGS } from "./chromium.mjs";
 import { serveStatic } from "./serve.mjs";
 
 const repo = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 const bundlers = join(repo, "examples/bundlers");
 const timeout = Number(process.env.BROWSER_TEST_TIMEOUT_MS ?? 180000);
-
-/** Chromium flags: headless, no sandbox (root in CI), and nothing that reaches for the network. */
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-default-apps",
-  "--disable-extensions",
-];
 
 async function freePort() {
   const srv = createServer();
@@ -75,14 +64,6 @@ async function startViteDev() {
 
 const staticApp = (dir) => () => serveStatic(join(bundlers, dir));
 
-/** GPU flags of the backend test: WebGL and WebGPU on SwiftShader, Chromium's software renderer (no GPU needed). */
-export const GPU_ARGS = [
-  "--use-angle=swiftshader",
-  "--enable-unsafe-swiftshader",
-  "--enable-unsafe-webgpu",
-  "--enable-features=Vulkan",
-  "--use-webgpu-adapter=swiftshader",
-];
 /** Backends the backend test must find (all four run in headless Chromium 156 on SwiftShader); override with BROWSER_REQUIRED_BACKENDS=cpu,wasm,… */
 const REQUIRED_BACKENDS = (process.env.BROWSER_REQUIRED_BACKENDS ?? "cpu,wasm,webgl,webgpu").split(",").filter(Boolean);
 

@@ -26,8 +26,8 @@ export interface HyperparameterSchedulerArgs {
   /** Maps the epoch index (or, with `updateFreq: "step"`, the optimizer's global step) to the new value. */
   schedule: Schedule;
   /**
-   * Name of the numeric optimizer property to set, e.g. `"gamma"` or `"threshold"` of {@link Bop},
-   * `"learningRate"` of tfjs optimizers (`"lr"` is accepted as larq/Keras's alias).
+   * Name of the numeric optimizer property to set, e.g. `"gamma"` or `"threshold"` of
+   * {@link optimizers.Bop | Bop}, `"learningRate"` of tfjs optimizers (`"lr"` is accepted as larq/Keras's alias).
    */
   hyperparameter: string;
   /** The optimizer holding the hyperparameter. Default: the model's optimizer at the start of `fit`. */

@@ -48,7 +48,7 @@ function runScoped<T>(enter: () => () => void, fn: () => T): T {
  * return the *quantized* kernels (e.g. exact ±1 values), which is how binary weights are exported.
  * Outside it they return the latent full-precision weights that the optimizer trains.
  *
- * @param quantize - whether weights should be read quantized inside the scope.
+ * @param quantize_ - whether weights should be read quantized inside the scope.
  * @param fn - the function to run; may be async.
  * @example
  * ```ts

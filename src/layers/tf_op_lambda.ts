@@ -216,7 +216,7 @@ export interface TFOpLambdaArgs extends LayerArgs {
   /**
    * For each input tensor, in order, the argument it is: a parameter name (`"x"`, `"y"`), or `name.i` for
    * element `i` of a list parameter (`"values.0"`). Default: the function's parameters in order (`values.i` for
-   * `concat`). Written by {@link lq.io.translateKerasTopology} for models saved by Keras.
+   * `concat`). Written by {@link io.translateKerasTopology} for models saved by Keras.
    */
   argumentOrder?: string[];
   /**
