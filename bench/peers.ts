@@ -352,12 +352,15 @@ function formatTable(results: ModelResult[], threads: number[]): string {
   for (const r of results) {
     for (const t of threads) {
       const row = r.rows.get(t)!;
-      const base = row.get("engineKeras")!;
+      // The baseline: the engine from the Keras model where it runs, else the engine from the .tflite.
+      const keras = row.get("engineKeras")!;
+      const baseColumn: Column = keras.median !== undefined ? "engineKeras" : "engineTflite";
+      const base = row.get(baseColumn)!;
       const cells = COLUMNS.map(([column]) => {
         const c = row.get(column)!;
         if (c.median === undefined) return c.skip!.startsWith("n/a") ? c.skip! : `✗ ${note(c.skip!)}`;
         const time = `${c.median.toFixed(c.median < 10 ? 3 : 1)} (${c.fastest!.toFixed(c.fastest! < 10 ? 3 : 1)}) ms`;
-        if (column === "engineKeras") return time;
+        if (column === baseColumn) return column === "engineKeras" ? time : `${time} (baseline)`;
         return base.median === undefined ? time : `${time}, ${(c.median / base.median).toFixed(2)}×`;
       });
       lines.push(`| ${r.name} | ${t} | ${cells.join(" | ")} |`);
@@ -368,7 +371,8 @@ function formatTable(results: ModelResult[], threads: number[]): string {
     ...lines,
     "",
     "Cells: median (fastest) ms per call, batch 1; × = that contestant's median / the larq-ts engine's (Keras) median at the " +
-      "same thread count (above 1× the engine is faster).",
+      "same thread count (above 1× the engine is faster); where the Keras path fails, the ratios are vs the engine " +
+      "from the .tflite, marked (baseline).",
     ...notes.map((n, i) => `[${i + 1}] ${n}`),
     "",
     "Outputs vs Keras (max |Δ| / max |y_keras|, on the benchmark input):",

@@ -5,7 +5,8 @@ Usage:
   python bench_peers.py serve CACHE_DIR                    answers timing requests, one JSON object a line
 
 `prepare` writes, per model (larq's tutorial BNN at 28x28x1, the larq-zoo models at 224x224x3 with weights=None,
-seed 1, every BatchNormalization given non-trivial moving statistics from a fixed seed):
+seed 1, every BatchNormalization given non-trivial moving statistics from a fixed seed; each model ends at its logits,
+the final softmax dropped, so that the outputs compared are not saturated):
 - tfjs/: the Keras model converted by tensorflowjs_converter (layers format), which larq-ts loads;
 - lce.tflite: larq_compute_engine.convert_keras_model (LceBconv2d and friends);
 - float.tflite: TensorFlow's own TFLiteConverter on the same Keras model (binarization as float Sign ops);
@@ -86,6 +87,11 @@ def build(ctor_path, size):
         ctor = getattr(getattr(larq_zoo, module), name)
         model = ctor(input_shape=(size, size, 3), weights=None)
     set_bn_statistics(model)
+    # Every contestant runs the model up to its logits: the final softmax (negligible time) saturates on random
+    # weights, which would hide any disagreement between the outputs that the harness compares.
+    last = model.layers[-1]
+    if isinstance(last, tf.keras.layers.Activation) and last.get_config()["activation"] == "softmax":
+        model = tf.keras.Model(model.inputs, model.layers[-2].output, name=model.name)
     return model
 
 
