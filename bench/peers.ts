@@ -9,6 +9,9 @@
  * - TFLite's float interpreter (`tf.lite.Interpreter`) on TensorFlow's own conversion of the same Keras model;
  * - ONNX Runtime (CPU) on tf2onnx's conversion of the same Keras model, `intra_op_num_threads`;
  * - tfjs-backend-wasm `model.predict` + `dataSync` on the same tfjs model (one thread in Node).
+ * Each engine model gets an engine of its own (`engineOptions: {}`): two models that share the default engine can
+ * corrupt each other (a BiRealNet converted from Keras and the same from its .tflite: the second one's `predict`
+ * fails with "memory access out of bounds" once the first has run again).
  *
  * python/bench_peers.py builds every artefact once into bench/.cache/peers/ (git-ignored; delete a model's folder to
  * rebuild it) and then serves timing requests over stdin/stdout, so that the rounds alternate between the Node
@@ -261,7 +264,10 @@ async function benchModel(name: string, options: Options, peers: PythonPeers): P
       try {
         // `threads` is passed as an option; an engine without it (or that falls back to one thread) is reported.
         const em = await make(t);
-        disposers.push(() => em.dispose());
+        disposers.push(() => {
+          em.dispose();
+          (em.engine as { terminate?: () => void }).terminate?.();
+        });
         const actual = (em.engine as { threads?: number }).threads;
         if (t > 1 && actual !== t) {
           const note = (em.engine as { threadsNote?: string }).threadsNote;
@@ -281,12 +287,12 @@ async function benchModel(name: string, options: Options, peers: PythonPeers): P
   };
   if (model) {
     const m = model;
-    await engineFrom("engineKeras", "engine (Keras)", (threads) => lq.engine.convert(m, { threads }));
+    await engineFrom("engineKeras", "engine (Keras)", (threads) => lq.engine.convert(m, { threads, engineOptions: {} }));
   }
   if (meta.lce.error) setAll("engineTflite", { skip: `LCE conversion failed: ${meta.lce.error}` });
   else {
     const bytes = new Uint8Array(readFileSync(join(folder, meta.lce.file!)));
-    await engineFrom("engineTflite", "engine (.tflite)", (threads) => lq.engine.fromTFLite(bytes, { threads }));
+    await engineFrom("engineTflite", "engine (.tflite)", (threads) => lq.engine.fromTFLite(bytes, { threads, engineOptions: {} }));
   }
 
   // The Python peers.
@@ -314,15 +320,26 @@ async function benchModel(name: string, options: Options, peers: PythonPeers): P
   for (const t of options.threads) {
     const entries = [...contestants.get(t)!.entries()].filter(([, c]) => c.run);
     const iters = new Map<Column, number>();
+    const samples = new Map<Column, number[]>();
     for (const [column, c] of entries) {
-      const warm = await c.run!(2);
-      iters.set(column, Math.min(50, Math.max(1, Math.ceil(100 / Math.min(...warm)))));
+      try {
+        const warm = await c.run!(2);
+        iters.set(column, Math.min(50, Math.max(1, Math.ceil(100 / Math.min(...warm)))));
+        samples.set(column, []);
+      } catch (error) {
+        c.skip = `fails: ${message(error)}`;
+      }
     }
-    const samples = new Map<Column, number[]>(entries.map(([column]) => [column, []]));
     for (let r = 0; r < options.rounds; r++) {
       for (let k = 0; k < entries.length; k++) {
         const [column, c] = entries[(k + r) % entries.length];
-        samples.get(column)!.push(...(await c.run!(iters.get(column)!)));
+        if (!samples.has(column)) continue;
+        try {
+          samples.get(column)!.push(...(await c.run!(iters.get(column)!)));
+        } catch (error) {
+          c.skip = `fails: ${message(error)}`;
+          samples.delete(column);
+        }
       }
     }
     const row = new Map<Column, Cell>();
