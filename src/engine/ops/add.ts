@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+import { tfOpLambdaRule } from "./tf_op_lambda_rule.js";
 import { floatView, sizeOf, stateless, type OpDef } from "./types.js";
 
 /** The `add` op. */
@@ -16,6 +17,8 @@ export const addOp: OpDef = {
     c.inputs.forEach((x, k) => c.need(sizeOf(x.shape) === n, `input ${k} has ${sizeOf(x.shape)} elements, the output ${n}`));
   },
   layers: {
+    // Keras's TFOpLambda (`x + y`, `tf.concat`) in larq-zoo models saved by Python; see tf_op_lambda_rule.ts.
+    TFOpLambda: tfOpLambdaRule,
     Add: (g, ln) =>
       g.set(
         ln,
