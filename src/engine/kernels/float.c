@@ -57,6 +57,68 @@ static inline void fconv_pixel(const float *x, const float *wt, const float *bia
   }
 }
 
+#ifdef __wasm_simd128__
+/*
+ * Four output pixels of one row (input pixels xs floats apart) x 8 output channels at a time, all of whose taps are
+ * inside the image: each output still sums its taps in (ky, kx, c) order from 0 and adds the bias last, so every
+ * result has the same bits as fconv_pixel's. Channels past the last multiple of 8 go through fconv_pixel.
+ */
+static inline void fconv_tile4(const float *x, const float *wt, const float *bias, float *o, i32 b, i32 h, i32 w,
+                               i32 cin, i32 cout, i32 kh, i32 kw, i32 iy0, i32 ix0, i32 dh, i32 dw, i32 sw) {
+  const float *xb = x + (((long)b * h + iy0) * w + ix0) * cin;
+  long xs = (long)sw * cin;
+  i32 n8 = cout & ~7;
+  for (i32 n = 0; n < n8; n += 8) {
+    v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+    for (i32 ky = 0; ky < kh; ++ky) {
+      for (i32 kx = 0; kx < kw; ++kx) {
+        const float *xp = xb + ((long)ky * dh * w + (long)kx * dw) * cin;
+        const float *wc = wt + (long)(ky * kw + kx) * cin * cout + n;
+        for (i32 c = 0; c < cin; ++c, wc += cout) {
+          v128_t w0 = wasm_v128_load(wc), w1 = wasm_v128_load(wc + 4);
+          v128_t v0 = wasm_f32x4_splat(xp[c]);
+          a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(v0, w0));
+          a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(v0, w1));
+          v128_t v1 = wasm_f32x4_splat(xp[c + xs]);
+          a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(v1, w0));
+          a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(v1, w1));
+          v128_t v2 = wasm_f32x4_splat(xp[c + 2 * xs]);
+          a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(v2, w0));
+          a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(v2, w1));
+          v128_t v3 = wasm_f32x4_splat(xp[c + 3 * xs]);
+          a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(v3, w0));
+          a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(v3, w1));
+        }
+      }
+    }
+    if (bias) {
+      v128_t b0 = wasm_v128_load(bias + n), b1 = wasm_v128_load(bias + n + 4);
+      a00 = wasm_f32x4_add(a00, b0);
+      a01 = wasm_f32x4_add(a01, b1);
+      a10 = wasm_f32x4_add(a10, b0);
+      a11 = wasm_f32x4_add(a11, b1);
+      a20 = wasm_f32x4_add(a20, b0);
+      a21 = wasm_f32x4_add(a21, b1);
+      a30 = wasm_f32x4_add(a30, b0);
+      a31 = wasm_f32x4_add(a31, b1);
+    }
+    float *op = o + n;
+    wasm_v128_store(op, a00);
+    wasm_v128_store(op + 4, a01);
+    wasm_v128_store(op + cout, a10);
+    wasm_v128_store(op + cout + 4, a11);
+    wasm_v128_store(op + 2 * cout, a20);
+    wasm_v128_store(op + 2 * cout + 4, a21);
+    wasm_v128_store(op + 3 * cout, a30);
+    wasm_v128_store(op + 3 * cout + 4, a31);
+  }
+  if (n8 < cout) {
+    for (i32 j = 0; j < 4; ++j)
+      fconv_pixel(x, wt, bias, o + (long)j * cout, b, h, w, cin, cout, kh, kw, iy0, ix0 + j * sw, dh, dw, 0.0f, n8, cout);
+  }
+}
+#endif
+
 /*
  * out[b, oy, ox, n] = bias[n] + sum over (ky, kx, c) of x[b, oy*sh - padTop + ky*dh, ox*sw - padLeft + kx*dw, c]
  * * wt[ky, kx, c, n]; taps outside the image take padValue (skipped when 0). bias may be NULL.
@@ -65,12 +127,27 @@ LCE_EXPORT("lce_fconv2d")
 void lce_fconv2d(const float *x, const float *wt, const float *bias, float *out, i32 batch, i32 h, i32 w, i32 cin,
                  i32 cout, i32 kh, i32 kw, i32 sh, i32 sw, i32 dh, i32 dw, i32 padTop, i32 padLeft, i32 oh, i32 ow,
                  float padValue) {
+  /* Output columns [oxLo, oxHi) have every tap inside the image horizontally. */
+  i32 oxLo = 0, oxHi = ow;
+  while (oxLo < ow && oxLo * sw - padLeft < 0) ++oxLo;
+  while (oxHi > oxLo && (oxHi - 1) * sw - padLeft + (kw - 1) * dw >= w) --oxHi;
   for (i32 b = 0; b < batch; ++b) {
     for (i32 oy = 0; oy < oh; ++oy) {
-      for (i32 ox = 0; ox < ow; ++ox) {
+      i32 iy0 = oy * sh - padTop;
+      i32 rowInside = iy0 >= 0 && iy0 + (kh - 1) * dh < h;
+      for (i32 ox = 0; ox < ow;) {
         float *o = out + (((long)b * oh + oy) * ow + ox) * cout;
-        fconv_pixel(x, wt, bias, o, b, h, w, cin, cout, kh, kw, oy * sh - padTop, ox * sw - padLeft, dh, dw, padValue,
-                    0, cout);
+#ifdef __wasm_simd128__
+        if (rowInside && ox >= oxLo && ox + 4 <= oxHi && cout >= 8) {
+          fconv_tile4(x, wt, bias, o, b, h, w, cin, cout, kh, kw, iy0, ox * sw - padLeft, dh, dw, sw);
+          ox += 4;
+          continue;
+        }
+#else
+        (void)rowInside;
+#endif
+        fconv_pixel(x, wt, bias, o, b, h, w, cin, cout, kh, kw, iy0, ox * sw - padLeft, dh, dw, padValue, 0, cout);
+        ++ox;
       }
     }
   }
@@ -87,21 +164,94 @@ void lce_fdepthwise(const float *x, const float *wt, const float *bias, float *o
   i32 cout = cin * mult;
   for (i32 b = 0; b < batch; ++b) {
     for (i32 oy = 0; oy < oh; ++oy) {
+      i32 iy0 = oy * sh - padTop;
+      /* Taps ky in [ky0, ky1) are inside the image vertically. */
+      i32 ky0 = 0, ky1 = kh;
+      while (ky0 < kh && iy0 + ky0 * dh < 0) ++ky0;
+      while (ky1 > ky0 && iy0 + (ky1 - 1) * dh >= h) --ky1;
       for (i32 ox = 0; ox < ow; ++ox) {
         float *o = out + (((long)b * oh + oy) * ow + ox) * cout;
-        for (i32 n = 0; n < cout; ++n) o[n] = 0;
-        for (i32 ky = 0; ky < kh; ++ky) {
-          i32 iy = oy * sh - padTop + ky * dh;
-          for (i32 kx = 0; kx < kw; ++kx) {
-            i32 ix = ox * sw - padLeft + kx * dw;
-            i32 inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
-            if (!inside && padValue == 0.0f) continue;
-            const float *xp = x + (((long)b * h + iy) * w + ix) * cin;
-            const float *wp = wt + (long)(ky * kw + kx) * cout;
-            if (inside) {
-              for (i32 n = 0; n < cout; ++n) o[n] += xp[n / mult] * wp[n];
-            } else {
-              for (i32 n = 0; n < cout; ++n) o[n] += padValue * wp[n];
+        i32 ix0 = ox * sw - padLeft;
+        if (padValue == 0.0f) {
+          /* Padded taps are skipped: only the in-image taps, in (ky, kx) order, from 0, bias last. */
+          i32 kx0 = 0, kx1 = kw;
+          while (kx0 < kw && ix0 + kx0 * dw < 0) ++kx0;
+          while (kx1 > kx0 && ix0 + (kx1 - 1) * dw >= w) --kx1;
+          if (mult == 1) {
+            i32 n = 0;
+#ifdef __wasm_simd128__
+            for (; n + 16 <= cout; n += 16) {
+              v128_t a0 = wasm_f32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+              for (i32 ky = ky0; ky < ky1; ++ky) {
+                const float *xr = x + (((long)b * h + iy0 + ky * dh) * w + ix0) * cin + n;
+                const float *wr = wt + (long)ky * kw * cout + n;
+                for (i32 kx = kx0; kx < kx1; ++kx) {
+                  const float *xp = xr + (long)kx * dw * cin, *wp = wr + (long)kx * cout;
+                  a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xp), wasm_v128_load(wp)));
+                  a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(xp + 4), wasm_v128_load(wp + 4)));
+                  a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(xp + 8), wasm_v128_load(wp + 8)));
+                  a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(xp + 12), wasm_v128_load(wp + 12)));
+                }
+              }
+              if (bias) {
+                a0 = wasm_f32x4_add(a0, wasm_v128_load(bias + n));
+                a1 = wasm_f32x4_add(a1, wasm_v128_load(bias + n + 4));
+                a2 = wasm_f32x4_add(a2, wasm_v128_load(bias + n + 8));
+                a3 = wasm_f32x4_add(a3, wasm_v128_load(bias + n + 12));
+              }
+              wasm_v128_store(o + n, a0);
+              wasm_v128_store(o + n + 4, a1);
+              wasm_v128_store(o + n + 8, a2);
+              wasm_v128_store(o + n + 12, a3);
+            }
+            for (; n + 4 <= cout; n += 4) {
+              v128_t a0 = wasm_f32x4_splat(0);
+              for (i32 ky = ky0; ky < ky1; ++ky) {
+                const float *xr = x + (((long)b * h + iy0 + ky * dh) * w + ix0) * cin + n;
+                const float *wr = wt + (long)ky * kw * cout + n;
+                for (i32 kx = kx0; kx < kx1; ++kx)
+                  a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(xr + (long)kx * dw * cin), wasm_v128_load(wr + (long)kx * cout)));
+              }
+              if (bias) a0 = wasm_f32x4_add(a0, wasm_v128_load(bias + n));
+              wasm_v128_store(o + n, a0);
+            }
+#endif
+            for (; n < cout; ++n) {
+              float acc = 0;
+              for (i32 ky = ky0; ky < ky1; ++ky) {
+                const float *xr = x + (((long)b * h + iy0 + ky * dh) * w + ix0) * cin + n;
+                const float *wr = wt + (long)ky * kw * cout + n;
+                for (i32 kx = kx0; kx < kx1; ++kx) acc += xr[(long)kx * dw * cin] * wr[(long)kx * cout];
+              }
+              if (bias) acc += bias[n];
+              o[n] = acc;
+            }
+            continue;
+          }
+          for (i32 n = 0; n < cout; ++n) o[n] = 0;
+          for (i32 ky = ky0; ky < ky1; ++ky) {
+            for (i32 kx = kx0; kx < kx1; ++kx) {
+              const float *xp = x + (((long)b * h + iy0 + ky * dh) * w + ix0 + kx * dw) * cin;
+              const float *wp = wt + (long)(ky * kw + kx) * cout;
+              for (i32 c = 0, n = 0; c < cin; ++c)
+                for (i32 m = 0; m < mult; ++m, ++n) o[n] += xp[c] * wp[n];
+            }
+          }
+        } else {
+          for (i32 n = 0; n < cout; ++n) o[n] = 0;
+          for (i32 ky = 0; ky < kh; ++ky) {
+            i32 iy = iy0 + ky * dh;
+            for (i32 kx = 0; kx < kw; ++kx) {
+              i32 ix = ix0 + kx * dw;
+              i32 inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+              const float *xp = x + (((long)b * h + iy) * w + ix) * cin;
+              const float *wp = wt + (long)(ky * kw + kx) * cout;
+              if (inside) {
+                for (i32 c = 0, n = 0; c < cin; ++c)
+                  for (i32 m = 0; m < mult; ++m, ++n) o[n] += xp[c] * wp[n];
+              } else {
+                for (i32 n = 0; n < cout; ++n) o[n] += padValue * wp[n];
+              }
             }
           }
         }
@@ -123,7 +273,24 @@ void lce_fbatchnorm(const float *x, float *out, i32 pixels, i32 channels, const 
   for (i32 i = 0; i < pixels; ++i) {
     const float *xi = x + (long)i * channels;
     float *oi = out + (long)i * channels;
-    for (i32 c = 0; c < channels; ++c) oi[c] = (float)(beta[c] + ((double)xi[c] - mean[c]) * gamma[c] / den[c]);
+    i32 c = 0;
+#ifdef __wasm_simd128__
+    /* The same double operations two lanes at a time (promote, sub, mul, div, add, demote: identical bits). */
+    for (; c + 4 <= channels; c += 4) {
+      v128_t v = wasm_v128_load(xi + c);
+      v128_t lo = wasm_f64x2_promote_low_f32x4(v);
+      v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+      lo = wasm_f64x2_add(wasm_v128_load(beta + c),
+                          wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(lo, wasm_v128_load(mean + c)), wasm_v128_load(gamma + c)),
+                                         wasm_v128_load(den + c)));
+      hi = wasm_f64x2_add(wasm_v128_load(beta + c + 2),
+                          wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(hi, wasm_v128_load(mean + c + 2)), wasm_v128_load(gamma + c + 2)),
+                                         wasm_v128_load(den + c + 2)));
+      v128_t r = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5);
+      wasm_v128_store(oi + c, r);
+    }
+#endif
+    for (; c < channels; ++c) oi[c] = (float)(beta[c] + ((double)xi[c] - mean[c]) * gamma[c] / den[c]);
   }
 }
 
