@@ -265,11 +265,39 @@ void lce_fdepthwise(const float *x, const float *wt, const float *bias, float *o
 
 /*
  * BatchNormalization over the last axis with the tfjs cpu kernel's arithmetic: beta + (x - mean) * gamma / den in
- * double, rounded once to float. p holds 4 double arrays of `channels`: beta, mean, gamma, den = sqrt(var + eps).
+ * double, rounded once to float, then an optional clamp. p holds 4 double arrays of `channels`: beta, mean,
+ * gamma, den = sqrt(var + eps), then 3 doubles: flags, lo, hi. flags bit 0: skip the normalisation (out = x, the
+ * arrays are not read: a plain activation); bits 1-2, the clamp: 0 none, 1 relu as `x < 0 ? 0 : x` (wasm pmax),
+ * 2 `Math.min(Math.max(x, lo), hi)` with JavaScript's (and wasm's f32.min/max) NaN and signed-zero rules.
  */
+static inline float clampf(float r, i32 kind, float lo, float hi) {
+  if (kind == 1) return r < 0.0f ? 0.0f : r;
+  if (kind == 2) return __builtin_wasm_min_f32(__builtin_wasm_max_f32(r, lo), hi);
+  return r;
+}
+
 LCE_EXPORT("lce_fbatchnorm")
 void lce_fbatchnorm(const float *x, float *out, i32 pixels, i32 channels, const double *p) {
   const double *beta = p, *mean = p + channels, *gamma = p + 2 * channels, *den = p + 3 * channels;
+  i32 flags = (i32)p[4 * channels];
+  i32 identity = flags & 1, kind = (flags >> 1) & 3;
+  float lo = (float)p[4 * channels + 1], hi = (float)p[4 * channels + 2];
+#ifdef __wasm_simd128__
+  v128_t zero = wasm_f32x4_splat(0.0f), vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+#endif
+  if (identity) {
+    long n = (long)pixels * channels, i = 0;
+#ifdef __wasm_simd128__
+    for (; i + 4 <= n; i += 4) {
+      v128_t v = wasm_v128_load(x + i);
+      if (kind == 1) v = wasm_f32x4_pmax(v, zero);
+      else if (kind == 2) v = wasm_f32x4_min(wasm_f32x4_max(v, vlo), vhi);
+      wasm_v128_store(out + i, v);
+    }
+#endif
+    for (; i < n; ++i) out[i] = clampf(x[i], kind, lo, hi);
+    return;
+  }
   for (i32 i = 0; i < pixels; ++i) {
     const float *xi = x + (long)i * channels;
     float *oi = out + (long)i * channels;
@@ -278,19 +306,22 @@ void lce_fbatchnorm(const float *x, float *out, i32 pixels, i32 channels, const 
     /* The same double operations two lanes at a time (promote, sub, mul, div, add, demote: identical bits). */
     for (; c + 4 <= channels; c += 4) {
       v128_t v = wasm_v128_load(xi + c);
-      v128_t lo = wasm_f64x2_promote_low_f32x4(v);
-      v128_t hi = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
-      lo = wasm_f64x2_add(wasm_v128_load(beta + c),
-                          wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(lo, wasm_v128_load(mean + c)), wasm_v128_load(gamma + c)),
-                                         wasm_v128_load(den + c)));
-      hi = wasm_f64x2_add(wasm_v128_load(beta + c + 2),
-                          wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(hi, wasm_v128_load(mean + c + 2)), wasm_v128_load(gamma + c + 2)),
-                                         wasm_v128_load(den + c + 2)));
-      v128_t r = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(lo), wasm_f32x4_demote_f64x2_zero(hi), 0, 1, 4, 5);
+      v128_t l = wasm_f64x2_promote_low_f32x4(v);
+      v128_t h = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+      l = wasm_f64x2_add(wasm_v128_load(beta + c),
+                         wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(l, wasm_v128_load(mean + c)), wasm_v128_load(gamma + c)),
+                                        wasm_v128_load(den + c)));
+      h = wasm_f64x2_add(wasm_v128_load(beta + c + 2),
+                         wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(h, wasm_v128_load(mean + c + 2)), wasm_v128_load(gamma + c + 2)),
+                                        wasm_v128_load(den + c + 2)));
+      v128_t r = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(l), wasm_f32x4_demote_f64x2_zero(h), 0, 1, 4, 5);
+      if (kind == 1) r = wasm_f32x4_pmax(r, zero);
+      else if (kind == 2) r = wasm_f32x4_min(wasm_f32x4_max(r, vlo), vhi);
       wasm_v128_store(oi + c, r);
     }
 #endif
-    for (; c < channels; ++c) oi[c] = (float)(beta[c] + ((double)xi[c] - mean[c]) * gamma[c] / den[c]);
+    for (; c < channels; ++c)
+      oi[c] = clampf((float)(beta[c] + ((double)xi[c] - mean[c]) * gamma[c] / den[c]), kind, lo, hi);
   }
 }
 
