@@ -59,16 +59,15 @@ static inline void fconv_pixel(const float *x, const float *wt, const float *bia
 
 #ifdef __wasm_simd128__
 /*
- * Four output pixels of one row (input pixels xs floats apart) x 8 output channels at a time, all of whose taps are
+ * Four output pixels of one row (input pixels xs floats apart) x 8 output channels [n, n + 8), all of whose taps are
  * inside the image: each output still sums its taps in (ky, kx, c) order from 0 and adds the bias last, so every
- * result has the same bits as fconv_pixel's. Channels past the last multiple of 8 go through fconv_pixel.
+ * result has the same bits as fconv_pixel's.
  */
 static inline void fconv_tile4(const float *x, const float *wt, const float *bias, float *o, i32 b, i32 h, i32 w,
-                               i32 cin, i32 cout, i32 kh, i32 kw, i32 iy0, i32 ix0, i32 dh, i32 dw, i32 sw) {
+                               i32 cin, i32 cout, i32 kh, i32 kw, i32 iy0, i32 ix0, i32 dh, i32 dw, i32 sw, i32 n) {
   const float *xb = x + (((long)b * h + iy0) * w + ix0) * cin;
   long xs = (long)sw * cin;
-  i32 n8 = cout & ~7;
-  for (i32 n = 0; n < n8; n += 8) {
+  {
     v128_t a00 = wasm_f32x4_splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
     for (i32 ky = 0; ky < kh; ++ky) {
       for (i32 kx = 0; kx < kw; ++kx) {
@@ -112,10 +111,6 @@ static inline void fconv_tile4(const float *x, const float *wt, const float *bia
     wasm_v128_store(op + 3 * cout, a30);
     wasm_v128_store(op + 3 * cout + 4, a31);
   }
-  if (n8 < cout) {
-    for (i32 j = 0; j < 4; ++j)
-      fconv_pixel(x, wt, bias, o + (long)j * cout, b, h, w, cin, cout, kh, kw, iy0, ix0 + j * sw, dh, dw, 0.0f, n8, cout);
-  }
 }
 #endif
 
@@ -127,30 +122,55 @@ LCE_EXPORT("lce_fconv2d")
 void lce_fconv2d(const float *x, const float *wt, const float *bias, float *out, i32 batch, i32 h, i32 w, i32 cin,
                  i32 cout, i32 kh, i32 kw, i32 sh, i32 sw, i32 dh, i32 dw, i32 padTop, i32 padLeft, i32 oh, i32 ow,
                  float padValue) {
-  /* Output columns [oxLo, oxHi) have every tap inside the image horizontally. */
+  if (kh == 1 && kw == 1 && sh == 1 && sw == 1 && padTop == 0 && padLeft == 0 && oh == h && ow == w) {
+    /* A 1x1 stride-1 convolution is a GEMM over all pixels: one row of batch * h * w pixels tiles best. */
+    w = ow = batch * h * w;
+    batch = h = oh = 1;
+  }
+  /* Output columns [oxLo, oxHi) have every tap inside the image horizontally; [oxLo, oxT) is tiled by 4. */
   i32 oxLo = 0, oxHi = ow;
   while (oxLo < ow && oxLo * sw - padLeft < 0) ++oxLo;
   while (oxHi > oxLo && (oxHi - 1) * sw - padLeft + (kw - 1) * dw >= w) --oxHi;
+  i32 oxT = oxLo;
+#ifdef __wasm_simd128__
+  if (cout >= 8) oxT = oxLo + ((oxHi - oxLo) & ~3);
+#endif
+  i32 n8 = oxT > oxLo ? cout & ~7 : 0;
   for (i32 b = 0; b < batch; ++b) {
     for (i32 oy = 0; oy < oh; ++oy) {
       i32 iy0 = oy * sh - padTop;
       i32 rowInside = iy0 >= 0 && iy0 + (kh - 1) * dh < h;
-      for (i32 ox = 0; ox < ow;) {
+      for (i32 ox = 0; ox < ow; ++ox) {
         float *o = out + (((long)b * oh + oy) * ow + ox) * cout;
-#ifdef __wasm_simd128__
-        if (rowInside && ox >= oxLo && ox + 4 <= oxHi && cout >= 8) {
-          fconv_tile4(x, wt, bias, o, b, h, w, cin, cout, kh, kw, iy0, ox * sw - padLeft, dh, dw, sw);
-          ox += 4;
-          continue;
-        }
-#else
-        (void)rowInside;
-#endif
-        fconv_pixel(x, wt, bias, o, b, h, w, cin, cout, kh, kw, iy0, ox * sw - padLeft, dh, dw, padValue, 0, cout);
-        ++ox;
+        /* Tiled pixels get channels [n8, cout) here and [0, n8) below. */
+        i32 tiled = rowInside && ox >= oxLo && ox < oxT;
+        if (tiled && n8 == cout) continue;
+        fconv_pixel(x, wt, bias, o, b, h, w, cin, cout, kh, kw, iy0, ox * sw - padLeft, dh, dw, padValue, tiled ? n8 : 0,
+                    cout);
       }
     }
   }
+#ifdef __wasm_simd128__
+  /*
+   * Groups of g tiled pixels (about 32 KB of input taps) with the channel blocks inside: a group's input and a
+   * block's weights (kh * kw * cin * 8 floats) stay in L1 while the block walks the group.
+   */
+  i32 g = 8192 / (kh * kw * cin);
+  g = g < 4 ? 4 : g & ~3;
+  for (i32 b = 0; b < batch && n8 > 0; ++b) {
+    for (i32 oy = 0; oy < oh; ++oy) {
+      i32 iy0 = oy * sh - padTop;
+      if (!(iy0 >= 0 && iy0 + (kh - 1) * dh < h)) continue;
+      for (i32 ox0 = oxLo; ox0 < oxT; ox0 += g) {
+        i32 ox1 = ox0 + g < oxT ? ox0 + g : oxT;
+        for (i32 n = 0; n < n8; n += 8)
+          for (i32 ox = ox0; ox < ox1; ox += 4)
+            fconv_tile4(x, wt, bias, out + (((long)b * oh + oy) * ow + ox) * cout, b, h, w, cin, cout, kh, kw, iy0,
+                        ox * sw - padLeft, dh, dw, sw, n);
+      }
+    }
+  }
+#endif
 }
 
 /*
