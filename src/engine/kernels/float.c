@@ -19,6 +19,22 @@ static inline void fconv_pixel(const float *x, const float *wt, const float *bia
       const float *wp = wt + (long)(ky * kw + kx) * cin * cout;
       i32 n = n0;
 #ifdef __wasm_simd128__
+      if ((long)cin * (n1 - n0) >= 16384) {
+        /*
+         * Large weights (a dense layer): input channels outermost so the weight rows stream contiguously; each
+         * output still adds its products in c order.
+         */
+        i32 n4 = n0 + ((n1 - n0) & ~3);
+        for (i32 c = 0; c < cin; ++c) {
+          float xv = inside ? xp[c] : padValue;
+          v128_t v = wasm_f32x4_splat(xv);
+          const float *wc = wp + (long)c * cout;
+          for (i32 m = n0; m < n4; m += 4)
+            wasm_v128_store(o + m, wasm_f32x4_add(wasm_v128_load(o + m), wasm_f32x4_mul(v, wasm_v128_load(wc + m))));
+          for (i32 m = n4; m < n1; ++m) o[m] += xv * wc[m];
+        }
+        continue;
+      }
       for (; n + 16 <= n1; n += 16) {
         v128_t a0 = wasm_v128_load(o + n), a1 = wasm_v128_load(o + n + 4);
         v128_t a2 = wasm_v128_load(o + n + 8), a3 = wasm_v128_load(o + n + 12);
@@ -353,18 +369,33 @@ void lce_fmaxpool(const float *x, float *out, i32 batch, i32 h, i32 w, i32 c, i3
     for (i32 oy = 0; oy < oh; ++oy) {
       for (i32 ox = 0; ox < ow; ++ox) {
         float *o = out + (((long)b * oh + oy) * ow + ox) * c;
-        /* As the tfjs cpu kernel: start at -inf and keep x > max, so NaN taps are skipped. */
-        for (i32 k = 0; k < c; ++k) o[k] = -__builtin_inff();
         /* Only the window's in-image taps: the loop is bounded by the input, whatever the window size. */
         i32 y0 = oy * sh - padTop, x0 = ox * sw - padLeft;
         i32 ky0 = y0 < 0 ? -y0 : 0, ky1 = h - y0 < ph ? h - y0 : ph;
         i32 kx0 = x0 < 0 ? -x0 : 0, kx1 = w - x0 < pw ? w - x0 : pw;
+        const float *xr = x + (((long)b * h + y0) * w + x0) * c;
+        i32 k = 0;
+#ifdef __wasm_simd128__
+        /* pmax(m, v) = m < v ? v : m: keeps x > max, so NaN taps are skipped, from -inf (as tfjs's cpu kernel). */
+        for (; k + 8 <= c; k += 8) {
+          v128_t m0 = wasm_f32x4_splat(-__builtin_inff()), m1 = m0;
+          for (i32 ky = ky0; ky < ky1; ++ky) {
+            for (i32 kx = kx0; kx < kx1; ++kx) {
+              const float *xp = xr + ((long)ky * w + kx) * c + k;
+              m0 = wasm_f32x4_pmax(m0, wasm_v128_load(xp));
+              m1 = wasm_f32x4_pmax(m1, wasm_v128_load(xp + 4));
+            }
+          }
+          wasm_v128_store(o + k, m0);
+          wasm_v128_store(o + k + 4, m1);
+        }
+#endif
+        /* As the tfjs cpu kernel: start at -inf and keep x > max, so NaN taps are skipped. */
+        for (i32 j = k; j < c; ++j) o[j] = -__builtin_inff();
         for (i32 ky = ky0; ky < ky1; ++ky) {
-          i32 iy = y0 + ky;
           for (i32 kx = kx0; kx < kx1; ++kx) {
-            i32 ix = x0 + kx;
-            const float *xp = x + (((long)b * h + iy) * w + ix) * c;
-            for (i32 k = 0; k < c; ++k) o[k] = xp[k] > o[k] ? xp[k] : o[k];
+            const float *xp = xr + ((long)ky * w + kx) * c;
+            for (i32 j = k; j < c; ++j) o[j] = xp[j] > o[j] ? xp[j] : o[j];
           }
         }
       }
