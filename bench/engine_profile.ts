@@ -97,7 +97,9 @@ async function main(): Promise<void> {
       p.totals.push(performance.now() - t0);
     }
   }
-  console.log(`${which} 224x224x3, batch 1, one thread, ${rounds} rounds; load average (1 min) ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
+  console.log(
+    `${which} 224x224x3, batch 1, one thread, ${rounds} rounds; load average (1 min) ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
+  );
   for (const p of runs) report(p, !!process.env.PROFILE_NODES);
   for (const p of runs) p.em.dispose();
 }
