@@ -24,7 +24,12 @@ async function main(): Promise<void> {
     which === "quicknet-small" ? lq.zoo.quickNetSmall({ inputShape: [224, 224, 3] }) : lq.zoo.quickNet({ inputShape: [224, 224, 3] })
   ) as tfl.LayersModel;
   setBnStatistics(model);
-  const a = await other.engine.convert(model);
+  // The other build's own model (its quantizer classes), with this model's weights.
+  const otherModel = (
+    which === "quicknet-small" ? other.zoo.quickNetSmall({ inputShape: [224, 224, 3] }) : other.zoo.quickNet({ inputShape: [224, 224, 3] })
+  ) as tfl.LayersModel;
+  otherModel.setWeights(model.getWeights());
+  const a = await other.engine.convert(otherModel);
   const b = await lq.engine.convert(model);
   const shape = [1, 224, 224, 3];
   const input = Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => Math.sin(i * 0.37));

@@ -334,29 +334,42 @@ void lce_fbatchnorm(const float *x, float *out, i32 pixels, i32 channels, const 
     for (; i < n; ++i) out[i] = clampf(x[i], kind, lo, hi);
     return;
   }
-  for (i32 i = 0; i < pixels; ++i) {
+  i32 c4 = 0;
+#ifdef __wasm_simd128__
+  /*
+   * The same double operations two lanes at a time (promote, sub, mul, div, add, demote: identical bits); blocks
+   * of pixels (about 8 KB) with the 4-channel groups inside, so each group's parameters stay in registers.
+   */
+  c4 = channels & ~3;
+  i32 pb = 2048 / channels;
+  pb = pb < 1 ? 1 : pb;
+  for (i32 i0 = 0; i0 < pixels; i0 += pb) {
+    i32 i1 = i0 + pb < pixels ? i0 + pb : pixels;
+    for (i32 c = 0; c < c4; c += 4) {
+      v128_t bl = wasm_v128_load(beta + c), bh = wasm_v128_load(beta + c + 2);
+      v128_t ml = wasm_v128_load(mean + c), mh = wasm_v128_load(mean + c + 2);
+      v128_t gl = wasm_v128_load(gamma + c), gh = wasm_v128_load(gamma + c + 2);
+      v128_t dl = wasm_v128_load(den + c), dh = wasm_v128_load(den + c + 2);
+      const float *xi = x + (long)i0 * channels + c;
+      float *oi = out + (long)i0 * channels + c;
+      for (i32 i = i0; i < i1; ++i, xi += channels, oi += channels) {
+        v128_t v = wasm_v128_load(xi);
+        v128_t l = wasm_f64x2_promote_low_f32x4(v);
+        v128_t h = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
+        l = wasm_f64x2_add(bl, wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(l, ml), gl), dl));
+        h = wasm_f64x2_add(bh, wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(h, mh), gh), dh));
+        v128_t r = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(l), wasm_f32x4_demote_f64x2_zero(h), 0, 1, 4, 5);
+        if (kind == 1) r = wasm_f32x4_pmax(r, zero);
+        else if (kind == 2) r = wasm_f32x4_min(wasm_f32x4_max(r, vlo), vhi);
+        wasm_v128_store(oi, r);
+      }
+    }
+  }
+#endif
+  for (i32 i = 0; i < pixels && c4 < channels; ++i) {
     const float *xi = x + (long)i * channels;
     float *oi = out + (long)i * channels;
-    i32 c = 0;
-#ifdef __wasm_simd128__
-    /* The same double operations two lanes at a time (promote, sub, mul, div, add, demote: identical bits). */
-    for (; c + 4 <= channels; c += 4) {
-      v128_t v = wasm_v128_load(xi + c);
-      v128_t l = wasm_f64x2_promote_low_f32x4(v);
-      v128_t h = wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
-      l = wasm_f64x2_add(wasm_v128_load(beta + c),
-                         wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(l, wasm_v128_load(mean + c)), wasm_v128_load(gamma + c)),
-                                        wasm_v128_load(den + c)));
-      h = wasm_f64x2_add(wasm_v128_load(beta + c + 2),
-                         wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(h, wasm_v128_load(mean + c + 2)), wasm_v128_load(gamma + c + 2)),
-                                        wasm_v128_load(den + c + 2)));
-      v128_t r = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(l), wasm_f32x4_demote_f64x2_zero(h), 0, 1, 4, 5);
-      if (kind == 1) r = wasm_f32x4_pmax(r, zero);
-      else if (kind == 2) r = wasm_f32x4_min(wasm_f32x4_max(r, vlo), vhi);
-      wasm_v128_store(oi + c, r);
-    }
-#endif
-    for (; c < channels; ++c)
+    for (i32 c = c4; c < channels; ++c)
       oi[c] = clampf((float)(beta[c] + ((double)xi[c] - mean[c]) * gamma[c] / den[c]), kind, lo, hi);
   }
 }
