@@ -18,6 +18,10 @@ const KERNEL_CLAMPS: Record<string, readonly [number, number, number]> = {
   hardtanh: [1 | (2 << 1), -1, 1],
 };
 
+function kernelClamp(name: unknown): readonly [number, number, number] | undefined {
+  return typeof name === "string" && Object.hasOwn(KERNEL_CLAMPS, name) ? KERNEL_CLAMPS[name] : undefined;
+}
+
 /** Activations the engine evaluates (normalised names; `leakyrelu` and `elu` take `attrs.alpha`). */
 export const ENGINE_ACTIVATIONS: ReadonlySet<string> = new Set([
   "linear",
@@ -67,11 +71,11 @@ export const activationOp: OpDef = {
     ELU: (g, ln, cfg) =>
       g.set(ln, g.emit(ln.layer.name, "activation", [g.floatIn(ln)], { activation: "elu", alpha: cfg.alpha ?? 1 }, ln.shape)),
   },
-  bytes: (node) => ({ weights: KERNEL_CLAMPS[(node.attrs as Record<string, string>).activation] ? 64 : 0, scratch: 0 }),
+  bytes: (node) => ({ weights: kernelClamp(node.attrs.activation) ? 64 : 0, scratch: 0 }),
   prepare: (engine, node) => {
     const a = node.attrs as Record<string, any>;
     const channels = node.shape[node.shape.length - 1];
-    const clamp = KERNEL_CLAMPS[a.activation as string];
+    const clamp = kernelClamp(a.activation);
     if (clamp) {
       // The kernel reads its flags at params + 4·channels doubles; with channels = 1 that is [4, 7).
       const ptr = engine.alloc(56);
