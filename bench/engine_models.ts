@@ -11,7 +11,7 @@ import * as lq from "../src/index.js";
 import { median } from "../src/utils/timing.js";
 
 /** Gives BN layers non-trivial moving statistics (deterministic), so that thresholds are not all zero. */
-function setBnStatistics(model: tfl.LayersModel): void {
+export function setBnStatistics(model: tfl.LayersModel): void {
   let seed = 7;
   const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   for (const layer of model.layers) {

@@ -7,6 +7,21 @@ import { activationName } from "../convert_util.js";
 import { activation } from "../float_ops.js";
 import { floatView, needSameShape, stateless, type OpDef } from "./types.js";
 
+/**
+ * Clamp activations run by the batch-norm kernel in its "skip the normalisation" mode (flags bit 0): `[flags, lo,
+ * hi]` with clamp kind 1 (relu: `x < 0 ? 0 : x`) or 2 (`Math.min(Math.max(x, lo), hi)`, the same NaN and
+ * signed-zero rules as the TS activations).
+ */
+const KERNEL_CLAMPS: Record<string, readonly [number, number, number]> = {
+  relu: [1 | (1 << 1), 0, 0],
+  relu6: [1 | (2 << 1), 0, 6],
+  hardtanh: [1 | (2 << 1), -1, 1],
+};
+
+function kernelClamp(name: unknown): readonly [number, number, number] | undefined {
+  return typeof name === "string" && Object.hasOwn(KERNEL_CLAMPS, name) ? KERNEL_CLAMPS[name] : undefined;
+}
+
 /** Activations the engine evaluates (normalised names; `leakyrelu` and `elu` take `attrs.alpha`). */
 export const ENGINE_ACTIVATIONS: ReadonlySet<string> = new Set([
   "linear",
@@ -56,9 +71,20 @@ export const activationOp: OpDef = {
     ELU: (g, ln, cfg) =>
       g.set(ln, g.emit(ln.layer.name, "activation", [g.floatIn(ln)], { activation: "elu", alpha: cfg.alpha ?? 1 }, ln.shape)),
   },
+  bytes: (node) => ({ weights: kernelClamp(node.attrs.activation) ? 64 : 0, scratch: 0 }),
   prepare: (engine, node) => {
     const a = node.attrs as Record<string, any>;
     const channels = node.shape[node.shape.length - 1];
+    const clamp = kernelClamp(a.activation);
+    if (clamp) {
+      // The kernel reads its flags at params + 4·channels doubles; with channels = 1 that is [4, 7).
+      const ptr = engine.alloc(56);
+      new Float64Array(engine.buffer, ptr, 7).set([0, 0, 0, 0, ...clamp]);
+      return {
+        run: ([x], y) => engine.kernels.fbatchnorm(x.ptr, y.ptr, y.byteLength / 4, 1, ptr),
+        dispose: () => engine.free(ptr),
+      };
+    }
     return stateless(([x], y) => activation(floatView(engine, x), floatView(engine, y), a.activation, channels, a.alpha));
   },
 };

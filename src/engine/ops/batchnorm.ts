@@ -26,7 +26,7 @@ export const batchnormOp: OpDef = {
     const eps = (c.node.attrs as Record<string, unknown>).epsilon;
     c.need(typeof eps === "number" && Number.isFinite(eps), `bad epsilon ${JSON.stringify(eps)?.slice(0, 40)}`);
   },
-  bytes: (node) => ({ weights: align16(node.shape[node.shape.length - 1] * 32), scratch: 0 }),
+  bytes: (node) => ({ weights: align16(node.shape[node.shape.length - 1] * 32 + 24), scratch: 0 }),
   layers: {
     BatchNormalization: (g, ln, cfg) => {
       const axis = cfg.axis ?? -1;
@@ -38,21 +38,22 @@ export const batchnormOp: OpDef = {
     },
   },
   prepare: (engine, node, w) => {
-    // beta, mean, gamma, √(var + ε) as doubles.
+    // beta, mean, gamma, √(var + ε) as doubles, then the kernel's flags, lo, hi (0: no clamp).
     const c = node.shape[node.shape.length - 1];
     const mean = w.get("mean"),
       variance = w.get("variance"),
       gamma = w.opt("gamma"),
       beta = w.opt("beta");
     const eps = (node.attrs as Record<string, number>).epsilon;
-    const ptr = engine.alloc(c * 32);
-    const p = new Float64Array(engine.buffer, ptr, 4 * c);
+    const ptr = engine.alloc(c * 32 + 24);
+    const p = new Float64Array(engine.buffer, ptr, 4 * c + 3);
     for (let k = 0; k < c; k++) {
       p[k] = beta ? beta[k] : 0;
       p[c + k] = mean[k];
       p[2 * c + k] = gamma ? gamma[k] : 1;
       p[3 * c + k] = Math.sqrt(variance[k] + eps);
     }
+    p[4 * c] = p[4 * c + 1] = p[4 * c + 2] = 0;
     return {
       run: ([x], y) => engine.kernels.fbatchnorm(x.ptr, y.ptr, x.byteLength / 4 / c, c, ptr),
       dispose: () => engine.free(ptr),
