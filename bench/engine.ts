@@ -14,6 +14,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { cpus, loadavg } from "node:os";
 
 import { loadEngine } from "../src/engine/runtime.js";
+import { benchThreads } from "./engine_threads.js";
 import { benchWholeModels } from "./engine_models.js";
 
 function loadAverage(): string {
@@ -123,3 +124,4 @@ async function main(): Promise<void> {
 
 await main();
 await benchWholeModels(RUNS);
+await benchThreads();

@@ -233,6 +233,8 @@ export type ThreadKernel = (typeof THREAD_KERNELS)[number];
 export interface KernelPool {
   /** Worker threads (the calling thread comes on top). */
   readonly size: number;
+  /** Whether to split the next call (false while the workers are found to cost more than they save). */
+  accepting(): boolean;
   /** Runs `THREAD_KERNELS[fn]` with `args` split as `split` says; returns when every chunk is done. */
   run(fn: number, args: readonly number[], split: Split): void;
 }
@@ -271,7 +273,8 @@ export class Kernels {
     split: (rowsPerChunk: number) => Omit<Split, "units" | "images" | "rowsPerChunk">,
   ): void {
     const pool = this.pool;
-    if (!pool || pool.size === 0 || ns < this.minSplitNs || units * images < 2) {
+    // minSplitNs 0 (tests) splits every call, also while the pool would back off on a busy machine.
+    if (!pool || ns < this.minSplitNs || units * images < 2 || (this.minSplitNs > 0 && !pool.accepting())) {
       (this.raw[name] as (...a: number[]) => void)(...args);
       return;
     }

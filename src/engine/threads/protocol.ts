@@ -93,8 +93,8 @@ export function chunkCount(s: Split): number {
 }
 
 /**
- * Claims and runs chunks of the posted job until none are left (see the module comment). Returns when the job has
- * no unclaimed chunk; the caller then waits for `done` to reach `total`.
+ * Claims and runs chunks of the posted job until none are left (see the module comment). Returns, when the job has
+ * no unclaimed chunk, how many chunks this participant ran; the caller then waits for `done` to reach `total`.
  *
  * @remarks
  * A claim is a CAS on `claim` from `(g, i)` to `(g, i + 1)`. The job's parameters are read only after a successful
@@ -108,16 +108,17 @@ export function claimChunks(
   f64: Float64Array,
   names: readonly string[],
   layout: Layout,
-): void {
+): number {
   const S = layout.slot;
   const args: number[] = [];
+  let ran = 0;
   for (;;) {
     const v = Atomics.load(ctl, S.claim);
     const gen = v >>> 20;
     const i = v & 0xfffff;
-    if (i === 0xfffff || i >= Atomics.load(ctl, S.total)) return;
+    if (i === 0xfffff || i >= Atomics.load(ctl, S.total)) return ran;
     if (Atomics.compareExchange(ctl, S.claim, v, v + 1) !== v) continue;
-    if (Atomics.load(ctl, S.jobGen) !== gen) return;
+    if (Atomics.load(ctl, S.jobGen) !== gen) return ran;
     const nargs = ctl[S.nargs];
     const units = ctl[S.units];
     const rpc = ctl[S.rowsPerChunk];
@@ -139,12 +140,13 @@ export function claimChunks(
     args[countArg] = Math.min(rpc, units - r0);
     if (batchArg >= 0) args[batchArg] = 1;
     const total = Atomics.load(ctl, S.total);
-    if (Atomics.load(ctl, S.jobGen) !== gen || i >= total) return;
+    if (Atomics.load(ctl, S.jobGen) !== gen || i >= total) return ran;
     try {
       fn(...args);
     } catch {
       Atomics.store(ctl, S.failed, 1);
     }
+    ran++;
     if (Atomics.add(ctl, S.done, 1) + 1 === total) Atomics.notify(ctl, S.done);
   }
 }
