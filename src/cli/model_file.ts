@@ -87,11 +87,15 @@ export async function readModelFile(location: string): Promise<ModelFile> {
  * The engine model of a model file: an engine file is loaded, a .tflite imported, anything else that is not
  * JSON rejected naming its format; `undefined` for a model.json (or a directory), which the caller converts.
  */
-export async function engineModelOf(location: string, file: ModelFile): Promise<import("../engine/model.js").EngineModel | undefined> {
+export async function engineModelOf(
+  location: string,
+  file: ModelFile,
+  options: { threads?: number } = {},
+): Promise<import("../engine/model.js").EngineModel | undefined> {
   const kind = file.recognised?.kind;
   if (kind === undefined) return undefined;
   const engine = await import("../engine/index.js");
-  if (kind === "engine") return engine.load(file.bytes);
-  if (kind === "tflite") return engine.fromTFLite(file.bytes);
+  if (kind === "engine") return engine.load(file.bytes, options);
+  if (kind === "tflite") return engine.fromTFLite(file.bytes, options);
   throw new Error(`${location} is ${file.recognised!.description}.`);
 }

@@ -9,10 +9,13 @@ import { engineModelOf, readModelFile } from "../model_file.js";
 import { formatProfile } from "../profile_table.js";
 import { medianTime } from "../../utils/timing.js";
 
+/** ", N threads" for a threaded engine, nothing for one thread. */
+const threadsNote = (n: number) => (n > 1 ? `, ${n} threads` : "");
+
 /** The `bench` subcommand. */
 export const benchCommand: CliCommand = {
   name: "bench",
-  description: "time lq.engine inference of a saved model or an engine file (batch 1, single thread)",
+  description: "time lq.engine inference of a saved model or an engine file (batch 1; --threads=N for worker threads)",
   help: [
     "Usage: larq-ts bench <model.json | model directory | file://… | engine file | model.tflite> [options]",
     "",
@@ -22,6 +25,7 @@ export const benchCommand: CliCommand = {
     "",
     "Options:",
     "  --runs=N     timed runs (default 20; medians are printed)",
+    "  --threads=N  engine threads (default 1; worker threads on a shared wasm memory)",
     "  --cpu        compare with the tfjs cpu backend instead of tfjs-backend-wasm",
     "  --profile    also time every graph node (lq.engine.profile): a table with each node's median ms, share,",
     "               binary or float MACs and GMAC/s, and the times by op",
@@ -30,8 +34,16 @@ export const benchCommand: CliCommand = {
   ].join("\n"),
   async run(args: string[], io: CliIO): Promise<number> {
     let runs = 20;
+    let threads = 1;
     const rest: string[] = [];
     for (const a of args) {
+      const t = /^--threads(?:=(.*))?$/.exec(a);
+      if (t) {
+        if (t[1] === undefined || !/^\d+$/.test(t[1]) || Number(t[1]) < 1 || Number(t[1]) > 64)
+          throw new UsageError(`--threads must be an integer from 1 to 64 (--threads=N), received ${JSON.stringify(t[1] ?? a)}`);
+        threads = Number(t[1]);
+        continue;
+      }
       const m = /^--runs(?:=(.*))?$/.exec(a);
       if (!m) rest.push(a);
       else if (m[1] === undefined || !/^\d+$/.test(m[1]) || Number(m[1]) < 1)
@@ -45,11 +57,13 @@ export const benchCommand: CliCommand = {
     const json = flags.has("--json");
     const engine = await import("../../engine/index.js");
     const file = await readModelFile(location);
-    const loaded = await engineModelOf(location, file);
+    const loaded = await engineModelOf(location, file, { threads });
     const report: Record<string, unknown> = { model: location };
     const lines: string[] = [];
     let model: import("@tensorflow/tfjs-layers").LayersModel | undefined;
-    const em = loaded ?? (await engine.convert((model = await loadLayersModelFrom(location))));
+    const em = loaded ?? (await engine.convert((model = await loadLayersModelFrom(location)), { threads }));
+    report.threads = em.engine.threads;
+    if (em.engine.threadsNote) lines.push(`note: ${em.engine.threadsNote}`);
     try {
       const shape = [1, ...em.inputShape];
       const input = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i));
@@ -58,7 +72,7 @@ export const benchCommand: CliCommand = {
         const ms = medianTime(() => em.predict(input, shape), runs);
         Object.assign(report, { kind: file.recognised!.kind, bytes: file.bytes.length, inputShape: shape, runs, engineMs: ms });
         lines.push(`${kind} ${location} (${file.bytes.length} bytes), input [${shape.join(", ")}]`);
-        lines.push(`engine predict: ${ms.toFixed(3)} ms (median of ${runs})`);
+        lines.push(`engine predict: ${ms.toFixed(3)} ms (median of ${runs}${threadsNote(em.engine.threads)})`);
       } else {
         const tf = await import("@tensorflow/tfjs-core");
         const backend = flags.has("--cpu") ? "cpu" : "wasm";
@@ -78,7 +92,7 @@ export const benchCommand: CliCommand = {
         Object.assign(report, { kind: "model.json", inputShape: shape, runs, backend, tfjsMs, engineMs, speedUp: tfjsMs / engineMs });
         lines.push(`model ${location}, input [${shape.join(", ")}], median of ${runs} runs`);
         lines.push(`tfjs predict (${backend}): ${tfjsMs.toFixed(3)} ms`);
-        lines.push(`engine predict: ${engineMs.toFixed(3)} ms`);
+        lines.push(`engine predict: ${engineMs.toFixed(3)} ms${threadsNote(em.engine.threads)}`);
         lines.push(`speed-up: ${(tfjsMs / engineMs).toFixed(1)}x`);
       }
       if (flags.has("--profile")) {

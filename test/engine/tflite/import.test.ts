@@ -174,5 +174,15 @@ describe("larq-ts run / bench on a .tflite", () => {
       out.out,
       /^TFLite file .*model\.tflite \(\d+ bytes\), input \[1, 28, 28, 1\]\nengine predict: [\d.]+ ms \(median of 2\)\n$/,
     );
+    const threaded = io();
+    assert.equal(
+      await runCli(["bench", join(LCE_FIXTURES, "TutorialBNN", "model.tflite"), "--runs=2", "--threads=2"], threaded),
+      0,
+      threaded.err,
+    );
+    assert.match(threaded.out, /engine predict: [\d.]+ ms \(median of 2, 2 threads\)\n$/);
+    const bad = io();
+    assert.equal(await runCli(["bench", join(LCE_FIXTURES, "TutorialBNN", "model.tflite"), "--threads=0"], bad), 2);
+    assert.match(bad.err, /--threads must be an integer from 1 to 64.*"0"/);
   });
 });
