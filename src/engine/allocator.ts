@@ -75,19 +75,7 @@ export class WasmAllocator {
   }
 
   private release(start: number, size: number): void {
-    let i = 0;
-    while (i < this.free.length && this.free[i].start < start) i++;
-    this.free.splice(i, 0, { start, size });
-    const next = this.free[i + 1];
-    if (next && start + size === next.start) {
-      this.free[i].size += next.size;
-      this.free.splice(i + 1, 1);
-    }
-    const prev = this.free[i - 1];
-    if (prev && prev.start + prev.size === start) {
-      prev.size += this.free[i].size;
-      this.free.splice(i, 1);
-    }
+    insertFree(this.free, start, size);
   }
 }
 
@@ -134,19 +122,24 @@ export class ArenaPlanner {
     const size = this.used.get(offset);
     if (size === undefined) invalidArgument("offset", offset, "an offset returned by alloc and not yet freed");
     this.used.delete(offset);
-    let i = 0;
-    while (i < this.free.length && this.free[i].start < offset) i++;
-    this.free.splice(i, 0, { start: offset, size });
-    const next = this.free[i + 1];
-    if (next && offset + size === next.start) {
-      this.free[i].size += next.size;
-      this.free.splice(i + 1, 1);
-    }
-    const prev = this.free[i - 1];
-    if (prev && prev.start + prev.size === offset) {
-      prev.size += this.free[i].size;
-      this.free.splice(i, 1);
-    }
+    insertFree(this.free, offset, size);
+  }
+}
+
+/** Inserts a free block into an address-sorted free list, merging it with adjacent free neighbours. */
+function insertFree(free: { start: number; size: number }[], start: number, size: number): void {
+  let i = 0;
+  while (i < free.length && free[i].start < start) i++;
+  free.splice(i, 0, { start, size });
+  const next = free[i + 1];
+  if (next && start + size === next.start) {
+    free[i].size += next.size;
+    free.splice(i + 1, 1);
+  }
+  const prev = free[i - 1];
+  if (prev && prev.start + prev.size === start) {
+    prev.size += free[i].size;
+    free.splice(i, 1);
   }
 }
 
