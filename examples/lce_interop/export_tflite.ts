@@ -5,7 +5,8 @@
  *
  * With `--reexport FILE.tflite` it instead imports a `.tflite` written by LCE's converter and writes it back
  * (import → export: LCE's fused activations, thresholds and bitpacking must survive both ways), with 4 seeded
- * inputs of the model's input shape and the engine's outputs.
+ * inputs of the model's input shape, the engine's outputs and the original (`original.tflite`), against which
+ * python/check_lce_export.py then compares.
  *
  * Usage: node build/examples/lce_interop/export_tflite.js OUT_DIR [--steps N | --reexport FILE.tflite]
  */
@@ -67,9 +68,12 @@ async function main(): Promise<void> {
 /** Imports an LCE-converted `.tflite`, exports it again into `dir` with seeded inputs and the engine's outputs. */
 async function reexport(file: string | undefined, dir: string): Promise<void> {
   if (!file) throw new Error("Usage: export_tflite.js OUT_DIR --reexport FILE.tflite");
-  const engine = await lq.engine.fromTFLite(new Uint8Array(readFileSync(file)));
+  const original = new Uint8Array(readFileSync(file));
+  const engine = await lq.engine.fromTFLite(original);
   const bytes = lq.engine.exportTFLite(engine);
   writeFileSync(join(dir, "model.tflite"), bytes);
+  // check_lce_export.py then compares LCE on the re-export with LCE on the original.
+  writeFileSync(join(dir, "original.tflite"), original);
   const shape = [1, ...engine.inputShape];
   const n = shape.reduce((a, b) => a * b, 1);
   for (let i = 0; i < 4; i++) {
