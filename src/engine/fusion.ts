@@ -9,11 +9,19 @@
 import * as tf from "@tensorflow/tfjs-core";
 
 import type { Builder } from "./convert.js";
+import { floatTransform, type ResolvedTransform } from "./ops.js";
 import { activationName, CLAMPS, isScaledSign, layerConfig, mustWeight, pairOf, readWeight, type LNode } from "./convert_util.js";
 
 /** A per-channel step of the float pipeline after a binary layer's dot product. */
 type Step =
-  | { kind: "affine"; f: (x: number, n: number) => number; m: Float64Array; b: Float64Array }
+  | {
+      kind: "affine";
+      f: (x: number, n: number) => number;
+      m: Float64Array;
+      b: Float64Array;
+      /** A BatchNormalization: `β + (x − μ)·m`, kept apart for the centred double form. */
+      bn?: { mean: ArrayLike<number>; beta: ArrayLike<number> | undefined };
+    }
   | { kind: "clamp"; lo: number; hi: number; f: (x: number, n: number) => number }
   | { kind: "maxpool"; ln: LNode }
   | { kind: "reshape"; ln: LNode }
@@ -100,7 +108,13 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
         m[n] = (gm ? gm[n] : 1) / Math.sqrt(vr[n] + eps);
         b[n] = (bt ? bt[n] : 0) - mean[n] * m[n];
       }
-      step = { kind: "affine", m, b, f: (v, n) => f32((bt ? bt[n] : 0) + ((v - mean[n]) * (gm ? gm[n] : 1)) / Math.sqrt(vr[n] + eps)) };
+      step = {
+        kind: "affine",
+        m,
+        b,
+        bn: { mean, beta: bt },
+        f: (v, n) => f32((bt ? bt[n] : 0) + ((v - mean[n]) * (gm ? gm[n] : 1)) / Math.sqrt(vr[n] + eps)),
+      };
     } else if ((next.cls === "Activation" || next.cls === "ReLU") && !reshaped) {
       const act =
         next.cls === "ReLU" ? (ncfg.maxValue === 6 ? "relu6" : ncfg.maxValue == null ? "relu" : "?") : activationName(ncfg.activation);
@@ -163,12 +177,17 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
       return;
     }
   }
-  // Float output: fold the leading affine and clamp steps into multiplier, bias and clamp bounds.
+  // Float output: fold the leading affine and clamp steps into multiplier, bias and clamp bounds — in float32
+  // (m·d + b), or, where that is not exact, in the centred double form B + (d − C)·M (see OutputTransform).
   const m = new Float64Array(cout).fill(1),
     b = new Float64Array(cout);
+  const cM = new Float64Array(cout).fill(1),
+    cC = new Float64Array(cout),
+    cB = new Float64Array(cout);
   let lo = -Infinity,
     hi = Infinity,
-    clamped = false;
+    clamped = false,
+    centred = false;
   const fold = (s: Step): boolean => {
     if (s.kind === "dropout") return true;
     if (s.kind === "affine") {
@@ -176,6 +195,15 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
       for (let n = 0; n < cout; n++) {
         m[n] *= s.m[n];
         b[n] = b[n] * s.m[n] + s.b[n];
+        if (s.bn) {
+          // β + (B + (d − C)·M − μ)·m = β + (d − (C + (μ − B)/M))·M·m: the zero at x = μ stays exact.
+          cC[n] += (s.bn.mean[n] - cB[n]) / cM[n];
+          cM[n] *= s.m[n];
+          cB[n] = s.bn.beta ? s.bn.beta[n] : 0;
+        } else {
+          cB[n] = cB[n] * s.m[n] + s.b[n];
+          cM[n] *= s.m[n];
+        }
       }
       return true;
     }
@@ -187,18 +215,28 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
     return false;
   };
   for (const s of steps) if (!fold(s)) throw new Error("lq.engine.convert: internal error folding a binary layer.");
-  // A step is folded only when the folded float32 transform still equals tfjs's step-by-step evaluation for every
-  // dot in [−K, K] (a BatchNormalization folded into multiplier/bias can be one ulp off where tfjs gives an exact
-  // 0, which flips the next sign); otherwise it runs as its own op.
+  /** The transform of the steps folded so far, in the current form, as the runtime evaluates it. */
+  const current = (): ResolvedTransform => {
+    const t: ResolvedTransform = { kind: "float", multiplier: Float32Array.from(m), bias: Float32Array.from(b), clampMin: lo, clampMax: hi };
+    if (!centred) return t;
+    t.multiplier = Float32Array.from(cM);
+    t.multiplierLo = Float32Array.from(cM, (v, n) => v - t.multiplier[n]);
+    t.center = Float32Array.from(cC);
+    t.bias = Float32Array.from(cB);
+    return t;
+  };
+  // A step is folded only when the folded transform still equals tfjs's step-by-step evaluation for every dot in
+  // [−K, K] (a BatchNormalization folded into a float32 multiplier/bias is often one ulp off, and where tfjs gives
+  // an exact 0 that flips the next sign); otherwise it runs as its own op.
   const pipeline: Array<(x: number, n: number) => number> = steps
     .filter((s) => "f" in s)
     .map((s) => (s as { f: (x: number, n: number) => number }).f);
   const exact = (): boolean => {
-    const m32 = Float32Array.from(m),
-      b32 = Float32Array.from(b);
+    const t = current();
+    for (const v of [t.multiplier, t.bias, t.center ?? [], t.multiplierLo ?? []]) if (!v.every(Number.isFinite)) return false;
     for (let n = 0; n < cout; n++) {
       for (let d = -K; d <= K; d++) {
-        const got = Math.min(Math.max(f32(f32(m32[n] * d) + b32[n]), lo), hi);
+        const got = floatTransform(t, n, d);
         let want = d;
         for (const f of pipeline) want = f(want, n);
         if (got !== want && !(got !== got && want !== want)) return false;
@@ -209,26 +247,36 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
   let folded = 0;
   while (folded < chain.length) {
     const s = chain[folded][1];
-    const saved = { m: m.slice(), b: b.slice(), lo, hi, clamped };
+    const saved = { m: m.slice(), b: b.slice(), cM: cM.slice(), cC: cC.slice(), cB: cB.slice(), lo, hi, clamped, centred };
     if (!fold(s)) break;
     if ("f" in s) {
       pipeline.push(s.f);
-      if (!exact()) {
+      let ok = exact();
+      if (!ok && !centred) {
+        centred = true;
+        ok = exact();
+      }
+      if (!ok) {
         pipeline.pop();
         m.set(saved.m);
         b.set(saved.b);
-        [lo, hi, clamped] = [saved.lo, saved.hi, saved.clamped];
+        cM.set(saved.cM);
+        cC.set(saved.cC);
+        cB.set(saved.cB);
+        [lo, hi, clamped, centred] = [saved.lo, saved.hi, saved.clamped, saved.centred];
         break;
       }
     }
     folded++;
   }
+  const t = current();
   const transform: Record<string, unknown> = { transform: "float" };
   if (clamped) Object.assign(transform, { clampMin: lo, clampMax: hi });
   const id = g.emit(L.name, isConv ? "bconv2d" : "bdense", [x], { ...attrs, ...transform }, ln.shape, "float32", {
     [isConv ? "filter" : "kernel"]: { kind: "bits", shape: kernel.shape.slice(), data: Float32Array.from(kernel.dataSync()) },
-    multiplier: g.f32(Float32Array.from(m)),
-    bias: g.f32(Float32Array.from(b)),
+    multiplier: g.f32(t.multiplier),
+    bias: g.f32(t.bias),
+    ...(t.center ? { center: g.f32(t.center), multiplierLo: g.f32(t.multiplierLo!) } : {}),
   });
   g.value.set(ln.id, id);
   for (let i = 0; i < folded; i++) g.value.set(chain[i][0].id, id);

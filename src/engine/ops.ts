@@ -20,6 +20,12 @@ export type Padding = "valid" | "same";
  *   evaluated in float32. This folds a bias, a BatchNormalization (multiplier = γ/√(σ²+ε), bias = β −
  *   μ·multiplier) and a fused ReLU / ReLU6 / hard_tanh (clamp bounds). `dotMin` / `dotMax` clamp the integer dot
  *   product before the multiplier: LCE's fused activation of a `LceBconv2d` with float output (default ∓Infinity).
+ *   With `center` given, the float output is instead the centred double form
+ *   `y[n] = clamp(float32((clamp(dot, dotMin, dotMax) − center[n]) · M[n] + bias[n]), clampMin, clampMax)` with
+ *   `M[n] = multiplier[n] + multiplierLo[n]`, evaluated in double precision and rounded once: a BatchNormalization
+ *   evaluated step by step as tfjs does (`β + (x − μ)·γ/√(σ²+ε)`) is reproduced exactly for far more channels than
+ *   by the float32 fold, including its exact zeros at `x = μ` (center = μ, bias = β). `multiplierLo` (default 0)
+ *   carries the bits of M beyond float32.
  * - `kind: "bits"`: the layer writes packed bits for a following binary layer: bit n = 1 (−1) exactly when the
  *   float32 value `multiplier[n] · dot + bias[n]` is < 0, i.e. the sign the next layer's input quantizer would
  *   take. It is computed with LCE's per-channel integer thresholds (and filters negated where the multiplier is
@@ -36,6 +42,8 @@ export type OutputTransform =
       clampMax?: number;
       dotMin?: number;
       dotMax?: number;
+      center?: ArrayLike<number> | number;
+      multiplierLo?: ArrayLike<number> | number;
     }
   | { kind: "bits"; multiplier?: ArrayLike<number> | number; bias?: ArrayLike<number> | number };
 
@@ -156,6 +164,10 @@ export interface ResolvedTransform {
   dotMin?: number;
   /** Upper bound of the integer dot before the multiplier (float output; none when undefined or +Infinity). */
   dotMax?: number;
+  /** Float output in the centred double form: the per-channel center (see {@link OutputTransform}); else undefined. */
+  center?: Float32Array;
+  /** Centred double form: the per-channel low part of the multiplier (zeros when not given); else undefined. */
+  multiplierLo?: Float32Array;
 }
 
 /** Validates a {@link BConv2DParams} record and fills in its defaults. */
@@ -227,22 +239,33 @@ export function resolveTransform(transform: OutputTransform | undefined, channel
     if (typeof dotMin !== "number" || !dotBound(dotMin)) invalidArgument("transform.dotMin", dotMin, "an integer or -Infinity");
     if (typeof dotMax !== "number" || !dotBound(dotMax)) invalidArgument("transform.dotMax", dotMax, "an integer or Infinity");
     if (dotMin > dotMax) invalidArgument("transform.dotMin", dotMin, `<= dotMax (${dotMax})`);
-    if (dotMin !== -Infinity || dotMax !== Infinity) return { kind: t.kind, multiplier, bias, clampMin, clampMax, dotMin, dotMax };
-  } else if ("clampMin" in t || "clampMax" in t || "dotMin" in t || "dotMax" in t) {
-    invalidArgument("transform", t, 'no clampMin/clampMax/dotMin/dotMax with kind "bits"');
+    const out: ResolvedTransform = { kind: t.kind, multiplier, bias, clampMin, clampMax };
+    if (dotMin !== -Infinity || dotMax !== Infinity) Object.assign(out, { dotMin, dotMax });
+    if (t.center !== undefined) {
+      out.center = perChannel("center", t.center, 0);
+      out.multiplierLo = perChannel("multiplierLo", t.multiplierLo, 0);
+    } else if (t.multiplierLo !== undefined) {
+      invalidArgument("transform.multiplierLo", t.multiplierLo, "undefined without transform.center (the centred double form)");
+    }
+    return out;
+  } else if ("clampMin" in t || "clampMax" in t || "dotMin" in t || "dotMax" in t || "center" in t || "multiplierLo" in t) {
+    invalidArgument("transform", t, 'no clampMin/clampMax/dotMin/dotMax/center/multiplierLo with kind "bits"');
   }
   return { kind: t.kind, multiplier, bias, clampMin, clampMax };
 }
 
 /**
- * The float output transform of one value, in float32 arithmetic exactly as the wasm kernel evaluates it.
+ * The float output transform of one value, exactly as the wasm kernel evaluates it.
  *
  * @remarks `fround(fround(m · clamp(dot, dotMin, dotMax)) + b)`, then clamped; `dot` is an integer, so `m · dot` is exact in double before
- * the rounding and the result is the correctly rounded float32 multiply-then-add.
+ * the rounding and the result is the correctly rounded float32 multiply-then-add. In the centred double form
+ * (`t.center` set): `fround((d − center) · (m + mLo) + b)` in double, then clamped.
  */
 export function floatTransform(t: ResolvedTransform, n: number, dot: number): number {
   const d = Math.min(Math.max(dot, t.dotMin ?? -Infinity), t.dotMax ?? Infinity);
-  const v = Math.fround(Math.fround(t.multiplier[n] * d) + t.bias[n]);
+  const v = t.center
+    ? Math.fround((d - t.center[n]) * (t.multiplier[n] + t.multiplierLo![n]) + t.bias[n])
+    : Math.fround(Math.fround(t.multiplier[n] * d) + t.bias[n]);
   return Math.min(Math.max(v, t.clampMin), t.clampMax);
 }
 

@@ -203,6 +203,8 @@ export interface GemmEpilogue {
   hi: number;
   /** Integer thresholds (bits output), or 0. */
   thr: Ptr;
+  /** Float output in the centred double form: M, C, B arrays of doubles (see kernels/ops.c), or 0. */
+  f64?: Ptr;
   /** Float output, or 0. */
   outF: Ptr;
   /** Packed-bits output (when `outF` is 0), or 0. */
@@ -318,7 +320,7 @@ export class Kernels {
   /** Binary GEMM of `m` rows at `a` against `n` weight columns in panels at `w` (rows of `kwp` words, `kwords` real, `k` bits). */
   bgemm(simd: boolean, a: Ptr, w: Ptr, m: number, n: number, kwp: number, kwords: number, k: number, e: GemmEpilogue): void {
     const args = [simd ? 1 : 0, a, w, m, n, kwp, kwords, k, e.rowPattern, e.corr, e.mult, e.bias, e.lo, e.hi, e.thr, e.outF, e.outB];
-    args.push(e.dotMin ?? -0x80000000, e.dotMax ?? 0x7fffffff);
+    args.push(e.dotMin ?? -0x80000000, e.dotMax ?? 0x7fffffff, e.f64 ?? 0);
     // ~175 binary MACs per ns on one core; chunks of an even number of rows keep the scalar 2-row tile whole.
     this.call("lce_bgemm", args, (m * n * kwords * 64) / 175, m, 1, 2, () => ({
       countArg: 3,

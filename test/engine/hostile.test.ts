@@ -393,6 +393,9 @@ describe("hostile engine files", () => {
         (n, doc) => Object.assign(doc.nodes[find(doc, "bconv2d", 1)].attrs, { dotMin: 2, dotMax: 1 }),
       ],
       ["dot bounds on a bits bconv2d", "bnn", "bconv2d", (n) => (n.attrs.dotMin = 0)],
+      ["a center weight on a bits bconv2d", "bnn", "bconv2d", (n) => (n.weights.center = n.weights.bias)],
+      ["a multiplierLo weight without a center", "mixed", "bconv2d", (n) => (n.weights.multiplierLo = n.weights.bias)],
+      ["a center weight of another length", "mixed", "bconv2d", (n, doc) => (n.weights.center = doc.nodes[find(doc, "dense")].weights.bias)],
     ];
     for (const [what, which, op, edit] of cases) {
       it(what, async () => {

@@ -51,6 +51,13 @@ function transformFor(kind: "float" | "bits", n: number, seed: number): OutputTr
         clampMax: seed % 3 ? Infinity : 4,
         // LCE's fused activations clamp the integer dot before the multiplier: ReLU, [−1, 1], ReLU6, none.
         ...[{ dotMin: 0 }, { dotMin: -1, dotMax: 1 }, { dotMin: 0, dotMax: 6 }, {}][seed % 4],
+        // Every third: the centred double form (integer and half-integer centres, a low part beyond float32).
+        ...(seed % 3 === 1
+          ? {
+              center: Float32Array.from(multiplier, (_, k) => ((k * 7 + seed) % 9) - 4 + (k % 2 ? 0.5 : 0)),
+              multiplierLo: Float32Array.from(multiplier, (v, k) => (k % 3 ? v * 2 ** -27 : 3 * 2 ** -31)),
+            }
+          : {}),
       }
     : { kind, multiplier, bias };
 }

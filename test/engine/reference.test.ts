@@ -182,6 +182,17 @@ describe("engine reference ops vs tfjs float ops on sign-ed values", () => {
       /Invalid transform/,
     );
     assert.throws(() => referenceBConv2D(px, [1, 3, 3, 1], pw, { ...base, transform: { kind: "int" } as never }), /Invalid transform/);
+    // The centred double form: float only, center and multiplierLo per channel, no multiplierLo alone.
+    const centred = (t: Record<string, unknown>) => () =>
+      referenceBConv2D(px, [1, 3, 3, 1], pw, { ...base, transform: { kind: "float", ...t } as never });
+    assert.throws(centred({ center: [1, 2] }), /transform\.center\.length.*received 2/);
+    assert.throws(centred({ center: 1, multiplierLo: [0, 0] }), /transform\.multiplierLo\.length.*received 2/);
+    assert.throws(centred({ multiplierLo: 0.5 }), /Invalid transform\.multiplierLo.*without transform\.center/);
+    assert.throws(centred({ center: NaN }), /Invalid transform\.center/);
+    assert.throws(
+      () => referenceBConv2D(px, [1, 3, 3, 1], pw, { ...base, transform: { kind: "bits", center: 0 } as never }),
+      /Invalid transform.*center/,
+    );
     assert.throws(() => referenceBDense(px, [1, 9], pw, { inChannels: 8, outChannels: 1 }), /Invalid inputShape/);
     assert.throws(() => referenceBMaxPool(px, [1, 3, 3, 1], { poolSize: [2, -1] as never }), /Invalid poolSize/);
   });

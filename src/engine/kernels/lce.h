@@ -28,6 +28,7 @@ typedef struct {
   i32 npad;          /* row length of corr (N rounded up to NR) */
   const float *mult; /* float output: per-channel multiplier */
   const float *bias; /* float output: per-channel bias */
+  const double *f64p; /* float output, centred double form (NULL = float32 form): M[npad], C[npad], B[npad] */
   float lo, hi;      /* float output: clamp bounds */
   i32 dlo, dhi;      /* float output: bounds of the dot before the multiplier (LCE's fused activation) */
   const i32 *thr;    /* bits output: bit set (negative) when dot < thr[n] */
@@ -49,8 +50,18 @@ static inline void lce_store4(const lce_epilogue *e, i32 m, i32 n0, i32 N, const
     if (e->rowPattern) d = wasm_i32x4_sub(d, wasm_v128_load(e->corr + e->rowPattern[m] * e->npad + n0));
     if (e->outF) {
       d = wasm_i32x4_min(wasm_i32x4_max(d, wasm_i32x4_splat(e->dlo)), wasm_i32x4_splat(e->dhi));
-      v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(e->mult + n0), wasm_f32x4_convert_i32x4(d)),
-                                wasm_v128_load(e->bias + n0));
+      v128_t v;
+      if (e->f64p) {
+        /* Same double arithmetic as the scalar path: (dot - C) * M + B, rounded once to float32. */
+        const double *M = e->f64p + n0, *C = M + e->npad, *B = C + e->npad;
+        v128_t d0 = wasm_f64x2_convert_low_i32x4(d), d1 = wasm_f64x2_convert_low_i32x4(wasm_i32x4_shuffle(d, d, 2, 3, 0, 1));
+        v128_t v0 = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_sub(d0, wasm_v128_load(C)), wasm_v128_load(M)), wasm_v128_load(B));
+        v128_t v1 =
+            wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_sub(d1, wasm_v128_load(C + 2)), wasm_v128_load(M + 2)), wasm_v128_load(B + 2));
+        v = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(v0), wasm_f32x4_demote_f64x2_zero(v1), 0, 1, 4, 5);
+      } else {
+        v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(e->mult + n0), wasm_f32x4_convert_i32x4(d)), wasm_v128_load(e->bias + n0));
+      }
       v = wasm_f32x4_pmax(v, wasm_f32x4_splat(e->lo));
       v = wasm_f32x4_pmin(v, wasm_f32x4_splat(e->hi));
       wasm_v128_store(e->outF + (long)m * N + n0, v);
@@ -72,7 +83,13 @@ static inline void lce_store4(const lce_epilogue *e, i32 m, i32 n0, i32 N, const
     for (i32 j = 0; j < cols; ++j) {
       i32 dj = d[j] < e->dlo ? e->dlo : d[j];
       dj = dj > e->dhi ? e->dhi : dj;
-      float v = e->mult[n0 + j] * (float)dj + e->bias[n0 + j];
+      float v;
+      if (e->f64p) {
+        const double *M = e->f64p, *C = M + e->npad, *B = C + e->npad;
+        v = (float)(((double)dj - C[n0 + j]) * M[n0 + j] + B[n0 + j]);
+      } else {
+        v = e->mult[n0 + j] * (float)dj + e->bias[n0 + j];
+      }
       v = v < e->lo ? e->lo : v;
       v = v > e->hi ? e->hi : v;
       o[j] = v;

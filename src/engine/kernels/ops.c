@@ -87,13 +87,16 @@ void lce_im2col(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 kh
  * minus the border correction corr[rowPattern[m]][n] (when rowPattern is not NULL); then either
  * outF[m][n] = clamp(mult[n] * clamp(dot, dlo, dhi) + bias[n], lo, hi) or, when outF is NULL, bit n of row m in
  * outB = (dot < thr[n]). (The dot clamp is LCE's fused activation, applied before its multiplier and bias.)
+ * With f64p (not NULL: three double arrays M, C, B of npad = ceil(n / 4) * 4 entries) the float output is instead
+ * clamp(float32((clamp(dot, dlo, dhi) - C[n]) * M[n] + B[n]), lo, hi) in double arithmetic: the centred form that
+ * reproduces a BatchNormalization evaluated step by step (mult and bias are then unused).
  * kwp is the row stride in words (even), kwords <= kwp the words holding real bits (the rest are zero).
  * kernel: 0 = scalar i64.popcnt tile, 1 = SIMD128 i8x16.popcnt tile (scalar in the build without SIMD).
  */
 LCE_EXPORT("lce_bgemm")
 void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i32 kwords, i32 k, const i32 *rowPattern,
                const i32 *corr, const float *mult, const float *bias, float lo, float hi, const i32 *thr, float *outF,
-               u64 *outB, i32 dlo, i32 dhi) {
+               u64 *outB, i32 dlo, i32 dhi, const double *f64p) {
   lce_epilogue e;
   e.k = k;
   e.rowPattern = rowPattern;
@@ -101,6 +104,7 @@ void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i3
   e.npad = (n + NR - 1) / NR * NR;
   e.mult = mult;
   e.bias = bias;
+  e.f64p = f64p;
   e.lo = lo;
   e.hi = hi;
   e.dlo = dlo;

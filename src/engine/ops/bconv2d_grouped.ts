@@ -89,7 +89,12 @@ export function prepareGrouped(engine: Engine, params: BConv2DParams, groups: nu
       const transform: OutputTransform =
         t.kind === "bits"
           ? { kind: "bits", multiplier: slice(t.multiplier, g), bias: slice(t.bias, g) }
-          : { ...t, multiplier: slice(t.multiplier, g), bias: slice(t.bias, g) };
+          : {
+              ...t,
+              multiplier: slice(t.multiplier, g),
+              bias: slice(t.bias, g),
+              ...(t.center ? { center: slice(t.center, g), multiplierLo: slice(t.multiplierLo!, g) } : {}),
+            };
       ops.push(engine.createBConv2D({ ...params, inChannels: cg, outChannels: fg, transform }, f));
     }
   } catch (e) {

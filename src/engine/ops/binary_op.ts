@@ -22,6 +22,8 @@ export abstract class PreparedBinaryOp {
   protected readonly mult: number;
   protected readonly bias: number;
   protected readonly thr: number;
+  /** Centred double form: M, C, B (npad doubles each), or 0. */
+  protected readonly f64p: number;
   private disposed = false;
 
   protected constructor(
@@ -57,12 +59,23 @@ export abstract class PreparedBinaryOp {
       new Float32Array(engine.buffer, this.mult, npad).set(transform.multiplier);
       new Float32Array(engine.buffer, this.bias, npad).set(transform.bias);
       this.thr = 0;
+      this.f64p = 0;
+      if (transform.center) {
+        this.f64p = this.keep(npad * 24);
+        const d = new Float64Array(engine.buffer, this.f64p, npad * 3).fill(0);
+        for (let n = 0; n < cout; n++) {
+          d[n] = transform.multiplier[n] + transform.multiplierLo![n];
+          d[npad + n] = transform.center[n];
+          d[2 * npad + n] = transform.bias[n];
+        }
+      }
     } else {
       const { thresholds } = computeThresholds(transform, taps * cin);
       this.thr = this.keep(npad * 4);
       new Int32Array(engine.buffer, this.thr, npad).set(thresholds);
       this.mult = 0;
       this.bias = 0;
+      this.f64p = 0;
     }
   }
 
@@ -102,6 +115,7 @@ export abstract class PreparedBinaryOp {
       dotMin: Math.max(-0x80000000, t.dotMin ?? -Infinity),
       dotMax: Math.min(0x7fffffff, t.dotMax ?? Infinity),
       thr: this.thr,
+      f64: this.f64p,
       outF: isFloat ? out.ptr : 0,
       outB: isFloat ? 0 : out.ptr,
     };
@@ -118,6 +132,17 @@ export function validateTransform(c: NodeCheck, cin: number): void {
     `channel counts inChannels ${JSON.stringify(a.inChannels)?.slice(0, 20)}, outChannels ${JSON.stringify(a.outChannels)?.slice(0, 20)} do not match the shapes (${cin} → ${cout})`,
   );
   for (const role of ["multiplier", "bias"]) {
+    c.need(c.len(role) === cout, `transform ${role} needs ${cout} values, received ${c.len(role)}`);
+    const data = c.weight(role)!.data;
+    const k = data.findIndex((v) => !Number.isFinite(v));
+    c.need(k < 0, `${role}[${k}] is ${data[k]}, expected a finite number`);
+  }
+  // The centred double form (see OutputTransform): optional center and multiplierLo, float output only.
+  const centred = c.weight("center") !== undefined;
+  c.need(centred || c.weight("multiplierLo") === undefined, "transform multiplierLo needs a center weight");
+  c.need(!centred || a.transform === "float", "transform center is for the float transform only");
+  for (const role of centred ? ["center", "multiplierLo"] : []) {
+    if (role === "multiplierLo" && c.weight(role) === undefined) continue;
     c.need(c.len(role) === cout, `transform ${role} needs ${cout} values, received ${c.len(role)}`);
     const data = c.weight(role)!.data;
     const k = data.findIndex((v) => !Number.isFinite(v));
@@ -151,6 +176,7 @@ export function transformOf(node: GraphNode, w: WeightReader): OutputTransform {
         clampMax: a.clampMax ?? Infinity,
         ...(a.dotMin !== undefined ? { dotMin: a.dotMin } : {}),
         ...(a.dotMax !== undefined ? { dotMax: a.dotMax } : {}),
+        ...(w.opt("center") ? { center: w.get("center"), multiplierLo: w.opt("multiplierLo") ?? 0 } : {}),
       };
 }
 
@@ -165,7 +191,9 @@ export function binaryBytes(
   const cw = wordsPerPixel(cin);
   const kwp = Math.ceil((taps * cw) / 2) * 2;
   const npad = Math.ceil(cout / 4) * 4;
-  const weights = align16(npad * kwp * 8) + 2 * align16(npad * 4) + (conv ? align16(cw * 8) : 0);
+  // Panels, multiplier and bias (or thresholds), the centred form's doubles (counted always: 24 bytes a channel),
+  // the pad pixel.
+  const weights = align16(npad * kwp * 8) + 2 * align16(npad * 4) + align16(npad * 24) + (conv ? align16(cw * 8) : 0);
   return { weights, scratch: align16(m * kwp * 8), kwp };
 }
 

@@ -171,6 +171,20 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
   };
   const name = node.name;
   const set = (t: number) => void w.tensorOf.set(index, t);
+  /**
+   * The float32 multiplier and bias LCE applies after a binary layer's dot. A centred double form
+   * (`B + (d − C)·M`, see OutputTransform) has no LCE counterpart; it is written as LCE's float32 fold
+   * `float32(M)·d + float32(B − C·M)`, which can differ from the engine (and from tfjs) by an ulp.
+   */
+  const floatAffine = (): { m: Float32Array; b: Float32Array } => {
+    const m = weight("multiplier")!;
+    const b = weight("bias")!;
+    const c = weight("center");
+    if (c === undefined) return { m, b };
+    const lo = weight("multiplierLo")!;
+    const M = Float64Array.from(m, (v, n) => v + lo[n]);
+    return { m: Float32Array.from(M), b: Float32Array.from(b, (v, n) => v - c[n] * M[n]) };
+  };
   switch (node.op) {
     case "input":
       return set(w.value(name, node.shape));
@@ -204,8 +218,7 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
         stride_height: a.strides[0],
         stride_width: a.strides[1],
       };
-      const m = weight("multiplier")!;
-      const b = weight("bias")!;
+      const { m, b } = floatAffine();
       if (a.transform === "bits") {
         const { thresholds, negate } = computeThresholds(
           { kind: "bits", multiplier: m, bias: b, clampMin: -Infinity, clampMax: Infinity } as ResolvedTransform,
@@ -257,8 +270,7 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
           write: (fb) => FullyConnectedOptions.createFullyConnectedOptions(fb, 0, 0, false, false, 0),
         },
       });
-      const m = weight("multiplier")!;
-      const b = weight("bias")!;
+      const { m, b } = floatAffine();
       if (a.transform === "bits") {
         const y = affineAfter(w, name, dot, [cout], m, b);
         const packed = w.bits(`${name}/packed`, [cout]);
