@@ -185,7 +185,9 @@ function checkNodes(raw: unknown, output: number, weights: Map<string, GraphWeig
     if ((i === 0) !== (n.op === "input")) bad(`${where}: the input must be node 0 and only node 0`);
     if (!Array.isArray(n.inputs) || n.inputs.some((j: unknown) => !Number.isInteger(j) || (j as number) < 0 || (j as number) >= i))
       bad(`${where} has bad inputs ${JSON.stringify(n.inputs)?.slice(0, 80)} (indices of earlier nodes)`);
-    if (def.arity === 1 && n.inputs.length !== 1) bad(`${where} takes 1 input, received ${n.inputs.length}`);
+    const extra = def.extraInputs ?? [];
+    if (def.arity === 1 && (n.inputs.length < 1 || n.inputs.length > 1 + extra.length))
+      bad(`${where} takes ${extra.length ? `1 to ${1 + extra.length} inputs` : "1 input"}, received ${n.inputs.length}`);
     if (def.arity === "many" && n.inputs.length === 0) bad(`${where} has no inputs`);
     if (def.arity === 0 && n.inputs.length !== 0) bad(`${where} takes no inputs, received ${n.inputs.length}`);
     if (!isDims(n.shape)) bad(`${where} has a bad shape ${JSON.stringify(n.shape)?.slice(0, 80)}`);
@@ -204,8 +206,8 @@ function checkNodes(raw: unknown, output: number, weights: Map<string, GraphWeig
         bad(`${where} refers to a missing weight ${role}=${JSON.stringify(key)?.slice(0, 80)}`);
     const inputs = (n.inputs as number[]).map((j) => nodes[j]);
     inputs.forEach((x, k) => {
-      if (def.inputKind !== "any" && x.dtype !== def.inputKind)
-        bad(`${where} takes a ${def.inputKind} input, received node ${n.inputs[k]}'s ${x.dtype}`);
+      const kind = def.arity === 1 && k > 0 ? extra[k - 1] : def.inputKind;
+      if (kind !== "any" && x.dtype !== kind) bad(`${where} takes a ${kind} input ${k}, received node ${n.inputs[k]}'s ${x.dtype}`);
     });
     const node = n as GraphNode;
     const outKind = def.outputDType(node, inputs);

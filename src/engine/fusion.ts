@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 
 import type { Builder } from "./convert.js";
 import { floatTransform, type ResolvedTransform } from "./ops.js";
+import { isTfOpLambdaAdd } from "./ops/tf_op_lambda_rule.js";
 import { activationName, CLAMPS, isScaledSign, layerConfig, mustWeight, pairOf, readWeight, type LNode } from "./convert_util.js";
 
 /** A per-channel step of the float pipeline after a binary layer's dot product. */
@@ -187,7 +188,11 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
   let lo = -Infinity,
     hi = Infinity,
     clamped = false,
-    centred = false;
+    centred = false,
+    dotLo = -Infinity,
+    dotHi = Infinity;
+  const identity = (): boolean => m.every((v) => v === 1) && b.every((v) => v === 0) && dotLo === -Infinity && dotHi === Infinity;
+  const onLattice = (v: number): boolean => Number.isInteger(v) || v === Infinity || v === -Infinity;
   const fold = (s: Step): boolean => {
     if (s.kind === "dropout") return true;
     if (s.kind === "affine") {
@@ -209,6 +214,13 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
     }
     if (s.kind === "clamp") {
       if (clamped) return false;
+      if (identity() && onLattice(s.lo) && onLattice(s.hi)) {
+        // A clamp of the bare integer dot to integer bounds (ReLU, ReLU6, hard_tanh of a bias-free ste_sign
+        // layer, as in QuickNet) is a bound on the dot itself, LCE's fused activation: affine steps after it
+        // still fold.
+        [dotLo, dotHi] = [s.lo, s.hi];
+        return true;
+      }
       [lo, hi, clamped] = [s.lo, s.hi, true];
       return true;
     }
@@ -217,7 +229,14 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
   for (const s of steps) if (!fold(s)) throw new Error("lq.engine.convert: internal error folding a binary layer.");
   /** The transform of the steps folded so far, in the current form, as the runtime evaluates it. */
   const current = (): ResolvedTransform => {
-    const t: ResolvedTransform = { kind: "float", multiplier: Float32Array.from(m), bias: Float32Array.from(b), clampMin: lo, clampMax: hi };
+    const t: ResolvedTransform = {
+      kind: "float",
+      multiplier: Float32Array.from(m),
+      bias: Float32Array.from(b),
+      clampMin: lo,
+      clampMax: hi,
+    };
+    if (dotLo !== -Infinity || dotHi !== Infinity) Object.assign(t, { dotMin: dotLo, dotMax: dotHi });
     if (!centred) return t;
     t.multiplier = Float32Array.from(cM);
     t.multiplierLo = Float32Array.from(cM, (v, n) => v - t.multiplier[n]);
@@ -247,7 +266,7 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
   let folded = 0;
   while (folded < chain.length) {
     const s = chain[folded][1];
-    const saved = { m: m.slice(), b: b.slice(), cM: cM.slice(), cC: cC.slice(), cB: cB.slice(), lo, hi, clamped, centred };
+    const saved = { m: m.slice(), b: b.slice(), cM: cM.slice(), cC: cC.slice(), cB: cB.slice(), lo, hi, clamped, centred, dotLo, dotHi };
     if (!fold(s)) break;
     if ("f" in s) {
       pipeline.push(s.f);
@@ -263,16 +282,35 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
         cM.set(saved.cM);
         cC.set(saved.cC);
         cB.set(saved.cB);
-        [lo, hi, clamped, centred] = [saved.lo, saved.hi, saved.clamped, saved.centred];
+        [lo, hi, clamped, centred, dotLo, dotHi] = [saved.lo, saved.hi, saved.clamped, saved.centred, saved.dotLo, saved.dotHi];
         break;
       }
     }
     folded++;
   }
+  // A residual Add right after the whole folded chain (QuickNet's `BN(bconv(x)) + x`) whose other addend is
+  // already computed: that addend is added in the GEMM epilogue, one float32 addition as tfjs's add.
+  const inputs = [x];
+  let add: LNode | undefined;
+  if (folded === chain.length && ((attrs as { groups?: number }).groups ?? 1) === 1) {
+    const endId = folded === 0 ? ln.id : chain[folded - 1][0].id;
+    const next = g.singleConsumer(endId);
+    const isAdd = next && (next.cls === "Add" || (next.cls === "TFOpLambda" && isTfOpLambdaAdd(layerConfig(next.layer))));
+    if (next && isAdd && next.inputs.length === 2 && next.inputs[0] !== next.inputs[1] && next.shape.join() === ln.shape.join()) {
+      const other = g.value.get(next.inputs[next.inputs[0] === endId ? 1 : 0]);
+      if (other !== undefined && g.nodes[other].dtype === "float32" && g.shapeOf(other).join() === ln.shape.join()) {
+        inputs.push(other);
+        add = next;
+      }
+    }
+  }
   const t = current();
   const transform: Record<string, unknown> = { transform: "float" };
   if (clamped) Object.assign(transform, { clampMin: lo, clampMax: hi });
-  const id = g.emit(L.name, isConv ? "bconv2d" : "bdense", [x], { ...attrs, ...transform }, ln.shape, "float32", {
+  // Only finite bounds are written (JSON has no Infinity; a missing bound is unbounded).
+  if (Number.isFinite(dotLo)) transform.dotMin = dotLo;
+  if (Number.isFinite(dotHi)) transform.dotMax = dotHi;
+  const id = g.emit(L.name, isConv ? "bconv2d" : "bdense", inputs, { ...attrs, ...transform }, ln.shape, "float32", {
     [isConv ? "filter" : "kernel"]: { kind: "bits", shape: kernel.shape.slice(), data: Float32Array.from(kernel.dataSync()) },
     multiplier: g.f32(t.multiplier),
     bias: g.f32(t.bias),
@@ -280,6 +318,7 @@ export function binaryLayer(g: Builder, ln: LNode, cfg: Record<string, any>): vo
   });
   g.value.set(ln.id, id);
   for (let i = 0; i < folded; i++) g.value.set(chain[i][0].id, id);
+  if (add) g.value.set(add.id, id);
 }
 
 /**

@@ -100,6 +100,8 @@ export interface KernelExports {
     outB: Ptr,
     dotMin: number,
     dotMax: number,
+    f64p: Ptr,
+    addF: Ptr,
   ): void;
   /** Max pooling on packed bits (AND of the in-image taps). */
   lce_bmaxpool(
@@ -209,6 +211,8 @@ export interface GemmEpilogue {
   outF: Ptr;
   /** Packed-bits output (when `outF` is 0), or 0. */
   outB: Ptr;
+  /** Float output: a residual (float32, the output's layout) added after the clamp, or 0. */
+  addF?: Ptr;
   /** Lower bound of the integer dot before the multiplier (float output; default −2³¹). */
   dotMin?: number;
   /** Upper bound of the integer dot before the multiplier (float output; default 2³¹ − 1). */
@@ -320,7 +324,7 @@ export class Kernels {
   /** Binary GEMM of `m` rows at `a` against `n` weight columns in panels at `w` (rows of `kwp` words, `kwords` real, `k` bits). */
   bgemm(simd: boolean, a: Ptr, w: Ptr, m: number, n: number, kwp: number, kwords: number, k: number, e: GemmEpilogue): void {
     const args = [simd ? 1 : 0, a, w, m, n, kwp, kwords, k, e.rowPattern, e.corr, e.mult, e.bias, e.lo, e.hi, e.thr, e.outF, e.outB];
-    args.push(e.dotMin ?? -0x80000000, e.dotMax ?? 0x7fffffff, e.f64 ?? 0);
+    args.push(e.dotMin ?? -0x80000000, e.dotMax ?? 0x7fffffff, e.f64 ?? 0, e.addF ?? 0);
     // ~175 binary MACs per ns on one core; chunks of an even number of rows keep the scalar 2-row tile whole.
     this.call("lce_bgemm", args, (m * n * kwords * 64) / 175, m, 1, 2, () => ({
       countArg: 3,
@@ -330,6 +334,7 @@ export class Kernels {
         [8, 0, 4, PTR],
         [15, 0, n * 4, PTR],
         [16, 0, Math.ceil(n / 64) * 8, PTR],
+        [20, 0, n * 4, PTR],
       ],
     }));
   }

@@ -210,6 +210,56 @@ describe("exactness (issue list)", () => {
     assert.ok(centred >= 8, `${centred} of 12 models use the centred double form`);
   });
 
+  it("a residual Add after a binary layer and its BN is fused into the binary layer and stays exact", async () => {
+    const failures: string[] = [];
+    for (const kind of ["conv", "dense"] as const) {
+      for (const seed of [1, 2, 3, 4]) {
+        // The residual is the model input itself (a float layer before would not be bit-exact with tfjs).
+        const input = tfl.input({ shape: kind === "conv" ? [5, 5, 33] : [65] });
+        const r = input;
+        const y0 =
+          kind === "conv"
+            ? ap(bin({ filters: 33, kernelSize: 3, padding: "same", padValues: 1, activation: "relu", useBias: false, name: "b" }), r)
+            : ap(bdense({ units: 65, useBias: false, name: "b" }), r);
+        let y = y0;
+        y = ap(tfl.layers.batchNormalization({ name: "bn" }), y);
+        // Keras's Add takes its inputs in either order; the sum is the output or feeds a second binary layer.
+        const sum = ap(tfl.layers.add({ name: "add" }), seed % 2 ? [y, r] : [r, y]);
+        const out =
+          seed <= 2
+            ? sum
+            : kind === "conv"
+              ? ap(bin({ filters: 7, kernelSize: 1, useBias: false, name: "b2" }), sum)
+              : ap(bdense({ units: 7, useBias: false, name: "b2" }), sum);
+        const model = tfl.model({ inputs: input, outputs: out });
+        randomizeWeights(model, seed, () => 1);
+        const q = prng(seed * 7);
+        setBN(model.getLayer("bn"), {
+          mean: () => (seed === 1 ? 2 * Math.floor(q() * 4) - 3 : (q() - 0.5) * 6),
+          beta: () => (seed === 1 ? 0 : q() - 0.5),
+          gamma: () => (q() < 0.5 ? -1 : 1) * (0.2 + q() * 2),
+          variance: () => 0.05 + q() * 4,
+        });
+        const xt = tensorOf(kind === "conv" ? [3, 5, 5, 33] : [3, 65], seed + 500);
+        const context = `${kind}, seed ${seed}`;
+        try {
+          const em = await lq.engine.convert(model);
+          const nodes = em.graph.nodes;
+          assert.ok(!nodes.some((n) => n.op === "add" || n.op === "batchnorm"), `${context}: ${nodes.map((n) => n.op).join(" ")}`);
+          const b = nodes.find((n) => n.name === "b")!;
+          assert.equal(b.inputs.length, 2, `${context}: the binary layer takes the residual`);
+          (await compare(model, xt, context)).dispose();
+          em.dispose();
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
+        xt.dispose();
+        model.dispose();
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+
   it("NaN inputs: the engine equals model.predict (larq-ts sign(NaN) = −1) on binary conv, binary dense and the float sign path", async () => {
     const failures: string[] = [];
     const cases: Array<[string, () => tfl.LayersModel, number[]]> = [

@@ -394,8 +394,16 @@ describe("hostile engine files", () => {
       ],
       ["dot bounds on a bits bconv2d", "bnn", "bconv2d", (n) => (n.attrs.dotMin = 0)],
       ["a center weight on a bits bconv2d", "bnn", "bconv2d", (n) => (n.weights.center = n.weights.bias)],
+      ["a residual input of another shape", "mixed", "bconv2d", (n, doc) => doc.nodes[find(doc, "bconv2d", 1)].inputs.push(0)],
+      ["a residual input on a bits bconv2d", "bnn", "bconv2d", (n) => n.inputs.push(n.inputs[0])],
+      ["three inputs to a bdense", "bnn", "bdense", (n) => n.inputs.push(0, 0)],
       ["a multiplierLo weight without a center", "mixed", "bconv2d", (n) => (n.weights.multiplierLo = n.weights.bias)],
-      ["a center weight of another length", "mixed", "bconv2d", (n, doc) => (n.weights.center = doc.nodes[find(doc, "dense")].weights.bias)],
+      [
+        "a center weight of another length",
+        "mixed",
+        "bconv2d",
+        (n, doc) => (n.weights.center = doc.nodes[find(doc, "dense")].weights.bias),
+      ],
     ];
     for (const [what, which, op, edit] of cases) {
       it(what, async () => {

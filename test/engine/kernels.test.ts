@@ -134,6 +134,21 @@ for (const variant of VARIANTS) {
           // A second run reuses the plan and must not depend on stale output (bits are OR-ed into zeroed rows).
           op.run(xb, y);
           assertSame(readOut(engine, y, ref.data.length), ref.data, "second run");
+          if (kind === "float") {
+            // A fused residual: each output plus the residual, one float32 addition.
+            const res = valuesWithZeros(ref.data.length, 2500 + i);
+            const rt = engine.tensor(ref.shape, "float32");
+            engine.writeFloat(rt, res);
+            op.run(xb, y, rt);
+            const want = Float32Array.from(ref.data, (v, k) => v + res[k]);
+            assertSame(readOut(engine, y, ref.data.length), want, "with a residual");
+            assert.throws(() => op.run(xb, y, xb), /Invalid residual/);
+            rt.dispose();
+          } else {
+            const rt = engine.tensor(ref.shape, "float32");
+            assert.throws(() => op.run(xb, y, rt), /Invalid residual.*"bits"/);
+            rt.dispose();
+          }
           op.dispose();
           xb.dispose();
           y.dispose();
@@ -183,6 +198,18 @@ for (const variant of VARIANTS) {
         engine.writeBits(xb, px);
         op.run(xb, y);
         assertSame(readOut(engine, y, ref.data.length), ref.data, "BDense");
+        if (kind === "float") {
+          const res = valuesWithZeros(ref.data.length, 3500 + i);
+          const rt = engine.tensor(ref.shape, "float32");
+          engine.writeFloat(rt, res);
+          op.run(xb, y, rt);
+          assertSame(
+            readOut(engine, y, ref.data.length),
+            Float32Array.from(ref.data, (v, k) => v + res[k]),
+            "BDense with a residual",
+          );
+          rt.dispose();
+        }
         op.dispose();
         xb.dispose();
         y.dispose();

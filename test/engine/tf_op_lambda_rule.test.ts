@@ -27,7 +27,9 @@ describe("engine: TFOpLambda layers", () => {
     const model = tfl.model({ inputs: x, outputs: sum2 });
     const em = await lq.engine.convert(model);
     const ops = em.graph.nodes.map((n) => n.op);
-    assert.equal(ops.filter((o) => o === "add").length, 2);
+    // `x + a` is fused into the binary convolution `a` (its residual input); `cat + cat` stays an add.
+    assert.equal(ops.filter((o) => o === "add").length, 1);
+    assert.equal(em.graph.nodes.find((n) => n.op === "bconv2d" && n.dtype === "float32" && n.inputs.length === 2)?.inputs.length, 2);
     assert.equal(ops.filter((o) => o === "concat").length, 1);
     const input = tf.randomUniform([2, 9, 9, 5], -2, 2, "float32", 11);
     const expected = (model.predict(input) as tf.Tensor).dataSync();

@@ -42,7 +42,18 @@ describe("lq.engine.convert: QuickNet-small and QuickNet", () => {
       }
       const em = await lq.engine.convert(model);
       const ops = new Set<string>(em.graph.nodes.map((n) => n.op));
-      for (const op of ["bconv2d", "depthwise", "add", "maxpool", "avgpool", "batchnorm"]) assert.ok(ops.has(op), op);
+      for (const op of ["bconv2d", "depthwise", "maxpool", "avgpool", "batchnorm"]) assert.ok(ops.has(op), op);
+      // A residual block's BN and Add are fused into its binary convolution where the folded transform is exact for
+      // every dot (almost always with these random statistics); an Add left over follows the BN that did not fold.
+      const nodes = em.graph.nodes;
+      const fused = nodes.filter((n) => n.op === "bconv2d" && n.inputs.length === 2).length;
+      const adds = nodes.filter((n) => n.op === "add");
+      const listing = nodes.map((n) => `${n.op}(${n.inputs})`).join(" ");
+      assert.ok(fused >= 12 && fused + adds.length === 16, `residual adds fused: ${listing}`);
+      assert.ok(
+        adds.every((n) => n.inputs.some((j) => nodes[j].op === "batchnorm")),
+        `an unfused add follows an unfolded BN: ${listing}`,
+      );
       const x = tf.randomUniform([4, 64, 64, 3], -1, 1, "float32", 3);
       const expected = model.predict(x) as tf.Tensor;
       const actual = em.predict(x);

@@ -33,6 +33,7 @@ typedef struct {
   i32 dlo, dhi;      /* float output: bounds of the dot before the multiplier (LCE's fused activation) */
   const i32 *thr;    /* bits output: bit set (negative) when dot < thr[n] */
   float *outF;       /* float output [M][N] (NULL when writing bits) */
+  const float *addF; /* float output: a residual [M][N] added after the clamp (a fused Add), or NULL */
   u64 *outB;         /* bits output [M][ceil(N/64)] */
 } lce_epilogue;
 
@@ -64,6 +65,7 @@ static inline void lce_store4(const lce_epilogue *e, i32 m, i32 n0, i32 N, const
       }
       v = wasm_f32x4_pmax(v, wasm_f32x4_splat(e->lo));
       v = wasm_f32x4_pmin(v, wasm_f32x4_splat(e->hi));
+      if (e->addF) v = wasm_f32x4_add(v, wasm_v128_load(e->addF + (long)m * N + n0));
       wasm_v128_store(e->outF + (long)m * N + n0, v);
     } else {
       u64 bits = (u64)wasm_i32x4_bitmask(wasm_i32x4_lt(d, wasm_v128_load(e->thr + n0)));
@@ -92,6 +94,7 @@ static inline void lce_store4(const lce_epilogue *e, i32 m, i32 n0, i32 N, const
       }
       v = v < e->lo ? e->lo : v;
       v = v > e->hi ? e->hi : v;
+      if (e->addF) v += e->addF[(long)m * N + n0 + j];
       o[j] = v;
     }
   } else {

@@ -90,13 +90,15 @@ void lce_im2col(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 kh
  * With f64p (not NULL: three double arrays M, C, B of npad = ceil(n / 4) * 4 entries) the float output is instead
  * clamp(float32((clamp(dot, dlo, dhi) - C[n]) * M[n] + B[n]), lo, hi) in double arithmetic: the centred form that
  * reproduces a BatchNormalization evaluated step by step (mult and bias are then unused).
+ * With addF (not NULL, float output only) the float32 addF[m][n] is added to each clamped output: a residual Add
+ * fused into the GEMM, one float32 addition as tfjs's add.
  * kwp is the row stride in words (even), kwords <= kwp the words holding real bits (the rest are zero).
  * kernel: 0 = scalar i64.popcnt tile, 1 = SIMD128 i8x16.popcnt tile (scalar in the build without SIMD).
  */
 LCE_EXPORT("lce_bgemm")
 void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i32 kwords, i32 k, const i32 *rowPattern,
                const i32 *corr, const float *mult, const float *bias, float lo, float hi, const i32 *thr, float *outF,
-               u64 *outB, i32 dlo, i32 dhi, const double *f64p) {
+               u64 *outB, i32 dlo, i32 dhi, const double *f64p, const float *addF) {
   lce_epilogue e;
   e.k = k;
   e.rowPattern = rowPattern;
@@ -112,6 +114,7 @@ void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i3
   e.thr = thr;
   e.outF = outF;
   e.outB = outB;
+  e.addF = addF;
   if (!outF) {
     long words = (long)m * ((n + 63) >> 6);
     for (long i = 0; i < words; ++i) outB[i] = 0;

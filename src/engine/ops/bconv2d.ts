@@ -10,7 +10,7 @@ import type { Engine } from "../engine.js";
 import { axisGeometry, computeThresholds, filterTapSums, resolveBConv2D, type BConv2DParams, type ResolvedBConv2D } from "../ops.js";
 import { checkNHWC, checkTensor, sameShape, type EngineTensor } from "../tensor.js";
 import type { GemmEpilogue } from "../wasm.js";
-import { binaryBytes, binaryNode, PreparedBinaryOp, transformOf, validateTransform } from "./binary_op.js";
+import { binaryBytes, binaryNode, PreparedBinaryOp, transformOf, validateResidual, validateTransform } from "./binary_op.js";
 import { groupedBytes, prepareGrouped } from "./bconv2d_grouped.js";
 import { align16, type OpDef } from "./types.js";
 import { checkWindow, checkWindowAttrs } from "./window.js";
@@ -69,14 +69,16 @@ export class BConv2DOp extends PreparedBinaryOp {
 
   /**
    * Runs the convolution: `input` is a bits tensor `[b, h, w, cin]`, `output` a tensor of {@link outputShape}
-   * whose dtype is {@link outputDType}. Scratch buffers are kept for the last input shape.
+   * whose dtype is {@link outputDType}. Scratch buffers are kept for the last input shape. With a float
+   * transform, an optional float32 `residual` of the output's shape is added to every output (a fused Add).
    */
-  run(input: EngineTensor, output: EngineTensor): void {
+  run(input: EngineTensor, output: EngineTensor, residual?: EngineTensor): void {
     this.checkLive();
     checkTensor("input", input, "bits");
     checkTensor("output", output, this.outputDType);
     const plan = this.planFor(input.shape);
     sameShape("output.shape", output.shape, plan.outShape);
+    this.checkResidual(residual, output);
     const p = this.params;
     const [b, h, w] = input.shape;
     const cw = wordsPerPixel(p.cin);
@@ -105,7 +107,7 @@ export class BConv2DOp extends PreparedBinaryOp {
       );
     }
     const a = plan.direct ? input.ptr : plan.im2col;
-    this.lastEpilogue = this.epilogue(output, plan.rowPattern, plan.corr);
+    this.lastEpilogue = this.epilogue(output, plan.rowPattern, plan.corr, residual);
     this.engine.gemm(a, this.panels, plan.m, p.cout, this.kwp, this.taps * cw, this.taps * p.cin, this.lastEpilogue);
   }
 
@@ -229,6 +231,7 @@ export const bconv2dOp: OpDef = {
   op: "bconv2d",
   arity: 1,
   inputKind: "bits",
+  extraInputs: ["float32"],
   outputDType: (node) => ((node.attrs as Record<string, unknown>).transform === "bits" ? "bits" : "float32"),
   validate: (c) => {
     const a = c.node.attrs as Record<string, any>;
@@ -252,6 +255,8 @@ export const bconv2dOp: OpDef = {
       `filter needs ${want} values for [${kh}, ${kw}, ${cin / groups}, ${cout}], received ${c.len("filter")}`,
     );
     validateTransform(c, cin);
+    validateResidual(c);
+    c.need(c.inputs.length < 2 || groups === 1, "a residual input needs groups 1");
   },
   bytes: (node, inShape, batch) => {
     const a = node.attrs as Record<string, any>;

@@ -8,7 +8,7 @@ import { negatePackedRows, packDenseWeights, wordsPerPixel } from "../bitpacking
 import type { Engine } from "../engine.js";
 import { computeThresholds, resolveBDense, type BDenseParams } from "../ops.js";
 import { checkTensor, sameShape, type EngineTensor } from "../tensor.js";
-import { binaryBytes, binaryNode, PreparedBinaryOp, transformOf, validateTransform } from "./binary_op.js";
+import { binaryBytes, binaryNode, PreparedBinaryOp, transformOf, validateResidual, validateTransform } from "./binary_op.js";
 import type { OpDef } from "./types.js";
 
 /**
@@ -52,13 +52,17 @@ export class BDenseOp extends PreparedBinaryOp {
     this.scratchRows = batch;
   }
 
-  /** Runs the layer: `input` bits `[batch, inChannels]`, `output` of {@link outputShape} and {@link outputDType}. */
-  run(input: EngineTensor, output: EngineTensor): void {
+  /**
+   * Runs the layer: `input` bits `[batch, inChannels]`, `output` of {@link outputShape} and {@link outputDType};
+   * with a float transform, an optional float32 `residual` of the output's shape is added to every output.
+   */
+  run(input: EngineTensor, output: EngineTensor, residual?: EngineTensor): void {
     this.checkLive();
     checkTensor("input", input, "bits");
     checkTensor("output", output, this.outputDType);
     const outShape = this.outputShape(input.shape);
     sameShape("output.shape", output.shape, outShape);
+    this.checkResidual(residual, output);
     const batch = input.shape[0];
     const cw = wordsPerPixel(this.cin);
     let a = input.ptr;
@@ -69,7 +73,7 @@ export class BDenseOp extends PreparedBinaryOp {
       this.engine.kernels.im2col(input.ptr, this.scratch, cw, one, this.kwp, input.ptr);
       a = this.scratch;
     }
-    this.engine.gemm(a, this.panels, batch, this.cout, this.kwp, cw, this.cin, this.epilogue(output));
+    this.engine.gemm(a, this.panels, batch, this.cout, this.kwp, cw, this.cin, this.epilogue(output, 0, 0, residual));
   }
 }
 
@@ -78,6 +82,7 @@ export const bdenseOp: OpDef = {
   op: "bdense",
   arity: 1,
   inputKind: "bits",
+  extraInputs: ["float32"],
   outputDType: (node) => ((node.attrs as Record<string, unknown>).transform === "bits" ? "bits" : "float32"),
   validate: (c) => {
     c.need(
@@ -87,6 +92,7 @@ export const bdenseOp: OpDef = {
     const want = c.inShape[0] * c.node.shape[0];
     c.need(c.len("kernel") === want, `kernel needs ${want} values for [${c.inShape[0]}, ${c.node.shape[0]}], received ${c.len("kernel")}`);
     validateTransform(c, c.inShape[0]);
+    validateResidual(c);
   },
   bytes: (node, inShape, batch) => {
     const { weights, scratch } = binaryBytes(1, inShape[0], node.shape[0], batch, false);

@@ -4,11 +4,12 @@
  *
  * @packageDocumentation
  */
+import { invalidArgument } from "../../utils/errors.js";
 import { wordsPerPixel } from "../bitpacking.js";
 import type { Engine } from "../engine.js";
 import type { GraphNode } from "../graph.js";
 import { computeThresholds, type OutputTransform, type ResolvedTransform } from "../ops.js";
-import type { EngineDType, EngineTensor } from "../tensor.js";
+import { checkTensor, sameShape, type EngineDType, type EngineTensor } from "../tensor.js";
 import type { GemmEpilogue } from "../wasm.js";
 import { align16, type NodeCheck, type PreparedNode, type WeightReader } from "./types.js";
 
@@ -102,7 +103,15 @@ export abstract class PreparedBinaryOp {
     return ptr;
   }
 
-  protected epilogue(out: EngineTensor, rowPattern = 0, corr = 0): GemmEpilogue {
+  /** Checks the optional residual of a run: float32, the output's shape, float transform only. */
+  protected checkResidual(residual: EngineTensor | undefined, output: EngineTensor): void {
+    if (residual === undefined) return;
+    checkTensor("residual", residual, "float32");
+    if (this.transform.kind !== "float") invalidArgument("residual", "a tensor", 'undefined with transform kind "bits"');
+    sameShape("residual.shape", residual.shape, output.shape);
+  }
+
+  protected epilogue(out: EngineTensor, rowPattern = 0, corr = 0, residual?: EngineTensor): GemmEpilogue {
     const t = this.transform;
     const isFloat = t.kind === "float";
     return {
@@ -118,6 +127,7 @@ export abstract class PreparedBinaryOp {
       f64: this.f64p,
       outF: isFloat ? out.ptr : 0,
       outB: isFloat ? 0 : out.ptr,
+      addF: residual?.ptr ?? 0,
     };
   }
 }
@@ -163,6 +173,21 @@ export function validateTransform(c: NodeCheck, cin: number): void {
   );
 }
 
+/**
+ * Checks the optional second input of a `bconv2d` / `bdense` node: a float32 residual of the output's shape, added
+ * to the float output in the GEMM epilogue (a fused Add).
+ */
+export function validateResidual(c: NodeCheck): void {
+  if (c.inputs.length < 2) return;
+  const a = c.node.attrs as Record<string, any>;
+  const r = c.inputs[1];
+  c.need(a.transform === "float", "a residual input needs the float transform");
+  c.need(
+    r.shape.length === c.node.shape.length && r.shape.every((d, k) => d === c.node.shape[k]),
+    `the residual input has shape [${r.shape}], the output [${c.node.shape}]`,
+  );
+}
+
 /** The {@link OutputTransform} of a validated `bconv2d` / `bdense` node. */
 export function transformOf(node: GraphNode, w: WeightReader): OutputTransform {
   const a = node.attrs as Record<string, any>;
@@ -200,8 +225,8 @@ export function binaryBytes(
 /** Wraps a prepared binary op as a graph node. */
 export function binaryNode(op: {
   prepare(shape: readonly number[]): void;
-  run(x: EngineTensor, y: EngineTensor): void;
+  run(x: EngineTensor, y: EngineTensor, residual?: EngineTensor): void;
   dispose(): void;
 }): PreparedNode {
-  return { prepare: (shape) => op.prepare(shape), run: ([x], y) => op.run(x, y), dispose: () => op.dispose() };
+  return { prepare: (shape) => op.prepare(shape), run: ([x, r], y) => op.run(x, y, r), dispose: () => op.dispose() };
 }

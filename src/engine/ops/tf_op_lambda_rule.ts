@@ -15,6 +15,12 @@ const normalize = (name: unknown) =>
     .replace(/_/g, "")
     .toLowerCase();
 
+/** Whether a `TFOpLambda` config is an addition of tensors (no constants): `x + y`, `tf.math.add`. */
+export function isTfOpLambdaAdd(cfg: Record<string, any>): boolean {
+  const fn = normalize(cfg.function);
+  return (fn === "operators.add" || fn === "math.add") && Object.keys(cfg.constants ?? {}).length === 0;
+}
+
 /** The rule of class `TFOpLambda` (registered by the `add` op module). */
 export const tfOpLambdaRule: LayerRule = (g, ln, cfg) => {
   const fn = normalize(cfg.function);

@@ -98,6 +98,11 @@ export interface OpDef {
   readonly arity: 0 | 1 | "many";
   /** Element kind the inputs must have (`"any"`: either, e.g. a reshape). */
   readonly inputKind: ValueDType | "any";
+  /**
+   * With arity 1: optional further inputs after the first, by their element kinds (e.g. the float32 residual a
+   * binary layer adds to its float output); default none.
+   */
+  readonly extraInputs?: readonly ValueDType[];
   /** The output element kind a node of this op has (from its attrs and inputs). */
   outputDType(node: GraphNode, inputs: GraphNode[]): ValueDType;
   /** Checks attrs, shapes and weight sizes so that running can never read or write outside a buffer. */

@@ -176,6 +176,13 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
    * (`B + (d − C)·M`, see OutputTransform) has no LCE counterpart; it is written as LCE's float32 fold
    * `float32(M)·d + float32(B − C·M)`, which can differ from the engine (and from tfjs) by an ulp.
    */
+  /** A binary layer's fused residual (its second input, if any) as the TFLite `ADD` it stands for. */
+  const residualAdd = (x: number): number => {
+    if (node.inputs.length < 2) return x;
+    const y = w.value(`${name}/residual_add`, node.shape);
+    w.op("ADD", [x, input(1)], [y], { builtin: { type: BuiltinOptions.AddOptions, write: emptyTable } });
+    return y;
+  };
   const floatAffine = (): { m: Float32Array; b: Float32Array } => {
     const m = weight("multiplier")!;
     const b = weight("bias")!;
@@ -252,7 +259,20 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
         { custom: options },
       );
       return set(
-        affineAfter(w, `${name}/clamp`, y, node.shape, undefined, undefined, a.clampMin ?? -Infinity, a.clampMax ?? Infinity, index, node),
+        residualAdd(
+          affineAfter(
+            w,
+            `${name}/clamp`,
+            y,
+            node.shape,
+            undefined,
+            undefined,
+            a.clampMin ?? -Infinity,
+            a.clampMax ?? Infinity,
+            index,
+            node,
+          ),
+        ),
       );
     }
     case "bdense": {
@@ -277,7 +297,20 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
         w.op("LceQuantize", [y], [packed], { custom: {} });
         return set(packed);
       }
-      return set(affineAfter(w, name, dot, [cout], m, b, a.clampMin ?? -Infinity, a.clampMax ?? Infinity, index, node));
+      // The dot pre-clamp (a ReLU / ReLU6 / hard_tanh folded onto the bare dot) comes before the multiplier.
+      const clampedDot = affineAfter(
+        w,
+        `${name}/dot`,
+        dot,
+        [cout],
+        undefined,
+        undefined,
+        a.dotMin ?? -Infinity,
+        a.dotMax ?? Infinity,
+        index,
+        node,
+      );
+      return set(residualAdd(affineAfter(w, name, clampedDot, [cout], m, b, a.clampMin ?? -Infinity, a.clampMax ?? Infinity, index, node)));
     }
     case "bmaxpool": {
       const y = w.bits(name, node.shape);
