@@ -53,6 +53,62 @@ describe("lq.engine.exportTFLite", () => {
     model.dispose();
   });
 
+  it("folded BNs (centred form), dot bounds and fused residual adds are written as LCE ops + MUL/ADD and read back", async () => {
+    // QuickNet-small: ReLU of the bare dot (dot bounds), BN folded in the centred form, residual Adds fused.
+    const model = lq.zoo.quickNetSmall({ inputShape: [32, 32, 3], weights: null }) as tfl.LayersModel;
+    randomizeWeights(model, 8, () => 1);
+    // A binary dense with a ReLU and a BN after it: dot bounds and the centred form on the FULLY_CONNECTED path.
+    const input = tfl.input({ shape: [40] });
+    const dense = lq.layers
+      .quantDense({ units: 33, inputQuantizer: "ste_sign", kernelQuantizer: "ste_sign", activation: "relu", useBias: false } as never)
+      .apply(input) as tfl.SymbolicTensor;
+    const small = tfl.model({ inputs: input, outputs: tfl.layers.batchNormalization({}).apply(dense) as tfl.SymbolicTensor });
+    randomizeWeights(small, 9, () => 1);
+    // Moving statistics off the trivial ones (means and variances as a trained network has them).
+    for (const m of [model, small]) {
+      let k = 0;
+      for (const layer of m.layers) {
+        if (layer.getClassName() !== "BatchNormalization") continue;
+        const values = layer.getWeights().map((w, i) => {
+          const v = seededValues(w.size, 100 + k++, 0, 1);
+          const name = layer.weights[i].name;
+          return tf.tensor(
+            v.map((r) => (/variance/.test(name) ? 0.5 + 3 * r : /mean/.test(name) ? 4 * r - 2 : /gamma/.test(name) ? 0.5 + r : r - 0.5)),
+            w.shape,
+          );
+        });
+        layer.setWeights(values);
+        tf.dispose(values);
+      }
+    }
+    const cases: Array<[string, tfl.LayersModel, number[]]> = [
+      ["quicknet-small", model, [32, 32, 3]],
+      ["bdense", small, [40]],
+    ];
+    for (const [what, m, shape] of cases) {
+      const engine = await lq.engine.convert(m);
+      const binary = engine.graph.nodes.filter((n) => n.op === "bconv2d" || n.op === "bdense");
+      assert.ok(binary.some((n) => n.weights.center !== undefined && (n.attrs as { dotMin?: number }).dotMin === 0), `${what}: centred with dot bounds`);
+      if (what === "quicknet-small") assert.ok(binary.some((n) => n.inputs.length === 2), `${what}: a fused residual`);
+      const bytes = lq.engine.exportTFLite(engine);
+      const ops = lq.engine.readTFLite(bytes).operators.map((op) => op.opcode);
+      assert.ok(ops.includes("ADD") && ops.includes(what === "bdense" ? "RELU" : "LceBconv2d"), `${what}: [${ops}]`);
+      const back = await lq.engine.fromTFLite(bytes);
+      for (let i = 0; i < 2; i++) {
+        const v = seededValues(shape.reduce((p, d) => p * d, 1), 20 + i, -1, 1);
+        const a = engine.predict(v, [1, ...shape]) as Float32Array;
+        const b = back.predict(v, [1, ...shape]) as Float32Array;
+        // LCE's float32 multiplier/bias is the engine's centred transform to within an ulp or so.
+        const scale = Math.max(...Array.from(a, Math.abs));
+        assert.ok(maxDiff(a, b) <= 1e-4 * scale, `${what} sample ${i}: ${maxDiff(a, b)} (scale ${scale})`);
+      }
+      engine.dispose();
+      back.dispose();
+    }
+    model.dispose();
+    small.dispose();
+  });
+
   for (const name of ["TutorialBNN", "QuickNetSmall224"]) {
     it(`${name} from LCE's converter: import → export → import gives identical outputs`, async () => {
       const e = JSON.parse(readFileSync(join(LCE_FIXTURES, name, "expected.json"), "utf8")) as { x_shape: number[]; x_seed: number };
