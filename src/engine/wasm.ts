@@ -239,8 +239,10 @@ export type ThreadKernel = (typeof THREAD_KERNELS)[number];
 export interface KernelPool {
   /** Worker threads (the calling thread comes on top). */
   readonly size: number;
-  /** Whether to split the next call (false while the workers are found to cost more than they save). */
-  accepting(): boolean;
+  /** Whether to split the next call of `kernel` (false while splitting it is measured to cost more than it saves). */
+  accepting(kernel: ThreadKernel): boolean;
+  /** Records the wall time (ms) of a call of `kernel` estimated at `estNs` on one thread, in the mode accepted. */
+  record(kernel: ThreadKernel, estNs: number, wallMs: number): void;
   /** Runs `THREAD_KERNELS[fn]` with `args` split as `split` says; returns when every chunk is done. */
   run(fn: number, args: readonly number[], split: Split): void;
 }
@@ -279,14 +281,20 @@ export class Kernels {
     split: (rowsPerChunk: number) => Omit<Split, "units" | "images" | "rowsPerChunk">,
   ): void {
     const pool = this.pool;
-    // minSplitNs 0 (tests) splits every call, also while the pool would back off on a busy machine.
-    if (!pool || ns < this.minSplitNs || units * images < 2 || (this.minSplitNs > 0 && !pool.accepting())) {
+    if (!pool || ns < this.minSplitNs || units * images < 2) {
       (this.raw[name] as (...a: number[]) => void)(...args);
       return;
     }
-    const perImage = Math.max(1, Math.ceil((4 * (pool.size + 1)) / images));
-    const rowsPerChunk = Math.ceil(Math.ceil(units / perImage) / align) * align;
-    pool.run(THREAD_KERNELS.indexOf(name), args, { units, images, rowsPerChunk, ...split(rowsPerChunk) });
+    // minSplitNs 0 (tests) splits every call, also where the pool's measurements would keep it on this thread.
+    const t0 = performance.now();
+    if (this.minSplitNs > 0 && !pool.accepting(name)) {
+      (this.raw[name] as (...a: number[]) => void)(...args);
+    } else {
+      const perImage = Math.max(1, Math.ceil((4 * (pool.size + 1)) / images));
+      const rowsPerChunk = Math.ceil(Math.ceil(units / perImage) / align) * align;
+      pool.run(THREAD_KERNELS.indexOf(name), args, { units, images, rowsPerChunk, ...split(rowsPerChunk) });
+    }
+    pool.record(name, ns, performance.now() - t0);
   }
 
   /** Whether this is the SIMD128 build. */

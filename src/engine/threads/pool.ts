@@ -21,6 +21,7 @@ import {
   type Split,
   type WorkerInit,
 } from "./protocol.js";
+import { SplitPolicy } from "./policy.js";
 
 /** The little of a Node `Worker` or a browser `Worker` the pool uses. */
 interface AnyWorker {
@@ -102,11 +103,8 @@ export class ThreadPool {
   private readonly blocking: boolean;
   private gen = 0;
   private terminated = false;
-  /** Moving share of recent jobs in which waiting for the workers cost more than it saved. */
-  private harm = 0;
-  /** Calls left to run on the calling thread alone, and the next such stretch's length. */
-  private skip = 0;
-  private backoff = 64;
+  /** When calls are split, measured per kernel. */
+  private readonly policy = new SplitPolicy();
 
   private constructor(
     private readonly workers: AnyWorker[],
@@ -192,8 +190,7 @@ export class ThreadPool {
     Atomics.store(ctl, SLOT.claim, gen << 20);
     Atomics.add(ctl, SLOT.wake, 1);
     Atomics.notify(ctl, SLOT.wake);
-    const t0 = performance.now();
-    const mine = claimChunks(this.exports, ctl, f64, this.names, LAYOUT);
+    claimChunks(this.exports, ctl, f64, this.names, LAYOUT);
     const t1 = performance.now();
     // The chunks still running finish within microseconds unless their worker was descheduled: spin 50 µs, then
     // sleep (a browser's main thread may not block: it keeps spinning).
@@ -203,34 +200,17 @@ export class ThreadPool {
       if (done >= total) break;
       if (this.blocking && performance.now() > spinUntil) Atomics.wait(ctl, SLOT.done, done, 100);
     }
-    this.judge(mine, total - mine, t1 - t0, performance.now() - t1);
     if (ctl[SLOT.failed] === 1) throw new Error("lq.engine: a kernel call failed in a worker thread (wasm trap).");
   }
 
-  /**
-   * Whether the next call should be split. After a run of jobs in which waiting for the workers took longer than
-   * doing their chunks on this thread would have (a busy machine: the workers get no CPU in time), calls run on
-   * the calling thread alone for a while — 64 calls, doubling up to 4096 while it persists — then splitting is
-   * tried again.
-   */
-  accepting(): boolean {
-    if (this.skip > 0) {
-      this.skip--;
-      return false;
-    }
-    return !this.terminated && this.workers.length > 0;
+  /** Whether the next call of `kernel` should be split (see {@link SplitPolicy}). */
+  accepting(kernel: string): boolean {
+    return !this.terminated && this.workers.length > 0 && this.policy.split(kernel);
   }
 
-  /** Scores one job: `mine`/`theirs` chunks, this thread's own chunk time and its wait for the others (ms). */
-  private judge(mine: number, theirs: number, ownMs: number, waitMs: number): void {
-    if (mine === 0 || theirs === 0) return; // nothing to compare (one side took every chunk)
-    const harmful = waitMs > (theirs * ownMs) / mine;
-    this.harm = 0.8 * this.harm + (harmful ? 0.2 : 0);
-    if (this.harm > 0.5) {
-      this.skip = this.backoff;
-      this.backoff = Math.min(4096, this.backoff * 2);
-      this.harm = 0;
-    } else if (!harmful) this.backoff = 64;
+  /** Records the wall time of a call of `kernel` (estimated at `estNs` on one thread) in the mode last accepted. */
+  record(kernel: string, estNs: number, wallMs: number): void {
+    this.policy.record(kernel, estNs, wallMs);
   }
 
   /** Stops the workers; the pool cannot run jobs afterwards. */
