@@ -35,7 +35,8 @@ async function timeModels(runs: number): Promise<ThreadFigures[]> {
     const x = Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => Math.sin(i * 0.37));
     const a: number[] = [];
     const b: number[] = [];
-    for (let r = 0; r < 3; r++) {
+    // Warm-up: 10 predicts, in which the pool also measures, per kernel, whether splitting pays (SplitPolicy).
+    for (let r = 0; r < 10; r++) {
       one.predict(x);
       two.predict(x);
     }

@@ -239,8 +239,8 @@ export type ThreadKernel = (typeof THREAD_KERNELS)[number];
 export interface KernelPool {
   /** Worker threads (the calling thread comes on top). */
   readonly size: number;
-  /** Whether to split the next call of `kernel` (false while splitting it is measured to cost more than it saves). */
-  accepting(kernel: ThreadKernel): boolean;
+  /** Whether to split the next call (false while splitting is measured to cost more than it saves). */
+  accepting(): boolean;
   /** Records the wall time (ms) of a call of `kernel` estimated at `estNs` on one thread, in the mode accepted. */
   record(kernel: ThreadKernel, estNs: number, wallMs: number): void;
   /** Runs `THREAD_KERNELS[fn]` with `args` split as `split` says; returns when every chunk is done. */
@@ -287,7 +287,7 @@ export class Kernels {
     }
     // minSplitNs 0 (tests) splits every call, also where the pool's measurements would keep it on this thread.
     const t0 = performance.now();
-    if (this.minSplitNs > 0 && !pool.accepting(name)) {
+    if (this.minSplitNs > 0 && !pool.accepting()) {
       (this.raw[name] as (...a: number[]) => void)(...args);
     } else {
       const perImage = Math.max(1, Math.ceil((4 * (pool.size + 1)) / images));

@@ -103,7 +103,7 @@ export class ThreadPool {
   private readonly blocking: boolean;
   private gen = 0;
   private terminated = false;
-  /** When calls are split, measured per kernel. */
+  /** Whether calls are split, by measurement. */
   private readonly policy = new SplitPolicy();
 
   private constructor(
@@ -203,9 +203,9 @@ export class ThreadPool {
     if (ctl[SLOT.failed] === 1) throw new Error("lq.engine: a kernel call failed in a worker thread (wasm trap).");
   }
 
-  /** Whether the next call of `kernel` should be split (see {@link SplitPolicy}). */
-  accepting(kernel: string): boolean {
-    return !this.terminated && this.workers.length > 0 && this.policy.split(kernel);
+  /** Whether the next call should be split (see {@link SplitPolicy}). */
+  accepting(): boolean {
+    return !this.terminated && this.workers.length > 0 && this.policy.split();
   }
 
   /** Records the wall time of a call of `kernel` (estimated at `estNs` on one thread) in the mode last accepted. */
