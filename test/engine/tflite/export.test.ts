@@ -88,14 +88,26 @@ describe("lq.engine.exportTFLite", () => {
     for (const [what, m, shape] of cases) {
       const engine = await lq.engine.convert(m);
       const binary = engine.graph.nodes.filter((n) => n.op === "bconv2d" || n.op === "bdense");
-      assert.ok(binary.some((n) => n.weights.center !== undefined && (n.attrs as { dotMin?: number }).dotMin === 0), `${what}: centred with dot bounds`);
-      if (what === "quicknet-small") assert.ok(binary.some((n) => n.inputs.length === 2), `${what}: a fused residual`);
+      assert.ok(
+        binary.some((n) => n.weights.center !== undefined && (n.attrs as { dotMin?: number }).dotMin === 0),
+        `${what}: centred with dot bounds`,
+      );
+      if (what === "quicknet-small")
+        assert.ok(
+          binary.some((n) => n.inputs.length === 2),
+          `${what}: a fused residual`,
+        );
       const bytes = lq.engine.exportTFLite(engine);
       const ops = lq.engine.readTFLite(bytes).operators.map((op) => op.opcode);
       assert.ok(ops.includes("ADD") && ops.includes(what === "bdense" ? "RELU" : "LceBconv2d"), `${what}: [${ops}]`);
       const back = await lq.engine.fromTFLite(bytes);
       for (let i = 0; i < 2; i++) {
-        const v = seededValues(shape.reduce((p, d) => p * d, 1), 20 + i, -1, 1);
+        const v = seededValues(
+          shape.reduce((p, d) => p * d, 1),
+          20 + i,
+          -1,
+          1,
+        );
         const a = engine.predict(v, [1, ...shape]) as Float32Array;
         const b = back.predict(v, [1, ...shape]) as Float32Array;
         // LCE's float32 multiplier/bias is the engine's centred transform to within an ulp or so.
