@@ -35,7 +35,7 @@ async function timeModels(runs: number): Promise<ThreadFigures[]> {
     const x = Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => Math.sin(i * 0.37));
     const a: number[] = [];
     const b: number[] = [];
-    // Warm-up: 10 predicts, in which the pool also measures, per kernel, whether splitting pays (SplitPolicy).
+    // Warm-up: 10 predicts, in which the pool also measures whether splitting pays (SplitPolicy).
     for (let r = 0; r < 10; r++) {
       one.predict(x);
       two.predict(x);

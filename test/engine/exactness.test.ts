@@ -70,6 +70,25 @@ function setBN(
   tf.dispose(out);
 }
 
+/** Random BN statistics from `r`: on the dot lattice (odd integer means, β = 0: tfjs's exact zeros) or off it. */
+function randomBN(layer: tfl.layers.Layer, r: () => number, lattice: boolean): void {
+  setBN(layer, {
+    mean: () => (lattice ? 2 * Math.floor(r() * 6) - 5 : (r() - 0.5) * 9),
+    beta: () => (lattice ? 0 : (r() - 0.5) * 3),
+    gamma: () => (r() < 0.5 ? -1 : 1) * (0.05 + r() * 3),
+    variance: () => 0.01 + r() * 7,
+  });
+}
+
+/** Runs `check`, recording its assertion message in `failures` instead of stopping at the first case. */
+async function collect(failures: string[], check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (e) {
+    failures.push((e as Error).message);
+  }
+}
+
 function tensorOf(shape: number[], seed: number, nanRate = 0): tf.Tensor {
   const r = prng(seed);
   const v = inputValues(
@@ -183,24 +202,17 @@ describe("exactness (issue list)", () => {
         [4, false],
       ] as const) {
         randomizeWeights(model, seed, () => 1);
-        const r = prng(seed * 17 + channels);
-        setBN(model.getLayer("bn"), {
-          mean: () => (lattice ? 2 * Math.floor(r() * 6) - 5 : (r() - 0.5) * 9),
-          beta: () => (lattice ? 0 : (r() - 0.5) * 3),
-          gamma: () => (r() < 0.5 ? -1 : 1) * (0.05 + r() * 3),
-          variance: () => 0.01 + r() * 7,
-        });
+        randomBN(model.getLayer("bn"), prng(seed * 17 + channels), lattice);
         const xt = tensorOf([6, 5, 5, 3], seed + 300);
         const context = `${kind} ${channels}, seed ${seed}${lattice ? " (integer means, β = 0)" : ""}`;
-        try {
+        await collect(failures, async () => {
           const em = await compare(model, xt, context);
-          const ops = em.graph.nodes.map((n) => n.op);
-          assert.ok(!ops.includes("batchnorm"), `${context}: the BN is folded (${ops.join(" ")})`);
-          if (em.graph.nodes.some((n) => n.weights.center !== undefined)) centred++;
+          const nodes = em.graph.nodes;
           em.dispose();
-        } catch (e) {
-          failures.push((e as Error).message);
-        }
+          const ops = nodes.map((n) => n.op);
+          assert.ok(!ops.includes("batchnorm"), `${context}: the BN is folded (${ops.join(" ")})`);
+          if (nodes.some((n) => n.weights.center !== undefined)) centred++;
+        });
         xt.dispose();
       }
       model.dispose();
@@ -233,26 +245,17 @@ describe("exactness (issue list)", () => {
               : ap(bdense({ units: 7, useBias: false, name: "b2" }), sum);
         const model = tfl.model({ inputs: input, outputs: out });
         randomizeWeights(model, seed, () => 1);
-        const q = prng(seed * 7);
-        setBN(model.getLayer("bn"), {
-          mean: () => (seed === 1 ? 2 * Math.floor(q() * 4) - 3 : (q() - 0.5) * 6),
-          beta: () => (seed === 1 ? 0 : q() - 0.5),
-          gamma: () => (q() < 0.5 ? -1 : 1) * (0.2 + q() * 2),
-          variance: () => 0.05 + q() * 4,
-        });
+        randomBN(model.getLayer("bn"), prng(seed * 7), seed === 1);
         const xt = tensorOf(kind === "conv" ? [3, 5, 5, 33] : [3, 65], seed + 500);
         const context = `${kind}, seed ${seed}`;
-        try {
-          const em = await lq.engine.convert(model);
+        await collect(failures, async () => {
+          const em = await compare(model, xt, context);
           const nodes = em.graph.nodes;
+          em.dispose();
           assert.ok(!nodes.some((n) => n.op === "add" || n.op === "batchnorm"), `${context}: ${nodes.map((n) => n.op).join(" ")}`);
           const b = nodes.find((n) => n.name === "b")!;
           assert.equal(b.inputs.length, 2, `${context}: the binary layer takes the residual`);
-          (await compare(model, xt, context)).dispose();
-          em.dispose();
-        } catch (e) {
-          failures.push((e as Error).message);
-        }
+        });
         xt.dispose();
         model.dispose();
       }

@@ -60,9 +60,8 @@ export abstract class PreparedBinaryOp {
       new Float32Array(engine.buffer, this.mult, npad).set(transform.multiplier);
       new Float32Array(engine.buffer, this.bias, npad).set(transform.bias);
       this.thr = 0;
-      this.f64p = 0;
+      this.f64p = transform.center ? this.keep(npad * 24) : 0;
       if (transform.center) {
-        this.f64p = this.keep(npad * 24);
         const d = new Float64Array(engine.buffer, this.f64p, npad * 3).fill(0);
         for (let n = 0; n < cout; n++) {
           d[n] = transform.multiplier[n] + transform.multiplierLo![n];
@@ -141,18 +140,13 @@ export function validateTransform(c: NodeCheck, cin: number): void {
     a.inChannels === cin && a.outChannels === cout,
     `channel counts inChannels ${JSON.stringify(a.inChannels)?.slice(0, 20)}, outChannels ${JSON.stringify(a.outChannels)?.slice(0, 20)} do not match the shapes (${cin} → ${cout})`,
   );
-  for (const role of ["multiplier", "bias"]) {
-    c.need(c.len(role) === cout, `transform ${role} needs ${cout} values, received ${c.len(role)}`);
-    const data = c.weight(role)!.data;
-    const k = data.findIndex((v) => !Number.isFinite(v));
-    c.need(k < 0, `${role}[${k}] is ${data[k]}, expected a finite number`);
-  }
   // The centred double form (see OutputTransform): optional center and multiplierLo, float output only.
   const centred = c.weight("center") !== undefined;
   c.need(centred || c.weight("multiplierLo") === undefined, "transform multiplierLo needs a center weight");
   c.need(!centred || a.transform === "float", "transform center is for the float transform only");
-  for (const role of centred ? ["center", "multiplierLo"] : []) {
-    if (role === "multiplierLo" && c.weight(role) === undefined) continue;
+  // One finite value per channel in each per-channel weight present (multiplier and bias always).
+  for (const role of ["multiplier", "bias", "center", "multiplierLo"]) {
+    if (role !== "multiplier" && role !== "bias" && c.weight(role) === undefined) continue;
     c.need(c.len(role) === cout, `transform ${role} needs ${cout} values, received ${c.len(role)}`);
     const data = c.weight(role)!.data;
     const k = data.findIndex((v) => !Number.isFinite(v));
