@@ -38,7 +38,7 @@ const LINK = ["--no-entry", "--export=__heap_base", "--initial-memory=1114112", 
 /** Translation units grouped by the extra flags they get (one clang call per group: each call costs seconds). */
 const UNITS = [
   { srcs: ["gemm_scalar.c"], flags: [...NO_VECTORIZE, ...NO_LSR] },
-  { srcs: ["gemm_simd.c", "ops.c", "float.c"], flags: NO_LSR },
+  { srcs: ["gemm_simd.c", "epilogue.c", "ops.c", "float.c"], flags: NO_LSR },
 ];
 
 /** A single-threaded module owns (and exports) its memory. */

@@ -131,7 +131,7 @@ for (const variant of VARIANTS) {
           engine.writeBits(xb, px);
           op.run(xb, y);
           assertSame(readOut(engine, y, ref.data.length), ref.data, "first run");
-          // A second run reuses the plan and must not depend on stale output (bits are OR-ed into zeroed rows).
+          // A second run reuses the plan and must not depend on stale output.
           op.run(xb, y);
           assertSame(readOut(engine, y, ref.data.length), ref.data, "second run");
           if (kind === "float") {
@@ -181,6 +181,57 @@ for (const variant of VARIANTS) {
       }
       op.dispose();
     });
+
+    // The GEMM works in blocks of 4096 popcounts (rows × columns, at most 2048 columns): row blocks with a
+    // remainder, and a second column block that starts at column 2048 and ends inside a 64-bit word.
+    for (const [batch, cin, cout, kind] of [
+      [3, 70, 2113, "float"],
+      [3, 70, 2113, "bits"],
+      [1, 65, 4100, "bits"],
+    ] as const) {
+      it(`BDense ${batch}x${cin} -> ${cout} ${kind} (column blocks)`, () => {
+        const x = valuesWithZeros(batch * cin, 70 + cout);
+        const wts = valuesWithZeros(cin * cout, 71 + cout);
+        const params = { inChannels: cin, outChannels: cout, transform: transformFor(kind, cout, cout) };
+        const px = packBits(x, [batch, cin]);
+        const ref = referenceBDense(px, [batch, cin], packDenseWeights(wts, [cin, cout]), params);
+        const op = engine.createBDense(params, wts);
+        const xb = engine.tensor([batch, cin], "bits");
+        const y = engine.tensor(ref.shape, op.outputDType);
+        engine.writeBits(xb, px);
+        op.run(xb, y);
+        assertSame(readOut(engine, y, ref.data.length), ref.data, "BDense");
+        op.dispose();
+        xb.dispose();
+        y.dispose();
+      });
+    }
+    for (const kind of ["float", "bits"] as const) {
+      it(`BConv2D 1x12x12x33 -> 130 ${kind} (row blocks of 30 with a remainder)`, () => {
+        const shape = [1, 12, 12, 33];
+        const params: BConv2DParams = {
+          kernelSize: [3, 3],
+          inChannels: 33,
+          outChannels: 130,
+          padding: "same",
+          padValue: 0,
+          transform: transformFor(kind, 130, 7),
+        };
+        const x = valuesWithZeros(12 * 12 * 33, 81);
+        const f = valuesWithZeros(9 * 33 * 130, 82);
+        const px = packBits(x, shape);
+        const ref = referenceBConv2D(px, shape, packFilter(f, [3, 3, 33, 130]), params);
+        const op = engine.createBConv2D(params, f);
+        const xb = engine.tensor(shape, "bits");
+        const y = engine.tensor(ref.shape, op.outputDType);
+        engine.writeBits(xb, px);
+        op.run(xb, y);
+        assertSame(readOut(engine, y, ref.data.length), ref.data, "BConv2D");
+        op.dispose();
+        xb.dispose();
+        y.dispose();
+      });
+    }
 
     CHANNELS.forEach((cin, i) => {
       const cout = CHANNELS[(i * 7 + 3) % CHANNELS.length];

@@ -23,6 +23,7 @@ typedef int i32;
 /* Parameters of the fused output transform, shared by every GEMM variant. */
 typedef struct {
   i32 k;             /* number of real binary products per output (dot = k - 2 * popcount) */
+  i32 n;             /* output columns (the row length of outF and addF) */
   const i32 *rowPattern; /* per row: index into corr (NULL = no border correction) */
   const i32 *corr;   /* [patterns][npad] integer corrections subtracted from dot */
   i32 npad;          /* row length of corr (N rounded up to NR) */
@@ -41,72 +42,33 @@ typedef struct {
 #include <wasm_simd128.h>
 #endif
 
-/* Writes the 4 (or fewer, at the right edge) outputs of row m, columns n0..n0+3, from their popcounts. */
-static inline void lce_store4(const lce_epilogue *e, i32 m, i32 n0, i32 N, const i32 pc[4]) {
-  i32 cols = N - n0 < 4 ? N - n0 : 4;
-#ifdef __wasm_simd128__
-  if (cols == 4) {
-    /* Same float32 arithmetic as the scalar path below; pmax/pmin are exactly `v < lo ? lo : v` / `v > hi ? hi : v`. */
-    v128_t d = wasm_i32x4_sub(wasm_i32x4_splat(e->k), wasm_i32x4_shl(wasm_v128_load(pc), 1));
-    if (e->rowPattern) d = wasm_i32x4_sub(d, wasm_v128_load(e->corr + e->rowPattern[m] * e->npad + n0));
-    if (e->outF) {
-      d = wasm_i32x4_min(wasm_i32x4_max(d, wasm_i32x4_splat(e->dlo)), wasm_i32x4_splat(e->dhi));
-      v128_t v;
-      if (e->f64p) {
-        /* Same double arithmetic as the scalar path: (dot - C) * M + B, rounded once to float32. */
-        const double *M = e->f64p + n0, *C = M + e->npad, *B = C + e->npad;
-        v128_t d0 = wasm_f64x2_convert_low_i32x4(d), d1 = wasm_f64x2_convert_low_i32x4(wasm_i32x4_shuffle(d, d, 2, 3, 0, 1));
-        v128_t v0 = wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_sub(d0, wasm_v128_load(C)), wasm_v128_load(M)), wasm_v128_load(B));
-        v128_t v1 =
-            wasm_f64x2_add(wasm_f64x2_mul(wasm_f64x2_sub(d1, wasm_v128_load(C + 2)), wasm_v128_load(M + 2)), wasm_v128_load(B + 2));
-        v = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(v0), wasm_f32x4_demote_f64x2_zero(v1), 0, 1, 4, 5);
-      } else {
-        v = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(e->mult + n0), wasm_f32x4_convert_i32x4(d)), wasm_v128_load(e->bias + n0));
-      }
-      v = wasm_f32x4_pmax(v, wasm_f32x4_splat(e->lo));
-      v = wasm_f32x4_pmin(v, wasm_f32x4_splat(e->hi));
-      if (e->addF) v = wasm_f32x4_add(v, wasm_v128_load(e->addF + (long)m * N + n0));
-      wasm_v128_store(e->outF + (long)m * N + n0, v);
-    } else {
-      u64 bits = (u64)wasm_i32x4_bitmask(wasm_i32x4_lt(d, wasm_v128_load(e->thr + n0)));
-      e->outB[(long)m * ((N + 63) >> 6) + (n0 >> 6)] |= bits << (n0 & 63);
-    }
-    return;
-  }
-#endif
-  i32 d[4];
-  for (i32 j = 0; j < 4; ++j) d[j] = e->k - 2 * pc[j];
-  if (e->rowPattern) {
-    const i32 *c = e->corr + e->rowPattern[m] * e->npad + n0;
-    for (i32 j = 0; j < 4; ++j) d[j] -= c[j];
-  }
-  if (e->outF) {
-    float *o = e->outF + (long)m * N + n0;
-    for (i32 j = 0; j < cols; ++j) {
-      i32 dj = d[j] < e->dlo ? e->dlo : d[j];
-      dj = dj > e->dhi ? e->dhi : dj;
-      float v;
-      if (e->f64p) {
-        const double *M = e->f64p, *C = M + e->npad, *B = C + e->npad;
-        v = (float)(((double)dj - C[n0 + j]) * M[n0 + j] + B[n0 + j]);
-      } else {
-        v = e->mult[n0 + j] * (float)dj + e->bias[n0 + j];
-      }
-      v = v < e->lo ? e->lo : v;
-      v = v > e->hi ? e->hi : v;
-      if (e->addF) v += e->addF[(long)m * N + n0 + j];
-      o[j] = v;
-    }
-  } else {
-    i32 nw = (N + 63) >> 6;
-    u64 bits = 0;
-    for (i32 j = 0; j < cols; ++j) bits |= (u64)(d[j] < e->thr[n0 + j]) << j;
-    /* n0 is a multiple of 4, so the 4 bits never straddle a word. */
-    e->outB[(long)m * nw + (n0 >> 6)] |= bits << (n0 & 63);
-  }
-}
+/*
+ * A tile kernel: the popcounts of `rows` consecutive A rows (from `a`, `kwp` words apart) against the 4 columns of
+ * one weight panel `wp`, written to pc[r * stride + j] (j = 0..3).
+ */
+typedef void (*lce_tile_fn)(const u64 *a, const u64 *wp, i32 rows, i32 kwp, i32 kwords, i32 *pc, i32 stride);
 
-void lce_gemm_scalar(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i32 kwords, const lce_epilogue *e);
-void lce_gemm_simd(const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, const lce_epilogue *e);
+/* Popcounts per block (16 KiB of C stack): the tile kernels fill a block, then one pass applies the epilogue. */
+#define LCE_BLOCK 4096
+/* Columns per block at most: a multiple of 64, so bit-output blocks start on a word. */
+#define LCE_BLOCK_COLS 2048
+
+/*
+ * The blocked GEMM driver shared by every tile kernel: rows and columns in blocks of at most LCE_BLOCK popcounts,
+ * each block's panels by `tile`, then the block's outputs by lce_epilogue_block.
+ */
+void lce_gemm_blocked(lce_tile_fn tile, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i32 kwords,
+                      const lce_epilogue *e);
+
+/*
+ * Applies the epilogue to rows m0..m0+rows-1, columns c0..c1-1 of the output from their popcounts
+ * pc[r * stride + (c - c0)]; c0 is a multiple of 64 (bit outputs write whole words).
+ */
+void lce_epilogue_block(const lce_epilogue *e, const i32 *pc, i32 stride, i32 m0, i32 rows, i32 c0, i32 c1);
+
+/* Scalar i64.popcnt tile (2 rows at a time; reads only the kwords real words). */
+void lce_tile_scalar(const u64 *a, const u64 *wp, i32 rows, i32 kwp, i32 kwords, i32 *pc, i32 stride);
+/* SIMD128 i8x16.popcnt tile (one row at a time, whole k-pairs); the scalar tile in the build without SIMD. */
+void lce_tile_simd(const u64 *a, const u64 *wp, i32 rows, i32 kwp, i32 kwords, i32 *pc, i32 stride);
 
 #endif

@@ -101,6 +101,7 @@ void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i3
                u64 *outB, i32 dlo, i32 dhi, const double *f64p, const float *addF) {
   lce_epilogue e;
   e.k = k;
+  e.n = n;
   e.rowPattern = rowPattern;
   e.corr = corr;
   e.npad = (n + NR - 1) / NR * NR;
@@ -115,14 +116,7 @@ void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i3
   e.outF = outF;
   e.outB = outB;
   e.addF = addF;
-  if (!outF) {
-    long words = (long)m * ((n + 63) >> 6);
-    for (long i = 0; i < words; ++i) outB[i] = 0;
-  }
-  if (kernel == 1)
-    lce_gemm_simd(a, w, m, n, kwp, &e);
-  else
-    lce_gemm_scalar(a, w, m, n, kwp, kwords, &e);
+  lce_gemm_blocked(kernel == 1 ? lce_tile_simd : lce_tile_scalar, a, w, m, n, kwp, kwords, &e);
 }
 
 /*
