@@ -43,6 +43,17 @@ static inline float float_out(const lce_epilogue *e, i32 d, i32 c) {
   return v > e->hi ? e->hi : v;
 }
 
+/* The dot of column c (k - 2 * popcount, minus the row's border correction when it has one). */
+static inline i32 dot1(i32 k, const i32 *prow, const i32 *corr, i32 c) { return k - 2 * prow[c] - (corr ? corr[c] : 0); }
+
+#ifdef __wasm_simd128__
+/* dot1 for columns c..c+3. */
+static inline v128_t dot4(v128_t kk, const i32 *prow, const i32 *corr, i32 c) {
+  v128_t d = wasm_i32x4_sub(kk, wasm_i32x4_shl(wasm_v128_load(prow + c), 1));
+  return corr ? wasm_i32x4_sub(d, wasm_v128_load(corr + c)) : d;
+}
+#endif
+
 void lce_epilogue_block(const lce_epilogue *e, const i32 *pc, i32 stride, i32 m0, i32 rows, i32 c0, i32 c1) {
   const i32 N = e->n, npad = e->npad, k = e->k;
   for (i32 i = 0; i < rows; ++i) {
@@ -57,9 +68,7 @@ void lce_epilogue_block(const lce_epilogue *e, const i32 *pc, i32 stride, i32 m0
       const v128_t kk = wasm_i32x4_splat(k), dlo = wasm_i32x4_splat(e->dlo), dhi = wasm_i32x4_splat(e->dhi);
       const v128_t lo = wasm_f32x4_splat(e->lo), hi = wasm_f32x4_splat(e->hi);
       for (; c + 4 <= c1; c += 4) {
-        v128_t d = wasm_i32x4_sub(kk, wasm_i32x4_shl(wasm_v128_load(prow + c), 1));
-        if (corr) d = wasm_i32x4_sub(d, wasm_v128_load(corr + c));
-        d = wasm_i32x4_min(wasm_i32x4_max(d, dlo), dhi);
+        v128_t d = wasm_i32x4_min(wasm_i32x4_max(dot4(kk, prow, corr, c), dlo), dhi);
         v128_t v;
         if (e->f64p) {
           /* Same double arithmetic as float_out: (dot - C) * M + B, rounded once to float32. */
@@ -79,7 +88,7 @@ void lce_epilogue_block(const lce_epilogue *e, const i32 *pc, i32 stride, i32 m0
       }
 #endif
       for (; c < c1; ++c) {
-        float v = float_out(e, k - 2 * prow[c] - (corr ? corr[c] : 0), c);
+        float v = float_out(e, dot1(k, prow, corr, c), c);
         o[c] = add ? v + add[c] : v;
       }
     } else {
@@ -90,12 +99,11 @@ void lce_epilogue_block(const lce_epilogue *e, const i32 *pc, i32 stride, i32 m0
 #ifdef __wasm_simd128__
         const v128_t kk = wasm_i32x4_splat(k);
         for (; c + 4 <= end; c += 4) {
-          v128_t d = wasm_i32x4_sub(kk, wasm_i32x4_shl(wasm_v128_load(prow + c), 1));
-          if (corr) d = wasm_i32x4_sub(d, wasm_v128_load(corr + c));
-          bits |= (u64)wasm_i32x4_bitmask(wasm_i32x4_lt(d, wasm_v128_load(e->thr + c))) << (c - c0w);
+          v128_t lt = wasm_i32x4_lt(dot4(kk, prow, corr, c), wasm_v128_load(e->thr + c));
+          bits |= (u64)wasm_i32x4_bitmask(lt) << (c - c0w);
         }
 #endif
-        for (; c < end; ++c) bits |= (u64)(k - 2 * prow[c] - (corr ? corr[c] : 0) < e->thr[c]) << (c - c0w);
+        for (; c < end; ++c) bits |= (u64)(dot1(k, prow, corr, c) < e->thr[c]) << (c - c0w);
         ob[c0w >> 6] = bits;
       }
     }
