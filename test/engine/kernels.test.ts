@@ -75,6 +75,33 @@ function assertSame(actual: ArrayLike<number>, expected: ArrayLike<number>, labe
   }
 }
 
+/** Runs `op` on the packed input `px` of `shape`, checks the output against `ref`; the caller disposes the tensors. */
+function runChecked(
+  engine: Engine,
+  op: { run(x: EngineTensor, y: EngineTensor): void; outputDType: EngineTensor["dtype"] },
+  shape: number[],
+  px: Uint32Array,
+  ref: { shape: number[]; data: ArrayLike<number> },
+  label: string,
+): { xb: EngineTensor; y: EngineTensor } {
+  const xb = engine.tensor(shape, "bits");
+  const y = engine.tensor(ref.shape, op.outputDType);
+  engine.writeBits(xb, px);
+  op.run(xb, y);
+  assertSame(readOut(engine, y, ref.data.length), ref.data, label);
+  return { xb, y };
+}
+
+/** A BDense of `batch` × `cin` → `cout` with seeded inputs, weights and transform, and its TS reference output. */
+function denseCase(engine: Engine, batch: number, cin: number, cout: number, kind: "float" | "bits", seeds: [number, number, number]) {
+  const x = valuesWithZeros(batch * cin, seeds[0]);
+  const wts = valuesWithZeros(cin * cout, seeds[1]);
+  const params = { inChannels: cin, outChannels: cout, transform: transformFor(kind, cout, seeds[2]) };
+  const px = packBits(x, [batch, cin]);
+  const ref = referenceBDense(px, [batch, cin], packDenseWeights(wts, [cin, cout]), params);
+  return { op: engine.createBDense(params, wts), px, ref };
+}
+
 for (const variant of VARIANTS) {
   describe(`engine kernels = TS reference (${variant.name})`, () => {
     let engine: Engine;
@@ -190,17 +217,8 @@ for (const variant of VARIANTS) {
       [1, 65, 4100, "bits"],
     ] as const) {
       it(`BDense ${batch}x${cin} -> ${cout} ${kind} (column blocks)`, () => {
-        const x = valuesWithZeros(batch * cin, 70 + cout);
-        const wts = valuesWithZeros(cin * cout, 71 + cout);
-        const params = { inChannels: cin, outChannels: cout, transform: transformFor(kind, cout, cout) };
-        const px = packBits(x, [batch, cin]);
-        const ref = referenceBDense(px, [batch, cin], packDenseWeights(wts, [cin, cout]), params);
-        const op = engine.createBDense(params, wts);
-        const xb = engine.tensor([batch, cin], "bits");
-        const y = engine.tensor(ref.shape, op.outputDType);
-        engine.writeBits(xb, px);
-        op.run(xb, y);
-        assertSame(readOut(engine, y, ref.data.length), ref.data, "BDense");
+        const { op, px, ref } = denseCase(engine, batch, cin, cout, kind, [70 + cout, 71 + cout, cout]);
+        const { xb, y } = runChecked(engine, op, [batch, cin], px, ref, "BDense");
         op.dispose();
         xb.dispose();
         y.dispose();
@@ -222,11 +240,7 @@ for (const variant of VARIANTS) {
         const px = packBits(x, shape);
         const ref = referenceBConv2D(px, shape, packFilter(f, [3, 3, 33, 130]), params);
         const op = engine.createBConv2D(params, f);
-        const xb = engine.tensor(shape, "bits");
-        const y = engine.tensor(ref.shape, op.outputDType);
-        engine.writeBits(xb, px);
-        op.run(xb, y);
-        assertSame(readOut(engine, y, ref.data.length), ref.data, "BConv2D");
+        const { xb, y } = runChecked(engine, op, shape, px, ref, "BConv2D");
         op.dispose();
         xb.dispose();
         y.dispose();
@@ -238,17 +252,8 @@ for (const variant of VARIANTS) {
       const batch = 1 + (i % 3);
       const kind = i % 2 ? "bits" : "float";
       it(`BDense ${batch}x${cin} -> ${cout} ${kind}`, () => {
-        const x = valuesWithZeros(batch * cin, 3000 + i);
-        const wts = valuesWithZeros(cin * cout, 4000 + i);
-        const params = { inChannels: cin, outChannels: cout, transform: transformFor(kind, cout, 50 + i) };
-        const px = packBits(x, [batch, cin]);
-        const ref = referenceBDense(px, [batch, cin], packDenseWeights(wts, [cin, cout]), params);
-        const op = engine.createBDense(params, wts);
-        const xb = engine.tensor([batch, cin], "bits");
-        const y = engine.tensor(ref.shape, op.outputDType);
-        engine.writeBits(xb, px);
-        op.run(xb, y);
-        assertSame(readOut(engine, y, ref.data.length), ref.data, "BDense");
+        const { op, px, ref } = denseCase(engine, batch, cin, cout, kind, [3000 + i, 4000 + i, 50 + i]);
+        const { xb, y } = runChecked(engine, op, [batch, cin], px, ref, "BDense");
         if (kind === "float") {
           const res = valuesWithZeros(ref.data.length, 3500 + i);
           const rt = engine.tensor(ref.shape, "float32");
