@@ -4,7 +4,9 @@
  * Compares, in one process, the engine (float input copied in, sign-packed, im2col, binary GEMM with fused float
  * output, float output copied out into a preallocated array) with `tf.conv2d` on tfjs-backend-wasm (float32,
  * output read back), timed alternately in one loop, and reports the binary GEMM alone in G binary MAC/s for both GEMM kernels. Medians.
- * Then whole models (see engine_models.ts): the MNIST demo BNN and QuickNet-small at 224x224, engine vs tfjs-wasm.
+ * Then whole models (see engine_models.ts): the MNIST demo BNN and QuickNet-small at 224x224, engine vs tfjs-wasm;
+ * one vs two threads (engine_threads.ts); and QuickNet against the popcount bound measured in this process
+ * (engine_bound.ts).
  */
 import * as tf from "@tensorflow/tfjs-core";
 
@@ -16,6 +18,7 @@ import { cpus, loadavg } from "node:os";
 import { loadEngine } from "../src/engine/runtime.js";
 import { benchThreads } from "./engine_threads.js";
 import { benchWholeModels } from "./engine_models.js";
+import { benchBound, benchStageConvs } from "./engine_bound.js";
 
 function loadAverage(): string {
   return loadavg()[0].toFixed(1);
@@ -125,3 +128,5 @@ async function main(): Promise<void> {
 await main();
 await benchWholeModels(RUNS);
 await benchThreads();
+await benchBound(Math.max(10, Math.floor(RUNS / 2)));
+await benchStageConvs(RUNS);
