@@ -224,6 +224,21 @@ for (const variant of VARIANTS) {
         y.dispose();
       });
     }
+    // The scalar GEMM switches from its 2-row to its 1-row tile at 16 words: 15, 16 and 17 words, an odd row count
+    // (the 2-row tile's remainder row) and columns ending inside a 4-column panel.
+    for (const [cin, kind] of [
+      [960, "float"],
+      [1024, "bits"],
+      [1025, "float"],
+    ] as const) {
+      it(`BDense 3x${cin} -> 9 ${kind} (scalar tile switch at 16 words)`, () => {
+        const { op, px, ref } = denseCase(engine, 3, cin, 9, kind, [cin, cin + 1, 9]);
+        const { xb, y } = runChecked(engine, op, [3, cin], px, ref, "BDense");
+        op.dispose();
+        xb.dispose();
+        y.dispose();
+      });
+    }
     for (const kind of ["float", "bits"] as const) {
       it(`BConv2D 1x12x12x33 -> 130 ${kind} (row blocks of 30 with a remainder)`, () => {
         const shape = [1, 12, 12, 33];

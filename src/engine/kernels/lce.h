@@ -66,7 +66,7 @@ void lce_gemm_blocked(lce_tile_fn tile, const u64 *a, const u64 *w, i32 m, i32 n
  */
 void lce_epilogue_block(const lce_epilogue *e, const i32 *pc, i32 stride, i32 m0, i32 rows, i32 c0, i32 c1);
 
-/* Scalar i64.popcnt tile (2 rows at a time; reads only the kwords real words). */
+/* Scalar i64.popcnt tile (2 rows at a time below 16 words, else 1 row; reads only the kwords real words). */
 void lce_tile_scalar(const u64 *a, const u64 *wp, i32 rows, i32 kwp, i32 kwords, i32 *pc, i32 stride);
 /* SIMD128 i8x16.popcnt tile (one row at a time, whole k-pairs); the scalar tile in the build without SIMD. */
 void lce_tile_simd(const u64 *a, const u64 *wp, i32 rows, i32 kwp, i32 kwords, i32 *pc, i32 stride);
