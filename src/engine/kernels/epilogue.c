@@ -54,7 +54,12 @@ static inline v128_t dot4(v128_t kk, const i32 *prow, const i32 *corr, i32 c) {
 }
 #endif
 
-void lce_epilogue_block(const lce_epilogue *e, const i32 *pc, i32 stride, i32 m0, i32 rows, i32 c0, i32 c1) {
+void lce_epilogue_block(const lce_epilogue *ep, const i32 *pc, i32 stride, i32 m0, i32 rows, i32 c0, i32 c1) {
+  /*
+   * A local copy: v128_t is a may_alias type, so through `ep` every field would be re-read after each v128 store;
+   * the copy's fields stay in registers.
+   */
+  const lce_epilogue E = *ep, *e = &E;
   const i32 N = e->n, npad = e->npad, k = e->k;
   for (i32 i = 0; i < rows; ++i) {
     const i32 m = m0 + i;
