@@ -243,8 +243,11 @@ export interface KernelPool {
   accepting(): boolean;
   /** Records the wall time (ms) of a call of `kernel` estimated at `estNs` on one thread, in the mode accepted. */
   record(kernel: ThreadKernel, estNs: number, wallMs: number): void;
-  /** Runs `THREAD_KERNELS[fn]` with `args` split as `split` says; returns when every chunk is done. */
-  run(fn: number, args: readonly number[], split: Split): void;
+  /**
+   * Runs `THREAD_KERNELS[fn]` with `args` split as `split` says; returns when every chunk is done. `estNs`: the
+   * call's estimated single-thread time.
+   */
+  run(fn: number, args: readonly number[], split: Split, estNs?: number): void;
 }
 
 /**
@@ -292,7 +295,7 @@ export class Kernels {
     } else {
       const perImage = Math.max(1, Math.ceil((4 * (pool.size + 1)) / images));
       const rowsPerChunk = Math.ceil(Math.ceil(units / perImage) / align) * align;
-      pool.run(THREAD_KERNELS.indexOf(name), args, { units, images, rowsPerChunk, ...split(rowsPerChunk) });
+      pool.run(THREAD_KERNELS.indexOf(name), args, { units, images, rowsPerChunk, ...split(rowsPerChunk) }, ns);
     }
     pool.record(name, ns, performance.now() - t0);
   }

@@ -94,6 +94,15 @@ async function spawn(source: string): Promise<AnyWorker & { onReady: Promise<voi
 }
 
 /**
+ * How long (ms) the calling thread spins for the chunks of a call still running before it sleeps: twice a chunk's
+ * share of the estimated single-thread time `estNs`, from 50 µs to 1 ms.
+ */
+export function spinMs(estNs: number, chunks: number): number {
+  const chunkMs = estNs / 1e6 / Math.max(1, chunks);
+  return Math.min(1, Math.max(0.05, 2 * chunkMs));
+}
+
+/**
  * Worker threads sharing one kernel module instance's memory. The engine's thread posts a kernel call with
  * {@link ThreadPool.run}, takes part in running its chunks and returns once all are done.
  */
@@ -161,9 +170,10 @@ export class ThreadPool {
 
   /**
    * Runs the kernel `names[fn]` with `args`, split as `split` says, on the workers and the calling thread; returns
-   * when every chunk is done. Throws if a chunk trapped (after all chunks have finished).
+   * when every chunk is done. Throws if a chunk trapped (after all chunks have finished). `estNs`: the call's
+   * estimated single-thread time, which bounds how long the calling thread spins for the last chunks.
    */
-  run(fn: number, args: readonly number[], split: Split): void {
+  run(fn: number, args: readonly number[], split: Split, estNs = 0): void {
     if (this.terminated) throw new Error("lq.engine: the thread pool was terminated.");
     const { ctl, f64 } = this;
     const total = chunkCount(split);
@@ -192,9 +202,11 @@ export class ThreadPool {
     Atomics.notify(ctl, SLOT.wake);
     claimChunks(this.exports, ctl, f64, this.names, LAYOUT);
     const t1 = performance.now();
-    // The chunks still running finish within microseconds unless their worker was descheduled: spin 50 µs, then
-    // sleep (a browser's main thread may not block: it keeps spinning).
-    const spinUntil = t1 + 0.05;
+    // The chunks still running take at most about a chunk's time unless their worker was descheduled: spin that
+    // long, then sleep, which lets the OS run a descheduled worker on this core (a browser's main thread may not
+    // block: it keeps spinning). A sleeping thread takes 60-600 µs to wake on a virtual machine, more than most
+    // chunks last, so a shorter spin made split calls slower.
+    const spinUntil = t1 + spinMs(estNs, total);
     for (;;) {
       const done = Atomics.load(ctl, SLOT.done);
       if (done >= total) break;

@@ -14,7 +14,7 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { buildTutorialBnn } from "../../../examples/tutorial_bnn.js";
 import * as lq from "../../../src/index.js";
 import { chunkCount, type Split } from "../../../src/engine/threads/protocol.js";
-import { ThreadPool } from "../../../src/engine/threads/pool.js";
+import { spinMs, ThreadPool } from "../../../src/engine/threads/pool.js";
 import { THREAD_KERNELS } from "../../../src/engine/wasm.js";
 import { useBackend } from "../../helpers.js";
 
@@ -79,6 +79,14 @@ describe("thread protocol", () => {
     calls.length = 0;
     pool.run(0, [0, 0], split);
     assert.equal(calls.length, 4);
+  });
+
+  it("spins for the last chunks twice a chunk's estimated time, from 50 µs to 1 ms", () => {
+    assert.equal(spinMs(1_000_000, 8), 0.25); // 1 ms in 8 chunks: 125 µs each
+    assert.equal(spinMs(0, 8), 0.05);
+    assert.equal(spinMs(100_000, 8), 0.05); // 12.5 µs chunks: the floor
+    assert.equal(spinMs(40_000_000, 8), 1); // 5 ms chunks: the cap
+    assert.equal(spinMs(1_000_000, 0), 1); // no chunk count: the call's whole time, capped
   });
 
   it("rejects jobs beyond the control block", async () => {
