@@ -12,6 +12,9 @@
  *   {@link wordsPerPixel}`(C) = ceil(C / 64)` words (`2 · ceil(C / 64)` 32-bit halves). The padding bits of the
  *   last word are always 0, so XOR-ing two packed rows never counts them.
  * - The dot product of two packed ±1 vectors of length C is `C − 2 · popcount(a XOR b)`.
+ * - GEMM rows (a convolution's receptive field, im2col): the taps follow each other at 32-bit granularity,
+ *   {@link halvesPerTap}`(C) = ceil(C / 32)` halves each, so a tap whose last word is at most half used does not
+ *   carry the empty half (C = 32: 9 taps in 5 words, not 9); {@link gemmRowWords} words of real bits, the rest 0.
  *
  * @packageDocumentation
  */
@@ -29,6 +32,35 @@ export function wordsPerPixel(channels: number): number {
 /** Number of 32-bit halves (`Uint32Array` elements) holding `channels` packed bits: `2 · ceil(channels / 64)`. */
 export function u32PerPixel(channels: number): number {
   return 2 * wordsPerPixel(channels);
+}
+
+/** 32-bit halves of one tap in a GEMM row: `ceil(channels / 32)` (see the module comment). */
+export function halvesPerTap(channels: number): number {
+  checkCount("channels", channels, 1);
+  return Math.ceil(channels / 32);
+}
+
+/** Words of real bits in a GEMM row of `taps` taps of `channels` channels: `ceil(taps · ceil(channels / 32) / 2)`. */
+export function gemmRowWords(taps: number, channels: number): number {
+  checkCount("taps", taps, 1);
+  return Math.ceil((taps * halvesPerTap(channels)) / 2);
+}
+
+/**
+ * GEMM rows from packed filter rows: `rows` rows of `taps` packed pixels of `channels` channels each
+ * ({@link u32PerPixel} halves per tap) → `rows` rows of {@link gemmRowWords}`(taps, channels)` words, the taps'
+ * {@link halvesPerTap} halves one after the other (the same rows when every tap's halves fill whole words).
+ */
+export function packGemmRows(packed: Uint32Array, rows: number, taps: number, channels: number): Uint32Array {
+  const stride = u32PerPixel(channels);
+  const hp = halvesPerTap(channels);
+  const rowU32 = 2 * gemmRowWords(taps, channels);
+  if (packed.length !== rows * taps * stride) invalidArgument("packed.length", packed.length, `${rows * taps * stride}`);
+  if (hp === stride) return packed;
+  const out = new Uint32Array(rows * rowU32);
+  for (let r = 0; r < rows; r++)
+    for (let t = 0; t < taps; t++) for (let h = 0; h < hp; h++) out[r * rowU32 + t * hp + h] = packed[(r * taps + t) * stride + h];
+  return out;
 }
 
 /** Length of the `Uint32Array` that holds a packed tensor of `shape` (last axis = channels). */

@@ -389,7 +389,8 @@ export class Engine {
     const e: GemmEpilogue = { rowPattern: 0, corr: 0, mult, bias, lo: -Infinity, hi: Infinity, thr: 0, outF, outB: 0 };
     const g = { batch: 1, h: 2, w: 2, kh: 1, kw: 1, sy: 1, sx: 1, dy: 1, dx: 1, padTop: 0, padLeft: 0, oh: 2, ow: 2 };
     this.kernels.signPack(outF, a, 4, 64);
-    this.kernels.im2col(a, w, 1, g, 2, a);
+    this.kernels.im2col(a, w, 64, g, 2, a); // whole-word taps
+    this.kernels.im2col(a, w, 32, g, 2, a); // half-word taps
     this.kernels.bmaxpool(a, w, 1, { ...g, kh: 2, kw: 2, sy: 2, sx: 2, oh: 1, ow: 1 });
     const kernels = this.simd ? (["scalar", "simd"] as const) : (["scalar"] as const);
     // Warm-up: a fresh module runs baseline code until V8 has compiled the optimised tier (in the background, after

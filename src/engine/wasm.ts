@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 
+import { halvesPerTap, wordsPerPixel } from "./bitpacking.js";
 import type { Split } from "./threads/protocol.js";
 
 /** A byte address in the wasm memory (0 stands for NULL). */
@@ -58,7 +59,10 @@ export interface KernelExports {
   lce_has_simd(): number;
   /** Floats → packed sign bits: `rows` rows of `channels` floats at `x` into ceil(channels/64) words each at `out`. */
   lce_sign_pack(x: Ptr, out: Ptr, rows: number, channels: number): void;
-  /** im2col on packed pixels (cw words each) into rows of `kwp` words; padded taps copy `padPixel`. */
+  /**
+   * im2col on packed pixels (cw words each) into rows of `kwp` words, `hp` 32-bit halves per tap; padded taps copy
+   * `padPixel`.
+   */
   lce_im2col(
     input: Ptr,
     out: Ptr,
@@ -78,6 +82,7 @@ export interface KernelExports {
     ow: number,
     kwp: number,
     padPixel: Ptr,
+    hp: number,
   ): void;
   /** Binary GEMM with the fused epilogue (float32 `lo`, `hi`); see kernels/ops.c. */
   lce_bgemm(
@@ -318,9 +323,14 @@ export class Kernels {
     }));
   }
 
-  /** im2col of a packed NHWC input with `cw` words per pixel into GEMM rows of `kwp` words. */
-  im2col(input: Ptr, out: Ptr, cw: number, g: ConvGeometry, kwp: number, padPixel: Ptr): void {
+  /**
+   * im2col of a packed NHWC input of `channels` channels into GEMM rows of `kwp` words (taps of
+   * `halvesPerTap(channels)` halves, see bitpacking.ts).
+   */
+  im2col(input: Ptr, out: Ptr, channels: number, g: ConvGeometry, kwp: number, padPixel: Ptr): void {
+    const cw = wordsPerPixel(channels);
     const args = [input, out, g.batch, g.h, g.w, cw, g.kh, g.kw, g.sy, g.sx, g.dy, g.dx, g.padTop, g.padLeft, g.oh, g.ow, kwp, padPixel];
+    args.push(halvesPerTap(channels));
     this.call("lce_im2col", args, g.batch * g.oh * g.ow * kwp * 2, g.oh, g.batch, 1, () => ({
       countArg: 14,
       batchArg: 2,

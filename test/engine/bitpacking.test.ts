@@ -2,12 +2,15 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import {
+  gemmRowWords,
   getBit,
+  halvesPerTap,
   negatePackedRows,
   packBits,
   packDenseWeights,
   packedLength,
   packFilter,
+  packGemmRows,
   popcount32,
   u32PerPixel,
   unpackBits,
@@ -54,6 +57,35 @@ describe("engine bit layout", () => {
     // n=0: taps (c0,c1): t0 = (1,-1) -> 0b10, t1 = (1,-1) -> 0b10. n=1: t0 = (-1,1) -> 0b01, t1 = (1,-1) -> 0b10.
     assert.deepEqual(Array.from(packFilter(f, [1, 2, 2, 2])), [2, 0, 2, 0, 1, 0, 2, 0]);
     assert.deepEqual(Array.from(packDenseWeights([1, -1, -1, 1], [2, 2])), [2, 0, 1, 0]);
+  });
+
+  it("lays GEMM rows out at 32-bit granularity: a tap of at most 32 channels in its last word takes no empty half", () => {
+    assert.deepEqual([1, 31, 32, 33, 63, 64, 65, 96, 97, 128].map(halvesPerTap), [1, 1, 1, 2, 2, 2, 3, 3, 4, 4]);
+    assert.equal(gemmRowWords(9, 32), 5); // 9 halves
+    assert.equal(gemmRowWords(9, 64), 9);
+    assert.equal(gemmRowWords(9, 65), 14); // 27 halves
+    assert.equal(gemmRowWords(1, 65), wordsPerPixel(65));
+    for (const c of CHANNELS) assert.equal(gemmRowWords(1, c), wordsPerPixel(c), `one tap of ${c} channels`);
+    // 2 rows of 3 taps of 32 channels: tap t of row r holds the value 10·r + t + 1 in its lower half.
+    const packed = new Uint32Array(2 * 3 * 2);
+    for (let r = 0; r < 2; r++) for (let t = 0; t < 3; t++) packed[(r * 3 + t) * 2] = 10 * r + t + 1;
+    assert.deepEqual(Array.from(packGemmRows(packed, 2, 3, 32)), [1, 2, 3, 0, 11, 12, 13, 0]);
+    // Whole-word taps are already GEMM rows.
+    const words = packBits(valuesWithZeros(3 * 64, 5), [3, 64]);
+    assert.equal(packGemmRows(words, 1, 3, 64), words);
+    // Every tap's bits survive, in order: the dot of two rows equals the dot of their packed pixels.
+    for (const c of CHANNELS) {
+      const a = packBits(valuesWithZeros(9 * c, 7 + c), [9, c]);
+      const b = packBits(valuesWithZeros(9 * c, 8 + c), [9, c]);
+      let ones = 0;
+      for (let i = 0; i < a.length; i++) ones += popcount32(a[i] ^ b[i]);
+      const [ga, gb] = [packGemmRows(a, 1, 9, c), packGemmRows(b, 1, 9, c)];
+      assert.equal(ga.length, 2 * gemmRowWords(9, c));
+      let gOnes = 0;
+      for (let i = 0; i < ga.length; i++) gOnes += popcount32(ga[i] ^ gb[i]);
+      assert.equal(gOnes, ones, `${c} channels`);
+    }
+    assert.throws(() => packGemmRows(new Uint32Array(3), 1, 3, 32), /packed\.length.*received 3/);
   });
 
   it("negates only the real bits of the selected rows", () => {

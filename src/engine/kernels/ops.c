@@ -52,31 +52,41 @@ LCE_EXPORT("lce_sign_pack") void lce_sign_pack(const float *x, u64 *out, i32 row
 }
 
 /*
- * im2col on packed pixels: out row (b, oy, ox) = the kh*kw input pixels of its receptive field, each cw words,
- * in (ky, kx) order; taps outside the image take `padPixel` (cw words); the row is zero-filled up to kwp words.
+ * im2col on packed pixels: out row (b, oy, ox) = the kh*kw input pixels of its receptive field in (ky, kx) order;
+ * taps outside the image take `padPixel`; the row is zero-filled up to kwp words. Pixels are cw words; each tap
+ * takes hp 32-bit halves of its pixel (hp = 2 * cw: whole words; hp odd: the pixel's last word is at most half used
+ * and the next tap starts in its upper half, so no half of the row is empty).
  */
 LCE_EXPORT("lce_im2col")
 void lce_im2col(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 kh, i32 kw, i32 sh, i32 sw, i32 dh,
-                i32 dw, i32 padTop, i32 padLeft, i32 oh, i32 ow, i32 kwp, const u64 *padPixel) {
-  i32 used = kh * kw * cw;
+                i32 dw, i32 padTop, i32 padLeft, i32 oh, i32 ow, i32 kwp, const u64 *padPixel, i32 hp) {
+  const int halves = hp != 2 * cw;
+  i32 used = halves ? kh * kw * hp : kh * kw * cw * 2; /* in 32-bit halves */
   for (i32 b = 0; b < batch; ++b) {
     const u64 *img = in + (long)b * h * w * cw;
     for (i32 oy = 0; oy < oh; ++oy) {
       for (i32 ox = 0; ox < ow; ++ox) {
         u64 *row = out + (((long)b * oh + oy) * ow + ox) * kwp;
+        u32 *row32 = (u32 *)row;
         for (i32 ky = 0; ky < kh; ++ky) {
           i32 iy = oy * sh - padTop + ky * dh;
           for (i32 kx = 0; kx < kw; ++kx) {
             i32 ix = ox * sw - padLeft + kx * dw;
             const u64 *src = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? img + ((long)iy * w + ix) * cw : padPixel;
-            if (cw == 1) {
+            if (hp == 1) {
+              *row32++ = *(const u32 *)src;
+            } else if (halves) {
+              const u32 *s32 = (const u32 *)src;
+              for (i32 c = 0; c < hp; ++c) *row32++ = s32[c];
+            } else if (cw == 1) {
               *row++ = *src;
             } else {
               for (i32 c = 0; c < cw; ++c) *row++ = src[c];
             }
           }
         }
-        for (i32 c = used; c < kwp; ++c) *row++ = 0;
+        u32 *r32 = (u32 *)(out + (((long)b * oh + oy) * ow + ox) * kwp);
+        for (i32 c = used; c < kwp * 2; ++c) r32[c] = 0;
       }
     }
   }

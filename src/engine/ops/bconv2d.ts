@@ -49,7 +49,7 @@ export class BConv2DOp extends PreparedBinaryOp {
       negatePackedRows(packed, computeThresholds(p.transform, taps * p.cin).negate, taps, p.cin);
     }
     const cw = wordsPerPixel(p.cin);
-    super(engine, packed, taps, p.cin, p.cout, p.transform, Math.ceil((taps * cw) / 2) * 2);
+    super(engine, packed, taps, p.cin, p.cout, p.transform);
     this.params = p;
     this.padPixel = this.keep(cw * 8);
     const pad = new Uint32Array(engine.buffer, this.padPixel, cw * 2);
@@ -81,12 +81,11 @@ export class BConv2DOp extends PreparedBinaryOp {
     this.checkResidual(residual, output);
     const p = this.params;
     const [b, h, w] = input.shape;
-    const cw = wordsPerPixel(p.cin);
     if (!plan.direct) {
       this.engine.kernels.im2col(
         input.ptr,
         plan.im2col,
-        cw,
+        p.cin,
         {
           batch: b,
           h,
@@ -108,7 +107,7 @@ export class BConv2DOp extends PreparedBinaryOp {
     }
     const a = plan.direct ? input.ptr : plan.im2col;
     this.lastEpilogue = this.epilogue(output, plan.rowPattern, plan.corr, residual);
-    this.engine.gemm(a, this.panels, plan.m, p.cout, this.kwp, this.taps * cw, this.taps * p.cin, this.lastEpilogue);
+    this.engine.gemm(a, this.panels, plan.m, p.cout, this.kwp, this.kwords, this.taps * p.cin, this.lastEpilogue);
   }
 
   /**
@@ -128,8 +127,7 @@ export class BConv2DOp extends PreparedBinaryOp {
     this.checkLive();
     const plan = this.plan;
     if (!plan || plan.direct) throw new Error("runGemmOnly needs a previous run() that used im2col.");
-    const kwords = this.taps * wordsPerPixel(this.cin);
-    this.engine.gemm(plan.im2col, this.panels, plan.m, this.cout, this.kwp, kwords, this.taps * this.cin, this.lastEpilogue!);
+    this.engine.gemm(plan.im2col, this.panels, plan.m, this.cout, this.kwp, this.kwords, this.taps * this.cin, this.lastEpilogue!);
   }
 
   private planFor(inputShape: readonly number[]): ConvPlan {

@@ -24,7 +24,7 @@ export class BDenseOp extends PreparedBinaryOp {
     const p = resolveBDense(params);
     const packed = packDenseWeights(weights, [p.cin, p.cout]);
     if (p.transform.kind === "bits") negatePackedRows(packed, computeThresholds(p.transform, p.cin).negate, 1, p.cin);
-    super(engine, packed, 1, p.cin, p.cout, p.transform, Math.ceil(wordsPerPixel(p.cin) / 2) * 2);
+    super(engine, packed, 1, p.cin, p.cout, p.transform);
   }
 
   /** Output shape `[batch, outChannels]` for an input `[batch, inChannels]`. */
@@ -70,7 +70,7 @@ export class BDenseOp extends PreparedBinaryOp {
       // Rows must hold an even number of words: copy them into zero-padded rows with a 1x1 im2col.
       this.ensureScratch(batch);
       const one = { batch, h: 1, w: 1, kh: 1, kw: 1, sy: 1, sx: 1, dy: 1, dx: 1, padTop: 0, padLeft: 0, oh: 1, ow: 1 };
-      this.engine.kernels.im2col(input.ptr, this.scratch, cw, one, this.kwp, input.ptr);
+      this.engine.kernels.im2col(input.ptr, this.scratch, this.cin, one, this.kwp, input.ptr);
       a = this.scratch;
     }
     this.engine.gemm(a, this.panels, batch, this.cout, this.kwp, cw, this.cin, this.epilogue(output, 0, 0, residual));

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { invalidArgument } from "../../utils/errors.js";
-import { wordsPerPixel } from "../bitpacking.js";
+import { gemmRowWords, packGemmRows, wordsPerPixel } from "../bitpacking.js";
 import type { Engine } from "../engine.js";
 import type { GraphNode } from "../graph.js";
 import { computeThresholds, type OutputTransform, type ResolvedTransform } from "../ops.js";
@@ -25,6 +25,10 @@ export abstract class PreparedBinaryOp {
   protected readonly thr: number;
   /** Centred double form: M, C, B (npad doubles each), or 0. */
   protected readonly f64p: number;
+  /** Words of real bits per GEMM row ({@link gemmRowWords}). */
+  protected readonly kwords: number;
+  /** Words per GEMM row: {@link PreparedBinaryOp.kwords} rounded up to even. */
+  protected readonly kwp: number;
   private disposed = false;
 
   protected constructor(
@@ -35,22 +39,24 @@ export abstract class PreparedBinaryOp {
     protected readonly cin: number,
     protected readonly cout: number,
     protected readonly transform: ResolvedTransform,
-    /** Words per GEMM row: taps · ceil(cin/64), rounded up to even. */
-    protected readonly kwp: number,
   ) {
-    const cw = wordsPerPixel(cin);
+    const kwords = gemmRowWords(taps, cin);
+    this.kwords = kwords;
+    this.kwp = kwords + (kwords & 1);
+    const kwp = this.kwp;
     const panelCount = Math.ceil(cout / 4);
     this.panels = this.keep(panelCount * kwp * 4 * 8);
     const panels = new Uint32Array(engine.buffer, this.panels, panelCount * kwp * 4 * 2);
     panels.fill(0);
-    const rowU32 = taps * cw * 2;
+    const rows = packGemmRows(packed, cout, taps, cin);
+    const rowU32 = kwords * 2;
     for (let col = 0; col < cout; col++) {
       const p = col >> 2;
       const j = col & 3;
-      for (let k = 0; k < taps * cw; k++) {
+      for (let k = 0; k < kwords; k++) {
         const dst = ((p * (kwp >> 1) + (k >> 1)) * 4 + j) * 2 + (k & 1);
-        panels[dst * 2] = packed[col * rowU32 + k * 2];
-        panels[dst * 2 + 1] = packed[col * rowU32 + k * 2 + 1];
+        panels[dst * 2] = rows[col * rowU32 + k * 2];
+        panels[dst * 2 + 1] = rows[col * rowU32 + k * 2 + 1];
       }
     }
     const npad = panelCount * 4;
@@ -208,7 +214,8 @@ export function binaryBytes(
   conv: boolean,
 ): { weights: number; scratch: number; kwp: number } {
   const cw = wordsPerPixel(cin);
-  const kwp = Math.ceil((taps * cw) / 2) * 2;
+  const kwords = gemmRowWords(taps, cin);
+  const kwp = kwords + (kwords & 1);
   const npad = Math.ceil(cout / 4) * 4;
   // Panels, multiplier and bias (or thresholds), the centred form's doubles (counted always: 24 bytes a channel),
   // the pad pixel.
