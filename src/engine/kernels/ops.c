@@ -57,31 +57,53 @@ LCE_EXPORT("lce_sign_pack") void lce_sign_pack(const float *x, u64 *out, i32 row
  * takes hp 32-bit halves of its pixel (hp = 2 * cw: whole words; hp odd: the pixel's last word is at most half used
  * and the next tap starts in its upper half, so no half of the row is empty).
  */
+#define IM2COL_TABLE_TAPS 64
 LCE_EXPORT("lce_im2col")
 void lce_im2col(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 kh, i32 kw, i32 sh, i32 sw, i32 dh,
                 i32 dw, i32 padTop, i32 padLeft, i32 oh, i32 ow, i32 kwp, const u64 *padPixel, i32 hp) {
   const int halves = hp != 2 * cw;
-  i32 used = halves ? kh * kw * hp : kh * kw * cw * 2; /* in 32-bit halves */
+  const i32 taps = kh * kw;
+  const i32 used = halves ? taps * hp : taps * cw * 2; /* in 32-bit halves */
+  /* Windows wholly inside the image (most of them) copy from a table of tap offsets, without bounds checks. */
+  i32 toff[IM2COL_TABLE_TAPS];
+  const int table = taps <= IM2COL_TABLE_TAPS;
+  if (table)
+    for (i32 ky = 0; ky < kh; ++ky)
+      for (i32 kx = 0; kx < kw; ++kx) toff[ky * kw + kx] = (ky * dh * w + kx * dw) * cw; /* in words */
   for (i32 b = 0; b < batch; ++b) {
     const u64 *img = in + (long)b * h * w * cw;
     for (i32 oy = 0; oy < oh; ++oy) {
+      const i32 iy0 = oy * sh - padTop;
+      const int rowInside = table && iy0 >= 0 && iy0 + (kh - 1) * dh < h;
       for (i32 ox = 0; ox < ow; ++ox) {
         u64 *row = out + (((long)b * oh + oy) * ow + ox) * kwp;
         u32 *row32 = (u32 *)row;
-        for (i32 ky = 0; ky < kh; ++ky) {
-          i32 iy = oy * sh - padTop + ky * dh;
-          for (i32 kx = 0; kx < kw; ++kx) {
-            i32 ix = ox * sw - padLeft + kx * dw;
-            const u64 *src = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? img + ((long)iy * w + ix) * cw : padPixel;
-            if (hp == 1) {
-              *row32++ = *(const u32 *)src;
-            } else if (halves) {
-              const u32 *s32 = (const u32 *)src;
-              for (i32 c = 0; c < hp; ++c) *row32++ = s32[c];
-            } else if (cw == 1) {
-              *row++ = *src;
-            } else {
-              for (i32 c = 0; c < cw; ++c) *row++ = src[c];
+        const i32 ix0 = ox * sw - padLeft;
+        if (rowInside && ix0 >= 0 && ix0 + (kw - 1) * dw < w) {
+          const u64 *base = img + ((long)iy0 * w + ix0) * cw;
+          if (hp == 1) {
+            for (i32 t = 0; t < taps; ++t) row32[t] = ((const u32 *)(base + toff[t]))[0];
+          } else if (!halves && cw == 1) {
+            for (i32 t = 0; t < taps; ++t) row[t] = base[toff[t]];
+          } else if (halves) {
+            for (i32 t = 0; t < taps; ++t)
+              for (i32 c = 0; c < hp; ++c) *row32++ = ((const u32 *)(base + toff[t]))[c];
+          } else {
+            for (i32 t = 0; t < taps; ++t)
+              for (i32 c = 0; c < cw; ++c) *row++ = base[toff[t] + c];
+          }
+        } else {
+          for (i32 ky = 0; ky < kh; ++ky) {
+            i32 iy = iy0 + ky * dh;
+            for (i32 kx = 0; kx < kw; ++kx) {
+              i32 ix = ix0 + kx * dw;
+              const u64 *src = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? img + ((long)iy * w + ix) * cw : padPixel;
+              if (halves) {
+                const u32 *s32 = (const u32 *)src;
+                for (i32 c = 0; c < hp; ++c) *row32++ = s32[c];
+              } else {
+                for (i32 c = 0; c < cw; ++c) *row++ = src[c];
+              }
             }
           }
         }
