@@ -16,6 +16,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { cpus, loadavg } from "node:os";
 
 import { loadEngine } from "../src/engine/runtime.js";
+import { convCase } from "./conv_case.js";
 import { benchThreads } from "./engine_threads.js";
 import { benchWholeModels } from "./engine_models.js";
 import { benchBound, benchStageConvs } from "./engine_bound.js";
@@ -73,13 +74,8 @@ async function main(): Promise<void> {
   };
 
   const engine = await loadEngine();
-  const op = engine.createBConv2D(
-    { kernelSize: [3, 3], inChannels: C, outChannels: N, padding: "same", padValue: 1, transform: { kind: "float" } },
-    filter,
-  );
-  const xf = engine.tensor([1, H, W, C], "float32");
-  const xb = engine.tensor([1, H, W, C], "bits");
-  const y = engine.tensor(op.outputShape([1, H, W, C]), "float32");
+  const conv = convCase(engine, H, W, C, N, filter);
+  const { op, xf, xb, y } = conv;
   const out = new Float32Array(H * W * N);
   const endToEnd = (): void => {
     engine.writeFloat(xf, input);
@@ -119,8 +115,7 @@ async function main(): Promise<void> {
     `fastest runs (closest to an idle machine): tf.conv2d ${tfjsMin.toFixed(3)} ms, engine ${engineMin.toFixed(3)} ms, ` +
       `ratio ${(tfjsMin / engineMin).toFixed(1)}x`,
   );
-  for (const t of [xf, xb, y]) t.dispose();
-  op.dispose();
+  conv.dispose();
   x.dispose();
   w.dispose();
 }

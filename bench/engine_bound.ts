@@ -21,6 +21,7 @@ import * as lq from "../src/index.js";
 import { loadEngine } from "../src/engine/runtime.js";
 import { median } from "../src/utils/timing.js";
 import { setBnStatistics } from "./engine_models.js";
+import { convCase } from "./conv_case.js";
 import { loadPopcountPeak, MACS_PER_ITERATION, peakRate, type PopcountPeak } from "./popcount_peak.js";
 
 /** Figures of one model. */
@@ -120,13 +121,8 @@ export async function benchStageConvs(rounds: number): Promise<void> {
     [7, 512],
   ]) {
     const filter = Float32Array.from({ length: 9 * c * c }, () => (rand() < 0 ? -1 : 1));
-    const op = engine.createBConv2D(
-      { kernelSize: [3, 3], inChannels: c, outChannels: c, padding: "same", padValue: 1, transform: { kind: "float" } },
-      filter,
-    );
-    const xf = engine.tensor([1, h, h, c], "float32");
-    const xb = engine.tensor([1, h, h, c], "bits");
-    const y = engine.tensor(op.outputShape([1, h, h, c]), "float32");
+    const conv = convCase(engine, h, h, c, c, filter);
+    const { op, xf, xb, y } = conv;
     engine.writeFloat(xf, Float32Array.from({ length: h * h * c }, rand));
     engine.signPack(xf, xb);
     op.run(xb, y);
@@ -136,8 +132,7 @@ export async function benchStageConvs(rounds: number): Promise<void> {
       `| ${h}x${h}x${c} → ${c} | ${9 * c} | ${((macs / r.peak) * 1e-6).toFixed(3)} ms (${r.peak.toFixed(0)} G/s) | ` +
         `${r.ratios[0].toFixed(2)}× | ${r.ratios[1].toFixed(2)}× |`,
     );
-    for (const t of [xf, xb, y]) t.dispose();
-    op.dispose();
+    conv.dispose();
   }
   engine.gemmKernel = chosen;
 }
