@@ -81,12 +81,12 @@ describe("thread protocol", () => {
     assert.equal(calls.length, 4);
   });
 
-  it("spins for the last chunks twice a chunk's estimated time, from 50 µs to 1 ms", () => {
-    assert.equal(spinMs(1_000_000, 8), 0.25); // 1 ms in 8 chunks: 125 µs each
+  it("spins for the last chunks twice a chunk's estimated time, from 50 µs to 0.25 ms", () => {
+    assert.equal(spinMs(800_000, 8), 0.2); // 0.8 ms in 8 chunks: 100 µs each
     assert.equal(spinMs(0, 8), 0.05);
     assert.equal(spinMs(100_000, 8), 0.05); // 12.5 µs chunks: the floor
-    assert.equal(spinMs(40_000_000, 8), 1); // 5 ms chunks: the cap
-    assert.equal(spinMs(1_000_000, 0), 1); // no chunk count: the call's whole time, capped
+    assert.equal(spinMs(40_000_000, 8), 0.25); // 5 ms chunks: the cap
+    assert.equal(spinMs(100_000, 0), 0.2); // no chunk count: the call's whole time
   });
 
   it("rejects jobs beyond the control block", async () => {
