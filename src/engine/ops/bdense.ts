@@ -73,7 +73,7 @@ export class BDenseOp extends PreparedBinaryOp {
       this.engine.kernels.im2col(input.ptr, this.scratch, this.cin, one, this.kwp, input.ptr);
       a = this.scratch;
     }
-    this.engine.gemm(a, this.panels, batch, this.cout, this.kwp, cw, this.cin, this.epilogue(output, 0, 0, residual));
+    this.engine.gemm(a, this.panels, batch, this.cout, this.kwp, this.kwords, this.cin, this.epilogue(output, 0, 0, residual));
   }
 }
 

@@ -206,8 +206,8 @@ export class ThreadPool {
     const t1 = performance.now();
     // The chunks still running take at most about a chunk's time unless their worker was descheduled: spin that
     // long, then sleep, which lets the OS run a descheduled worker on this core (a browser's main thread may not
-    // block: it keeps spinning). A sleeping thread takes 60-600 µs to wake on a virtual machine, more than most
-    // chunks last, so a shorter spin made split calls slower.
+    // block: it keeps spinning). A sleeping thread takes 10-600 µs to wake on a virtual machine, often more than
+    // a chunk lasts, so a shorter spin made split calls slower.
     const spinUntil = t1 + spinMs(estNs, total);
     for (;;) {
       const done = Atomics.load(ctl, SLOT.done);
