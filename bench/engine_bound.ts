@@ -40,6 +40,42 @@ export interface BoundFigures {
   peak: number;
 }
 
+/** Wall time of `fn` in milliseconds. */
+function timed(fn: () => void): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/**
+ * Runs `measures` (each returns the milliseconds it measured) and the popcount loop over `macs` binary MACs
+ * alternately, 3 warm-up rounds then `rounds`; returns the median of each measure, its median per-round ratio to the
+ * loop's time, and the loop's median time and rate.
+ */
+function againstBound(
+  measures: (() => number)[],
+  macs: number,
+  rounds: number,
+  peak: PopcountPeak,
+): { ms: number[]; ratios: number[]; boundMs: number; peak: number } {
+  const iterations = Math.round(macs / MACS_PER_ITERATION);
+  const times: number[][] = measures.map(() => []);
+  const bound: number[] = [];
+  for (let r = -3; r < rounds; r++) {
+    const t = measures.map((m) => m());
+    const tb = timed(() => peak.run(iterations));
+    if (r < 0) continue; // warm-up
+    t.forEach((v, i) => times[i].push(v));
+    bound.push(tb);
+  }
+  return {
+    ms: times.map(median),
+    ratios: times.map((ts) => median(ts.map((t, i) => t / bound[i]))),
+    boundMs: median(bound),
+    peak: median(bound.map((t) => peakRate(iterations, t))),
+  };
+}
+
 /** Measures one model against the bound. */
 export async function boundOf(name: string, model: tfl.LayersModel, rounds: number): Promise<BoundFigures> {
   setBnStatistics(model);
@@ -49,58 +85,25 @@ export async function boundOf(name: string, model: tfl.LayersModel, rounds: numb
   const input = Float32Array.from({ length: em.inputShape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i * 0.37));
   const binaryMacs = lq.engine.profile(em, { runs: 1, input, shape }).macs.binary;
   const binaryNode = em.graph.nodes.map((n) => n.op === "bconv2d" || n.op === "bdense");
-  const iterations = Math.round(binaryMacs / MACS_PER_ITERATION);
-  const predict: number[] = [];
-  const bound: number[] = [];
-  const binary: number[] = [];
-  for (let r = -3; r < rounds; r++) {
-    let t0 = performance.now();
-    em.predict(input, shape);
-    const tp = performance.now() - t0;
-    t0 = performance.now();
-    peak.run(iterations);
-    const tb = performance.now() - t0;
-    let bin = 0;
-    em.runTimed(input, shape, (i, ms) => {
-      if (binaryNode[i]) bin += ms;
+  const binaryNodesMs = (): number => {
+    let ms = 0;
+    em.runTimed(input, shape, (i, t) => {
+      if (binaryNode[i]) ms += t;
     });
-    if (r < 0) continue; // warm-up rounds
-    predict.push(tp);
-    bound.push(tb);
-    binary.push(bin);
-  }
+    return ms;
+  };
+  const r = againstBound([() => timed(() => em.predict(input, shape)), binaryNodesMs], binaryMacs, rounds, peak);
   em.dispose();
   return {
     name,
     binaryMacs,
-    predictMs: median(predict),
-    boundMs: median(bound),
-    binaryMs: median(binary),
-    ratio: median(predict.map((t, i) => t / bound[i])),
-    binaryRatio: median(binary.map((t, i) => t / bound[i])),
-    peak: median(bound.map((t) => peakRate(iterations, t))),
+    predictMs: r.ms[0],
+    boundMs: r.boundMs,
+    binaryMs: r.ms[1],
+    ratio: r.ratios[0],
+    binaryRatio: r.ratios[1],
+    peak: r.peak,
   };
-}
-
-/** Per-round ratios of `fns` to the popcount loop over `macs` binary MACs: medians, and the median peak. */
-function ratiosToBound(fns: (() => void)[], macs: number, rounds: number, peak: PopcountPeak): { ratios: number[]; peak: number } {
-  const iterations = Math.round(macs / MACS_PER_ITERATION);
-  const ratios: number[][] = fns.map(() => []);
-  const rates: number[] = [];
-  for (let r = -3; r < rounds; r++) {
-    const times = fns.map((fn) => {
-      const t0 = performance.now();
-      fn();
-      return performance.now() - t0;
-    });
-    const t0 = performance.now();
-    peak.run(iterations);
-    const tb = performance.now() - t0;
-    if (r < 0) continue;
-    times.forEach((t, i) => ratios[i].push(t / tb));
-    rates.push(peakRate(iterations, tb));
-  }
-  return { ratios: ratios.map(median), peak: median(rates) };
 }
 
 /** The 3×3 binary convolution of each QuickNet stage (56²×64 … 7²×512, `same`, float output) against the bound. */
@@ -127,7 +130,7 @@ export async function benchStageConvs(rounds: number): Promise<void> {
     engine.signPack(xf, xb);
     op.run(xb, y);
     const macs = h * h * c * 9 * c;
-    const r = ratiosToBound([() => op.runGemmOnly(), () => op.run(xb, y)], macs, rounds, peak);
+    const r = againstBound([() => timed(() => op.runGemmOnly()), () => timed(() => op.run(xb, y))], macs, rounds, peak);
     console.log(
       `| ${h}x${h}x${c} → ${c} | ${9 * c} | ${((macs / r.peak) * 1e-6).toFixed(3)} ms (${r.peak.toFixed(0)} G/s) | ` +
         `${r.ratios[0].toFixed(2)}× | ${r.ratios[1].toFixed(2)}× |`,
