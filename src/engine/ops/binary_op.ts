@@ -25,7 +25,7 @@ export abstract class PreparedBinaryOp {
   protected readonly thr: number;
   /** Centred double form: M, C, B (npad doubles each), or 0. */
   protected readonly f64p: number;
-  /** Words of real bits per GEMM row ({@link gemmRowWords}). */
+  /** Words of real bits per GEMM row (`gemmRowWords` in bitpacking.ts). */
   protected readonly kwords: number;
   /** Words per GEMM row: {@link PreparedBinaryOp.kwords} rounded up to even. */
   protected readonly kwp: number;
