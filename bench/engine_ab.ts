@@ -1,7 +1,8 @@
 /**
  * A/B timing of whole engine models between two builds of larq-ts in one process:
- * `node build/bench/engine_ab.js <other build/src/index.js> [quicknet|quicknet-small] [rounds]`.
- * Both builds convert the same model (same weights and BN statistics) and run alternately, batch 1, one thread;
+ * `node build/bench/engine_ab.js <other build/src/index.js> [quicknet|quicknet-small] [rounds] [threads]`.
+ * Both builds convert the same model (same weights and BN statistics) and run alternately, batch 1, on `threads`
+ * engine threads (default 1);
  * prints medians and fastest runs, and checks that both give the same output bits.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
   const other = (await import(pathToFileURL(process.argv[2]).href)) as typeof lq;
   const which = process.argv[3] ?? "quicknet";
   const rounds = Number(process.argv[4] ?? 40);
+  const threads = Number(process.argv[5] ?? 1);
   const model = (
     which === "quicknet-small" ? lq.zoo.quickNetSmall({ inputShape: [224, 224, 3] }) : lq.zoo.quickNet({ inputShape: [224, 224, 3] })
   ) as tfl.LayersModel;
@@ -29,8 +31,8 @@ async function main(): Promise<void> {
     which === "quicknet-small" ? other.zoo.quickNetSmall({ inputShape: [224, 224, 3] }) : other.zoo.quickNet({ inputShape: [224, 224, 3] })
   ) as tfl.LayersModel;
   otherModel.setWeights(model.getWeights());
-  const a = await other.engine.convert(otherModel);
-  const b = await lq.engine.convert(model);
+  const a = await other.engine.convert(otherModel, { threads });
+  const b = await lq.engine.convert(model, { threads });
   const shape = [1, 224, 224, 3];
   const input = Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => Math.sin(i * 0.37));
   const ya = a.predict(input, shape);
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
     tb.push(performance.now() - t0);
   }
   console.log(
-    `${which} 224x224x3, batch 1, one thread, ${rounds} rounds alternately; load average ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
+    `${which} 224x224x3, batch 1, ${threads} thread(s), ${rounds} rounds alternately; load average ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
   );
   console.log(`  other (${process.argv[2]}): median ${median(ta).toFixed(2)} ms, fastest ${Math.min(...ta).toFixed(2)} ms`);
   console.log(`  this build: median ${median(tb).toFixed(2)} ms, fastest ${Math.min(...tb).toFixed(2)} ms`);

@@ -108,6 +108,59 @@ export interface KernelExports {
     f64p: Ptr,
     addF: Ptr,
   ): void;
+  /** Size in bytes of `lce_bconv_job` (the job block of {@link KernelExports.lce_bconv_init}). */
+  lce_bconv_job_bytes(): number;
+  /**
+   * Stores a binary convolution in the job block at `job`: the im2col geometry (as {@link KernelExports.lce_im2col}'s
+   * arguments from `input` to `hp`, without the batch) and the GEMM (as {@link KernelExports.lce_bgemm}'s from
+   * `kernel` on; its `a` is `rows`, its `m` comes with each {@link KernelExports.lce_bconv_rows} call).
+   */
+  lce_bconv_init(
+    job: Ptr,
+    input: Ptr,
+    rows: Ptr,
+    h: number,
+    w: number,
+    cw: number,
+    kh: number,
+    kw: number,
+    sy: number,
+    sx: number,
+    dy: number,
+    dx: number,
+    padTop: number,
+    padLeft: number,
+    oh: number,
+    ow: number,
+    kwp: number,
+    padPixel: Ptr,
+    hp: number,
+    kernel: number,
+    weights: Ptr,
+    n: number,
+    kwords: number,
+    k: number,
+    rowPattern: Ptr,
+    corr: Ptr,
+    mult: Ptr,
+    bias: Ptr,
+    lo: number,
+    hi: number,
+    thr: Ptr,
+    outF: Ptr,
+    outB: Ptr,
+    dotMin: number,
+    dotMax: number,
+    f64p: Ptr,
+    addF: Ptr,
+  ): void;
+  /** The im2col rows `p0 .. p0 + count − 1` of the job's convolution (over the whole batch), then their GEMM. */
+  lce_bconv_rows(job: Ptr, p0: number, count: number): void;
+  /**
+   * The GEMM of all `m` rows of the job's convolution (its im2col rows already written) for the output columns
+   * `64·g0 .. 64·(g0 + groups) − 1` (cut at its `n`).
+   */
+  lce_bconv_cols(job: Ptr, m: number, g0: number, groups: number): void;
   /** Max pooling on packed bits (AND of the in-image taps). */
   lce_bmaxpool(
     input: Ptr,
@@ -227,6 +280,8 @@ export interface GemmEpilogue {
 /** The kernels a worker thread may run (a job names one by its index here). */
 export const THREAD_KERNELS = [
   "lce_bgemm",
+  "lce_bconv_rows",
+  "lce_bconv_cols",
   "lce_fconv2d",
   "lce_fdepthwise",
   "lce_im2col",
@@ -357,6 +412,96 @@ export class Kernels {
         [16, 0, Math.ceil(n / 64) * 8, PTR],
         [20, 0, n * 4, PTR],
       ],
+    }));
+  }
+
+  /** Size in bytes of the job block that {@link Kernels.bconv} needs. */
+  bconvJobBytes(): number {
+    return this.raw.lce_bconv_job_bytes();
+  }
+
+  /**
+   * A binary convolution as one job (see kernels/ops.c `lce_bconv_rows`): the im2col rows of the packed `input`
+   * (`channels` channels, geometry `g`) into `rows` (`kwp` words each), and their binary GEMM against the panels at
+   * `w` (`n` columns, `kwords` real words, `k` bits) with epilogue `e`. Split across the pool by GEMM rows, each
+   * chunk writes its own im2col rows and multiplies them at once; with fewer than 64 rows per thread and at least
+   * two 64-column groups per thread, im2col runs first and the GEMM splits by column groups instead.
+   * `job`: {@link Kernels.bconvJobBytes} bytes.
+   */
+  bconv(
+    job: Ptr,
+    input: Ptr,
+    rows: Ptr,
+    channels: number,
+    g: ConvGeometry,
+    kwp: number,
+    padPixel: Ptr,
+    simd: boolean,
+    w: Ptr,
+    n: number,
+    kwords: number,
+    k: number,
+    e: GemmEpilogue,
+  ): void {
+    const cw = wordsPerPixel(channels);
+    this.raw.lce_bconv_init(
+      job,
+      input,
+      rows,
+      g.h,
+      g.w,
+      cw,
+      g.kh,
+      g.kw,
+      g.sy,
+      g.sx,
+      g.dy,
+      g.dx,
+      g.padTop,
+      g.padLeft,
+      g.oh,
+      g.ow,
+      kwp,
+      padPixel,
+      halvesPerTap(channels),
+      simd ? 1 : 0,
+      w,
+      n,
+      kwords,
+      k,
+      e.rowPattern,
+      e.corr,
+      e.mult,
+      e.bias,
+      e.lo,
+      e.hi,
+      e.thr,
+      e.outF,
+      e.outB,
+      e.dotMin ?? -0x80000000,
+      e.dotMax ?? 0x7fffffff,
+      e.f64 ?? 0,
+      e.addF ?? 0,
+    );
+    const m = g.batch * g.oh * g.ow;
+    const gemmNs = (m * n * kwords * 64) / 175;
+    const groups = Math.ceil(n / 64);
+    const participants = (this.pool?.size ?? 0) + 1;
+    if (participants > 1 && m < 64 * participants && groups >= 2 * participants) {
+      // Too few rows for even row chunks (a 7×7 output has 49): im2col first, then the GEMM by 64-column groups.
+      this.im2col(input, rows, channels, g, kwp, padPixel);
+      this.call("lce_bconv_cols", [job, m, 0, groups], gemmNs, groups, 1, 1, () => ({
+        countArg: 3,
+        batchArg: -1,
+        adjust: [[2, 0, 1, NOT_PTR]],
+      }));
+      return;
+    }
+    // The GEMM's estimate plus im2col's; chunks of an even number of rows, as bgemm's.
+    this.call("lce_bconv_rows", [job, 0, m], gemmNs + m * kwp * 2, m, 1, 2, () => ({
+      countArg: 2,
+      batchArg: -1,
+      adjust: [[1, 0, 1, NOT_PTR]],
     }));
   }
 

@@ -21,6 +21,15 @@ const VARIANTS: Variant[] = [
   { name: "SIMD build, scalar i64.popcnt GEMM", load: () => Engine.create({ gemmKernel: "scalar" }) },
   { name: "SIMD build, SIMD i8x16.popcnt GEMM", load: () => Engine.create({ gemmKernel: "simd" }) },
   { name: "scalar fallback build", load: () => Engine.create({ simd: false }) },
+  {
+    // Every call split across a worker and the calling thread, into chunks that start anywhere in an output row.
+    name: "threaded build on 2 threads, every call split, scalar i64.popcnt GEMM",
+    load: async () => {
+      const engine = await Engine.create({ threads: 2, gemmKernel: "scalar" });
+      engine.kernels.minSplitNs = 0;
+      return engine;
+    },
+  },
 ];
 
 const CONFIGS: Omit<BConv2DParams, "inChannels" | "outChannels">[] = [
@@ -112,6 +121,7 @@ for (const variant of VARIANTS) {
     });
     after(() => {
       assert.equal(engine.allocatedBytes, baseline, "every op and tensor freed its memory");
+      engine.terminate();
     });
 
     it("loads the intended build and kernel", () => {
@@ -121,6 +131,7 @@ for (const variant of VARIANTS) {
       } else {
         assert.equal(engine.simd, true);
         assert.equal(engine.gemmKernel, variant.name.includes("SIMD i8x16") ? "simd" : "scalar");
+        assert.equal(engine.threads, variant.name.startsWith("threaded") ? 2 : 1, engine.threadsNote);
       }
     });
 
@@ -180,6 +191,47 @@ for (const variant of VARIANTS) {
           xb.dispose();
           y.dispose();
         });
+      }
+    });
+
+    it("BConv2D with few output rows and many columns (split by 64-column groups on threads) = reference", () => {
+      // 15 GEMM rows and 260 columns (5 groups, the last of 4 columns): zero padding (border correction), the
+      // float transform with and without a residual, and packed bits.
+      const shape = [1, 3, 5, 70];
+      const cout = 260;
+      for (const [s, kind] of (["float", "bits"] as const).entries()) {
+        const params: BConv2DParams = {
+          kernelSize: [3, 3],
+          padding: "same",
+          padValue: 0,
+          inChannels: 70,
+          outChannels: cout,
+          transform: transformFor(kind, cout, 7 + s),
+        };
+        const x = valuesWithZeros(
+          shape.reduce((a, b) => a * b),
+          31 + s,
+        );
+        const f = valuesWithZeros(9 * 70 * cout, 41 + s);
+        const px = packBits(x, shape);
+        const ref = referenceBConv2D(px, shape, packFilter(f, [3, 3, 70, cout]), params);
+        const op = engine.createBConv2D(params, f);
+        const { xb, y } = runChecked(engine, op, shape, px, ref, `${kind} output`);
+        if (kind === "float") {
+          const res = valuesWithZeros(ref.data.length, 51);
+          const rt = engine.tensor(ref.shape, "float32");
+          engine.writeFloat(rt, res);
+          op.run(xb, y, rt);
+          assertSame(
+            readOut(engine, y, ref.data.length),
+            Float32Array.from(ref.data, (v, k) => v + res[k]),
+            "with a residual",
+          );
+          rt.dispose();
+        }
+        op.dispose();
+        xb.dispose();
+        y.dispose();
       }
     });
 

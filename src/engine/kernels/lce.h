@@ -42,6 +42,23 @@ typedef struct {
 #include <wasm_simd128.h>
 #endif
 
+/* im2col geometry (see ops.c im2col_rows): packed input image 0 and the GEMM rows it writes. */
+typedef struct {
+  const u64 *in;       /* packed input [batch][h][w][cw] */
+  u64 *out;            /* GEMM rows [batch * oh * ow][kwp] */
+  const u64 *padPixel; /* the cw words taken by taps in the padding */
+  i32 h, w, cw, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow, kwp, hp;
+} lce_im2col_geom;
+
+/* A binary convolution split into row ranges (ops.c lce_bconv_init / lce_bconv_rows). */
+typedef struct {
+  lce_im2col_geom g;
+  i32 kernel;     /* 0 = scalar tile, 1 = SIMD tile */
+  const u64 *wp;  /* weight panels */
+  i32 kwords;     /* real words per GEMM row */
+  lce_epilogue e; /* rows indexed from row 0 of the batch */
+} lce_bconv_job;
+
 /*
  * A tile kernel: the popcounts of `rows` consecutive A rows (from `a`, `kwp` words apart) against the 4 columns of
  * one weight panel `wp`, written to pc[r * stride + j] (j = 0..3).
@@ -54,10 +71,11 @@ typedef void (*lce_tile_fn)(const u64 *a, const u64 *wp, i32 rows, i32 kwp, i32 
 #define LCE_BLOCK_COLS 2048
 
 /*
- * The blocked GEMM driver shared by every tile kernel: rows and columns in blocks of at most LCE_BLOCK popcounts,
- * each block's panels by `tile`, then the block's outputs by lce_epilogue_block.
+ * The blocked GEMM driver shared by every tile kernel: output columns cs..ce-1 (cs a multiple of 64, ce <= e->n) of
+ * m rows, in blocks of at most LCE_BLOCK popcounts: each block's panels by `tile`, then the block's outputs by
+ * lce_epilogue_block.
  */
-void lce_gemm_blocked(lce_tile_fn tile, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i32 kwords,
+void lce_gemm_blocked(lce_tile_fn tile, const u64 *a, const u64 *w, i32 m, i32 cs, i32 ce, i32 kwp, i32 kwords,
                       const lce_epilogue *e);
 
 /*

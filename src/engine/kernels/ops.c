@@ -52,15 +52,19 @@ LCE_EXPORT("lce_sign_pack") void lce_sign_pack(const float *x, u64 *out, i32 row
 }
 
 /*
- * im2col on packed pixels: out row (b, oy, ox) = the kh*kw input pixels of its receptive field in (ky, kx) order;
+ * im2col on packed pixels: GEMM row (b, oy, ox) = the kh*kw input pixels of its receptive field in (ky, kx) order;
  * taps outside the image take `padPixel`; the row is zero-filled up to kwp words. Pixels are cw words; each tap
  * takes hp 32-bit halves of its pixel (hp = 2 * cw: whole words; hp odd: the pixel's last word is at most half used
  * and the next tap starts in its upper half, so no half of the row is empty).
+ * im2col_rows writes rows p0..p1-1 of the batch's batch * oh * ow rows (row p at out + p * kwp): whole output rows
+ * for lce_im2col, any range for a lce_bconv_rows chunk.
  */
 #define IM2COL_TABLE_TAPS 64
-LCE_EXPORT("lce_im2col")
-void lce_im2col(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 kh, i32 kw, i32 sh, i32 sw, i32 dh,
-                i32 dw, i32 padTop, i32 padLeft, i32 oh, i32 ow, i32 kwp, const u64 *padPixel, i32 hp) {
+static void im2col_rows(const lce_im2col_geom *g, long p0, long p1) {
+  const u64 *in = g->in, *padPixel = g->padPixel;
+  u64 *out = g->out;
+  const i32 h = g->h, w = g->w, cw = g->cw, kh = g->kh, kw = g->kw, sh = g->sh, sw = g->sw, dh = g->dh, dw = g->dw;
+  const i32 padTop = g->padTop, padLeft = g->padLeft, oh = g->oh, ow = g->ow, kwp = g->kwp, hp = g->hp;
   const int halves = hp != 2 * cw;
   const i32 taps = kh * kw;
   const i32 used = halves ? taps * hp : taps * cw * 2; /* in 32-bit halves */
@@ -70,48 +74,58 @@ void lce_im2col(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 kh
   if (table)
     for (i32 ky = 0; ky < kh; ++ky)
       for (i32 kx = 0; kx < kw; ++kx) toff[ky * kw + kx] = (ky * dh * w + kx * dw) * cw; /* in words */
-  for (i32 b = 0; b < batch; ++b) {
+  const long plane = (long)oh * ow;
+  for (long p = p0; p < p1;) {
+    /* One output row (or the part of it in the range) per pass: b, oy and the window's first input row. */
+    const i32 b = (i32)(p / plane), oy = (i32)(p % plane) / ow;
+    i32 ox = (i32)(p % plane) % ow;
+    const i32 oxEnd = p1 - p < ow - ox ? ox + (i32)(p1 - p) : ow;
     const u64 *img = in + (long)b * h * w * cw;
-    for (i32 oy = 0; oy < oh; ++oy) {
-      const i32 iy0 = oy * sh - padTop;
-      const int rowInside = table && iy0 >= 0 && iy0 + (kh - 1) * dh < h;
-      for (i32 ox = 0; ox < ow; ++ox) {
-        u64 *row = out + (((long)b * oh + oy) * ow + ox) * kwp;
-        u32 *row32 = (u32 *)row;
-        const i32 ix0 = ox * sw - padLeft;
-        if (rowInside && ix0 >= 0 && ix0 + (kw - 1) * dw < w) {
-          const u64 *base = img + ((long)iy0 * w + ix0) * cw;
-          if (hp == 1) {
-            for (i32 t = 0; t < taps; ++t) row32[t] = ((const u32 *)(base + toff[t]))[0];
-          } else if (!halves && cw == 1) {
-            for (i32 t = 0; t < taps; ++t) row[t] = base[toff[t]];
-          } else if (halves) {
-            for (i32 t = 0; t < taps; ++t)
-              for (i32 c = 0; c < hp; ++c) *row32++ = ((const u32 *)(base + toff[t]))[c];
-          } else {
-            for (i32 t = 0; t < taps; ++t)
-              for (i32 c = 0; c < cw; ++c) *row++ = base[toff[t] + c];
-          }
+    const i32 iy0 = oy * sh - padTop;
+    const int rowInside = table && iy0 >= 0 && iy0 + (kh - 1) * dh < h;
+    for (; ox < oxEnd; ++ox, ++p) {
+      u64 *row = out + p * kwp;
+      u32 *row32 = (u32 *)row;
+      const i32 ix0 = ox * sw - padLeft;
+      if (rowInside && ix0 >= 0 && ix0 + (kw - 1) * dw < w) {
+        const u64 *base = img + ((long)iy0 * w + ix0) * cw;
+        if (hp == 1) {
+          for (i32 t = 0; t < taps; ++t) row32[t] = ((const u32 *)(base + toff[t]))[0];
+        } else if (!halves && cw == 1) {
+          for (i32 t = 0; t < taps; ++t) row[t] = base[toff[t]];
+        } else if (halves) {
+          for (i32 t = 0; t < taps; ++t)
+            for (i32 c = 0; c < hp; ++c) *row32++ = ((const u32 *)(base + toff[t]))[c];
         } else {
-          for (i32 ky = 0; ky < kh; ++ky) {
-            i32 iy = iy0 + ky * dh;
-            for (i32 kx = 0; kx < kw; ++kx) {
-              i32 ix = ix0 + kx * dw;
-              const u64 *src = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? img + ((long)iy * w + ix) * cw : padPixel;
-              if (halves) {
-                const u32 *s32 = (const u32 *)src;
-                for (i32 c = 0; c < hp; ++c) *row32++ = s32[c];
-              } else {
-                for (i32 c = 0; c < cw; ++c) *row++ = src[c];
-              }
+          for (i32 t = 0; t < taps; ++t)
+            for (i32 c = 0; c < cw; ++c) *row++ = base[toff[t] + c];
+        }
+      } else {
+        for (i32 ky = 0; ky < kh; ++ky) {
+          i32 iy = iy0 + ky * dh;
+          for (i32 kx = 0; kx < kw; ++kx) {
+            i32 ix = ix0 + kx * dw;
+            const u64 *src = (iy >= 0 && iy < h && ix >= 0 && ix < w) ? img + ((long)iy * w + ix) * cw : padPixel;
+            if (halves) {
+              const u32 *s32 = (const u32 *)src;
+              for (i32 c = 0; c < hp; ++c) *row32++ = s32[c];
+            } else {
+              for (i32 c = 0; c < cw; ++c) *row++ = src[c];
             }
           }
         }
-        u32 *r32 = (u32 *)(out + (((long)b * oh + oy) * ow + ox) * kwp);
-        for (i32 c = used; c < kwp * 2; ++c) r32[c] = 0;
       }
+      u32 *r32 = (u32 *)(out + p * kwp);
+      for (i32 c = used; c < kwp * 2; ++c) r32[c] = 0;
     }
   }
+}
+
+LCE_EXPORT("lce_im2col")
+void lce_im2col(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 kh, i32 kw, i32 sh, i32 sw, i32 dh,
+                i32 dw, i32 padTop, i32 padLeft, i32 oh, i32 ow, i32 kwp, const u64 *padPixel, i32 hp) {
+  const lce_im2col_geom g = {in, out, padPixel, h, w, cw, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow, kwp, hp};
+  im2col_rows(&g, 0, (long)batch * oh * ow);
 }
 
 /*
@@ -148,7 +162,71 @@ void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i3
   e.outF = outF;
   e.outB = outB;
   e.addF = addF;
-  lce_gemm_blocked(kernel == 1 ? lce_tile_simd : lce_tile_scalar, a, w, m, n, kwp, kwords, &e);
+  lce_gemm_blocked(kernel == 1 ? lce_tile_simd : lce_tile_scalar, a, w, m, 0, n, kwp, kwords, &e);
+}
+
+/*
+ * A binary convolution as one job: lce_bconv_init stores the im2col geometry (as lce_im2col's arguments, batch
+ * excepted) and the GEMM (as lce_bgemm's) in `job`; lce_bconv_rows(job, p0, count) then writes the im2col rows
+ * p0..p0+count-1 of the batch * oh * ow rows and runs the GEMM with its epilogue on exactly those rows. A thread
+ * that runs one chunk thus reads back the rows it has just written (still in its cache), and a split convolution
+ * is one job instead of an im2col and a GEMM, each waiting for its slowest chunk. A convolution with too few rows
+ * to split evenly (7 x 7 outputs) splits its GEMM by columns instead (lce_bconv_cols).
+ */
+LCE_EXPORT("lce_bconv_init")
+void lce_bconv_init(lce_bconv_job *job, const u64 *in, u64 *rows, i32 h, i32 w, i32 cw, i32 kh, i32 kw, i32 sh,
+                    i32 sw, i32 dh, i32 dw, i32 padTop, i32 padLeft, i32 oh, i32 ow, i32 kwp, const u64 *padPixel,
+                    i32 hp, i32 kernel, const u64 *wp, i32 n, i32 kwords, i32 k, const i32 *rowPattern,
+                    const i32 *corr, const float *mult, const float *bias, float lo, float hi, const i32 *thr,
+                    float *outF, u64 *outB, i32 dlo, i32 dhi, const double *f64p, const float *addF) {
+  const lce_im2col_geom g = {in, rows, padPixel, h, w, cw, kh, kw, sh, sw, dh, dw, padTop, padLeft, oh, ow, kwp, hp};
+  job->g = g;
+  job->kernel = kernel;
+  job->wp = wp;
+  job->kwords = kwords;
+  lce_epilogue *e = &job->e;
+  e->k = k;
+  e->n = n;
+  e->rowPattern = rowPattern;
+  e->corr = corr;
+  e->npad = (n + NR - 1) / NR * NR;
+  e->mult = mult;
+  e->bias = bias;
+  e->f64p = f64p;
+  e->lo = lo;
+  e->hi = hi;
+  e->dlo = dlo;
+  e->dhi = dhi;
+  e->thr = thr;
+  e->outF = outF;
+  e->outB = outB;
+  e->addF = addF;
+}
+
+LCE_EXPORT("lce_bconv_job_bytes") i32 lce_bconv_job_bytes(void) { return (i32)sizeof(lce_bconv_job); }
+
+LCE_EXPORT("lce_bconv_rows") void lce_bconv_rows(const lce_bconv_job *job, i32 p0, i32 count) {
+  im2col_rows(&job->g, p0, (long)p0 + count);
+  /* The GEMM of rows p0.. : the row-indexed epilogue pointers move to row p0 (as a split lce_bgemm's chunk). */
+  lce_epilogue e = job->e;
+  const i32 n = e.n;
+  if (e.rowPattern) e.rowPattern += p0;
+  if (e.outF) e.outF += (long)p0 * n;
+  if (e.outB) e.outB += (long)p0 * ((n + 63) >> 6);
+  if (e.addF) e.addF += (long)p0 * n;
+  const i32 kwp = job->g.kwp;
+  lce_gemm_blocked(job->kernel == 1 ? lce_tile_simd : lce_tile_scalar, job->g.out + (long)p0 * kwp, job->wp, count, 0,
+                   n, kwp, job->kwords, &e);
+}
+
+/*
+ * The GEMM of all `m` rows of the job's convolution (already written by lce_im2col) for output columns
+ * 64 * g0 .. 64 * (g0 + groups) - 1 (cut at n): the split of a convolution with few rows and many columns.
+ */
+LCE_EXPORT("lce_bconv_cols") void lce_bconv_cols(const lce_bconv_job *job, i32 m, i32 g0, i32 groups) {
+  const i32 n = job->e.n, c1 = 64 * (g0 + groups);
+  lce_gemm_blocked(job->kernel == 1 ? lce_tile_simd : lce_tile_scalar, job->g.out, job->wp, m, 64 * g0, c1 < n ? c1 : n,
+                   job->g.kwp, job->kwords, &job->e);
 }
 
 /*

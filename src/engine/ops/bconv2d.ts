@@ -36,6 +36,8 @@ export class BConv2DOp extends PreparedBinaryOp {
   /** The op record with defaults filled in. */
   readonly params: ResolvedBConv2D;
   private readonly padPixel: number;
+  /** The wasm job block of the fused im2col + GEMM call (kernels/ops.c `lce_bconv_job`). */
+  private readonly job: number;
   private readonly tapSums: Int32Array | undefined;
   private plan: ConvPlan | undefined;
   private lastEpilogue: GemmEpilogue | undefined;
@@ -52,6 +54,7 @@ export class BConv2DOp extends PreparedBinaryOp {
     super(engine, packed, taps, p.cin, p.cout, p.transform);
     this.params = p;
     this.padPixel = this.keep(cw * 8);
+    this.job = this.keep(engine.kernels.bconvJobBytes());
     const pad = new Uint32Array(engine.buffer, this.padPixel, cw * 2);
     for (let h = 0; h < cw * 2; h++) pad[h] = p.padValue === -1 ? realBitsMask(h, p.cin) : 0;
     this.tapSums = p.padValue === 0 && p.padding === "same" ? filterTapSums(packed, taps, p.cin, p.cout) : undefined;
@@ -81,33 +84,42 @@ export class BConv2DOp extends PreparedBinaryOp {
     this.checkResidual(residual, output);
     const p = this.params;
     const [b, h, w] = input.shape;
-    if (!plan.direct) {
-      this.engine.kernels.im2col(
-        input.ptr,
-        plan.im2col,
-        p.cin,
-        {
-          batch: b,
-          h,
-          w,
-          kh: p.kh,
-          kw: p.kw,
-          sy: p.sy,
-          sx: p.sx,
-          dy: p.dy,
-          dx: p.dx,
-          padTop: plan.padTop,
-          padLeft: plan.padLeft,
-          oh: plan.outShape[1],
-          ow: plan.outShape[2],
-        },
-        this.kwp,
-        this.padPixel,
-      );
-    }
-    const a = plan.direct ? input.ptr : plan.im2col;
     this.lastEpilogue = this.epilogue(output, plan.rowPattern, plan.corr, residual);
-    this.engine.gemm(a, this.panels, plan.m, p.cout, this.kwp, this.kwords, this.taps * p.cin, this.lastEpilogue);
+    if (plan.direct) {
+      this.engine.gemm(input.ptr, this.panels, plan.m, p.cout, this.kwp, this.kwords, this.taps * p.cin, this.lastEpilogue);
+      return;
+    }
+    const [, oh, ow] = plan.outShape;
+    const g = {
+      batch: b,
+      h,
+      w,
+      kh: p.kh,
+      kw: p.kw,
+      sy: p.sy,
+      sx: p.sx,
+      dy: p.dy,
+      dx: p.dx,
+      padTop: plan.padTop,
+      padLeft: plan.padLeft,
+      oh,
+      ow,
+    };
+    this.engine.kernels.bconv(
+      this.job,
+      input.ptr,
+      plan.im2col,
+      p.cin,
+      g,
+      this.kwp,
+      this.padPixel,
+      this.engine.gemmKernel === "simd",
+      this.panels,
+      p.cout,
+      this.kwords,
+      this.taps * p.cin,
+      this.lastEpilogue,
+    );
   }
 
   /**
