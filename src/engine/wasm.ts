@@ -47,6 +47,62 @@ export interface ConvGeometry extends WindowGeometry {
   dx: number;
 }
 
+/**
+ * The im2col geometry in C parameter order: the arguments of {@link KernelExports.lce_im2col} after `batch` and of
+ * {@link KernelExports.lce_bconv_init} after `rows`. Pixels are `cw` words, GEMM rows `kwp` words, taps `hp` 32-bit
+ * halves (bitpacking.ts `halvesPerTap`); padded taps copy the pixel at `padPixel`.
+ */
+export type Im2colGeometryArgs = [
+  h: number,
+  w: number,
+  cw: number,
+  kh: number,
+  kw: number,
+  sy: number,
+  sx: number,
+  dy: number,
+  dx: number,
+  padTop: number,
+  padLeft: number,
+  oh: number,
+  ow: number,
+  kwp: number,
+  padPixel: Ptr,
+  hp: number,
+];
+
+/**
+ * A binary GEMM's fused epilogue in C parameter order ({@link GemmEpilogue}'s fields): the arguments of
+ * {@link KernelExports.lce_bgemm} and {@link KernelExports.lce_bconv_init} after `k`; `lo`, `hi` are float.
+ */
+export type EpilogueArgs = [
+  rowPattern: Ptr,
+  corr: Ptr,
+  mult: Ptr,
+  bias: Ptr,
+  lo: number,
+  hi: number,
+  thr: Ptr,
+  outF: Ptr,
+  outB: Ptr,
+  dotMin: number,
+  dotMax: number,
+  f64p: Ptr,
+  addF: Ptr,
+];
+
+/** {@link Im2colGeometryArgs} of an input of `channels` channels. */
+function im2colGeometryArgs(channels: number, g: ConvGeometry, kwp: number, padPixel: Ptr): Im2colGeometryArgs {
+  const cw = wordsPerPixel(channels);
+  return [g.h, g.w, cw, g.kh, g.kw, g.sy, g.sx, g.dy, g.dx, g.padTop, g.padLeft, g.oh, g.ow, kwp, padPixel, halvesPerTap(channels)];
+}
+
+/** {@link EpilogueArgs} of `e`, its optional fields defaulted. */
+function epilogueArgs(e: GemmEpilogue): EpilogueArgs {
+  const { rowPattern, corr, mult, bias, lo, hi, thr, outF, outB } = e;
+  return [rowPattern, corr, mult, bias, lo, hi, thr, outF, outB, e.dotMin ?? -0x80000000, e.dotMax ?? 0x7fffffff, e.f64 ?? 0, e.addF ?? 0];
+}
+
 /** The raw exports of the kernel module, in C parameter order. */
 export interface KernelExports {
   /** The module's memory. */
@@ -63,51 +119,9 @@ export interface KernelExports {
    * im2col on packed pixels (cw words each) into rows of `kwp` words, `hp` 32-bit halves per tap; padded taps copy
    * `padPixel`.
    */
-  lce_im2col(
-    input: Ptr,
-    out: Ptr,
-    batch: number,
-    h: number,
-    w: number,
-    cw: number,
-    kh: number,
-    kw: number,
-    sy: number,
-    sx: number,
-    dy: number,
-    dx: number,
-    padTop: number,
-    padLeft: number,
-    oh: number,
-    ow: number,
-    kwp: number,
-    padPixel: Ptr,
-    hp: number,
-  ): void;
+  lce_im2col(input: Ptr, out: Ptr, batch: number, ...geometry: Im2colGeometryArgs): void;
   /** Binary GEMM with the fused epilogue (float32 `lo`, `hi`); see kernels/ops.c. */
-  lce_bgemm(
-    kernel: number,
-    a: Ptr,
-    w: Ptr,
-    m: number,
-    n: number,
-    kwp: number,
-    kwords: number,
-    k: number,
-    rowPattern: Ptr,
-    corr: Ptr,
-    mult: Ptr,
-    bias: Ptr,
-    lo: number,
-    hi: number,
-    thr: Ptr,
-    outF: Ptr,
-    outB: Ptr,
-    dotMin: number,
-    dotMax: number,
-    f64p: Ptr,
-    addF: Ptr,
-  ): void;
+  lce_bgemm(kernel: number, a: Ptr, w: Ptr, m: number, n: number, kwp: number, kwords: number, k: number, ...epilogue: EpilogueArgs): void;
   /** Size in bytes of `lce_bconv_job` (the job block of {@link KernelExports.lce_bconv_init}). */
   lce_bconv_job_bytes(): number;
   /**
@@ -119,48 +133,18 @@ export interface KernelExports {
     job: Ptr,
     input: Ptr,
     rows: Ptr,
-    h: number,
-    w: number,
-    cw: number,
-    kh: number,
-    kw: number,
-    sy: number,
-    sx: number,
-    dy: number,
-    dx: number,
-    padTop: number,
-    padLeft: number,
-    oh: number,
-    ow: number,
-    kwp: number,
-    padPixel: Ptr,
-    hp: number,
-    kernel: number,
-    weights: Ptr,
-    n: number,
-    kwords: number,
-    k: number,
-    rowPattern: Ptr,
-    corr: Ptr,
-    mult: Ptr,
-    bias: Ptr,
-    lo: number,
-    hi: number,
-    thr: Ptr,
-    outF: Ptr,
-    outB: Ptr,
-    dotMin: number,
-    dotMax: number,
-    f64p: Ptr,
-    addF: Ptr,
+    ...rest: [
+      ...geometry: Im2colGeometryArgs,
+      kernel: number,
+      weights: Ptr,
+      n: number,
+      kwords: number,
+      k: number,
+      ...epilogue: EpilogueArgs,
+    ]
   ): void;
   /** The im2col rows `p0 .. p0 + count − 1` of the job's convolution (over the whole batch), then their GEMM. */
   lce_bconv_rows(job: Ptr, p0: number, count: number): void;
-  /**
-   * The GEMM of all `m` rows of the job's convolution (its im2col rows already written) for the output columns
-   * `64·g0 .. 64·(g0 + groups) − 1` (cut at its `n`).
-   */
-  lce_bconv_cols(job: Ptr, m: number, g0: number, groups: number): void;
   /** Max pooling on packed bits (AND of the in-image taps). */
   lce_bmaxpool(
     input: Ptr,
@@ -281,7 +265,6 @@ export interface GemmEpilogue {
 export const THREAD_KERNELS = [
   "lce_bgemm",
   "lce_bconv_rows",
-  "lce_bconv_cols",
   "lce_fconv2d",
   "lce_fdepthwise",
   "lce_im2col",
@@ -384,8 +367,7 @@ export class Kernels {
    */
   im2col(input: Ptr, out: Ptr, channels: number, g: ConvGeometry, kwp: number, padPixel: Ptr): void {
     const cw = wordsPerPixel(channels);
-    const args = [input, out, g.batch, g.h, g.w, cw, g.kh, g.kw, g.sy, g.sx, g.dy, g.dx, g.padTop, g.padLeft, g.oh, g.ow, kwp, padPixel];
-    args.push(halvesPerTap(channels));
+    const args = [input, out, g.batch, ...im2colGeometryArgs(channels, g, kwp, padPixel)];
     this.call("lce_im2col", args, g.batch * g.oh * g.ow * kwp * 2, g.oh, g.batch, 1, () => ({
       countArg: 14,
       batchArg: 2,
@@ -399,8 +381,7 @@ export class Kernels {
 
   /** Binary GEMM of `m` rows at `a` against `n` weight columns in panels at `w` (rows of `kwp` words, `kwords` real, `k` bits). */
   bgemm(simd: boolean, a: Ptr, w: Ptr, m: number, n: number, kwp: number, kwords: number, k: number, e: GemmEpilogue): void {
-    const args = [simd ? 1 : 0, a, w, m, n, kwp, kwords, k, e.rowPattern, e.corr, e.mult, e.bias, e.lo, e.hi, e.thr, e.outF, e.outB];
-    args.push(e.dotMin ?? -0x80000000, e.dotMax ?? 0x7fffffff, e.f64 ?? 0, e.addF ?? 0);
+    const args = [simd ? 1 : 0, a, w, m, n, kwp, kwords, k, ...epilogueArgs(e)];
     // ~175 binary MACs per ns on one core; chunks of an even number of rows keep the scalar 2-row tile whole.
     this.call("lce_bgemm", args, (m * n * kwords * 64) / 175, m, 1, 2, () => ({
       countArg: 3,
@@ -424,8 +405,7 @@ export class Kernels {
    * A binary convolution as one job (see kernels/ops.c `lce_bconv_rows`): the im2col rows of the packed `input`
    * (`channels` channels, geometry `g`) into `rows` (`kwp` words each), and their binary GEMM against the panels at
    * `w` (`n` columns, `kwords` real words, `k` bits) with epilogue `e`. Split across the pool by GEMM rows, each
-   * chunk writes its own im2col rows and multiplies them at once; with fewer than 64 rows per thread and at least
-   * two 64-column groups per thread, im2col runs first and the GEMM splits by column groups instead.
+   * chunk writes its own im2col rows and multiplies them at once.
    * `job`: {@link Kernels.bconvJobBytes} bytes.
    */
   bconv(
@@ -443,62 +423,11 @@ export class Kernels {
     k: number,
     e: GemmEpilogue,
   ): void {
-    const cw = wordsPerPixel(channels);
-    this.raw.lce_bconv_init(
-      job,
-      input,
-      rows,
-      g.h,
-      g.w,
-      cw,
-      g.kh,
-      g.kw,
-      g.sy,
-      g.sx,
-      g.dy,
-      g.dx,
-      g.padTop,
-      g.padLeft,
-      g.oh,
-      g.ow,
-      kwp,
-      padPixel,
-      halvesPerTap(channels),
-      simd ? 1 : 0,
-      w,
-      n,
-      kwords,
-      k,
-      e.rowPattern,
-      e.corr,
-      e.mult,
-      e.bias,
-      e.lo,
-      e.hi,
-      e.thr,
-      e.outF,
-      e.outB,
-      e.dotMin ?? -0x80000000,
-      e.dotMax ?? 0x7fffffff,
-      e.f64 ?? 0,
-      e.addF ?? 0,
-    );
+    const geometry = im2colGeometryArgs(channels, g, kwp, padPixel);
+    this.raw.lce_bconv_init(job, input, rows, ...geometry, simd ? 1 : 0, w, n, kwords, k, ...epilogueArgs(e));
     const m = g.batch * g.oh * g.ow;
-    const gemmNs = (m * n * kwords * 64) / 175;
-    const groups = Math.ceil(n / 64);
-    const participants = (this.pool?.size ?? 0) + 1;
-    if (participants > 1 && m < 64 * participants && groups >= 2 * participants) {
-      // Too few rows for even row chunks (a 7×7 output has 49): im2col first, then the GEMM by 64-column groups.
-      this.im2col(input, rows, channels, g, kwp, padPixel);
-      this.call("lce_bconv_cols", [job, m, 0, groups], gemmNs, groups, 1, 1, () => ({
-        countArg: 3,
-        batchArg: -1,
-        adjust: [[2, 0, 1, NOT_PTR]],
-      }));
-      return;
-    }
     // The GEMM's estimate plus im2col's; chunks of an even number of rows, as bgemm's.
-    this.call("lce_bconv_rows", [job, 0, m], gemmNs + m * kwp * 2, m, 1, 2, () => ({
+    this.call("lce_bconv_rows", [job, 0, m], (m * n * kwords * 64) / 175 + m * kwp * 2, m, 1, 2, () => ({
       countArg: 2,
       batchArg: -1,
       adjust: [[1, 0, 1, NOT_PTR]],

@@ -128,6 +128,16 @@ void lce_im2col(const u64 *in, u64 *out, i32 batch, i32 h, i32 w, i32 cw, i32 kh
   im2col_rows(&g, 0, (long)batch * oh * ow);
 }
 
+/* The epilogue of lce_bgemm's arguments k .. addF (n columns, rows indexed from the GEMM's row 0). */
+static void epilogue_init(lce_epilogue *e, i32 k, i32 n, const i32 *rowPattern, const i32 *corr, const float *mult,
+                          const float *bias, float lo, float hi, const i32 *thr, float *outF, u64 *outB, i32 dlo,
+                          i32 dhi, const double *f64p, const float *addF) {
+  const lce_epilogue v = {.k = k, .n = n, .rowPattern = rowPattern, .corr = corr, .npad = (n + NR - 1) / NR * NR,
+                          .mult = mult, .bias = bias, .f64p = f64p, .lo = lo, .hi = hi, .dlo = dlo, .dhi = dhi,
+                          .thr = thr, .outF = outF, .addF = addF, .outB = outB};
+  *e = v;
+}
+
 /*
  * Binary GEMM with fused output transform: for every row m < M and column n < N, dot = k - 2 * popcount(A[m] ^ W[n])
  * minus the border correction corr[rowPattern[m]][n] (when rowPattern is not NULL); then either
@@ -146,22 +156,7 @@ void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i3
                const i32 *corr, const float *mult, const float *bias, float lo, float hi, const i32 *thr, float *outF,
                u64 *outB, i32 dlo, i32 dhi, const double *f64p, const float *addF) {
   lce_epilogue e;
-  e.k = k;
-  e.n = n;
-  e.rowPattern = rowPattern;
-  e.corr = corr;
-  e.npad = (n + NR - 1) / NR * NR;
-  e.mult = mult;
-  e.bias = bias;
-  e.f64p = f64p;
-  e.lo = lo;
-  e.hi = hi;
-  e.dlo = dlo;
-  e.dhi = dhi;
-  e.thr = thr;
-  e.outF = outF;
-  e.outB = outB;
-  e.addF = addF;
+  epilogue_init(&e, k, n, rowPattern, corr, mult, bias, lo, hi, thr, outF, outB, dlo, dhi, f64p, addF);
   lce_gemm_blocked(kernel == 1 ? lce_tile_simd : lce_tile_scalar, a, w, m, 0, n, kwp, kwords, &e);
 }
 
@@ -170,8 +165,7 @@ void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i3
  * excepted) and the GEMM (as lce_bgemm's) in `job`; lce_bconv_rows(job, p0, count) then writes the im2col rows
  * p0..p0+count-1 of the batch * oh * ow rows and runs the GEMM with its epilogue on exactly those rows. A thread
  * that runs one chunk thus reads back the rows it has just written (still in its cache), and a split convolution
- * is one job instead of an im2col and a GEMM, each waiting for its slowest chunk. A convolution with too few rows
- * to split evenly (7 x 7 outputs) splits its GEMM by columns instead (lce_bconv_cols).
+ * is one job instead of an im2col and a GEMM, each waiting for its slowest chunk.
  */
 LCE_EXPORT("lce_bconv_init")
 void lce_bconv_init(lce_bconv_job *job, const u64 *in, u64 *rows, i32 h, i32 w, i32 cw, i32 kh, i32 kw, i32 sh,
@@ -184,23 +178,7 @@ void lce_bconv_init(lce_bconv_job *job, const u64 *in, u64 *rows, i32 h, i32 w, 
   job->kernel = kernel;
   job->wp = wp;
   job->kwords = kwords;
-  lce_epilogue *e = &job->e;
-  e->k = k;
-  e->n = n;
-  e->rowPattern = rowPattern;
-  e->corr = corr;
-  e->npad = (n + NR - 1) / NR * NR;
-  e->mult = mult;
-  e->bias = bias;
-  e->f64p = f64p;
-  e->lo = lo;
-  e->hi = hi;
-  e->dlo = dlo;
-  e->dhi = dhi;
-  e->thr = thr;
-  e->outF = outF;
-  e->outB = outB;
-  e->addF = addF;
+  epilogue_init(&job->e, k, n, rowPattern, corr, mult, bias, lo, hi, thr, outF, outB, dlo, dhi, f64p, addF);
 }
 
 LCE_EXPORT("lce_bconv_job_bytes") i32 lce_bconv_job_bytes(void) { return (i32)sizeof(lce_bconv_job); }
@@ -217,16 +195,6 @@ LCE_EXPORT("lce_bconv_rows") void lce_bconv_rows(const lce_bconv_job *job, i32 p
   const i32 kwp = job->g.kwp;
   lce_gemm_blocked(job->kernel == 1 ? lce_tile_simd : lce_tile_scalar, job->g.out + (long)p0 * kwp, job->wp, count, 0,
                    n, kwp, job->kwords, &e);
-}
-
-/*
- * The GEMM of all `m` rows of the job's convolution (already written by lce_im2col) for output columns
- * 64 * g0 .. 64 * (g0 + groups) - 1 (cut at n): the split of a convolution with few rows and many columns.
- */
-LCE_EXPORT("lce_bconv_cols") void lce_bconv_cols(const lce_bconv_job *job, i32 m, i32 g0, i32 groups) {
-  const i32 n = job->e.n, c1 = 64 * (g0 + groups);
-  lce_gemm_blocked(job->kernel == 1 ? lce_tile_simd : lce_tile_scalar, job->g.out, job->wp, m, 64 * g0, c1 < n ? c1 : n,
-                   job->g.kwp, job->kwords, &job->e);
 }
 
 /*
