@@ -101,6 +101,31 @@ function runChecked(
   return { xb, y };
 }
 
+/**
+ * Runs `op` again with a seeded float32 residual (a fused Add) and checks each output is the reference plus the
+ * residual in one float32 addition.
+ */
+function checkResidual(
+  engine: Engine,
+  op: { run(x: EngineTensor, y: EngineTensor, residual?: EngineTensor): void },
+  xb: EngineTensor,
+  y: EngineTensor,
+  ref: { shape: number[]; data: ArrayLike<number> },
+  seed: number,
+  label: string,
+): void {
+  const res = valuesWithZeros(ref.data.length, seed);
+  const rt = engine.tensor(ref.shape, "float32");
+  engine.writeFloat(rt, res);
+  op.run(xb, y, rt);
+  assertSame(
+    readOut(engine, y, ref.data.length),
+    Float32Array.from(ref.data, (v, k) => v + res[k]),
+    label,
+  );
+  rt.dispose();
+}
+
 /** A BDense of `batch` × `cin` → `cout` with seeded inputs, weights and transform, and its TS reference output. */
 function denseCase(engine: Engine, batch: number, cin: number, cout: number, kind: "float" | "bits", seeds: [number, number, number]) {
   const x = valuesWithZeros(batch * cin, seeds[0]);
@@ -173,15 +198,8 @@ for (const variant of VARIANTS) {
           op.run(xb, y);
           assertSame(readOut(engine, y, ref.data.length), ref.data, "second run");
           if (kind === "float") {
-            // A fused residual: each output plus the residual, one float32 addition.
-            const res = valuesWithZeros(ref.data.length, 2500 + i);
-            const rt = engine.tensor(ref.shape, "float32");
-            engine.writeFloat(rt, res);
-            op.run(xb, y, rt);
-            const want = Float32Array.from(ref.data, (v, k) => v + res[k]);
-            assertSame(readOut(engine, y, ref.data.length), want, "with a residual");
+            checkResidual(engine, op, xb, y, ref, 2500 + i, "with a residual");
             assert.throws(() => op.run(xb, y, xb), /Invalid residual/);
-            rt.dispose();
           } else {
             const rt = engine.tensor(ref.shape, "float32");
             assert.throws(() => op.run(xb, y, rt), /Invalid residual.*"bits"/);
@@ -194,7 +212,7 @@ for (const variant of VARIANTS) {
       }
     });
 
-    it("BConv2D with few output rows and many columns (split by 64-column groups on threads) = reference", () => {
+    it("BConv2D with few output rows and many columns (uneven row chunks on threads) = reference", () => {
       // 15 GEMM rows and 260 columns (5 groups, the last of 4 columns): zero padding (border correction), the
       // float transform with and without a residual, and packed bits.
       const shape = [1, 3, 5, 70];
@@ -217,18 +235,7 @@ for (const variant of VARIANTS) {
         const ref = referenceBConv2D(px, shape, packFilter(f, [3, 3, 70, cout]), params);
         const op = engine.createBConv2D(params, f);
         const { xb, y } = runChecked(engine, op, shape, px, ref, `${kind} output`);
-        if (kind === "float") {
-          const res = valuesWithZeros(ref.data.length, 51);
-          const rt = engine.tensor(ref.shape, "float32");
-          engine.writeFloat(rt, res);
-          op.run(xb, y, rt);
-          assertSame(
-            readOut(engine, y, ref.data.length),
-            Float32Array.from(ref.data, (v, k) => v + res[k]),
-            "with a residual",
-          );
-          rt.dispose();
-        }
+        if (kind === "float") checkResidual(engine, op, xb, y, ref, 51, "with a residual");
         op.dispose();
         xb.dispose();
         y.dispose();
@@ -321,18 +328,7 @@ for (const variant of VARIANTS) {
       it(`BDense ${batch}x${cin} -> ${cout} ${kind}`, () => {
         const { op, px, ref } = denseCase(engine, batch, cin, cout, kind, [3000 + i, 4000 + i, 50 + i]);
         const { xb, y } = runChecked(engine, op, [batch, cin], px, ref, "BDense");
-        if (kind === "float") {
-          const res = valuesWithZeros(ref.data.length, 3500 + i);
-          const rt = engine.tensor(ref.shape, "float32");
-          engine.writeFloat(rt, res);
-          op.run(xb, y, rt);
-          assertSame(
-            readOut(engine, y, ref.data.length),
-            Float32Array.from(ref.data, (v, k) => v + res[k]),
-            "BDense with a residual",
-          );
-          rt.dispose();
-        }
+        if (kind === "float") checkResidual(engine, op, xb, y, ref, 3500 + i, "BDense with a residual");
         op.dispose();
         xb.dispose();
         y.dispose();
