@@ -2,8 +2,22 @@
 
 Usage: python compare_fixtures.py COMMITTED_DIR REGENERATED_DIR
 JSON values must be equal, numbers within 1e-5 relative + 1e-5 of the array's largest magnitude (at least 1e-6)
-absolute; the real-larq training curve as the larq-ts test compares with it; .bin weight files are compared as
-float32 arrays with the same tolerance. Exits 1 listing every difference.
+absolute; .bin weight files are compared as float32 arrays with the same tolerance. Exits 1 listing every
+difference.
+
+Three parts depend on the CPU's float rounding, because a sign taken of a value within rounding of zero (a
+binarized activation, a Bop flip of a latent weight) can go either way and the difference then grows; they are
+compared at tolerances measured between the committed fixtures (an Intel Xeon with AVX-512) and a regeneration
+on an AMD EPYC with AVX but no AVX2 (2026-12-04), with margin, and still far from what a wrong layer, optimizer
+or loss gives:
+- larq-zoo outputs (zoo/*/expected.json y): max |difference| within 1e-2 of the output's scale (measured:
+  XNORNet 1.97e-3, relative L2 2.1%; the other 13 models within 1e-5).
+- the 300-step training curve: the first 5 losses within 1e-3 (measured: steps 1-7 equal to 7 digits, 8-10 apart
+  by 0.8-3.3%), the mean of the last 50 within 15% (measured 1.3%).
+- the weights after 10 steps (train/after_10): per weight, binary (+-1) arrays equal in at least 95% of the
+  entries (measured: at least 97.2%), float arrays within 25% relative L2 (measured: at most 12.3%). The snapshot
+  after 1 step stays at the strict tolerance.
+The larq-ts tests compare larq-ts with the committed fixtures at their own, stricter tolerances.
 """
 import json
 import os
@@ -12,6 +26,9 @@ import sys
 import numpy as np
 
 RTOL, ATOL = 1e-5, 1e-6
+# CPU-dependent parts (see the docstring): zoo outputs, and the weights after the training curves part.
+ZOO_TOL = 1e-2
+PARTED_SNAPSHOT, BINARY_AGREE, FLOAT_REL_L2 = "train/after_10", 0.95, 0.25
 
 
 def files(root):
@@ -41,14 +58,18 @@ def compare_json(a, b, path, problems):
             if len(a) != len(b):
                 problems.append(f"{path}: length {len(a)} vs {len(b)}")
             elif path.endswith("train/expected.json.losses"):
-                # 300 Bop steps are chaotic: float rounding that differs between CPUs (oneDNN picks AVX2 or
-                # AVX-512 kernels) flips a few latent-weight signs and the curves part. Compared as the larq-ts
-                # test compares with them: the first 10 steps within 1e-3, the mean of the last 50 within 15%.
+                # CPU-dependent (see the module's docstring): Bop's flips part the curves after a few steps.
                 x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-                if not np.allclose(x[:10], y[:10], rtol=1e-3, atol=0):
-                    problems.append(f"{path}: the first 10 losses differ by more than 1e-3")
+                if not np.allclose(x[:5], y[:5], rtol=1e-3, atol=0):
+                    problems.append(f"{path}: the first 5 losses differ by more than 1e-3")
                 if abs(x[-50:].mean() - y[-50:].mean()) > 0.15 * x[-50:].mean():
                     problems.append(f"{path}: mean of the last 50 losses {x[-50:].mean()} vs {y[-50:].mean()}")
+            elif path.startswith("zoo/") and path.endswith("expected.json.y"):
+                # CPU-dependent (see the module's docstring): deep binarized networks.
+                x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+                worst, scale = float(np.max(np.abs(x - y))), float(np.max(np.abs(x)))
+                if not worst <= ZOO_TOL * scale:
+                    problems.append(f"{path}: max |difference| {worst} exceeds {ZOO_TOL} of the output scale {scale}")
             elif a and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in a + b):
                 x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
                 # Absolute tolerance relative to the array's scale: a sum of hundreds of terms rounds
@@ -71,6 +92,30 @@ def compare_json(a, b, path, problems):
         problems.append(f"{path}: {a} vs {b}")
 
 
+def compare_parted_weights(model_json, rel, x, y, problems):
+    """The weights of a snapshot taken after the training curves part (CPU-dependent), weight by weight."""
+    manifest = json.load(open(model_json))["weightsManifest"]
+    group = [g for g in manifest if os.path.basename(rel) in g["paths"]]
+    if len(group) != 1 or len(group[0]["paths"]) != 1:
+        problems.append(f"{rel}: not the single shard of one weights group of {model_json}")
+        return
+    offset = 0
+    for w in group[0]["weights"]:
+        n = int(np.prod(w["shape"]))
+        u, v = x[offset : offset + n].astype(np.float64), y[offset : offset + n].astype(np.float64)
+        offset += n
+        if np.all(np.abs(u) == 1) and np.all(np.abs(v) == 1):
+            agree = float(np.mean(u == v))
+            if agree < BINARY_AGREE:
+                problems.append(f"{rel}: {w['name']}: binary entries equal in {agree:.2%} (< {BINARY_AGREE:.0%})")
+        else:
+            rel_l2 = float(np.linalg.norm(u - v) / max(np.linalg.norm(u), 1e-30))
+            if not rel_l2 <= FLOAT_REL_L2:
+                problems.append(f"{rel}: {w['name']}: relative L2 difference {rel_l2:.3f} (> {FLOAT_REL_L2})")
+    if offset != x.size:
+        problems.append(f"{rel}: the manifest covers {offset} of {x.size} weights")
+
+
 def main(committed, regenerated):
     problems = []
     fa, fb = files(committed), files(regenerated)
@@ -84,7 +129,11 @@ def main(committed, regenerated):
             compare_json(json.load(open(pa)), json.load(open(pb)), rel, problems)
         elif rel.endswith(".bin"):
             x, y = np.fromfile(pa, dtype=np.float32), np.fromfile(pb, dtype=np.float32)
-            if x.shape != y.shape or not np.allclose(x, y, rtol=RTOL, atol=ATOL, equal_nan=True):
+            if x.shape != y.shape:
+                problems.append(f"{rel}: {x.size} vs {y.size} weights")
+            elif rel.startswith(PARTED_SNAPSHOT + "/"):
+                compare_parted_weights(os.path.join(committed, PARTED_SNAPSHOT, "model.json"), rel, x, y, problems)
+            elif not np.allclose(x, y, rtol=RTOL, atol=ATOL, equal_nan=True):
                 problems.append(f"{rel}: weights differ")
         elif open(pa, "rb").read() != open(pb, "rb").read():
             problems.append(f"{rel}: bytes differ")
@@ -93,7 +142,7 @@ def main(committed, regenerated):
         for p in problems[:200]:
             print("  " + p)
         sys.exit(1)
-    print(f"compare_fixtures: {len(fa)} files equal within rtol {RTOL}, atol {ATOL}")
+    print(f"compare_fixtures: {len(fa)} files equal within rtol {RTOL}, atol {ATOL} (the CPU-dependent parts within theirs)")
 
 
 if __name__ == "__main__":
