@@ -1,11 +1,13 @@
 /**
- * Per-op profile of an engine model on one thread:
- * `node build/bench/engine_profile.js [quicknet|quicknet-small] [rounds]`.
+ * Per-op profile of an engine model:
+ * `node build/bench/engine_profile.js [quicknet|quicknet-small] [rounds] [threads, e.g. 1 or 1,2]`.
  *
  * Wraps every prepared node's `run` with a timer and prints the whole-model median and fastest run, and the time
  * and share of every op kind (float convolutions and depthwise by kernel size and stride). With
  * `BASE_WASM=<file.wasm>` the same model is also converted on an engine loaded from that module, and both run
  * alternately in this process (before/after comparisons of kernel changes under the same load).
+ * With several thread counts (`1,2`) the model is converted once per count and the conversions run alternately,
+ * and a last table gives each op kind's time on the first count over its time on each other one.
  * `PROFILE_NODES=1` also prints every node.
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -39,7 +41,8 @@ function instrument(label: string, em: lq.engine.EngineModel): Profiled {
   return { label, em, perNode, totals: [] };
 }
 
-function report(p: Profiled, nodesToo: boolean): void {
+/** Prints `p`'s profile; returns its per-kind medians (ms). */
+function report(p: Profiled, nodesToo: boolean): Map<string, number> {
   const nodes = p.em.graph.nodes;
   const label = (i: number): string => {
     const n = nodes[i];
@@ -69,12 +72,15 @@ function report(p: Profiled, nodesToo: boolean): void {
           `out ${JSON.stringify(nodes[i].shape)} ${median(p.perNode[i]).toFixed(3)} ms`,
       );
   }
+  kinds.set("(predict)", median(p.totals));
+  return kinds;
 }
 
 async function main(): Promise<void> {
   await tf.setBackend("cpu");
   const which = process.argv[2] ?? "quicknet";
   const rounds = Number(process.argv[3] ?? 30);
+  const threads = (process.argv[4] ?? "1").split(",").map(Number);
   const model = (
     which === "quicknet-small" ? lq.zoo.quickNetSmall({ inputShape: [224, 224, 3] }) : lq.zoo.quickNet({ inputShape: [224, 224, 3] })
   ) as tfl.LayersModel;
@@ -84,7 +90,7 @@ async function main(): Promise<void> {
     const engine = await lq.engine.loadEngine({ wasm: process.env.BASE_WASM });
     runs.push(instrument(`base (${process.env.BASE_WASM})`, await lq.engine.convert(model, { engine })));
   }
-  runs.push(instrument("current", await lq.engine.convert(model)));
+  for (const t of threads) runs.push(instrument(`current, ${t} thread(s)`, await lq.engine.convert(model, { threads: t })));
   const shape = [1, 224, 224, 3];
   const input = Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => Math.sin(i * 0.37));
   for (let i = 0; i < 3; i++) for (const p of runs) p.em.predict(input, shape);
@@ -97,10 +103,16 @@ async function main(): Promise<void> {
       p.totals.push(performance.now() - t0);
     }
   }
-  console.log(
-    `${which} 224x224x3, batch 1, one thread, ${rounds} rounds; load average (1 min) ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
-  );
-  for (const p of runs) report(p, !!process.env.PROFILE_NODES);
+  console.log(`${which} 224x224x3, batch 1, ${rounds} rounds; load average (1 min) ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)}`);
+  const tables = runs.map((p) => report(p, !!process.env.PROFILE_NODES));
+  if (threads.length > 1) {
+    const first = tables[tables.length - threads.length];
+    console.log(`time on ${threads[0]} thread(s) / time on ${threads.slice(1).join(", ")}:`);
+    for (const [k, v] of [...first].sort((a, b) => b[1] - a[1])) {
+      const ratios = tables.slice(tables.length - threads.length + 1).map((t) => (v / (t.get(k) ?? NaN)).toFixed(2));
+      console.log(`  ${k.padEnd(22)} ${ratios.join("  ")}`);
+    }
+  }
   for (const p of runs) p.em.dispose();
 }
 
