@@ -7,22 +7,14 @@
 /** Kernel calls per measured stretch. */
 export const STRETCH = 32;
 
-/** Stretches between explorations while the two modes are within {@link CLOSE} of each other, and otherwise. */
-const EXPLORE_CLOSE = 8;
-const EXPLORE_FAR = 32;
-/** Split / alone time ratios within this factor of 1 count as close. */
-const CLOSE = 1.15;
-
 /** What is known of one kernel. */
 interface KernelState {
-  /** log(split time / alone time), averaged over explorations with halving weights; NaN: not measured yet. */
-  logRatio: number;
+  /** Wall time per estimated single-thread time, alone (index 0) and split (1); NaN: not scored yet. */
+  cost: [number, number];
+  /** Whether each mode has had its (unscored) warm-up stretch for this kernel. */
+  warm: [boolean, boolean];
   /** Estimated single-thread ms of this kernel's calls per stretch (recent average): its weight. */
   weight: number;
-  /** The median wall time per estimated time of the last stretch in the base mode; NaN: none. */
-  base: number;
-  /** Whether each mode (alone, split) has had its (unscored) warm-up stretch for this kernel. */
-  warm: [boolean, boolean];
   /** This stretch's ratios and estimated ms. */
   ratios: number[];
   estMs: number;
@@ -30,39 +22,35 @@ interface KernelState {
 
 /**
  * Chooses between running the engine's kernel calls on the calling thread alone and splitting them across the
- * workers, by comparing the wall time each choice takes at the same moment.
+ * workers, by the wall time each choice takes.
  *
  * @remarks
  * Calls run in stretches of {@link STRETCH}, all alone or all split (one mode for every kernel: a call left on the
- * calling thread lets the workers fall asleep, which would make the next split call pay their wake-up). Most
- * stretches run the base mode; every 8th (while the modes are within 15% of each other) or 32nd stretch explores
- * the other mode. Per kernel, a stretch's cost is the median of its calls' wall time per estimated single-thread
- * time (one call waiting for a descheduled worker does not decide), and each exploration compares its cost with
- * that of the base stretch just before it: the log of the split / alone ratio of that pair is averaged over
- * explorations with halving weights. Pairs are adjacent in time, so a virtual machine whose speed changes by 2×
- * within seconds slows both sides of a pair alike (comparing each mode's latest cost instead flipped the mode at
- * every change of speed). The base mode is split while the kernels' log-ratios, weighted by each kernel's share
- * of the estimated time, are below 0. On a quiet machine splitting wins and stays; where another process holds a
- * core, split calls wait for descheduled workers, and calls stay on the calling thread (the workers asleep), so
- * two threads cost about what one does. A kernel's first stretch in each mode is its warm-up and not scored.
+ * calling thread lets the workers fall asleep, which would make the next split call pay their wake-up). Per
+ * kernel, the cost of a mode is the median over the stretch's calls of wall time per estimated single-thread time
+ * (so that one call waiting for a descheduled worker does not decide), averaged over stretches with halving
+ * weights; a kernel's first stretch in each mode is its warm-up and not scored. The mode whose costs, weighted by
+ * each kernel's share of the estimated time, are lower runs next; the other is tried again every 8th stretch while
+ * the two are within 10% and every 32nd otherwise, so a change of the machine's load is noticed. On a quiet
+ * machine splitting wins and stays; where another process holds a core, split calls wait for descheduled workers,
+ * and calls stay on the calling thread (the workers asleep), so two threads cost about what one does.
  */
 export class SplitPolicy {
   private readonly kernels = new Map<string, KernelState>();
-  private base: 0 | 1 = 1;
-  private exploring = false;
+  private mode: 0 | 1 = 1;
   private left = STRETCH;
   private stretches = 0;
 
   /** Whether the next call should be split. */
   split(): boolean {
-    return (this.exploring ? 1 - this.base : this.base) === 1;
+    return this.mode === 1;
   }
 
   /** Records that a call of `kernel`, estimated at `estNs` on one thread, took `wallMs` in the current mode. */
   record(kernel: string, estNs: number, wallMs: number): void {
     let s = this.kernels.get(kernel);
     if (!s) {
-      s = { logRatio: NaN, weight: 0, base: NaN, warm: [false, false], ratios: [], estMs: 0 };
+      s = { cost: [NaN, NaN], warm: [false, false], weight: 0, ratios: [], estMs: 0 };
       this.kernels.set(kernel, s);
     }
     s.ratios.push((wallMs * 1e6) / Math.max(estNs, 1));
@@ -71,50 +59,41 @@ export class SplitPolicy {
     this.endStretch();
   }
 
-  /**
-   * The measured split / alone time ratio of `kernel` (NaN while not measured), for tests and diagnostics.
-   */
-  ratio(kernel: string): number {
-    return Math.exp(this.kernels.get(kernel)?.logRatio ?? NaN);
+  /** The measured costs of `kernel` (alone, split; NaN where not scored yet), for tests and diagnostics. */
+  costs(kernel: string): readonly [number, number] {
+    return this.kernels.get(kernel)?.cost ?? [NaN, NaN];
   }
 
   private endStretch(): void {
-    const mode = this.split() ? 1 : 0;
-    let sum = 0,
-      weights = 0;
+    const m = this.mode;
+    let alone = 0,
+      split = 0,
+      scored = 0;
     for (const s of this.kernels.values()) {
       if (s.ratios.length > 0) {
         const c = s.ratios.sort((a, b) => a - b)[s.ratios.length >> 1];
-        if (!s.warm[mode]) {
-          s.warm[mode] = true;
-        } else if (!this.exploring) {
-          s.base = c;
-        } else if (!Number.isNaN(s.base)) {
-          const r = Math.log(this.base === 1 ? s.base / c : c / s.base);
-          s.logRatio = Number.isNaN(s.logRatio) ? r : 0.5 * s.logRatio + 0.5 * r;
-        }
+        const old = s.cost[m];
+        if (s.warm[m]) s.cost[m] = Number.isNaN(old) ? c : 0.5 * old + 0.5 * c;
+        s.warm[m] = true;
         s.weight = s.weight === 0 ? s.estMs : 0.5 * s.weight + 0.5 * s.estMs;
       }
       s.ratios.length = 0;
       s.estMs = 0;
-      if (!Number.isNaN(s.logRatio)) {
-        sum += s.weight * s.logRatio;
-        weights += s.weight;
+      if (!Number.isNaN(s.cost[0]) && !Number.isNaN(s.cost[1])) {
+        alone += s.weight * s.cost[0];
+        split += s.weight * s.cost[1];
+        scored++;
       }
     }
     this.left = STRETCH;
     this.stretches++;
-    const logRatio = weights > 0 ? sum / weights : 0;
-    const base = weights > 0 ? (logRatio < 0 ? 1 : 0) : this.base;
-    if (base !== this.base) {
-      // The base costs were of the other mode: measure the new base before the next exploration.
-      this.base = base;
-      this.exploring = false;
-      for (const s of this.kernels.values()) s.base = NaN;
+    if (scored === 0) {
+      // Until some kernel is scored both ways, alternate (each mode's first stretch warms up).
+      this.mode = this.stretches % 2 === 1 ? 0 : 1;
       return;
     }
-    // Until some kernel has a measured pair, explore every other stretch.
-    const every = weights === 0 ? 2 : Math.abs(logRatio) < Math.log(CLOSE) ? EXPLORE_CLOSE : EXPLORE_FAR;
-    this.exploring = !this.exploring && this.stretches % every === 0;
+    const better: 0 | 1 = split < alone ? 1 : 0;
+    const every = Math.abs(split - alone) < 0.1 * Math.min(split, alone) ? 8 : 32;
+    this.mode = this.stretches % every === 0 ? ((1 - better) as 0 | 1) : better;
   }
 }
