@@ -48,14 +48,10 @@ export interface ConvGeometry extends WindowGeometry {
 }
 
 /**
- * The im2col geometry in C parameter order: the arguments of {@link KernelExports.lce_im2col} after `batch` and of
- * {@link KernelExports.lce_bconv_init} after `rows`. Pixels are `cw` words, GEMM rows `kwp` words, taps `hp` 32-bit
- * halves (bitpacking.ts `halvesPerTap`); padded taps copy the pixel at `padPixel`.
+ * A (dilated) convolution's window and output size in C parameter order, as every convolution kernel takes them
+ * (see {@link ConvGeometry}).
  */
-export type Im2colGeometryArgs = [
-  h: number,
-  w: number,
-  cw: number,
+export type ConvWindowArgs = [
   kh: number,
   kw: number,
   sy: number,
@@ -66,10 +62,19 @@ export type Im2colGeometryArgs = [
   padLeft: number,
   oh: number,
   ow: number,
-  kwp: number,
-  padPixel: Ptr,
-  hp: number,
 ];
+
+/** {@link ConvWindowArgs} of `g`. */
+function convWindowArgs(g: ConvGeometry): ConvWindowArgs {
+  return [g.kh, g.kw, g.sy, g.sx, g.dy, g.dx, g.padTop, g.padLeft, g.oh, g.ow];
+}
+
+/**
+ * The im2col geometry in C parameter order: the arguments of {@link KernelExports.lce_im2col} after `batch` and of
+ * {@link KernelExports.lce_bconv_init} after `rows`. Pixels are `cw` words, GEMM rows `kwp` words, taps `hp` 32-bit
+ * halves (bitpacking.ts `halvesPerTap`); padded taps copy the pixel at `padPixel`.
+ */
+export type Im2colGeometryArgs = [h: number, w: number, cw: number, ...window: ConvWindowArgs, kwp: number, padPixel: Ptr, hp: number];
 
 /**
  * A binary GEMM's fused epilogue in C parameter order ({@link GemmEpilogue}'s fields): the arguments of
@@ -94,7 +99,7 @@ export type EpilogueArgs = [
 /** {@link Im2colGeometryArgs} of an input of `channels` channels. */
 function im2colGeometryArgs(channels: number, g: ConvGeometry, kwp: number, padPixel: Ptr): Im2colGeometryArgs {
   const cw = wordsPerPixel(channels);
-  return [g.h, g.w, cw, g.kh, g.kw, g.sy, g.sx, g.dy, g.dx, g.padTop, g.padLeft, g.oh, g.ow, kwp, padPixel, halvesPerTap(channels)];
+  return [g.h, g.w, cw, ...convWindowArgs(g), kwp, padPixel, halvesPerTap(channels)];
 }
 
 /** {@link EpilogueArgs} of `e`, its optional fields defaulted. */
@@ -173,17 +178,7 @@ export interface KernelExports {
     w: number,
     cin: number,
     cout: number,
-    kh: number,
-    kw: number,
-    sy: number,
-    sx: number,
-    dy: number,
-    dx: number,
-    padTop: number,
-    padLeft: number,
-    oh: number,
-    ow: number,
-    padValue: number,
+    ...rest: [...window: ConvWindowArgs, padValue: number]
   ): void;
   /** Float depthwise convolution, kernel `[kh, kw, cin, mult]`. */
   lce_fdepthwise(
@@ -196,17 +191,7 @@ export interface KernelExports {
     w: number,
     cin: number,
     mult: number,
-    kh: number,
-    kw: number,
-    sy: number,
-    sx: number,
-    dy: number,
-    dx: number,
-    padTop: number,
-    padLeft: number,
-    oh: number,
-    ow: number,
-    padValue: number,
+    ...rest: [...window: ConvWindowArgs, padValue: number]
   ): void;
   /** Batch normalization over the last axis; `params`: 4 double arrays beta, mean, gamma, sqrt(var + eps). */
   lce_fbatchnorm(x: Ptr, out: Ptr, pixels: number, channels: number, params: Ptr): void;
@@ -461,8 +446,7 @@ export class Kernels {
     padValue: number,
   ): void {
     const cout = depthwise ? cin * outChannels : outChannels;
-    const args = [x, kernel, bias, out, g.batch, g.h, g.w, cin, outChannels, g.kh, g.kw, g.sy, g.sx, g.dy, g.dx];
-    args.push(g.padTop, g.padLeft, g.oh, g.ow, padValue);
+    const args = [x, kernel, bias, out, g.batch, g.h, g.w, cin, outChannels, ...convWindowArgs(g), padValue];
     const macs = g.batch * g.oh * g.ow * cout * g.kh * g.kw * (depthwise ? 1 : cin);
     // ~10 float MACs per ns for the SIMD convolution, ~2 for the depthwise one.
     this.call(depthwise ? "lce_fdepthwise" : "lce_fconv2d", args, macs / (depthwise ? 2 : 10), g.oh, g.batch, 1, () => ({
