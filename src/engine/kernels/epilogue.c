@@ -10,21 +10,19 @@
 #include <wasm_simd128.h>
 #endif
 
-void lce_gemm_blocked(lce_tile_fn tile, const u64 *a, const u64 *w, i32 m, i32 cs, i32 ce, i32 kwp, i32 kwords,
-                      const lce_epilogue *e) {
-  const i32 pend = (ce + NR - 1) / NR * NR; /* the panels of columns cs..ce-1, the last one padded */
-  const i32 span = pend - cs;
-  const i32 cb = span < LCE_BLOCK_COLS ? span : LCE_BLOCK_COLS;
+void lce_gemm_blocked(lce_tile_fn tile, const u64 *a, const u64 *w, i32 m, i32 kwp, i32 kwords, const lce_epilogue *e) {
+  const i32 n = e->n, npad = e->npad;
+  const i32 cb = npad < LCE_BLOCK_COLS ? npad : LCE_BLOCK_COLS;
   i32 rb = LCE_BLOCK / cb;
   rb = rb < 2 ? 2 : rb & ~1; /* even: the scalar tile's 2-row steps stay whole */
   i32 pc[LCE_BLOCK];
   for (i32 m0 = 0; m0 < m; m0 += rb) {
     i32 rows = m - m0 < rb ? m - m0 : rb;
     const u64 *ab = a + (long)m0 * kwp;
-    for (i32 c0 = cs; c0 < pend; c0 += cb) {
-      i32 cols = pend - c0 < cb ? pend - c0 : cb;
+    for (i32 c0 = 0; c0 < npad; c0 += cb) {
+      i32 cols = npad - c0 < cb ? npad - c0 : cb;
       for (i32 j = 0; j < cols; j += NR) tile(ab, w + (long)(c0 + j) * kwp, rows, kwp, kwords, pc + j, cols);
-      lce_epilogue_block(e, pc, cols, m0, rows, c0, ce - c0 < cols ? ce : c0 + cols);
+      lce_epilogue_block(e, pc, cols, m0, rows, c0, n - c0 < cols ? n : c0 + cols);
     }
   }
 }

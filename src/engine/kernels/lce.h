@@ -71,12 +71,10 @@ typedef void (*lce_tile_fn)(const u64 *a, const u64 *wp, i32 rows, i32 kwp, i32 
 #define LCE_BLOCK_COLS 2048
 
 /*
- * The blocked GEMM driver shared by every tile kernel: output columns cs..ce-1 (cs a multiple of 64, ce <= e->n) of
- * m rows, in blocks of at most LCE_BLOCK popcounts: each block's panels by `tile`, then the block's outputs by
- * lce_epilogue_block.
+ * The blocked GEMM driver shared by every tile kernel: the e->n output columns of m rows, in blocks of at most
+ * LCE_BLOCK popcounts: each block's panels by `tile`, then the block's outputs by lce_epilogue_block.
  */
-void lce_gemm_blocked(lce_tile_fn tile, const u64 *a, const u64 *w, i32 m, i32 cs, i32 ce, i32 kwp, i32 kwords,
-                      const lce_epilogue *e);
+void lce_gemm_blocked(lce_tile_fn tile, const u64 *a, const u64 *w, i32 m, i32 kwp, i32 kwords, const lce_epilogue *e);
 
 /*
  * Applies the epilogue to rows m0..m0+rows-1, columns c0..c1-1 of the output from their popcounts

@@ -157,7 +157,7 @@ void lce_bgemm(i32 kernel, const u64 *a, const u64 *w, i32 m, i32 n, i32 kwp, i3
                u64 *outB, i32 dlo, i32 dhi, const double *f64p, const float *addF) {
   lce_epilogue e;
   epilogue_init(&e, k, n, rowPattern, corr, mult, bias, lo, hi, thr, outF, outB, dlo, dhi, f64p, addF);
-  lce_gemm_blocked(kernel == 1 ? lce_tile_simd : lce_tile_scalar, a, w, m, 0, n, kwp, kwords, &e);
+  lce_gemm_blocked(kernel == 1 ? lce_tile_simd : lce_tile_scalar, a, w, m, kwp, kwords, &e);
 }
 
 /*
@@ -193,8 +193,8 @@ LCE_EXPORT("lce_bconv_rows") void lce_bconv_rows(const lce_bconv_job *job, i32 p
   if (e.outB) e.outB += (long)p0 * ((n + 63) >> 6);
   if (e.addF) e.addF += (long)p0 * n;
   const i32 kwp = job->g.kwp;
-  lce_gemm_blocked(job->kernel == 1 ? lce_tile_simd : lce_tile_scalar, job->g.out + (long)p0 * kwp, job->wp, count, 0,
-                   n, kwp, job->kwords, &e);
+  lce_gemm_blocked(job->kernel == 1 ? lce_tile_simd : lce_tile_scalar, job->g.out + (long)p0 * kwp, job->wp, count, kwp,
+                   job->kwords, &e);
 }
 
 /*
