@@ -1,8 +1,9 @@
 /**
  * Threads part of `npm run bench:engine`: QuickNet-small and QuickNet at 224×224, batch 1, on one thread and on two
- * (`lq.engine.convert(model, { threads: 2 })`), timed alternately in one process; then the same with a competing
- * process spinning on one core (a busy machine: the second thread then finds little CPU, and must not make the model
- * slower than one thread). Run alone with `node build/bench/engine_threads.js`.
+ * (`lq.engine.convert(model, { threads: 2 })`, which keeps a single-thread twin, and the same with
+ * `singleThreadTwin: false`), timed alternately in one process; then the same with a competing process spinning on
+ * one core (a busy machine: the second thread then finds little CPU, and must not make the model slower than one
+ * thread). Run alone with `node build/bench/engine_threads.js`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -20,6 +21,9 @@ export interface ThreadFigures {
   twoMs: number;
   oneMin: number;
   twoMin: number;
+  /** Two threads without the single-thread twin: median and fastest. */
+  bareMs: number;
+  bareMin: number;
 }
 
 async function timeModels(runs: number): Promise<ThreadFigures[]> {
@@ -31,26 +35,32 @@ async function timeModels(runs: number): Promise<ThreadFigures[]> {
     const model = build();
     const one = await lq.engine.convert(model, { threads: 1 });
     const two = await lq.engine.convert(model, { threads: 2 });
+    const bare = await lq.engine.convert(model, { threads: 2, singleThreadTwin: false });
     if (two.engine.threads !== 2) throw new Error(`no second thread: ${two.engine.threadsNote}`);
     const x = Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => Math.sin(i * 0.37));
-    const a: number[] = [];
-    const b: number[] = [];
-    // Warm-up: 10 predicts, in which the pool also measures whether splitting pays (SplitPolicy).
-    for (let r = 0; r < 10; r++) {
-      one.predict(x);
-      two.predict(x);
-    }
+    const models = [one, two, bare];
+    const times: number[][] = models.map(() => []);
+    // Warm-up: 10 predicts, in which the threaded models also measure whether the threads pay (TwinPolicy,
+    // SplitPolicy).
+    for (let r = 0; r < 10; r++) for (const m of models) m.predict(x);
     for (let r = 0; r < runs; r++) {
-      let t = performance.now();
-      one.predict(x);
-      a.push(performance.now() - t);
-      t = performance.now();
-      two.predict(x);
-      b.push(performance.now() - t);
+      models.forEach((m, k) => {
+        const t = performance.now();
+        m.predict(x);
+        times[k].push(performance.now() - t);
+      });
     }
-    out.push({ name, oneMs: median(a), twoMs: median(b), oneMin: Math.min(...a), twoMin: Math.min(...b) });
-    one.dispose();
-    two.dispose();
+    const [a, b, c] = times;
+    out.push({
+      name,
+      oneMs: median(a),
+      twoMs: median(b),
+      oneMin: Math.min(...a),
+      twoMin: Math.min(...b),
+      bareMs: median(c),
+      bareMin: Math.min(...c),
+    });
+    for (const m of models) m.dispose();
     model.dispose();
   }
   return out;
@@ -58,12 +68,13 @@ async function timeModels(runs: number): Promise<ThreadFigures[]> {
 
 function print(title: string, figures: ThreadFigures[]): void {
   console.log(title);
-  console.log("| model | 1 thread | 2 threads | speed-up | fastest runs (1 / 2) |");
-  console.log("| --- | --- | --- | --- | --- |");
+  console.log("| model | 1 thread | 2 threads | speed-up | fastest runs (1 / 2) | 2 threads, no twin | its speed-up |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- |");
   for (const f of figures) {
     console.log(
       `| ${f.name} | ${f.oneMs.toFixed(2)} ms | ${f.twoMs.toFixed(2)} ms | **${(f.oneMs / f.twoMs).toFixed(2)}×** | ` +
-        `${f.oneMin.toFixed(2)} / ${f.twoMin.toFixed(2)} ms = ${(f.oneMin / f.twoMin).toFixed(2)}× |`,
+        `${f.oneMin.toFixed(2)} / ${f.twoMin.toFixed(2)} ms = ${(f.oneMin / f.twoMin).toFixed(2)}× | ` +
+        `${f.bareMs.toFixed(2)} ms | ${(f.oneMs / f.bareMs).toFixed(2)}× |`,
     );
   }
 }

@@ -63,7 +63,8 @@ export {
   type WasmSource,
 } from "./runtime.js";
 export { convertGraph, isSignQuantizer, type ConvertOptions } from "./convert.js";
-export { EngineModel, convert, load, type EngineModelOptions } from "./model.js";
+export { EngineModel } from "./model.js";
+export { convert, load, type EngineModelOptions } from "./model_io.js";
 export {
   nodeMacs,
   profile,

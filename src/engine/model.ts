@@ -1,20 +1,19 @@
 /**
- * {@link EngineModel}: a converted graph prepared on the wasm engine, and `convert` / `load`.
+ * {@link EngineModel}: a converted graph prepared on the wasm engine (made by `convert` / `load`, model_io.ts).
  *
  * @packageDocumentation
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type * as tfl from "@tensorflow/tfjs-layers";
 
 import { invalidArgument } from "../utils/errors.js";
-import { convertGraph, type ConvertOptions } from "./convert.js";
-import { loadEngine, MAX_THREADS, sharedEngineWithThreads, type Engine, type EngineOptions } from "./engine.js";
-import { decodeEngineFile, encodeEngineFile, nodeLabel, validateGraph } from "./format.js";
+import type { Engine } from "./engine.js";
+import { encodeEngineFile, nodeLabel } from "./format.js";
 import type { EngineGraph, GraphNode } from "./graph.js";
 import { DEFAULT_MAX_MEMORY_BYTES, nodeBufferBytes, planMemory } from "./memory.js";
 import { opDef, type PreparedNode, type WeightReader } from "./ops/index.js";
 import { ArenaPlanner } from "./allocator.js";
 import { EngineTensor } from "./tensor.js";
+import { TwinPolicy } from "./threads/twin.js";
 
 /** Per-batch-size buffers: one engine tensor per node (nodes with disjoint lifetimes share memory). */
 interface Plan {
@@ -46,6 +45,9 @@ export class EngineModel {
   private readonly prepared: PreparedNode[] = [];
   private plan: Plan | undefined;
   private disposed = false;
+  /** The same graph on a one-thread engine, for a threaded model (see {@link TwinPolicy}), and its policy. */
+  private twin: EngineModel | undefined;
+  private twinPolicy: { batch: number; policy: TwinPolicy } | undefined;
 
   /** @internal Use {@link convert} or {@link load}. */
   constructor(
@@ -53,7 +55,11 @@ export class EngineModel {
     readonly engine: Engine,
     /** The converted graph. */
     readonly graph: EngineGraph,
-    options: { maxMemoryBytes?: number } = {},
+    options: {
+      maxMemoryBytes?: number;
+      /** A one-thread engine to prepare a single-thread twin on (for an engine with more than one thread). */
+      twinEngine?: Engine;
+    } = {},
   ) {
     const limit = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
     if (typeof limit !== "number" || !(limit > 0)) invalidArgument("maxMemoryBytes", limit, "a positive number of bytes");
@@ -81,6 +87,30 @@ export class EngineModel {
         cause: e,
       });
     }
+    const twinEngine = options.twinEngine;
+    if (twinEngine) {
+      if (twinEngine.threads !== 1) invalidArgument("twinEngine.threads", twinEngine.threads, "1");
+      try {
+        this.twin = new EngineModel(twinEngine, graph, { maxMemoryBytes: limit });
+      } catch (e) {
+        this.dispose();
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Whether the model has a single-thread twin: the same graph prepared on a one-thread engine, which `predict`
+   * runs instead of the threaded engine when that is measured faster (a busy machine). See
+   * `EngineModelOptions.singleThreadTwin`.
+   */
+  get hasTwin(): boolean {
+    return this.twin !== undefined;
+  }
+
+  /** @internal The medians of recent predict times (twin, threaded), NaN where not measured; for tests and benchmarks. */
+  twinMedians(): [number, number] {
+    return this.twinPolicy?.policy.medians() ?? [NaN, NaN];
   }
 
   /** Input shape without the batch dimension. */
@@ -143,6 +173,13 @@ export class EngineModel {
     const n = fullShape.reduce((a, b) => a * b, 1);
     if (data.length !== n) invalidArgument("input.length", data.length, `${n} for shape [${fullShape.join(", ")}]`);
     const batch = fullShape[0];
+    const out = this.twin ? this.runMeasured(this.twin, data, batch) : this.run(data, batch);
+    if (input instanceof tf.Tensor) return tf.tensor(out, [batch, ...this.outputShape], "float32");
+    return out;
+  }
+
+  /** Runs the graph on a checked input of `batch` images. */
+  private run(data: Float32Array, batch: number): Float32Array {
     const plan = this.planFor(batch);
     this.engine.writeFloat(plan.tensors[0], data);
     const nodes = this.graph.nodes;
@@ -154,16 +191,46 @@ export class EngineModel {
     const outT = plan.tensors[this.graph.output];
     const out = new Float32Array(outT.byteLength / 4);
     this.engine.readFloat(outT, out);
-    if (input instanceof tf.Tensor) return tf.tensor(out, [batch, ...this.outputShape], "float32");
+    return out;
+  }
+
+  /** Runs on this model's engine or on its twin, as the policy for this batch size chooses, and times the run. */
+  private runMeasured(twin: EngineModel, data: Float32Array, batch: number): Float32Array {
+    if (this.twinPolicy?.batch !== batch) this.twinPolicy = { batch, policy: new TwinPolicy() };
+    const policy = this.twinPolicy.policy;
+    const variant = policy.choose();
+    const t0 = performance.now();
+    const out = variant === 0 ? twin.run(data, batch) : this.splitting(() => this.run(data, batch));
+    policy.record(variant, performance.now() - t0);
     return out;
   }
 
   /**
+   * Runs `fn` with every kernel call split across the threads (when the model has a twin: its policy chose the
+   * threads for the whole predict, so the pool's own split policy is not asked).
+   */
+  private splitting<T>(fn: () => T): T {
+    if (!this.twin) return fn();
+    const kernels = this.engine.kernels;
+    kernels.alwaysSplit = true;
+    try {
+      return fn();
+    } finally {
+      kernels.alwaysSplit = false;
+    }
+  }
+
+  /**
    * @internal The profiler's hook (profile.ts): {@link EngineModel.predict} on a `Float32Array`, calling
-   * `onNode(i, ms)` with the wall time of every node (node 0: writing the input). A first call for a batch size
+   * `onNode(i, ms)` with the wall time of every node (node 0: writing the input). Always on this model's engine
+   * (with a twin: every call split, as a predict on the threads runs). A first call for a batch size
    * (or a bad input, which then throws as `predict` does) goes through `predict` once, untimed, to make the plan.
    */
   runTimed(input: Float32Array, shape: readonly number[], onNode: (node: number, ms: number) => void): Float32Array {
+    return this.splitting(() => this.runTimedHere(input, shape, onNode));
+  }
+
+  private runTimedHere(input: Float32Array, shape: readonly number[], onNode: (node: number, ms: number) => void): Float32Array {
     const x = this.plan?.tensors[0];
     if (
       this.disposed ||
@@ -173,7 +240,8 @@ export class EngineModel {
       input.length * 4 !== x.byteLength
     )
       this.predict(input, shape);
-    const plan = this.plan!;
+    // predict may have run on the twin: this model's own plan is made here then (the profile times this engine).
+    const plan = this.planFor(shape[0]);
     const nodes = this.graph.nodes;
     let t0 = performance.now();
     this.engine.writeFloat(plan.tensors[0], input);
@@ -241,77 +309,14 @@ export class EngineModel {
     return encodeEngineFile(this.graph);
   }
 
-  /** Frees the model's weights and buffers in wasm memory. */
+  /** Frees the model's weights and buffers in wasm memory (its twin's too). */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.twin?.dispose();
+    this.twin = undefined;
     this.freePlan();
     for (const p of this.prepared) p.dispose();
     this.prepared.length = 0;
   }
-}
-
-/** Options of {@link convert} and {@link load}: the converter's and the engine's. */
-export interface EngineModelOptions extends ConvertOptions {
-  /**
-   * Largest wasm memory, in bytes, the model may need at batch 1 (weights, op scratch and the node buffers live at
-   * its widest point; see `planMemory`). Default 256 MiB; a model above it is rejected before anything is
-   * allocated, with the node at the peak.
-   */
-  maxMemoryBytes?: number;
-  /**
-   * Threads to run on (default 1; see {@link EngineOptions.threads}): models with the same count share one engine
-   * and its workers. Not with `engine` (whose threads are fixed when it is loaded); with `engineOptions`, a new
-   * engine with these threads.
-   */
-  threads?: number;
-  /** Engine to run on; default the shared `loadEngine()` (or the shared engine with `threads`). */
-  engine?: Engine;
-  /** Options for a new engine (ignored when `engine` is given). */
-  engineOptions?: EngineOptions;
-}
-
-/** The engine a model runs on: `options.engine`, a new one from `engineOptions`, or the shared one for `threads`. */
-async function engineFor(options: Omit<EngineModelOptions, "chainBits">): Promise<Engine> {
-  const { threads, engine, engineOptions } = options;
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)) {
-    invalidArgument("threads", threads, `an integer from 1 to ${MAX_THREADS}`);
-  }
-  if (engine) {
-    if (threads !== undefined) {
-      invalidArgument("threads", threads, "undefined when an engine is given (load the engine with { threads })");
-    }
-    return engine;
-  }
-  if (engineOptions) return loadEngine(threads === undefined ? engineOptions : { ...engineOptions, threads });
-  return sharedEngineWithThreads(threads ?? 1);
-}
-
-/**
- * Converts a trained tfjs LayersModel (larq-ts and tfjs layers) into an {@link EngineModel}.
- *
- * @remarks
- * Binary QuantConv2D / QuantDense (1-bit sign input and kernel quantizers) become bitpacked ops with bias,
- * BatchNormalization and clamp activations folded into the output transform, and packed-bit outputs with
- * per-channel thresholds when all consumers binarize again (also through MaxPool2D, where exact). Other layers
- * run in float; unsupported layers throw an error naming the layer and its class.
- *
- * @example
- * ```ts
- * const em = await lq.engine.convert(model);
- * ```
- */
-export async function convert(model: tfl.LayersModel, options: EngineModelOptions = {}): Promise<EngineModel> {
-  const graph = convertGraph(model, options);
-  // The converter's graph goes through the same op validators as a loaded file.
-  validateGraph(graph, "lq.engine.convert: internal error, the converted graph does not validate: ");
-  const engine = await engineFor(options);
-  return new EngineModel(engine, graph, { maxMemoryBytes: options.maxMemoryBytes });
-}
-
-/** Loads an {@link EngineModel} from bytes written by {@link EngineModel.save}; bad files throw. */
-export async function load(bytes: Uint8Array | ArrayBuffer, options: Omit<EngineModelOptions, "chainBits"> = {}): Promise<EngineModel> {
-  const graph = decodeEngineFile(bytes);
-  const engine = await engineFor(options);
-  return new EngineModel(engine, graph, { maxMemoryBytes: options.maxMemoryBytes });
 }

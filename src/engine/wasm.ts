@@ -293,6 +293,12 @@ export class Kernels {
   pool: KernelPool | undefined;
   /** Calls estimated shorter than this (ns) run on the calling thread (tests set 0 to split every call). @internal */
   minSplitNs = MIN_SPLIT_NS;
+  /**
+   * Split every call long enough to split, without asking the pool's split policy (and without scoring it): set
+   * while a model with a single-thread twin runs on the threads, since its own policy (threads/twin.ts) already
+   * chose them over one thread for the whole predict. @internal
+   */
+  alwaysSplit = false;
 
   /** @param raw - the module's exports. */
   constructor(private readonly raw: KernelExports) {}
@@ -317,15 +323,33 @@ export class Kernels {
       return;
     }
     // minSplitNs 0 (tests) splits every call, also where the pool's measurements would keep it on this thread.
+    if (this.alwaysSplit) {
+      this.splitCall(pool, name, args, ns, units, images, align, split);
+      return;
+    }
     const t0 = performance.now();
     if (this.minSplitNs > 0 && !pool.accepting()) {
       (this.raw[name] as (...a: number[]) => void)(...args);
     } else {
-      const perImage = Math.max(1, Math.ceil((4 * (pool.size + 1)) / images));
-      const rowsPerChunk = Math.ceil(Math.ceil(units / perImage) / align) * align;
-      pool.run(THREAD_KERNELS.indexOf(name), args, { units, images, rowsPerChunk, ...split(rowsPerChunk) }, ns);
+      this.splitCall(pool, name, args, ns, units, images, align, split);
     }
     pool.record(name, ns, performance.now() - t0);
+  }
+
+  /** Runs a call split across the pool, in about 4 chunks per thread of a multiple of `align` rows. */
+  private splitCall(
+    pool: KernelPool,
+    name: ThreadKernel,
+    args: number[],
+    ns: number,
+    units: number,
+    images: number,
+    align: number,
+    split: (rowsPerChunk: number) => Omit<Split, "units" | "images" | "rowsPerChunk">,
+  ): void {
+    const perImage = Math.max(1, Math.ceil((4 * (pool.size + 1)) / images));
+    const rowsPerChunk = Math.ceil(Math.ceil(units / perImage) / align) * align;
+    pool.run(THREAD_KERNELS.indexOf(name), args, { units, images, rowsPerChunk, ...split(rowsPerChunk) }, ns);
   }
 
   /** Whether this is the SIMD128 build. */

@@ -535,7 +535,8 @@ describe("fuzz: lq.engine.convert vs model.predict", () => {
             models.push(first);
             for (const n of first.graph.nodes) opsSeen.add(`${n.op}:${n.dtype}`);
             const bytes = first.save();
-            for (const [, engine] of engines.slice(1)) models.push(await lq.engine.load(bytes, { engine }));
+            // No single-thread twin: every predict of the threaded variant must run on its threads.
+            for (const [, engine] of engines.slice(1)) models.push(await lq.engine.load(bytes, { engine, singleThreadTwin: false }));
             if (g.out.same) exactOutputs++;
             const diffs = models.map((em) => {
               const y = em.predict(x);

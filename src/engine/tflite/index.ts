@@ -5,7 +5,8 @@
  */
 import { encodeEngineFile, INVALID_FILE } from "../format.js";
 import type { EngineGraph } from "../graph.js";
-import { load, type EngineModel, type EngineModelOptions } from "../model.js";
+import type { EngineModel } from "../model.js";
+import { load, type EngineModelOptions } from "../model_io.js";
 import { tfliteFileToGraph } from "./import.js";
 import { graphToTFLite } from "./write.js";
 

@@ -33,7 +33,8 @@ interface KernelState {
  * each kernel's share of the estimated time, are lower runs next; the other is tried again every 8th stretch while
  * the two are within 10% and every 32nd otherwise, so a change of the machine's load is noticed. On a quiet
  * machine splitting wins and stays; where another process holds a core, split calls wait for descheduled workers,
- * and calls stay on the calling thread (the workers asleep), so two threads cost about what one does.
+ * and calls stay on the calling thread (the workers asleep), so two threads cost about what one does. A model with
+ * a single-thread twin (twin.ts) does not ask this policy: its own policy chooses per predict.
  */
 export class SplitPolicy {
   private readonly kernels = new Map<string, KernelState>();

@@ -134,7 +134,7 @@ describe("engine threads", () => {
       const model = build();
       models.push(model);
       const a = await lq.engine.convert(model, { engine: one });
-      const b = await lq.engine.convert(model, { engine: two });
+      const b = await lq.engine.convert(model, { engine: two, singleThreadTwin: false });
       try {
         for (const batch of [1, 3]) {
           const n = batch * shape.reduce((p, q) => p * q, 1);
@@ -170,6 +170,50 @@ describe("engine threads", () => {
       a.dispose();
       b.dispose();
     }
+  });
+
+  it("a threaded model keeps a single-thread twin: predicts run on both, bit-identical, and dispose frees both", async () => {
+    const model = buildTutorialBnn();
+    models.push(model);
+    const shared = await lq.engine.loadEngine(); // the twin's engine
+    const sharedBefore = shared.allocatedBytes;
+    const twoBefore = two.allocatedBytes;
+    const ref = await lq.engine.convert(model, { engine: one });
+    const a = await lq.engine.convert(model, { engine: two });
+    const bare = await lq.engine.convert(model, { engine: two, singleThreadTwin: false });
+    try {
+      assert.equal(a.hasTwin, true);
+      assert.equal(bare.hasTwin, false);
+      assert.equal(ref.hasTwin, false, "a one-thread model needs no twin");
+      assert.ok(shared.allocatedBytes > sharedBefore, "the twin's weights live on the one-thread engine");
+      const x = Float32Array.from({ length: 2 * 784 }, (_, i) => (i % 5 === 0 ? 0 : Math.sin(i * 0.3)));
+      const expected = ref.predict(x, [2, 28, 28, 1]);
+      for (let r = 0; r < 12; r++) {
+        const y = a.predict(x, [2, 28, 28, 1]);
+        const diff = y.findIndex((v, i) => !Object.is(v, expected[i]));
+        assert.equal(diff, -1, `predict ${r}: output ${diff} differs`);
+      }
+      const [twinMs, threadsMs] = a.twinMedians();
+      assert.ok(twinMs > 0 && threadsMs > 0, `both variants ran: ${twinMs} / ${threadsMs} ms`);
+      // the profiler times the threaded engine, also when predict last ran the twin
+      const prof = lq.engine.profile(a, { runs: 2, batch: 3 });
+      assert.equal(prof.nodes.length, a.graph.nodes.length);
+    } finally {
+      ref.dispose();
+      a.dispose();
+      bare.dispose();
+    }
+    assert.equal(shared.allocatedBytes, sharedBefore, "the twin's memory is freed");
+    assert.equal(two.allocatedBytes, twoBefore);
+  });
+
+  it("rejects a singleThreadTwin that is not a boolean", async () => {
+    const model = buildTutorialBnn();
+    models.push(model);
+    await assert.rejects(
+      lq.engine.convert(model, { threads: 2, singleThreadTwin: "yes" as unknown as boolean }),
+      (e: Error) => e.message.includes("singleThreadTwin") && e.message.includes("yes"),
+    );
   });
 
   it("rejects bad thread counts, naming the option and the value", async () => {
