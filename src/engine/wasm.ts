@@ -322,34 +322,18 @@ export class Kernels {
       (this.raw[name] as (...a: number[]) => void)(...args);
       return;
     }
-    // minSplitNs 0 (tests) splits every call, also where the pool's measurements would keep it on this thread.
-    if (this.alwaysSplit) {
-      this.splitCall(pool, name, args, ns, units, images, align, split);
-      return;
-    }
+    // minSplitNs 0 (tests) splits every call, also where the pool's measurements would keep it on this thread;
+    // alwaysSplit (a model with a twin on its threads) neither asks the pool's policy nor scores it.
+    const asked = !this.alwaysSplit;
     const t0 = performance.now();
-    if (this.minSplitNs > 0 && !pool.accepting()) {
+    if (asked && this.minSplitNs > 0 && !pool.accepting()) {
       (this.raw[name] as (...a: number[]) => void)(...args);
     } else {
-      this.splitCall(pool, name, args, ns, units, images, align, split);
+      const perImage = Math.max(1, Math.ceil((4 * (pool.size + 1)) / images));
+      const rowsPerChunk = Math.ceil(Math.ceil(units / perImage) / align) * align;
+      pool.run(THREAD_KERNELS.indexOf(name), args, { units, images, rowsPerChunk, ...split(rowsPerChunk) }, ns);
     }
-    pool.record(name, ns, performance.now() - t0);
-  }
-
-  /** Runs a call split across the pool, in about 4 chunks per thread of a multiple of `align` rows. */
-  private splitCall(
-    pool: KernelPool,
-    name: ThreadKernel,
-    args: number[],
-    ns: number,
-    units: number,
-    images: number,
-    align: number,
-    split: (rowsPerChunk: number) => Omit<Split, "units" | "images" | "rowsPerChunk">,
-  ): void {
-    const perImage = Math.max(1, Math.ceil((4 * (pool.size + 1)) / images));
-    const rowsPerChunk = Math.ceil(Math.ceil(units / perImage) / align) * align;
-    pool.run(THREAD_KERNELS.indexOf(name), args, { units, images, rowsPerChunk, ...split(rowsPerChunk) }, ns);
+    if (asked) pool.record(name, ns, performance.now() - t0);
   }
 
   /** Whether this is the SIMD128 build. */

@@ -23,66 +23,37 @@ function drive(p: TwinPolicy, n: number, twin: (i: number) => number, threads: (
 
 const share = (ran: number[], from = 0, to = ran.length): number => ran.slice(from, to).reduce((a, b) => a + b, 0) / (to - from);
 
-describe("TwinPolicy", () => {
-  it("runs on the threads where they are faster, trying the twin only now and then", () => {
-    const ran = drive(
+/** The share of predicts on the threads after the first 20, over 500 at constant times (twin 10 ms). */
+const steadyShare = (threadsMs: number): number =>
+  share(
+    drive(
       new TwinPolicy(),
       500,
       () => 10,
-      () => 6,
-    );
-    const s = share(ran, 20);
+      () => threadsMs,
+    ),
+    20,
+  );
+
+describe("TwinPolicy", () => {
+  it("runs on the threads where they are faster, trying the twin only now and then", () => {
+    const s = steadyShare(6);
     assert.ok(s > 0.95 && s < 1, `threads share ${s}`);
   });
 
   it("runs on the twin where the threads are slower (a busy machine)", () => {
     // within 25% of each other: the threads are tried every 16th predict (6.25%); further apart, every 32nd
-    const near = share(
-      drive(
-        new TwinPolicy(),
-        500,
-        () => 10,
-        () => 12,
-      ),
-      20,
-    );
+    const near = steadyShare(12);
     assert.ok(near > 0 && near < 0.07, `threads share ${near}`);
-    const far = share(
-      drive(
-        new TwinPolicy(),
-        500,
-        () => 10,
-        () => 15,
-      ),
-      20,
-    );
+    const far = steadyShare(15);
     assert.ok(far > 0 && far < 0.035, `threads share ${far}`);
   });
 
   it("prefers the twin where the threads gain less than the margin", () => {
-    const gain = (TWIN_MARGIN + 1) / 2; // faster, but not by the margin
-    assert.ok(
-      share(
-        drive(
-          new TwinPolicy(),
-          500,
-          () => 10,
-          () => 10 * gain,
-        ),
-        20,
-      ) < 0.1,
-    );
-    assert.ok(
-      share(
-        drive(
-          new TwinPolicy(),
-          500,
-          () => 10,
-          () => 10 * (TWIN_MARGIN - 0.02),
-        ),
-        20,
-      ) > 0.9,
-    );
+    const notEnough = steadyShare(10 * ((TWIN_MARGIN + 1) / 2)); // faster, but not by the margin
+    assert.ok(notEnough < 0.1, `threads share ${notEnough}`);
+    const enough = steadyShare(10 * (TWIN_MARGIN - 0.02));
+    assert.ok(enough > 0.9, `threads share ${enough}`);
   });
 
   it("follows a change of the machine's load both ways within a hundred predicts", () => {
