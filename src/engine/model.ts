@@ -63,6 +63,10 @@ export class EngineModel {
   ) {
     const limit = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
     if (typeof limit !== "number" || !(limit > 0)) invalidArgument("maxMemoryBytes", limit, "a positive number of bytes");
+    // Checked before anything is prepared, so that a bad twin engine leaves nothing allocated.
+    if (options.twinEngine && options.twinEngine.threads !== 1) {
+      invalidArgument("twinEngine.threads", options.twinEngine.threads, "1");
+    }
     const mem = planMemory(graph, 1);
     if (mem.peakBytes > limit) {
       const i = mem.peakNode;
@@ -89,7 +93,6 @@ export class EngineModel {
     }
     const twinEngine = options.twinEngine;
     if (twinEngine) {
-      if (twinEngine.threads !== 1) invalidArgument("twinEngine.threads", twinEngine.threads, "1");
       try {
         this.twin = new EngineModel(twinEngine, graph, { maxMemoryBytes: limit });
       } catch (e) {
@@ -178,16 +181,23 @@ export class EngineModel {
     return out;
   }
 
-  /** Runs the graph on a checked input of `batch` images. */
-  private run(data: Float32Array, batch: number): Float32Array {
+  /**
+   * Runs the graph on a checked input of `batch` images; with `onNode`, times every node (node 0: writing the
+   * input) and reports it.
+   */
+  private run(data: Float32Array, batch: number, onNode?: (node: number, ms: number) => void): Float32Array {
+    const now = onNode ? () => performance.now() : () => 0;
     const plan = this.planFor(batch);
+    let t0 = now();
     this.engine.writeFloat(plan.tensors[0], data);
+    onNode?.(0, now() - t0);
     const nodes = this.graph.nodes;
-    for (let i = 1; i < nodes.length; i++)
-      this.prepared[i].run(
-        nodes[i].inputs.map((j) => plan.tensors[j]),
-        plan.tensors[i],
-      );
+    for (let i = 1; i < nodes.length; i++) {
+      const inputs = nodes[i].inputs.map((j) => plan.tensors[j]);
+      t0 = now();
+      this.prepared[i].run(inputs, plan.tensors[i]);
+      onNode?.(i, now() - t0);
+    }
     const outT = plan.tensors[this.graph.output];
     const out = new Float32Array(outT.byteLength / 4);
     this.engine.readFloat(outT, out);
@@ -227,10 +237,6 @@ export class EngineModel {
    * (or a bad input, which then throws as `predict` does) goes through `predict` once, untimed, to make the plan.
    */
   runTimed(input: Float32Array, shape: readonly number[], onNode: (node: number, ms: number) => void): Float32Array {
-    return this.splitting(() => this.runTimedHere(input, shape, onNode));
-  }
-
-  private runTimedHere(input: Float32Array, shape: readonly number[], onNode: (node: number, ms: number) => void): Float32Array {
     const x = this.plan?.tensors[0];
     if (
       this.disposed ||
@@ -240,22 +246,8 @@ export class EngineModel {
       input.length * 4 !== x.byteLength
     )
       this.predict(input, shape);
-    // predict may have run on the twin: this model's own plan is made here then (the profile times this engine).
-    const plan = this.planFor(shape[0]);
-    const nodes = this.graph.nodes;
-    let t0 = performance.now();
-    this.engine.writeFloat(plan.tensors[0], input);
-    onNode(0, performance.now() - t0);
-    for (let i = 1; i < nodes.length; i++) {
-      const inputs = nodes[i].inputs.map((j) => plan.tensors[j]);
-      t0 = performance.now();
-      this.prepared[i].run(inputs, plan.tensors[i]);
-      onNode(i, performance.now() - t0);
-    }
-    const outT = plan.tensors[this.graph.output];
-    const out = new Float32Array(outT.byteLength / 4);
-    this.engine.readFloat(outT, out);
-    return out;
+    // predict may have run on the twin; run() makes this model's own plan then (the profile times this engine).
+    return this.splitting(() => this.run(input, shape[0], onNode));
   }
 
   /**

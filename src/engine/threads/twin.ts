@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { median } from "../../utils/timing.js";
 
 /** Unscored predicts per variant at the start (compilation, first-touch of buffers, the split policy's warm-up). */
 export const TWIN_WARMUP = 2;
@@ -44,8 +45,8 @@ export class TwinPolicy {
       // Warm-up and first scores: give the variant with fewer predicts its turn.
       return this.seen[0] <= this.seen[1] ? 0 : 1;
     }
-    const ma = medianOf(a);
-    const mb = medianOf(b);
+    const ma = median(a);
+    const mb = median(b);
     const better: TwinVariant = mb < TWIN_MARGIN * ma ? 1 : 0;
     const every = Math.abs(ma - mb) < 0.25 * Math.min(ma, mb) ? 16 : 32;
     return this.predicts % every === every - 1 ? ((1 - better) as TwinVariant) : better;
@@ -62,11 +63,6 @@ export class TwinPolicy {
 
   /** The medians of the recent predicts (single-thread twin, threaded; NaN until scored), for tests and diagnostics. */
   medians(): [number, number] {
-    return [this.times[0].length ? medianOf(this.times[0]) : NaN, this.times[1].length ? medianOf(this.times[1]) : NaN];
+    return [this.times[0].length ? median(this.times[0]) : NaN, this.times[1].length ? median(this.times[1]) : NaN];
   }
-}
-
-function medianOf(xs: readonly number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  return s[s.length >> 1];
 }
