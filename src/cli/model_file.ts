@@ -49,19 +49,14 @@ export function recogniseModelFile(bytes: Uint8Array): RecognisedFile | null {
       description: "a zip archive (a Keras 3 .keras file?), not a tfjs model.json: save the model in the tfjs layers format",
     };
   }
-  // JSON starts with optional whitespace or a BOM, then "{" (or "[").
-  let i = 0;
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3;
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
-  if (i >= head.length || head[i] === 0x7b || head[i] === 0x5b) return null;
+  // JSON never holds control bytes other than whitespace, so such bytes mean binary even after a "{" or "[" (a
+  // weights file whose first float happens to start with 0x5b).
   const binary = head.some((b) => b === 0 || (b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d));
-  if (binary) {
-    return {
-      kind: "protobuf-or-binary",
-      description: "a binary file (a weights .bin, a SavedModel .pb?), not a tfjs model.json",
-    };
-  }
-  return null;
+  if (!binary) return null;
+  return {
+    kind: "protobuf-or-binary",
+    description: "a binary file (a weights .bin, a SavedModel .pb?), not a tfjs model.json",
+  };
 }
 
 /** A model location as the CLI takes it: its file's bytes and what they are (`bytes` empty for a directory). */

@@ -66,4 +66,9 @@ describe("recogniseModelFile", () => {
     assert.equal(recogniseModelFile(bytes([0xef, 0xbb, 0xbf], "\n  [1, 2]")), null, "BOM and whitespace before JSON");
     assert.equal(recogniseModelFile(bytes("hello, not a model\n")), null, "text");
   });
+
+  it("binary bytes after a leading '[' or '{' are binary, not JSON (a weights .bin whose first float starts with 0x5b)", () => {
+    assert.equal(recogniseModelFile(bytes("[y_>", [0x00, 0x9c, 0x01, 0x3b]))?.kind, "protobuf-or-binary");
+    assert.equal(recogniseModelFile(bytes("{", [0x02, 0x00]))?.kind, "protobuf-or-binary");
+  });
 });
