@@ -21,6 +21,7 @@ import {
   type LNode,
   type SymTensor,
 } from "./convert_util.js";
+import { foldClamps } from "./float_fusion.js";
 import { binaryLayer } from "./fusion.js";
 import { ENGINE_ACTIVATIONS } from "./ops/activation.js";
 import { LAYER_RULES, type LayerContext } from "./ops/index.js";
@@ -86,7 +87,7 @@ export function convertGraph(model: tfl.LayersModel, options: ConvertOptions = {
   // Weight reads create tensors: release them all at the end.
   tf.engine().startScope();
   try {
-    return new Builder(lnodes, outputL, chainBits).build();
+    return foldClamps(new Builder(lnodes, outputL, chainBits).build());
   } finally {
     tf.engine().endScope();
   }

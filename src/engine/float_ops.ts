@@ -1,95 +1,10 @@
 /**
  * Float32 ops of the engine graph evaluated in TS on views of the wasm memory (convolutions, dense layers, batch
- * normalization, max pooling and additions run in C: kernels/float.c). They follow the tfjs cpu kernels'
+ * normalization, pooling windows and additions run in C: kernels/float.c). They follow the tfjs cpu kernels'
  * arithmetic where it matters for exactness.
  *
  * @packageDocumentation
  */
-import { axisGeometry, type Padding } from "./ops.js";
-
-/** NHWC convolution geometry. */
-export interface ConvGeom {
-  b: number;
-  h: number;
-  w: number;
-  cin: number;
-  oh: number;
-  ow: number;
-  kh: number;
-  kw: number;
-  sy: number;
-  sx: number;
-  dy: number;
-  dx: number;
-  padTop: number;
-  padLeft: number;
-}
-
-/** Geometry of a windowed op on an NHWC input. */
-export function convGeom(
-  inShape: readonly number[],
-  k: readonly number[],
-  s: readonly number[],
-  d: readonly number[],
-  padding: Padding,
-): ConvGeom {
-  const [b, h, w, cin] = inShape;
-  const gy = axisGeometry(h, k[0], s[0], d[0], padding);
-  const gx = axisGeometry(w, k[1], s[1], d[1], padding);
-  return {
-    b,
-    h,
-    w,
-    cin,
-    oh: gy.out,
-    ow: gx.out,
-    kh: k[0],
-    kw: k[1],
-    sy: s[0],
-    sx: s[1],
-    dy: d[0],
-    dx: d[1],
-    padTop: gy.padBefore,
-    padLeft: gx.padBefore,
-  };
-}
-
-/** Max or average pooling (padded taps skipped; max skips NaN, as tfjs's cpu kernel); channels innermost. */
-export function pool(x: Float32Array, g: ConvGeom, out: Float32Array, max: boolean): void {
-  const { b, h, w, cin, oh, ow } = g;
-  const acc = new Float64Array(cin);
-  let o = 0;
-  for (let bi = 0; bi < b; bi++) {
-    for (let oy = 0; oy < oh; oy++) {
-      for (let ox = 0; ox < ow; ox++) {
-        acc.fill(max ? -Infinity : 0);
-        let count = 0;
-        // Only the in-image taps: the loop is bounded by the input whatever the window size.
-        const y0 = oy * g.sy - g.padTop,
-          x0 = ox * g.sx - g.padLeft;
-        const ky1 = Math.min(g.kh, h - y0),
-          kx1 = Math.min(g.kw, w - x0);
-        for (let ky = Math.max(0, -y0); ky < ky1; ky++) {
-          const iy = y0 + ky;
-          for (let kx = Math.max(0, -x0); kx < kx1; kx++) {
-            const ix = x0 + kx;
-            const base = ((bi * h + iy) * w + ix) * cin;
-            if (max) {
-              for (let c = 0; c < cin; c++) {
-                const v = x[base + c];
-                if (v > acc[c]) acc[c] = v; // NaN skipped, as tfjs's cpu pooling
-              }
-            } else {
-              for (let c = 0; c < cin; c++) acc[c] += x[base + c];
-            }
-            count++;
-          }
-        }
-        for (let c = 0; c < cin; c++) out[o++] = max ? acc[c] : acc[c] / count;
-      }
-    }
-  }
-}
 
 /**
  * Global average or max pooling of NHWC to `[b, c]`. The average follows the tfjs cpu `Mean` kernel exactly: each
@@ -118,7 +33,7 @@ export function activation(x: Float32Array, out: Float32Array, name: string, cha
       out.set(x);
       return;
     case "relu":
-      for (let i = 0; i < n; i++) out[i] = x[i] < 0 ? 0 : x[i];
+      for (let i = 0; i < n; i++) out[i] = Math.max(0, x[i]); // tfjs's relu: −0 → +0, NaN stays
       return;
     case "relu6":
       for (let i = 0; i < n; i++) out[i] = Math.min(Math.max(x[i], 0), 6);

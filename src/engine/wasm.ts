@@ -64,6 +64,30 @@ export type ConvWindowArgs = [
   ow: number,
 ];
 
+/**
+ * A pooling kernel's input and window geometry in C parameter order: NHWC input size (`c` is floats or, for the
+ * packed kernels, words per pixel), window, strides, padding and output size.
+ */
+export type PoolWindowArgs = [
+  batch: number,
+  h: number,
+  w: number,
+  c: number,
+  ph: number,
+  pw: number,
+  sy: number,
+  sx: number,
+  padTop: number,
+  padLeft: number,
+  oh: number,
+  ow: number,
+];
+
+/** {@link PoolWindowArgs} of `g` over `c` floats (or words) per pixel. */
+function poolWindowArgs(g: WindowGeometry, c: number): PoolWindowArgs {
+  return [g.batch, g.h, g.w, c, g.kh, g.kw, g.sy, g.sx, g.padTop, g.padLeft, g.oh, g.ow];
+}
+
 /** {@link ConvWindowArgs} of `g`. */
 function convWindowArgs(g: ConvGeometry): ConvWindowArgs {
   return [g.kh, g.kw, g.sy, g.sx, g.dy, g.dx, g.padTop, g.padLeft, g.oh, g.ow];
@@ -151,22 +175,7 @@ export interface KernelExports {
   /** The im2col rows `p0 .. p0 + count − 1` of the job's convolution (over the whole batch), then their GEMM. */
   lce_bconv_rows(job: Ptr, p0: number, count: number): void;
   /** Max pooling on packed bits (AND of the in-image taps). */
-  lce_bmaxpool(
-    input: Ptr,
-    out: Ptr,
-    batch: number,
-    h: number,
-    w: number,
-    cw: number,
-    ph: number,
-    pw: number,
-    sy: number,
-    sx: number,
-    padTop: number,
-    padLeft: number,
-    oh: number,
-    ow: number,
-  ): void;
+  lce_bmaxpool(input: Ptr, out: Ptr, ...window: PoolWindowArgs): void;
   /** Float NHWC convolution, kernel HWIO, optional bias (0), float `padValue` for padded taps. */
   lce_fconv2d(
     x: Ptr,
@@ -193,25 +202,15 @@ export interface KernelExports {
     mult: number,
     ...rest: [...window: ConvWindowArgs, padValue: number]
   ): void;
-  /** Batch normalization over the last axis; `params`: 4 double arrays beta, mean, gamma, sqrt(var + eps). */
+  /**
+   * Batch normalization over the last axis; `params`: 4 double arrays beta, mean, gamma, sqrt(var + eps), then the
+   * doubles flags (bit 0: no normalisation, bit 1: clamp), lo, hi.
+   */
   lce_fbatchnorm(x: Ptr, out: Ptr, pixels: number, channels: number, params: Ptr): void;
-  /** Float max pooling, NHWC (padded taps skipped). */
-  lce_fmaxpool(
-    x: Ptr,
-    out: Ptr,
-    batch: number,
-    h: number,
-    w: number,
-    c: number,
-    ph: number,
-    pw: number,
-    sy: number,
-    sx: number,
-    padTop: number,
-    padLeft: number,
-    oh: number,
-    ow: number,
-  ): void;
+  /** Float max pooling, NHWC (padded taps and NaN values skipped); with `clamp` 1, every tap clamped to [lo, hi] first. */
+  lce_fmaxpool(x: Ptr, out: Ptr, ...rest: [...window: PoolWindowArgs, clamp: number, lo: number, hi: number]): void;
+  /** Float average pooling, NHWC, over the in-image taps (double sum / count, rounded once). */
+  lce_favgpool(x: Ptr, out: Ptr, ...window: PoolWindowArgs): void;
   /** `out = a + b` over `n` floats (`out` may alias `a`). */
   lce_fadd(a: Ptr, b: Ptr, out: Ptr, n: number): void;
 }
@@ -256,6 +255,7 @@ export const THREAD_KERNELS = [
   "lce_fbatchnorm",
   "lce_fadd",
   "lce_fmaxpool",
+  "lce_favgpool",
   "lce_bmaxpool",
   "lce_sign_pack",
 ] as const;
@@ -429,7 +429,7 @@ export class Kernels {
 
   /** Max pooling on packed bits (`cw` words per pixel). */
   bmaxpool(input: Ptr, out: Ptr, cw: number, g: WindowGeometry): void {
-    const args = [input, out, g.batch, g.h, g.w, cw, g.kh, g.kw, g.sy, g.sx, g.padTop, g.padLeft, g.oh, g.ow];
+    const args = [input, out, ...poolWindowArgs(g, cw)];
     this.call("lce_bmaxpool", args, g.batch * g.oh * g.ow * cw * g.kh * g.kw, g.oh, g.batch, 1, () => ({
       countArg: 12,
       batchArg: 2,
@@ -480,10 +480,18 @@ export class Kernels {
     }));
   }
 
-  /** Float max pooling over `c` channels. */
-  fmaxpool(x: Ptr, out: Ptr, c: number, g: WindowGeometry): void {
-    const args = [x, out, g.batch, g.h, g.w, c, g.kh, g.kw, g.sy, g.sx, g.padTop, g.padLeft, g.oh, g.ow];
-    this.call("lce_fmaxpool", args, (g.batch * g.oh * g.ow * c * g.kh * g.kw) / 2, g.oh, g.batch, 1, () => ({
+  /** Float max pooling over `c` channels; with `clamp` = `[lo, hi]`, every tap clamped to it first. */
+  fmaxpool(x: Ptr, out: Ptr, c: number, g: WindowGeometry, clamp?: readonly [number, number]): void {
+    this.fpool("lce_fmaxpool", [x, out, ...poolWindowArgs(g, c), ...(clamp ? [1, ...clamp] : [0, 0, 0])], c, g);
+  }
+
+  /** Float average pooling over `c` channels. */
+  favgpool(x: Ptr, out: Ptr, c: number, g: WindowGeometry): void {
+    this.fpool("lce_favgpool", [x, out, ...poolWindowArgs(g, c)], c, g);
+  }
+
+  private fpool(name: "lce_fmaxpool" | "lce_favgpool", args: number[], c: number, g: WindowGeometry): void {
+    this.call(name, args, (g.batch * g.oh * g.ow * c * g.kh * g.kw) / 2, g.oh, g.batch, 1, () => ({
       countArg: 12,
       batchArg: 2,
       adjust: [

@@ -541,6 +541,42 @@ describe("exactness (issue list)", () => {
     assert.deepEqual(failures, []);
   });
 
+  it("AveragePooling2D (kernel lce_favgpool) equals model.predict bit for bit, SIMD and no-SIMD builds, channel counts around its 8-lane blocks", async () => {
+    const engines: Array<[string, lq.engine.Engine | undefined]> = [
+      ["SIMD", undefined],
+      ["no-SIMD", await lq.engine.loadEngine({ simd: false })],
+    ];
+    const failures: string[] = [];
+    for (const channels of [1, 3, 7, 8, 9, 16, 17]) {
+      for (const [poolSize, strides, padding] of [
+        [2, 2, "valid"],
+        [3, 1, "same"],
+        [[3, 2], [2, 1], "same"],
+        [5, 5, "same"],
+      ] as const) {
+        const model = tfl.sequential({
+          layers: [
+            tfl.layers.averagePooling2d({ poolSize: poolSize as never, strides: strides as never, padding, inputShape: [7, 6, channels] }),
+          ],
+        });
+        // Non-dyadic values of mixed magnitudes (and exact zeros), so a float32 sum or a reordered sum would differ.
+        const r = prng(channels * 31 + 5);
+        const values = Float32Array.from({ length: 2 * 7 * 6 * channels }, () => (r() < 0.1 ? 0 : (r() - 0.5) * (r() < 0.3 ? 1e6 : 3)));
+        const x = tf.tensor(values, [2, 7, 6, channels]);
+        for (const [what, engine] of engines) {
+          try {
+            (await compare(model, x, `${what}, ${channels} channels, pool ${poolSize} stride ${strides} ${padding}`, engine)).dispose();
+          } catch (e) {
+            failures.push((e as Error).message);
+          }
+        }
+        x.dispose();
+        model.dispose();
+      }
+    }
+    assert.deepEqual(failures, []);
+  });
+
   it("found by the fuzz: NaN through MaxPooling2D / GlobalMaxPooling2D follows model.predict (tfjs cpu max pooling skips NaN, an all-NaN window gives −Infinity)", async () => {
     const failures: string[] = [];
     const cases: Array<[string, () => tfl.LayersModel]> = [

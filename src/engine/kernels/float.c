@@ -303,35 +303,47 @@ void lce_fdepthwise(const float *x, const float *wt, const float *bias, float *o
  * BatchNormalization over the last axis with the tfjs cpu kernel's arithmetic: beta + (x - mean) * gamma / den in
  * double, rounded once to float, then an optional clamp. p holds 4 double arrays of `channels`: beta, mean,
  * gamma, den = sqrt(var + eps), then 3 doubles: flags, lo, hi. flags bit 0: skip the normalisation (out = x, the
- * arrays are not read: a plain activation); bits 1-2, the clamp: 0 none, 1 relu as `x < 0 ? 0 : x` (wasm pmax),
- * 2 `Math.min(Math.max(x, lo), hi)` with JavaScript's (and wasm's f32.min/max) NaN and signed-zero rules.
+ * arrays are not read: a plain activation); bit 1: clamp to [lo, hi].
+ *
+ * The clamp follows tfjs: relu is Math.max(0, x) (NaN stays NaN, relu(-0) = +0), relu6 clamps relu's output, and
+ * clipByValue (hard tanh, lo = -1) is `x < lo ? lo : x > hi ? hi : x` (-0 stays -0). So: pmin(pmax(x, lo), hi),
+ * single instructions that keep NaN, then + z with z = +0 when lo is 0 (turns -0 into +0, leaves every other value)
+ * and z = -0 otherwise (leaves every value). wasm's f32x4.min/max would give the same bits but cost V8 about eight
+ * instructions each on x64.
  */
-static inline float clampf(float r, i32 kind, float lo, float hi) {
-  if (kind == 1) return r < 0.0f ? 0.0f : r;
-  if (kind == 2) return __builtin_wasm_min_f32(__builtin_wasm_max_f32(r, lo), hi);
-  return r;
+static inline float clamp_zero(float lo) { return lo == 0.0f ? 0.0f : -0.0f; }
+
+static inline float clampf(float r, i32 clamp, float lo, float hi, float z) {
+  if (!clamp) return r;
+  r = r < lo ? lo : r;
+  return (hi < r ? hi : r) + z;
 }
+
+#ifdef __wasm_simd128__
+static inline v128_t clamp4(v128_t v, v128_t lo, v128_t hi, v128_t z) {
+  return wasm_f32x4_add(wasm_f32x4_pmin(wasm_f32x4_pmax(v, lo), hi), z);
+}
+#endif
 
 LCE_EXPORT("lce_fbatchnorm")
 void lce_fbatchnorm(const float *x, float *out, i32 pixels, i32 channels, const double *p) {
   const double *beta = p, *mean = p + channels, *gamma = p + 2 * channels, *den = p + 3 * channels;
   i32 flags = (i32)p[4 * channels];
-  i32 identity = flags & 1, kind = (flags >> 1) & 3;
-  float lo = (float)p[4 * channels + 1], hi = (float)p[4 * channels + 2];
+  i32 identity = flags & 1, clamp = (flags >> 1) & 1;
+  float lo = (float)p[4 * channels + 1], hi = (float)p[4 * channels + 2], z = clamp_zero(lo);
 #ifdef __wasm_simd128__
-  v128_t zero = wasm_f32x4_splat(0.0f), vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi);
+  v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi), vz = wasm_f32x4_splat(clamp_zero(lo));
 #endif
   if (identity) {
     long n = (long)pixels * channels, i = 0;
 #ifdef __wasm_simd128__
     for (; i + 4 <= n; i += 4) {
       v128_t v = wasm_v128_load(x + i);
-      if (kind == 1) v = wasm_f32x4_pmax(v, zero);
-      else if (kind == 2) v = wasm_f32x4_min(wasm_f32x4_max(v, vlo), vhi);
+      if (clamp) v = clamp4(v, vlo, vhi, vz);
       wasm_v128_store(out + i, v);
     }
 #endif
-    for (; i < n; ++i) out[i] = clampf(x[i], kind, lo, hi);
+    for (; i < n; ++i) out[i] = clampf(x[i], clamp, lo, hi, z);
     return;
   }
   i32 c4 = 0;
@@ -359,8 +371,7 @@ void lce_fbatchnorm(const float *x, float *out, i32 pixels, i32 channels, const 
         l = wasm_f64x2_add(bl, wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(l, ml), gl), dl));
         h = wasm_f64x2_add(bh, wasm_f64x2_div(wasm_f64x2_mul(wasm_f64x2_sub(h, mh), gh), dh));
         v128_t r = wasm_i32x4_shuffle(wasm_f32x4_demote_f64x2_zero(l), wasm_f32x4_demote_f64x2_zero(h), 0, 1, 4, 5);
-        if (kind == 1) r = wasm_f32x4_pmax(r, zero);
-        else if (kind == 2) r = wasm_f32x4_min(wasm_f32x4_max(r, vlo), vhi);
+        if (clamp) r = clamp4(r, vlo, vhi, vz);
         wasm_v128_store(oi, r);
       }
     }
@@ -370,33 +381,59 @@ void lce_fbatchnorm(const float *x, float *out, i32 pixels, i32 channels, const 
     const float *xi = x + (long)i * channels;
     float *oi = out + (long)i * channels;
     for (i32 c = c4; c < channels; ++c)
-      oi[c] = clampf((float)(beta[c] + ((double)xi[c] - mean[c]) * gamma[c] / den[c]), kind, lo, hi);
+      oi[c] = clampf((float)(beta[c] + ((double)xi[c] - mean[c]) * gamma[c] / den[c]), clamp, lo, hi, z);
   }
 }
 
-/* Max pooling, NHWC; taps outside the image and NaN values are skipped (as tfjs's cpu kernel). */
+/*
+ * Window geometry of one pooling output pixel: its in-image taps are rows [ky0, ky1) and columns [kx0, kx1) of the
+ * window, and xr points at the window's (0, 0) tap. Only those taps are read: the loops are bounded by the input,
+ * whatever the window size.
+ */
+typedef struct {
+  const float *xr;
+  i32 ky0, ky1, kx0, kx1;
+} pool_window;
+
+static inline pool_window pool_at(const float *x, i32 b, i32 h, i32 w, i32 c, i32 ph, i32 pw, i32 sh, i32 sw,
+                                  i32 padTop, i32 padLeft, i32 oy, i32 ox) {
+  i32 y0 = oy * sh - padTop, x0 = ox * sw - padLeft;
+  pool_window win = {x + (((long)b * h + y0) * w + x0) * c, y0 < 0 ? -y0 : 0, h - y0 < ph ? h - y0 : ph,
+                     x0 < 0 ? -x0 : 0, w - x0 < pw ? w - x0 : pw};
+  return win;
+}
+
+/*
+ * Max pooling, NHWC; taps outside the image and NaN values are skipped (as tfjs's cpu kernel). With `clamp`, every
+ * tap is first clamped to [lo, hi] as clampf does: a clamp activation folded from before the pool, exact tap by tap.
+ */
 LCE_EXPORT("lce_fmaxpool")
 void lce_fmaxpool(const float *x, float *out, i32 batch, i32 h, i32 w, i32 c, i32 ph, i32 pw, i32 sh, i32 sw,
-                  i32 padTop, i32 padLeft, i32 oh, i32 ow) {
+                  i32 padTop, i32 padLeft, i32 oh, i32 ow, i32 clamp, float lo, float hi) {
+  float z = clamp_zero(lo);
+#ifdef __wasm_simd128__
+  v128_t vlo = wasm_f32x4_splat(lo), vhi = wasm_f32x4_splat(hi), vz = wasm_f32x4_splat(clamp_zero(lo));
+#endif
   for (i32 b = 0; b < batch; ++b) {
     for (i32 oy = 0; oy < oh; ++oy) {
       for (i32 ox = 0; ox < ow; ++ox) {
         float *o = out + (((long)b * oh + oy) * ow + ox) * c;
-        /* Only the window's in-image taps: the loop is bounded by the input, whatever the window size. */
-        i32 y0 = oy * sh - padTop, x0 = ox * sw - padLeft;
-        i32 ky0 = y0 < 0 ? -y0 : 0, ky1 = h - y0 < ph ? h - y0 : ph;
-        i32 kx0 = x0 < 0 ? -x0 : 0, kx1 = w - x0 < pw ? w - x0 : pw;
-        const float *xr = x + (((long)b * h + y0) * w + x0) * c;
+        pool_window p = pool_at(x, b, h, w, c, ph, pw, sh, sw, padTop, padLeft, oy, ox);
         i32 k = 0;
 #ifdef __wasm_simd128__
         /* pmax(m, v) = m < v ? v : m: keeps x > max, so NaN taps are skipped, from -inf (as tfjs's cpu kernel). */
         for (; k + 8 <= c; k += 8) {
           v128_t m0 = wasm_f32x4_splat(-__builtin_inff()), m1 = m0;
-          for (i32 ky = ky0; ky < ky1; ++ky) {
-            for (i32 kx = kx0; kx < kx1; ++kx) {
-              const float *xp = xr + ((long)ky * w + kx) * c + k;
-              m0 = wasm_f32x4_pmax(m0, wasm_v128_load(xp));
-              m1 = wasm_f32x4_pmax(m1, wasm_v128_load(xp + 4));
+          for (i32 ky = p.ky0; ky < p.ky1; ++ky) {
+            for (i32 kx = p.kx0; kx < p.kx1; ++kx) {
+              const float *xp = p.xr + ((long)ky * w + kx) * c + k;
+              v128_t v0 = wasm_v128_load(xp), v1 = wasm_v128_load(xp + 4);
+              if (clamp) {
+                v0 = clamp4(v0, vlo, vhi, vz);
+                v1 = clamp4(v1, vlo, vhi, vz);
+              }
+              m0 = wasm_f32x4_pmax(m0, v0);
+              m1 = wasm_f32x4_pmax(m1, v1);
             }
           }
           wasm_v128_store(o + k, m0);
@@ -405,11 +442,62 @@ void lce_fmaxpool(const float *x, float *out, i32 batch, i32 h, i32 w, i32 c, i3
 #endif
         /* As the tfjs cpu kernel: start at -inf and keep x > max, so NaN taps are skipped. */
         for (i32 j = k; j < c; ++j) o[j] = -__builtin_inff();
-        for (i32 ky = ky0; ky < ky1; ++ky) {
-          for (i32 kx = kx0; kx < kx1; ++kx) {
-            const float *xp = xr + ((long)ky * w + kx) * c;
-            for (i32 j = k; j < c; ++j) o[j] = xp[j] > o[j] ? xp[j] : o[j];
+        for (i32 ky = p.ky0; ky < p.ky1; ++ky) {
+          for (i32 kx = p.kx0; kx < p.kx1; ++kx) {
+            const float *xp = p.xr + ((long)ky * w + kx) * c;
+            for (i32 j = k; j < c; ++j) {
+              float v = clampf(xp[j], clamp, lo, hi, z);
+              o[j] = v > o[j] ? v : o[j];
+            }
           }
+        }
+      }
+    }
+  }
+}
+
+/*
+ * Average pooling, NHWC, over the in-image taps only, with the tfjs cpu kernel's arithmetic: the taps summed in
+ * double in (ky, kx) order from 0, divided by their count in double, rounded once to float.
+ */
+LCE_EXPORT("lce_favgpool")
+void lce_favgpool(const float *x, float *out, i32 batch, i32 h, i32 w, i32 c, i32 ph, i32 pw, i32 sh, i32 sw,
+                  i32 padTop, i32 padLeft, i32 oh, i32 ow) {
+  for (i32 b = 0; b < batch; ++b) {
+    for (i32 oy = 0; oy < oh; ++oy) {
+      for (i32 ox = 0; ox < ow; ++ox) {
+        float *o = out + (((long)b * oh + oy) * ow + ox) * c;
+        pool_window p = pool_at(x, b, h, w, c, ph, pw, sh, sw, padTop, padLeft, oy, ox);
+        double count = (double)(p.ky1 - p.ky0) * (p.kx1 - p.kx0);
+        i32 k = 0;
+#ifdef __wasm_simd128__
+        /* The same double adds and divide two lanes at a time (identical bits), 8 channels per pass. */
+        v128_t vn = wasm_f64x2_splat(count);
+        for (; k + 8 <= c; k += 8) {
+          v128_t s0 = wasm_f64x2_splat(0), s1 = s0, s2 = s0, s3 = s0;
+          for (i32 ky = p.ky0; ky < p.ky1; ++ky) {
+            for (i32 kx = p.kx0; kx < p.kx1; ++kx) {
+              const float *xp = p.xr + ((long)ky * w + kx) * c + k;
+              v128_t lo = wasm_v128_load(xp), hi = wasm_v128_load(xp + 4);
+              s0 = wasm_f64x2_add(s0, wasm_f64x2_promote_low_f32x4(lo));
+              s1 = wasm_f64x2_add(s1, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(lo, lo, 2, 3, 0, 1)));
+              s2 = wasm_f64x2_add(s2, wasm_f64x2_promote_low_f32x4(hi));
+              s3 = wasm_f64x2_add(s3, wasm_f64x2_promote_low_f32x4(wasm_i32x4_shuffle(hi, hi, 2, 3, 0, 1)));
+            }
+          }
+          v128_t r0 = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_div(s0, vn));
+          v128_t r1 = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_div(s1, vn));
+          v128_t r2 = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_div(s2, vn));
+          v128_t r3 = wasm_f32x4_demote_f64x2_zero(wasm_f64x2_div(s3, vn));
+          wasm_v128_store(o + k, wasm_i32x4_shuffle(r0, r1, 0, 1, 4, 5));
+          wasm_v128_store(o + k + 4, wasm_i32x4_shuffle(r2, r3, 0, 1, 4, 5));
+        }
+#endif
+        for (i32 j = k; j < c; ++j) {
+          double s = 0;
+          for (i32 ky = p.ky0; ky < p.ky1; ++ky)
+            for (i32 kx = p.kx0; kx < p.kx1; ++kx) s += (double)p.xr[((long)ky * w + kx) * c + j];
+          o[j] = (float)(s / count);
         }
       }
     }

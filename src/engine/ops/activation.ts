@@ -3,23 +3,27 @@
  *
  * @packageDocumentation
  */
-import { activationName } from "../convert_util.js";
+import { activationName, CLAMPS } from "../convert_util.js";
 import { activation } from "../float_ops.js";
-import { floatView, needSameShape, stateless, type OpDef } from "./types.js";
+import { floatView, needSameShape, stateless, type NodeCheck, type OpDef } from "./types.js";
 
 /**
- * Clamp activations run by the batch-norm kernel in its "skip the normalisation" mode (flags bit 0): `[flags, lo,
- * hi]` with clamp kind 1 (relu: `x < 0 ? 0 : x`) or 2 (`Math.min(Math.max(x, lo), hi)`, the same NaN and
- * signed-zero rules as the TS activations).
+ * The `[lo, hi]` of clamp activation `name` (relu, relu6, hardtanh), or undefined if it is not one. The kernels
+ * clamp as `Math.min(Math.max(x, lo), hi)` (tfjs's rules: NaN stays NaN, relu(−0) = +0); the batch-norm kernel
+ * runs a clamp alone in its "skip the normalisation" mode, and `batchnorm` and `maxpool` nodes fold one
+ * (`attrs.clamp`, see float_fusion.ts).
  */
-const KERNEL_CLAMPS: Record<string, readonly [number, number, number]> = {
-  relu: [1 | (1 << 1), 0, 0],
-  relu6: [1 | (2 << 1), 0, 6],
-  hardtanh: [1 | (2 << 1), -1, 1],
-};
+export function kernelClamp(name: unknown): readonly [number, number] | undefined {
+  return typeof name === "string" && Object.hasOwn(CLAMPS, name) ? CLAMPS[name] : undefined;
+}
 
-function kernelClamp(name: unknown): readonly [number, number, number] | undefined {
-  return typeof name === "string" && Object.hasOwn(KERNEL_CLAMPS, name) ? KERNEL_CLAMPS[name] : undefined;
+/** Validation of a folded clamp (`attrs.clamp`): absent, or a clamp activation's name. */
+export function needClamp(c: NodeCheck): void {
+  const clamp = (c.node.attrs as Record<string, unknown>).clamp;
+  c.need(
+    clamp === undefined || kernelClamp(clamp) !== undefined,
+    `bad clamp ${JSON.stringify(clamp)?.slice(0, 40)} (${Object.keys(CLAMPS).join(", ")} or none)`,
+  );
 }
 
 /** Activations the engine evaluates (normalised names; `leakyrelu` and `elu` take `attrs.alpha`). */
@@ -79,7 +83,7 @@ export const activationOp: OpDef = {
     if (clamp) {
       // The kernel reads its flags at params + 4·channels doubles; with channels = 1 that is [4, 7).
       const ptr = engine.alloc(56);
-      new Float64Array(engine.buffer, ptr, 7).set([0, 0, 0, 0, ...clamp]);
+      new Float64Array(engine.buffer, ptr, 7).set([0, 0, 0, 0, 1 | 2, ...clamp]);
       return {
         run: ([x], y) => engine.kernels.fbatchnorm(x.ptr, y.ptr, y.byteLength / 4, 1, ptr),
         dispose: () => engine.free(ptr),

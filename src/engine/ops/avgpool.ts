@@ -1,11 +1,11 @@
 /**
- * `avgpool`: float average pooling over the in-image taps (double sum / count, as the tfjs cpu kernel), in TS.
+ * `avgpool`: float average pooling over the in-image taps (double sum / count, as the tfjs cpu kernel), kernel
+ * `lce_favgpool`.
  *
  * @packageDocumentation
  */
-import { pool } from "../float_ops.js";
 import { poolRule, validatePool } from "./pool.js";
-import { floatView, stateless, type OpDef } from "./types.js";
+import { stateless, type OpDef } from "./types.js";
 import { windowGeometry } from "./window.js";
 
 /** The `avgpool` op. */
@@ -18,9 +18,8 @@ export const avgpoolOp: OpDef = {
   layers: { AveragePooling2D: poolRule("avgpool") },
   prepare: (engine, node) => {
     const a = node.attrs as Record<string, any>;
-    return stateless(([x], y) => {
-      const g = windowGeometry(x.shape, a.poolSize, a.strides, [1, 1], a.padding);
-      pool(floatView(engine, x), { ...g, b: g.batch, cin: x.shape[3] }, floatView(engine, y), false);
-    });
+    return stateless(([x], y) =>
+      engine.kernels.favgpool(x.ptr, y.ptr, x.shape[3], windowGeometry(x.shape, a.poolSize, a.strides, [1, 1], a.padding)),
+    );
   },
 };

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { kernelClamp, needClamp } from "./activation.js";
 import { align16, needSameShape, type OpDef } from "./types.js";
 
 /** The `batchnorm` op. */
@@ -25,6 +26,7 @@ export const batchnormOp: OpDef = {
     );
     const eps = (c.node.attrs as Record<string, unknown>).epsilon;
     c.need(typeof eps === "number" && Number.isFinite(eps), `bad epsilon ${JSON.stringify(eps)?.slice(0, 40)}`);
+    needClamp(c);
   },
   bytes: (node) => ({ weights: align16(node.shape[node.shape.length - 1] * 32 + 24), scratch: 0 }),
   layers: {
@@ -38,13 +40,14 @@ export const batchnormOp: OpDef = {
     },
   },
   prepare: (engine, node, w) => {
-    // beta, mean, gamma, √(var + ε) as doubles, then the kernel's flags, lo, hi (0: no clamp).
+    // beta, mean, gamma, √(var + ε) as doubles, then the kernel's flags (bit 1: the folded clamp), lo, hi.
     const c = node.shape[node.shape.length - 1];
     const mean = w.get("mean"),
       variance = w.get("variance"),
       gamma = w.opt("gamma"),
       beta = w.opt("beta");
     const eps = (node.attrs as Record<string, number>).epsilon;
+    const clamp = kernelClamp(node.attrs.clamp);
     const ptr = engine.alloc(c * 32 + 24);
     const p = new Float64Array(engine.buffer, ptr, 4 * c + 3);
     for (let k = 0; k < c; k++) {
@@ -53,7 +56,7 @@ export const batchnormOp: OpDef = {
       p[2 * c + k] = gamma ? gamma[k] : 1;
       p[3 * c + k] = Math.sqrt(variance[k] + eps);
     }
-    p[4 * c] = p[4 * c + 1] = p[4 * c + 2] = 0;
+    p.set(clamp ? [2, ...clamp] : [0, 0, 0], 4 * c);
     return {
       run: ([x], y) => engine.kernels.fbatchnorm(x.ptr, y.ptr, x.byteLength / 4 / c, c, ptr),
       dispose: () => engine.free(ptr),

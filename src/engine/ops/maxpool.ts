@@ -1,8 +1,10 @@
 /**
- * `maxpool`: float max pooling (padded taps and NaN values skipped, as tfjs's cpu kernel), kernel `lce_fmaxpool`.
+ * `maxpool`: float max pooling (padded taps and NaN values skipped, as tfjs's cpu kernel), kernel `lce_fmaxpool`;
+ * `attrs.clamp` (a folded clamp activation before the pool) clamps every tap first.
  *
  * @packageDocumentation
  */
+import { kernelClamp, needClamp } from "./activation.js";
 import { poolRule, validatePool } from "./pool.js";
 import { stateless, type OpDef } from "./types.js";
 import { windowGeometry } from "./window.js";
@@ -13,12 +15,16 @@ export const maxpoolOp: OpDef = {
   arity: 1,
   inputKind: "float32",
   outputDType: () => "float32",
-  validate: validatePool,
+  validate: (c) => {
+    validatePool(c);
+    needClamp(c);
+  },
   layers: { MaxPooling2D: poolRule("maxpool") },
   prepare: (engine, node) => {
     const a = node.attrs as Record<string, any>;
+    const clamp = kernelClamp(a.clamp);
     return stateless(([x], y) =>
-      engine.kernels.fmaxpool(x.ptr, y.ptr, x.shape[3], windowGeometry(x.shape, a.poolSize, a.strides, [1, 1], a.padding)),
+      engine.kernels.fmaxpool(x.ptr, y.ptr, x.shape[3], windowGeometry(x.shape, a.poolSize, a.strides, [1, 1], a.padding), clamp),
     );
   },
 };

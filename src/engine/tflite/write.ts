@@ -11,6 +11,7 @@
 import * as flatbuffers from "flatbuffers";
 import { encode as flexbufferEncode } from "flatbuffers/js/flexbuffers.js";
 
+import { CLAMPS } from "../convert_util.js";
 import type { EngineGraph, GraphNode } from "../graph.js";
 import { computeThresholds, type ResolvedTransform } from "../ops.js";
 import { ActivationFunctionType } from "./schema/tflite/activation-function-type.js";
@@ -397,7 +398,8 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
         scale[k] = (gamma ? gamma[k] : 1) / Math.sqrt(variance[k] + a.epsilon);
         offset[k] = (beta ? beta[k] : 0) - mean[k] * scale[k];
       }
-      return set(affineAfter(w, name, input(0), node.shape, scale, offset));
+      const [lo, hi] = a.clamp === undefined ? [-Infinity, Infinity] : CLAMPS[a.clamp as string];
+      return set(affineAfter(w, name, input(0), node.shape, scale, offset, lo, hi, index, node));
     }
     case "affine":
       return set(affineAfter(w, name, input(0), node.shape, weight("multiplier"), weight("bias")));
@@ -408,7 +410,17 @@ function writeNode(w: Writer, g: EngineGraph, index: number): void {
         builtin: {
           type: BuiltinOptions.Pool2DOptions,
           write: (fb) =>
-            Pool2DOptions.createPool2DOptions(fb, padding(a.padding), a.strides[1], a.strides[0], a.poolSize[1], a.poolSize[0], 0),
+            Pool2DOptions.createPool2DOptions(
+              fb,
+              padding(a.padding),
+              a.strides[1],
+              a.strides[0],
+              a.poolSize[1],
+              a.poolSize[0],
+              // A folded clamp: TFLite clamps the pooled value, which differs from clamping the taps only in
+              // all-NaN windows and in the sign of a zero.
+              a.clamp === undefined ? 0 : ACT[a.clamp as string][1],
+            ),
         },
       });
       return set(y);
